@@ -1,0 +1,34 @@
+"""Errors in one place: JSON for /api, HTML pages elsewhere."""
+from flask import Blueprint, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+bp = Blueprint("errors", __name__)
+
+CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
+         413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+
+
+def wants_json() -> bool:
+    """True for requests that get JSON errors: everything under /api."""
+    return request.path == "/api" or request.path.startswith("/api/")
+
+
+def error_response(status: int, message: str, details=None, code: str | None = None):
+    """The API's error body: {"error": {"code", "message", "details"}} with `status`."""
+    body = {"error": {"code": code or CODES.get(status, "error"), "message": message, "details": details or []}}
+    return jsonify(body), status
+
+
+@bp.app_errorhandler(HTTPException)
+def http_error(error):
+    """Answer an HTTP error in the caller's language: JSON for /api, a page otherwise."""
+    if isinstance(error, InternalServerError):
+        db.session.rollback()
+    if wants_json():
+        response, status = error_response(error.code, error.description)
+    else:
+        response = render_template("errors/error.html", error=error)
+        status = error.code
+    return response, status, error.get_headers() if error.code == 405 else {}

@@ -1,0 +1,157 @@
+"""A session and what belongs to it: tags, tracks, plugin instances, usage rollup, sources."""
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Float,
+    ForeignKey,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    String,
+    Text,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.extensions import db
+from app.models.types import UTCDateTime
+
+# Child rows are keyed by their parent and position: no surrogate keys, no rowid.
+WITHOUT_ROWID = {"sqlite_with_rowid": False}
+
+
+class Session(db.Model):
+    """One DAW session or project."""
+
+    __tablename__ = "sessions"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(200), unique=True)
+    fingerprint: Mapped[str] = mapped_column(Text, unique=True)
+    name: Mapped[str] = mapped_column(String(1000))
+    artist: Mapped[str | None] = mapped_column(String(1000))
+    project: Mapped[str | None] = mapped_column(String(1000))
+    path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sample_rate: Mapped[int | None] = mapped_column(Integer)
+    bit_depth: Mapped[int | None] = mapped_column(Integer)
+    bpm: Mapped[float | None] = mapped_column(Float)
+    key: Mapped[str | None] = mapped_column(String(1000))
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    notes: Mapped[str | None] = mapped_column(Text)
+    daw: Mapped[str | None] = mapped_column(String(1000))
+    daw_version: Mapped[str | None] = mapped_column(String(1000))
+    template: Mapped[str | None] = mapped_column(String(1000))
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    is_favorite: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_test: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_complete: Mapped[bool] = mapped_column(Boolean, default=False)
+    rating: Mapped[str | None] = mapped_column(String(20))
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_sessions_created_at", "created_at"),
+        Index("ix_sessions_artist_created_at", "artist", "created_at"),
+        Index("ix_sessions_project_created_at", "project", "created_at"),
+        Index("ix_sessions_daw_created_at", "daw", "created_at"),
+        Index("ix_sessions_deleted_at", "deleted_at"),
+    )
+
+
+class Tag(db.Model):
+    """A tag on a session, kept in the order it was given."""
+
+    __tablename__ = "tags"
+
+    session_pk: Mapped[int] = mapped_column(
+        ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_tags_name", "name"), WITHOUT_ROWID)
+
+
+class Track(db.Model):
+    """A track, ordered within its session."""
+
+    __tablename__ = "tracks"
+
+    session_pk: Mapped[int] = mapped_column(
+        ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(1000))
+    type: Mapped[str | None] = mapped_column(String(1000))
+    format: Mapped[str | None] = mapped_column(String(1000))
+    state: Mapped[str | None] = mapped_column(String(1000))
+    notes: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (WITHOUT_ROWID,)
+
+
+class TrackPlugin(db.Model):
+    """A plugin instance on a track, in slot order."""
+
+    __tablename__ = "track_plugins"
+
+    session_pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    track_position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plugin_pk: Mapped[int] = mapped_column(ForeignKey("plugins.pk"))
+    slot: Mapped[str | None] = mapped_column(String(1000))
+    preset: Mapped[str | None] = mapped_column(String(1000))
+    active: Mapped[bool | None] = mapped_column(Boolean)
+
+    __table_args__ = (
+        ForeignKeyConstraint(
+            ["session_pk", "track_position"],
+            ["tracks.session_pk", "tracks.position"],
+            ondelete="CASCADE",
+        ),
+        Index("ix_track_plugins_plugin_pk", "plugin_pk"),
+        WITHOUT_ROWID,
+    )
+
+
+class SessionPlugin(db.Model):
+    """Per-session plugin usage: instances and the number of tracks they sit on."""
+
+    __tablename__ = "session_plugins"
+
+    session_pk: Mapped[int] = mapped_column(
+        ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    plugin_pk: Mapped[int] = mapped_column(ForeignKey("plugins.pk"), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    track_count: Mapped[int] = mapped_column(Integer)
+    # A copy of the session's date, so "sessions using plugin X, newest first" is one index range.
+    session_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        Index("ix_session_plugins_plugin_pk_created_at", "plugin_pk", "session_created_at"),
+        WITHOUT_ROWID,
+    )
+
+
+class Source(db.Model):
+    """Where a session came from."""
+
+    __tablename__ = "sources"
+
+    session_pk: Mapped[int] = mapped_column(
+        ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    type: Mapped[str] = mapped_column(String(20))
+    path: Mapped[str | None] = mapped_column(Text)
+    ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    extractor: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (WITHOUT_ROWID,)

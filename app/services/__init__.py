@@ -1,0 +1,1 @@
+"""Services: plain functions over a database session, named for what they answer."""

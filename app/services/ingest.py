@@ -1,0 +1,337 @@
+"""Ingest: upsert sessions by fingerprint, set-based, one transaction per call."""
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models.meta import LAST_INGESTED_AT
+from app.models.types import utc_now
+from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key
+from app.wire import SessionStatsSession
+
+# Wire fields stored as columns of `sessions` (same names, snake_case).
+SESSION_COLUMNS = (
+    "name", "artist", "project", "path", "created_at", "updated_at", "sample_rate",
+    "bit_depth", "bpm", "key", "duration_seconds", "notes", "daw", "daw_version",
+    "template", "started_at", "ended_at", "is_favorite", "is_test", "is_complete",
+    "rating", "attributes",
+)
+FLAG_COLUMNS = ("is_favorite", "is_test", "is_complete")
+# Keeps every IN (...) list under the bound-parameter limits of SQLite and PostgreSQL.
+CHUNK = 1000
+
+
+class IngestError(Exception):
+    """A payload the index cannot take; nothing was changed.
+
+    `problems` holds (session index, field path inside that session, message).
+    """
+
+    def __init__(self, status: int, message: str, problems: list[tuple[int, str, str]]):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.problems = problems
+
+
+@dataclass
+class IngestResult:
+    """What an ingest did, by session id."""
+
+    inserted: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    trashed: list[str] = field(default_factory=list)
+    last_ingested_at: datetime | None = None
+
+
+def chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    """Consecutive slices of at most `size` items."""
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def ingest_sessions(
+    db_session, sessions: list[SessionStatsSession], *, replace: bool = False, ingested_at: datetime | None = None
+) -> IngestResult:
+    """Upsert `sessions`; with `replace`, move every other live session to the trash.
+
+    Absent fields keep their stored values; present `tracks` replace tracks and instances;
+    `plugins` given are kept, otherwise derived from the tracks. `ingested_at` (now by
+    default) becomes lastIngestedAt. Commits once, or rolls back everything and raises
+    IngestError.
+    """
+    try:
+        result = _ingest(db_session, sessions, replace, ingested_at or utc_now())
+    except BaseException:
+        db_session.rollback()
+        raise
+    db_session.commit()
+    return result
+
+
+def _ingest(db_session, sessions, replace, now):
+    # Written first so that SQLite takes the write lock before anything is read.
+    _set_meta(db_session, LAST_INGESTED_AT, iso_utc(now))
+
+    fingerprints = [fingerprint(s) for s in sessions]
+    _refuse_duplicates(fingerprints, "fingerprint", "fingerprint")
+    _refuse_duplicates([s.id for s in sessions], "id", "id")
+    stored = _stored_sessions(db_session, fingerprints)
+    _refuse_id_conflicts(db_session, sessions, fingerprints, stored)
+    usages = [_usage(index, s) for index, s in enumerate(sessions)]
+    plugin_pks = _plugin_pks(db_session, sessions, usages)
+
+    result = IngestResult(last_ingested_at=now)
+    pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
+
+    with_tags = [i for i, s in enumerate(sessions) if "tags" in s.model_fields_set]
+    with_tracks = [i for i, s in enumerate(sessions) if "tracks" in s.model_fields_set]
+    with_usage = [i for i, u in enumerate(usages) if u is not None]
+    with_sources = [i for i, s in enumerate(sessions) if "sources" in s.model_fields_set]
+    stored_pks = {row.pk for row in stored.values()}
+
+    def existing(indexes):
+        return [pks[i] for i in indexes if pks[i] in stored_pks]
+
+    _delete_children(db_session, Tag, existing(with_tags))
+    _delete_children(db_session, TrackPlugin, existing(with_tracks))
+    _delete_children(db_session, Track, existing(with_tracks))
+    _delete_children(db_session, SessionPlugin, existing(with_usage))
+    _delete_children(db_session, Source, existing(with_sources))
+
+    _insert(db_session, Tag, (
+        {"session_pk": pks[i], "name": name, "position": position}
+        for i in with_tags for position, name in enumerate(_clean_tags(sessions[i].tags))
+    ))
+    _insert_tracks(db_session, sessions, with_tracks, pks, plugin_pks)
+    _insert(db_session, SessionPlugin, (
+        {
+            "session_pk": pks[i], "plugin_pk": plugin_pks[pid], "count": usage.count,
+            "track_count": usage.track_count, "session_created_at": created[i],
+        }
+        for i in with_usage for pid, usage in usages[i].items()
+    ))
+    _insert(db_session, Source, (
+        {
+            "session_pk": pks[i], "position": position, "type": source.type,
+            "path": source.path, "ingested_at": source.ingested_at, "extractor": source.extractor,
+        }
+        for i in with_sources for position, source in enumerate(sessions[i].sources or ())
+    ))
+    _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created)
+    if replace:
+        result.trashed = _trash_all_but(db_session, set(pks.values()), now)
+    return result
+
+
+def _set_meta(db_session, key, value):
+    table = Meta.__table__
+    statement = _dialect_insert(db_session, table).values(key=key, value=value)
+    db_session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
+
+
+def _dialect_insert(db_session, table):
+    dialect = db_session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def _refuse_duplicates(values, what, path):
+    first_index = {}
+    problems = []
+    for index, value in enumerate(values):
+        if value is None:
+            continue
+        if value in first_index:
+            problems.append((index, path, f"the same {what} as session {first_index[value]} of this payload"))
+        else:
+            first_index[value] = index
+    if problems:
+        raise IngestError(422, f"Two sessions of the payload have the same {what}.", problems)
+
+
+def _stored_sessions(db_session, fingerprints):
+    table = Session.__table__
+    stored = {}
+    for chunk in chunked(fingerprints):
+        query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at).where(
+            table.c.fingerprint.in_(chunk)
+        )
+        stored.update((row.fingerprint, row) for row in db_session.execute(query))
+    return stored
+
+
+def _refuse_id_conflicts(db_session, sessions, fingerprints, stored):
+    table = Session.__table__
+    given = {s.id: i for i, s in enumerate(sessions) if s.id is not None}
+    problems = []
+    for index, session in enumerate(sessions):
+        row = stored.get(fingerprints[index])
+        if row is not None and session.id is not None and session.id != row.id:
+            problems.append((index, "id", f"the session with this fingerprint has id {row.id!r}"))
+    for chunk in chunked(list(given)):
+        query = select(table.c.id, table.c.fingerprint).where(table.c.id.in_(chunk))
+        for row in db_session.execute(query):
+            index = given[row.id]
+            if row.fingerprint != fingerprints[index]:
+                problems.append((index, "id", "this id belongs to a session with another fingerprint"))
+    if problems:
+        raise IngestError(409, "Session ids conflict with sessions already in the index.", problems)
+
+
+def _usage(index, session):
+    """The session's usage rollup by pluginId, or None when the payload leaves it as stored."""
+    if "plugins" in session.model_fields_set:
+        entries = session.plugins or []
+    elif "tracks" in session.model_fields_set:
+        entries = derive_plugin_usage(session.tracks or [])
+    else:
+        return None
+    usage = {}
+    for position, entry in enumerate(entries):
+        pid = instance_plugin_id(entry)
+        if pid in usage:
+            raise IngestError(422, "A plugin is listed twice in a session's plugin usage.", [
+                (index, f"plugins[{position}].pluginId", f"{pid!r} is listed twice"),
+            ])
+        usage[pid] = entry
+    return usage
+
+
+def _plugin_pks(db_session, sessions, usages):
+    """Make sure every plugin of the payload has a row; return pk by pluginId."""
+    definitions = {}
+    for session, usage in zip(sessions, usages):
+        for track in session.tracks or ():
+            for instance in track.plugins or ():
+                definitions.setdefault(instance_plugin_id(instance), instance)
+        for pid, entry in (usage or {}).items():
+            definitions.setdefault(pid, entry)
+    table = Plugin.__table__
+    pks = {}
+    ids = list(definitions)
+    for chunk in chunked(ids):
+        pks.update(db_session.execute(select(table.c.id, table.c.pk).where(table.c.id.in_(chunk))).all())
+    missing = [
+        {
+            "id": pid, "product_key": product_key(d.name, d.vendor), "name": d.name,
+            "vendor": d.vendor, "version": d.version, "format": d.format,
+        }
+        for pid, d in definitions.items() if pid not in pks
+    ]
+    if missing:
+        # Another writer may add the same plugin meanwhile: theirs is as good as ours.
+        db_session.execute(_dialect_insert(db_session, table).on_conflict_do_nothing(), missing)
+        for chunk in chunked([row["id"] for row in missing]):
+            pks.update(db_session.execute(select(table.c.id, table.c.pk).where(table.c.id.in_(chunk))).all())
+    return pks
+
+
+def _session_values(session):
+    values = {column: getattr(session, column) for column in SESSION_COLUMNS if column in session.model_fields_set}
+    if values.get("rating") == "none":
+        values["rating"] = None
+    for flag in FLAG_COLUMNS:
+        if flag in values and values[flag] is None:
+            values[flag] = False
+    return values
+
+
+def _upsert_sessions(db_session, sessions, fingerprints, stored, result):
+    """Insert new sessions and update stored ones; return pk and created_at by payload index."""
+    table = Session.__table__
+    pks, created = {}, {}
+    new_rows, new_indexes = [], []
+    for index, session in enumerate(sessions):
+        values = _session_values(session)
+        row = stored.get(fingerprints[index])
+        if row is None:
+            session_id = session.id or str(uuid.uuid4())
+            new_rows.append({
+                column: values.get(column) for column in SESSION_COLUMNS
+            } | {flag: values.get(flag) or False for flag in FLAG_COLUMNS} | {
+                "id": session_id, "fingerprint": fingerprints[index], "deleted_at": None,
+            })
+            new_indexes.append(index)
+            result.inserted.append(session_id)
+            created[index] = values.get("created_at")
+        else:
+            db_session.execute(update(table).where(table.c.pk == row.pk).values(values | {"deleted_at": None}))
+            pks[index] = row.pk
+            created[index] = values.get("created_at", row.created_at)
+            result.updated.append(row.id)
+    if new_rows:
+        returned = db_session.execute(insert(table).returning(table.c.fingerprint, table.c.pk), new_rows)
+        pk_by_fingerprint = dict(returned.all())
+        for index in new_indexes:
+            pks[index] = pk_by_fingerprint[fingerprints[index]]
+    return pks, created
+
+
+def _delete_children(db_session, model, session_pks):
+    table = model.__table__
+    for chunk in chunked(session_pks):
+        db_session.execute(delete(table).where(table.c.session_pk.in_(chunk)))
+
+
+def _insert(db_session, model, rows):
+    rows = list(rows)
+    if rows:
+        db_session.execute(insert(model.__table__), rows)
+
+
+def _clean_tags(tags):
+    """Tags trimmed, without empties, each once (first spelling wins, case-insensitively)."""
+    seen, cleaned = set(), []
+    for tag in tags or ():
+        tag = tag.strip()
+        if tag and tag.lower() not in seen:
+            seen.add(tag.lower())
+            cleaned.append(tag)
+    return cleaned
+
+
+def _insert_tracks(db_session, sessions, indexes, pks, plugin_pks):
+    tracks, instances = [], []
+    for i in indexes:
+        session_pk = pks[i]
+        for position, track in enumerate(sessions[i].tracks or ()):
+            tracks.append({
+                "session_pk": session_pk, "position": position, "id": track.id or str(uuid.uuid4()),
+                "name": track.name, "type": track.type, "format": track.format,
+                "state": track.state, "notes": track.notes,
+            })
+            for slot_position, instance in enumerate(track.plugins or ()):
+                instances.append({
+                    "session_pk": session_pk, "track_position": position, "position": slot_position,
+                    "plugin_pk": plugin_pks[instance_plugin_id(instance)], "slot": instance.slot,
+                    "preset": instance.preset, "active": instance.active,
+                })
+    _insert(db_session, Track, tracks)
+    _insert(db_session, TrackPlugin, instances)
+
+
+def _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created):
+    """Keep the rollup's copy of created_at current for sessions whose rollup was kept."""
+    rewritten = set(with_usage)
+    table = SessionPlugin.__table__
+    for index, session in enumerate(sessions):
+        row = stored.get(fingerprints[index])
+        if index in rewritten or row is None or "created_at" not in session.model_fields_set:
+            continue
+        if created[index] != row.created_at:
+            db_session.execute(
+                update(table).where(table.c.session_pk == pks[index]).values(session_created_at=created[index])
+            )
+
+
+def _trash_all_but(db_session, keep_pks, now):
+    table = Session.__table__
+    live = db_session.execute(select(table.c.pk, table.c.id).where(table.c.deleted_at.is_(None))).all()
+    doomed = [row for row in live if row.pk not in keep_pks]
+    for chunk in chunked([row.pk for row in doomed]):
+        db_session.execute(update(table).where(table.c.pk.in_(chunk)).values(deleted_at=now))
+    return [row.id for row in doomed]

@@ -1,0 +1,148 @@
+"""Reading sessions back in the wire format, and the trash."""
+from datetime import datetime
+
+from pydantic.alias_generators import to_camel
+from sqlalchemy import func, select, update
+
+from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models.meta import LAST_INGESTED_AT
+from app.normalize import iso_utc
+from app.services.ingest import SESSION_COLUMNS, chunked
+
+EXPORT_CHUNK = 200
+SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}
+
+
+def last_ingested_at(db_session) -> str | None:
+    """When the index last took an ingest (ISO 8601 UTC), or None."""
+    return db_session.scalar(select(Meta.value).where(Meta.key == LAST_INGESTED_AT))
+
+
+def get_session(db_session, session_id: str) -> tuple[dict | None, bool]:
+    """One session in the wire format, and whether it is in the trash."""
+    table = Session.__table__
+    row = db_session.execute(select(table).where(table.c.id == session_id)).one_or_none()
+    if row is None:
+        return None, False
+    return _wire_sessions(db_session, [row])[0], row.deleted_at is not None
+
+
+def page_of_sessions(db_session, after_pk: int = 0, limit: int = 100) -> tuple[list[dict], int | None]:
+    """Live sessions in index order after `after_pk`; also the pk to continue from, if any."""
+    table = Session.__table__
+    rows = db_session.execute(
+        select(table).where(table.c.deleted_at.is_(None), table.c.pk > after_pk).order_by(table.c.pk).limit(limit + 1)
+    ).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return _wire_sessions(db_session, rows), (rows[-1].pk if more else None)
+
+
+def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
+    """Every live session in the wire format, read a chunk at a time."""
+    after = 0
+    while True:
+        sessions, after = page_of_sessions(db_session, after, chunk)
+        yield from sessions
+        if after is None:
+            return
+
+
+def restore_session(db_session, session_id: str) -> bool:
+    """Take a session out of the trash; False when no trashed session has that id."""
+    table = Session.__table__
+    restored = db_session.execute(
+        update(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None)).values(deleted_at=None)
+    ).rowcount
+    db_session.commit()
+    return restored == 1
+
+
+def index_overview(db_session) -> dict:
+    """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins) and lastIngestedAt."""
+    live = select(Session.pk).where(Session.deleted_at.is_(None)).scalar_subquery()
+    return {
+        "last_ingested_at": last_ingested_at(db_session),
+        "sessions": db_session.scalar(select(func.count()).where(Session.deleted_at.is_(None))),
+        "tracks": db_session.scalar(select(func.count()).select_from(Track).where(Track.session_pk.in_(live))),
+        "instances": db_session.scalar(
+            select(func.coalesce(func.sum(SessionPlugin.count), 0)).where(SessionPlugin.session_pk.in_(live))
+        ),
+        "plugins": db_session.scalar(
+            select(func.count(func.distinct(SessionPlugin.plugin_pk))).where(SessionPlugin.session_pk.in_(live))
+        ),
+    }
+
+
+def _wire_sessions(db_session, rows) -> list[dict]:
+    """Wire dicts for session rows, with six queries in all rather than six per session."""
+    by_pk = {row.pk: _session_dict(row) for row in rows}
+    for chunk in chunked(list(by_pk)):
+        _attach_children(db_session, by_pk, chunk)
+    return list(by_pk.values())
+
+
+def _session_dict(row) -> dict:
+    wire = _present(row, SESSION_FIELDS)
+    wire.update(tracks=[], plugins=[])
+    return wire
+
+
+def _attach_children(db_session, by_pk, pks):
+    tags, tracks = Tag.__table__, Track.__table__
+    instances, usages, sources = TrackPlugin.__table__, SessionPlugin.__table__, Source.__table__
+    plugins = Plugin.__table__
+    plugin_columns = (plugins.c.id, plugins.c.name, plugins.c.vendor, plugins.c.version, plugins.c.format)
+
+    for row in db_session.execute(
+        select(tags.c.session_pk, tags.c.name).where(tags.c.session_pk.in_(pks)).order_by(tags.c.session_pk, tags.c.position)
+    ):
+        by_pk[row.session_pk].setdefault("tags", []).append(row.name)
+
+    wire_tracks = {}
+    for row in db_session.execute(
+        select(tracks).where(tracks.c.session_pk.in_(pks)).order_by(tracks.c.session_pk, tracks.c.position)
+    ):
+        wire = _present(row, {"id": "id", "name": "name", "type": "type", "format": "format",
+                              "state": "state", "notes": "notes"})
+        wire_tracks[row.session_pk, row.position] = wire
+        by_pk[row.session_pk]["tracks"].append(wire)
+
+    for row in db_session.execute(
+        select(instances.c.session_pk, instances.c.track_position, instances.c.slot, instances.c.preset,
+               instances.c.active, *plugin_columns)
+        .join(plugins, plugins.c.pk == instances.c.plugin_pk)
+        .where(instances.c.session_pk.in_(pks))
+        .order_by(instances.c.session_pk, instances.c.track_position, instances.c.position)
+    ):
+        wire = _present(row, PLUGIN_FIELDS | {"slot": "slot", "preset": "preset", "active": "active"})
+        wire_tracks[row.session_pk, row.track_position].setdefault("plugins", []).append(wire)
+
+    for row in db_session.execute(
+        select(usages.c.session_pk, usages.c.count, usages.c.track_count, *plugin_columns)
+        .join(plugins, plugins.c.pk == usages.c.plugin_pk)
+        .where(usages.c.session_pk.in_(pks))
+        .order_by(usages.c.session_pk, usages.c.count.desc(), plugins.c.id)
+    ):
+        by_pk[row.session_pk]["plugins"].append(
+            _present(row, PLUGIN_FIELDS) | {"count": row.count, "trackCount": row.track_count}
+        )
+
+    for row in db_session.execute(
+        select(sources).where(sources.c.session_pk.in_(pks)).order_by(sources.c.session_pk, sources.c.position)
+    ):
+        wire = _present(row, {"type": "type", "path": "path", "ingestedAt": "ingested_at", "extractor": "extractor"})
+        by_pk[row.session_pk].setdefault("sources", []).append(wire)
+
+
+PLUGIN_FIELDS = {"pluginId": "id", "name": "name", "vendor": "vendor", "version": "version", "format": "format"}
+
+
+def _present(row, fields) -> dict:
+    """The row's non-null values under their wire names; times as ISO 8601 UTC."""
+    wire = {}
+    for wire_name, column in fields.items():
+        value = getattr(row, column)
+        if value is not None:
+            wire[wire_name] = iso_utc(value) if isinstance(value, datetime) else value
+    return wire

@@ -1,0 +1,39 @@
+"""Alembic environment: migrate the database of the current Flask app."""
+from logging.config import fileConfig
+
+from alembic import context
+from flask import current_app
+
+config = context.config
+if config.config_file_name is not None and not config.attributes.get("skip_logging"):
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
+
+db = current_app.extensions["migrate"].db
+target_metadata = db.metadata
+
+
+def run_migrations_offline():
+    """Emit SQL for the configured URL without connecting."""
+    context.configure(
+        url=db.engine.url.render_as_string(hide_password=False),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online():
+    """Run migrations on a connection of the app's engine."""
+    with db.engine.connect() as connection:
+        # Batch mode lets later migrations alter SQLite tables by copying them.
+        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        with context.begin_transaction():
+            context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
