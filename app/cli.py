@@ -133,3 +133,5 @@ def restore(session_id):
     if not restore_session(db.session, session_id):
         _fail(f"No session with id {session_id!r} is in the trash.")
     click.echo(f"Restored {session_id}.")
+if __name__ == "__main__":
+    cli()

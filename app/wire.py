@@ -7,7 +7,7 @@ are capped so that one payload cannot exhaust the server. `id`, `fingerprint`,
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 MAX_NAME = 1000
@@ -63,11 +63,12 @@ class SessionStatsPluginUsage(WireModel):
     count: Count
     track_count: Count
 
-    @model_validator(mode="after")
-    def _tracks_within_instances(self):
-        if self.track_count > self.count:
+    @field_validator("track_count")
+    @classmethod
+    def _tracks_within_instances(cls, track_count, info):
+        if "count" in info.data and track_count > info.data["count"]:
             raise ValueError("trackCount cannot exceed count (instances)")
-        return self
+        return track_count
 
 
 class SessionStatsTrack(WireModel):
@@ -123,15 +124,16 @@ class SessionStatsSession(WireModel):
     rating: Rating | None = None
     attributes: dict[str, Any] | None = None
 
-    @model_validator(mode="after")
-    def _unique_track_ids(self):
+    @field_validator("tracks")
+    @classmethod
+    def _unique_track_ids(cls, tracks):
         seen = set()
-        for track in self.tracks or ():
+        for track in tracks or ():
             if track.id is not None:
                 if track.id in seen:
                     raise ValueError(f"track id {track.id!r} appears twice")
                 seen.add(track.id)
-        return self
+        return tracks
 
 
 class SessionStatsData(WireModel):

@@ -1,0 +1,41 @@
+"""Small helpers shared by the tests."""
+from sqlalchemy import func, select
+
+from app.extensions import db
+from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+
+SEED_EXAMPLE = {
+    "action": "ingestSessions",
+    "payload": {
+        "sessions": [
+            {
+                "name": "Session A",
+                "artist": "Artist X",
+                "project": "Project Y",
+                "tracks": [
+                    {"name": "Lead Vocal", "plugins": [{"name": "FabFilter Pro-Q 3", "vendor": "FabFilter"}]}
+                ],
+            }
+        ]
+    },
+}
+TABLES = (Session, Tag, Track, TrackPlugin, SessionPlugin, Source, Plugin, Meta)
+
+
+def ingest(client, *sessions, action="ingestSessions"):
+    """POST sessions to the ingest endpoint and return the response."""
+    payload = list(sessions) if action == "replaceSessions" else {"sessions": list(sessions)}
+    return client.post("/api/session-stats", json={"action": action, "payload": payload})
+
+
+def row_counts() -> dict:
+    """Rows per table: a cheap fingerprint of the database state."""
+    return {model.__tablename__: db.session.scalar(select(func.count()).select_from(model)) for model in TABLES}
+
+
+def table_rows() -> dict:
+    """Every row of every table, for comparing whole database states."""
+    return {
+        model.__tablename__: sorted(tuple(map(str, row)) for row in db.session.execute(select(model.__table__)))
+        for model in TABLES
+    }
