@@ -1,7 +1,9 @@
 """Identity and derivation rules of the index, as pure functions over wire models."""
 from datetime import UTC, datetime
+from functools import lru_cache
+from typing import NamedTuple
 
-from app.wire import SessionStatsPluginUsage, SessionStatsSession, SessionStatsTrack
+from app.wire import SessionStatsSession, SessionStatsTrack
 
 
 def iso_utc(moment: datetime | None) -> str | None:
@@ -24,6 +26,8 @@ def _key(*parts: str | None) -> str:
     return "|".join((part or "").strip().lower() for part in parts)
 
 
+# Archives repeat a few thousand plugins millions of times: remember the answers.
+@lru_cache(maxsize=65536)
 def plugin_id(name: str, vendor=None, version=None, format=None) -> str:
     """The pluginId: trimmed, lower-cased `vendor|name|version|format`."""
     return _key(vendor, name, version, format)
@@ -41,29 +45,34 @@ def instance_plugin_id(plugin) -> str:
     return plugin_id(plugin.name, plugin.vendor, plugin.version, plugin.format)
 
 
-def derive_plugin_usage(tracks: list[SessionStatsTrack]) -> list[SessionStatsPluginUsage]:
+class PluginUsage(NamedTuple):
+    """Derived usage of one plugin in a session; reads like a SessionStatsPluginUsage."""
+
+    plugin_id: str
+    name: str
+    vendor: str | None
+    version: str | None
+    format: str | None
+    count: int
+    track_count: int
+
+
+def derive_plugin_usage(tracks: list[SessionStatsTrack]) -> list[PluginUsage]:
     """Plugin usage from track instances: count = instances, trackCount = distinct tracks."""
-    counts: dict[str, int] = {}
-    track_counts: dict[str, int] = {}
-    first_seen = {}
-    for track in tracks:
-        on_this_track = set()
+    # pluginId -> [instances, tracks, first instance, last track counted]
+    tally: dict[str, list] = {}
+    for position, track in enumerate(tracks):
         for instance in track.plugins or ():
             pid = instance_plugin_id(instance)
-            counts[pid] = counts.get(pid, 0) + 1
-            first_seen.setdefault(pid, instance)
-            on_this_track.add(pid)
-        for pid in on_this_track:
-            track_counts[pid] = track_counts.get(pid, 0) + 1
+            entry = tally.get(pid)
+            if entry is None:
+                tally[pid] = [1, 1, instance, position]
+            else:
+                entry[0] += 1
+                if entry[3] != position:
+                    entry[1] += 1
+                    entry[3] = position
     return [
-        SessionStatsPluginUsage(
-            plugin_id=pid,
-            name=first_seen[pid].name,
-            vendor=first_seen[pid].vendor,
-            version=first_seen[pid].version,
-            format=first_seen[pid].format,
-            count=count,
-            track_count=track_counts[pid],
-        )
-        for pid, count in counts.items()
+        PluginUsage(pid, first.name, first.vendor, first.version, first.format, count, track_count)
+        for pid, (count, track_count, first, _) in tally.items()
     ]

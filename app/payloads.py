@@ -1,8 +1,8 @@
 """Parsing an ingest request body: the POST /api/session-stats body and `session-stats ingest`."""
-import json
-
 from pydantic import TypeAdapter, ValidationError
+from pydantic_core import from_json
 
+from app.gc_pause import gc_paused
 from app.wire import SessionsPayload, SessionStatsSession
 
 SESSION_LIST = TypeAdapter(list[SessionStatsSession])
@@ -31,9 +31,14 @@ def validation_details(error: ValidationError, prefix=()) -> list[dict]:
 
 def parse_ingest_request(body: bytes):
     """Parse a POST body into (sessions, replace, item path prefix); raise PayloadError."""
+    with gc_paused():
+        return _parse_ingest_request(body)
+
+
+def _parse_ingest_request(body):
     try:
-        envelope = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
+        envelope = from_json(body, allow_inf_nan=False)
+    except ValueError as exc:
         raise PayloadError(400, f"The body is not valid JSON: {exc}", code="malformed_json") from exc
     if not isinstance(envelope, dict):
         raise PayloadError(400, 'The body must be a JSON object: {"action": ..., "payload": ...}.')

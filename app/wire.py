@@ -36,6 +36,7 @@ class WireModel(BaseModel):
         populate_by_name=True,
         strict=True,
         extra="ignore",
+        allow_inf_nan=False,
     )
 
 

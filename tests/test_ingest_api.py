@@ -1,4 +1,5 @@
 """POST/GET /api/session-stats: the ingest contract, merge rules, trash and errors."""
+import gc
 from datetime import datetime
 
 import pytest
@@ -160,6 +161,7 @@ def test_given_ids_are_kept_and_conflicts_refused(client, app):
 
 @pytest.mark.parametrize(("body", "status", "paths"), [
     (b"{not json", 400, []),
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "bpm": NaN}}', 400, []),
     (b"[]", 400, []),
     (b'{"action": "deleteEverything", "payload": {}}', 400, ["action"]),
     (b'{"action": "ingestSessions", "payload": []}', 422, ["payload"]),
@@ -191,6 +193,13 @@ def test_invalid_payloads_change_nothing(client, app, body, status, paths):
     assert [d["path"] for d in error["details"]] == paths
     with app.app_context():
         assert table_rows() == before
+
+
+def test_collector_is_back_on_after_a_refused_payload(client):
+    assert gc.isenabled()
+    client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"tracks": 1}})
+    client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"id": 1}})
+    assert gc.isenabled()
 
 
 def test_too_large_body_is_refused(app, client):

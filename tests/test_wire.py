@@ -55,3 +55,8 @@ def test_absurd_sizes_are_refused():
 def test_session_stats_data():
     data = SessionStatsData.model_validate({"sessions": [{"name": "A"}], "lastIngestedAt": "2024-05-01T10:00:00Z"})
     assert data.sessions[0].name == "A" and data.last_ingested_at.hour == 10
+
+
+def test_infinite_and_nan_numbers_are_refused():
+    assert paths({"name": "A", "durationSeconds": float("inf")}) == ["durationSeconds"]
+    assert paths({"name": "A", "bpm": float("nan")}) == ["bpm"]
