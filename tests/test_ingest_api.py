@@ -198,7 +198,8 @@ def test_invalid_payloads_change_nothing(client, app, body, status, paths):
 def test_collector_is_back_on_after_a_refused_payload(client):
     assert gc.isenabled()
     client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"tracks": 1}})
-    client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"id": 1}})
+    client.post("/api/session-stats", json={"action": "ingestSessions",
+                                            "payload": {"sessions": [{"name": "x"}, {"name": "x"}]}})
     assert gc.isenabled()
 
 
