@@ -24,9 +24,9 @@ def field_path(loc) -> str:
     return path
 
 
-def validation_details(error: ValidationError, prefix=()) -> list[dict]:
+def validation_details(error: ValidationError) -> list[dict]:
     """One {path, message} per invalid field, paths relative to the payload."""
-    return [{"path": field_path((*prefix, *e["loc"])), "message": e["msg"]} for e in error.errors()]
+    return [{"path": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
 
 
 def parse_ingest_request(body: bytes):

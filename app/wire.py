@@ -40,27 +40,27 @@ class WireModel(BaseModel):
     )
 
 
-class SessionStatsPluginInstance(WireModel):
-    """A plugin on a track."""
+class PluginIdentity(WireModel):
+    """What names a plugin: the pluginId, or vendor, name, version and format to derive it."""
 
     plugin_id: ShortText | None = None
     name: Name
     vendor: ShortText | None = None
     version: ShortText | None = None
     format: ShortText | None = None
+
+
+class SessionStatsPluginInstance(PluginIdentity):
+    """A plugin on a track."""
+
     slot: ShortText | None = None
     preset: ShortText | None = None
     active: bool | None = None
 
 
-class SessionStatsPluginUsage(WireModel):
+class SessionStatsPluginUsage(PluginIdentity):
     """How often one plugin is used in a session."""
 
-    plugin_id: ShortText | None = None
-    name: Name
-    vendor: ShortText | None = None
-    version: ShortText | None = None
-    format: ShortText | None = None
     count: Count
     track_count: Count
 

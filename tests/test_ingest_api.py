@@ -1,12 +1,14 @@
 """POST/GET /api/session-stats: the ingest contract, merge rules, trash and errors."""
 import gc
+import threading
+import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from app.extensions import db
-from app.models import SessionPlugin
+from app.models import Session, SessionPlugin
 from tests.helpers import SEED_EXAMPLE, ingest, row_counts, table_rows
 
 
@@ -244,3 +246,32 @@ def test_unknown_session_is_404_json(client):
     assert response.get_json()["error"]["code"] == "not_found"
     assert client.get("/api/nothing-here").get_json()["error"]["code"] == "not_found"
     assert client.delete("/api/session-stats").status_code == 405
+
+
+def test_a_concurrent_writer_of_the_same_session_gets_409(app, backend, client):
+    if backend != "postgresql":
+        pytest.skip("SQLite serializes writers before they read, so the race cannot happen there")
+    other = db.create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    rival = other.connect()
+    transaction = rival.begin()
+    rival.execute(Session.__table__.insert().values(
+        id="rival", fingerprint="|Raced|", name="Raced", is_favorite=False, is_test=False, is_complete=False))
+    answers = []
+    thread = threading.Thread(target=lambda: answers.append(ingest(client, {"name": "Raced"})))
+    thread.start()
+    with other.connect() as watcher:
+        for _ in range(300):  # until the ingest waits on the rival's uncommitted row
+            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
+            if waiting.scalar():
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("the ingest never waited on the rival's row")
+    transaction.commit()
+    thread.join(timeout=30)
+    rival.close()
+    other.dispose()
+    assert answers[0].status_code == 409
+    assert answers[0].get_json()["error"]["code"] == "conflict"
+    [session] = read_all(client)["sessions"]
+    assert session["id"] == "rival"

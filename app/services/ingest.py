@@ -6,6 +6,7 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
@@ -68,6 +69,10 @@ def ingest_sessions(
     try:
         with gc_paused():
             result = _ingest(db_session, sessions, replace, ingested_at or utc_now())
+    except IntegrityError as exc:
+        db_session.rollback()
+        raise IngestError(409, "Another ingest wrote the same sessions at the same moment; nothing was "
+                               "changed, send the request again.", []) from exc
     except BaseException:
         db_session.rollback()
         raise
