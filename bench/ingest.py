@@ -164,7 +164,7 @@ def main():
     lines = [
         "# Ingest benchmark",
         "",
-        f"`make bench` on {platform.node() and 'this machine'} ({os.cpu_count()} cores, Python "
+        f"`make bench` on this machine ({os.cpu_count()} cores, Python "
         f"{platform.python_version()}, SQLite {sqlite3.sqlite_version}), one run.",
         f"{SESSIONS:,} generated sessions: {tracks:,} tracks, {instances:,} plugin instances; "
         f"{total_rows:,} rows in all ({', '.join(f'{k} {v:,}' for k, v in rows.items())}).",
