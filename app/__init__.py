@@ -1,4 +1,5 @@
 """Session Stats: a self-hosted index of a studio's DAW sessions."""
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -40,7 +41,5 @@ def create_app(config=None):
 
 
 def _instance_path_from_env():
-    import os
-
     path = os.environ.get("SESSION_STATS_INSTANCE_PATH")
     return str(Path(path).resolve()) if path else str(PROJECT_ROOT / "instance")

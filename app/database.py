@@ -1,5 +1,8 @@
 """Connection settings that the embedded SQLite database needs to be safe and fast."""
-from sqlalchemy import event
+from flask_migrate import upgrade
+from sqlalchemy import event, inspect
+
+from app.extensions import db
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -33,11 +36,6 @@ def configure_engine(engine):
 
 def upgrade_database() -> bool:
     """Migrate the app's database to head; True when this created its tables."""
-    from flask_migrate import upgrade
-    from sqlalchemy import inspect
-
-    from app.extensions import db
-
     created = not inspect(db.engine).has_table("sessions")
     upgrade()
     return created
