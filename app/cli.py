@@ -31,13 +31,6 @@ def _echo_json(value):
     click.echo(json.dumps(value, indent=2))
 
 
-def _result_json(result):
-    return {
-        "inserted": len(result.inserted), "updated": len(result.updated), "trashed": len(result.trashed),
-        "insertedIds": result.inserted, "updatedIds": result.updated, "trashedIds": result.trashed,
-    }
-
-
 def _fail(message, details=()):
     for detail in details:
         message += f"\n  {detail['path']}: {detail['message']}"
@@ -86,7 +79,7 @@ def ingest(source):
         _fail(exc.message, exc.details)
     except IngestError as exc:
         _fail(exc.message, ingest_error_details(exc, prefix))
-    _echo_json(_result_json(result))
+    _echo_json(result.summary())
 
 
 @cli.command()
@@ -133,5 +126,7 @@ def restore(session_id):
     if not restore_session(db.session, session_id):
         _fail(f"No session with id {session_id!r} is in the trash.")
     click.echo(f"Restored {session_id}.")
+
+
 if __name__ == "__main__":
     cli()

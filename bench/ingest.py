@@ -29,6 +29,7 @@ SESSIONS = int(os.environ.get("BENCH_SESSIONS", 10_000))
 BATCH = 500
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
+CHILD_TABLES = ("tags", "tracks", "track_plugins", "session_plugins", "sources")
 TABLES = (Plugin, Session, Tag, Track, TrackPlugin, SessionPlugin, Source, Meta)
 
 
@@ -111,7 +112,6 @@ def bench_raw(service_db):
     rows = {model.__tablename__: source.execute(f"SELECT * FROM {model.__tablename__}").fetchall() for model in TABLES}
     source.close()
     session_batches = batches(rows["sessions"])
-    pk_column = {"tags": 0, "tracks": 0, "track_plugins": 0, "session_plugins": 0, "sources": 0}
     target = sqlite3.connect(path, isolation_level=None)
     for pragma in SQLITE_PRAGMAS:
         target.execute(pragma)
@@ -120,11 +120,11 @@ def bench_raw(service_db):
     insert(target, "plugins", rows["plugins"])
     insert(target, "meta", rows["meta"])
     target.execute("COMMIT")
-    children = {table: group_by_session(rows[table], column) for table, column in pk_column.items()}
+    children = {table: group_by_session(rows[table]) for table in CHILD_TABLES}
     for batch in session_batches:
         target.execute("BEGIN")
         insert(target, "sessions", batch)
-        for table in pk_column:
+        for table in CHILD_TABLES:
             insert(target, table, [row for session in batch for row in children[table].get(session[0], ())])
         target.execute("COMMIT")
     elapsed = time.perf_counter() - started
@@ -132,10 +132,11 @@ def bench_raw(service_db):
     return elapsed, sum(len(r) for r in rows.values())
 
 
-def group_by_session(rows, column):
+def group_by_session(rows):
+    """Rows by their session_pk, the first column of every child table."""
     grouped = {}
     for row in rows:
-        grouped.setdefault(row[column], []).append(row)
+        grouped.setdefault(row[0], []).append(row)
     return grouped
 
 

@@ -8,7 +8,6 @@ from flask import jsonify, request
 from app.api import bp
 from app.errors import error_response
 from app.extensions import db
-from app.normalize import iso_utc
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.sessions import get_session, last_ingested_at, page_of_sessions, restore_session
@@ -27,11 +26,7 @@ def post_session_stats():
         return error_response(exc.status, exc.message, exc.details, exc.code)
     except IngestError as exc:
         return error_response(exc.status, exc.message, ingest_error_details(exc, prefix))
-    return jsonify(
-        inserted=len(result.inserted), updated=len(result.updated), trashed=len(result.trashed),
-        insertedIds=result.inserted, updatedIds=result.updated, trashedIds=result.trashed,
-        lastIngestedAt=iso_utc(result.last_ingested_at),
-    )
+    return jsonify(result.summary())
 
 
 def encode_cursor(pk: int) -> str:

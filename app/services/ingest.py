@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Boolean, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -48,6 +48,14 @@ class IngestResult:
     updated: list[str] = field(default_factory=list)
     trashed: list[str] = field(default_factory=list)
     last_ingested_at: datetime | None = None
+
+    def summary(self) -> dict:
+        """The answer to an ingest request: counts and ids per outcome, and lastIngestedAt."""
+        return {
+            "inserted": len(self.inserted), "updated": len(self.updated), "trashed": len(self.trashed),
+            "insertedIds": self.inserted, "updatedIds": self.updated, "trashedIds": self.trashed,
+            "lastIngestedAt": iso_utc(self.last_ingested_at),
+        }
 
 
 def chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
@@ -296,13 +304,19 @@ def _insert(db_session, model, columns, rows):
     if list(order) != list(columns):
         where = [columns.index(key) for key in order]
         rows = [tuple(row[index] for index in where) for row in rows]
-    for index, key in enumerate(order):
-        processor = table.c[key].type.bind_processor(dialect)
-        # sqlite3 and psycopg take Python booleans as they are.
-        if processor is not None and not isinstance(table.c[key].type, Boolean):
-            rows = [(*row[:index], processor(row[index]), *row[index + 1:]) for row in rows]
+    processors = [(index, processor) for index, key in enumerate(order)
+                  if (processor := table.c[key].type.bind_processor(dialect)) is not None]
+    if processors:
+        rows = [_processed(row, processors) for row in rows]
     parameters = rows if compiled.positional else [dict(zip(order, row)) for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+def _processed(row, processors):
+    values = list(row)
+    for index, processor in processors:
+        values[index] = processor(values[index])
+    return tuple(values)
 
 
 def _clean_tags(tags):
