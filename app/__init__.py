@@ -4,9 +4,11 @@ from pathlib import Path
 
 from flask import Flask
 
+from app.auth import check_every_view_declares_access, init_auth
 from app.config import load_config
 from app.database import configure_engine
-from app.extensions import db, migrate
+from app.extensions import csrf, db, limiter, migrate
+from app.security import init_security
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -29,14 +31,21 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     with app.app_context():
         configure_engine(db.engine)
+    init_security(app)
+    csrf.init_app(app)
+    # The access check identifies the caller, which the rate limits are keyed on: it goes first.
+    init_auth(app)
+    limiter.init_app(app)
 
     from app.api import bp as api_bp
     from app.errors import bp as errors_bp
-    from app.web import bp as web_bp
+    from app.web import blueprints as web_blueprints
 
     app.register_blueprint(errors_bp)
     app.register_blueprint(api_bp)
-    app.register_blueprint(web_bp)
+    for blueprint in web_blueprints:
+        app.register_blueprint(blueprint)
+    check_every_view_declares_access(app)
     return app
 
 

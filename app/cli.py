@@ -1,6 +1,7 @@
 """The `session-stats` command."""
 import json
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import click
@@ -14,9 +15,24 @@ from app.database import upgrade_database
 from app.extensions import db
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request, validation_details
 from app.sample_data import generate_sessions
+from app.models.types import utc_now
+from app.normalize import iso_utc
+from app.services.accounts import (
+    ROLES,
+    AccountError,
+    create_first_admin,
+    create_user,
+    find_user,
+    generate_password,
+    list_users,
+    normalize_username,
+    set_password,
+)
+from app.services.audit import COMMAND_LINE, record
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.legacy import import_legacy
 from app.services.sessions import iter_sessions, last_ingested_at, restore_session
+from app.services.tokens import create_token, get_token, list_tokens, revoke_token
 from app.wire import SessionStatsSession
 
 SAMPLE_SESSIONS = 300
@@ -50,6 +66,20 @@ def setup(sample):
         sessions = [SessionStatsSession.model_validate(s) for s in generate_sessions(SAMPLE_SESSIONS)]
         ingest_sessions(db.session, sessions)
         click.echo(f"Loaded {len(sessions)} sample sessions.")
+    _ensure_an_admin()
+
+
+def _ensure_an_admin():
+    first = create_first_admin(db.session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    if first is None:
+        return
+    user, password = first
+    record(db.session, COMMAND_LINE, "user.created", user.username, {"role": user.role, "first": True})
+    click.echo(
+        "\nCreated the first admin account; its password is shown only now.\n"
+        f"  username: {user.username}\n  password: {password}\n"
+        "Sign in and change it under Settings, or run `session-stats users set-password admin`.\n"
+    )
 
 
 @cli.command()
@@ -63,6 +93,7 @@ def serve(host, port, threads):
     app = create_app()
     with app.app_context():
         upgrade_database()
+        _ensure_an_admin()
     click.echo(f"Session Stats on http://{host}:{port}/")
     waitress_serve(app, host=host, port=port, threads=threads)
 
@@ -79,6 +110,8 @@ def ingest(source):
         _fail(exc.message, exc.details)
     except IngestError as exc:
         _fail(exc.message, ingest_error_details(exc, prefix))
+    action = "sessions.replaced" if replace else "sessions.ingested"
+    record(db.session, COMMAND_LINE, action, getattr(source, "name", "stdin"), result.counts())
     _echo_json(result.summary())
 
 
@@ -115,6 +148,7 @@ def _import_legacy_file(path):
         _fail(f"{path} is not valid JSON ({exc}); nothing was imported.")
     except IngestError as exc:
         _fail(f"{path}: {exc.message} Nothing was imported.", ingest_error_details(exc, ("sessions",)))
+    record(db.session, COMMAND_LINE, "sessions.imported", str(path), result.counts())
     click.echo(f"Imported {path}: {len(result.inserted)} new and {len(result.updated)} updated sessions.")
 
 
@@ -125,7 +159,113 @@ def restore(session_id):
     """Take a session out of the trash."""
     if not restore_session(db.session, session_id):
         _fail(f"No session with id {session_id!r} is in the trash.")
+    record(db.session, COMMAND_LINE, "session.restored", session_id)
     click.echo(f"Restored {session_id}.")
+
+
+@cli.group()
+def users():
+    """Manage the accounts that sign in to the dashboard."""
+
+
+def _new_password(generate):
+    if generate:
+        return generate_password(), True
+    return click.prompt("Password", hide_input=True, confirmation_prompt=True), False
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--generate", is_flag=True, help="Generate a random password and print it, instead of asking.")
+@with_appcontext
+def create_user_command(username, role, generate):
+    """Add an account; asks for its password (at least 12 characters)."""
+    password, show = _new_password(generate)
+    try:
+        user = create_user(db.session, username, role, password, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, COMMAND_LINE, "user.created", user.username, {"role": user.role})
+    click.echo(f"Created {user.username} ({user.role})." + (f" Password: {password}" if show else ""))
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--generate", is_flag=True, help="Generate a random password and print it, instead of asking.")
+@with_appcontext
+def set_password_command(username, generate):
+    """Give an account a new password; its browsers are signed out."""
+    user = _existing_user(username)
+    password, show = _new_password(generate)
+    try:
+        set_password(db.session, user, password, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, COMMAND_LINE, "user.password_changed", user.username)
+    click.echo(f"Changed the password of {user.username}." + (f" Password: {password}" if show else ""))
+
+
+@users.command("list")
+@with_appcontext
+def list_users_command():
+    """Every account with its role and status."""
+    for user in list_users(db.session):
+        status = "disabled" if user.is_disabled else "enabled"
+        click.echo(f"{user.username}\t{user.role}\t{status}")
+
+
+def _existing_user(username):
+    user = find_user(db.session, username)
+    if user is None:
+        _fail(f"There is no user named {normalize_username(username)!r}.")
+    return user
+
+
+@cli.group()
+def tokens():
+    """Manage API tokens."""
+
+
+@tokens.command("create")
+@click.argument("name")
+@click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
+@click.option("--expires-in-days", type=click.IntRange(1, 3650), help="Lifetime in days; no expiry when omitted.")
+@with_appcontext
+def create_token_command(name, role, expires_in_days):
+    """Make a token and print it on stdout, this once (only its digest is stored)."""
+    expires_at = utc_now() + timedelta(days=expires_in_days) if expires_in_days else None
+    try:
+        token, secret = create_token(db.session, name, role, expires_at=expires_at, created_by=COMMAND_LINE.name)
+    except AccountError as exc:
+        _fail(exc.message)
+    record(db.session, COMMAND_LINE, "token.created", token.name, {"token": token.pk, "role": token.role})
+    click.echo(f"Token {token.pk} “{token.name}” ({token.role}); it is shown only now.", err=True)
+    click.echo(secret)
+
+
+@tokens.command("list")
+@with_appcontext
+def list_tokens_command():
+    """Every token: id, name, role, status, last use."""
+    now = utc_now()
+    for token in list_tokens(db.session):
+        status = "revoked" if token.revoked_at else ("active" if token.is_usable(now) else "expired")
+        last_used = iso_utc(token.last_used_at) if token.last_used_at else "never used"
+        click.echo(f"{token.pk}\t{token.name}\t{token.role}\t{status}\t{last_used}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@with_appcontext
+def revoke_token_command(token_id):
+    """Revoke a token (by the id `tokens list` shows)."""
+    token = get_token(db.session, token_id)
+    if token is None:
+        _fail(f"There is no token {token_id}.")
+    if revoke_token(db.session, token):
+        record(db.session, COMMAND_LINE, "token.revoked", token.name, {"token": token.pk})
+    click.echo(f"Token {token.pk} “{token.name}” is revoked.")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Settings: defaults for one machine, overridden by SESSION_STATS_* environment variables."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_MAX_INGEST_BYTES = 64 * 1024 * 1024
@@ -14,10 +15,31 @@ def load_config(app, overrides=None):
         DATABASE_URL=None,
         MAX_INGEST_BYTES=DEFAULT_MAX_INGEST_BYTES,
         SQLALCHEMY_ENGINE_OPTIONS={},
+        PUBLIC_READ=False,
+        REDIS_URL=None,
+        TRUSTED_PROXIES=0,
+        SESSION_LIFETIME_HOURS=12,
+        PASSWORD_HASH_METHOD="scrypt",
+        SIGN_IN_LIMIT_PER_ACCOUNT="5 per 5 minutes",
+        SIGN_IN_LIMIT_PER_ADDRESS="30 per 5 minutes",
+        API_WRITE_LIMIT="120 per minute",
+        SESSION_COOKIE_NAME="session_stats",
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_HTTPONLY=True,
+        # Views ask for the CSRF check themselves: bearer-token API calls are exempt from it.
+        WTF_CSRF_CHECK_DEFAULT=False,
+        # A form stays valid as long as the sign-in does, which expires on its own.
+        WTF_CSRF_TIME_LIMIT=None,
+        RATELIMIT_ENABLED=True,
+        RATELIMIT_HEADERS_ENABLED=True,
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
         app.config.update(overrides)
+
+    app.config["PUBLIC_READ"] = flag(app.config["PUBLIC_READ"], "SESSION_STATS_PUBLIC_READ")
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_LIFETIME_HOURS"]))
+    app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (
         "sqlite:///" + str(Path(app.instance_path) / SQLITE_FILENAME)
@@ -26,6 +48,18 @@ def load_config(app, overrides=None):
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_INGEST_BYTES"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))
+
+
+def flag(value, name: str) -> bool:
+    """A yes/no setting given as a boolean, 0/1, or true/false, yes/no, on/off."""
+    if isinstance(value, bool | int):
+        return bool(value)
+    text = str(value).strip().lower()
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"", "0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be 1 or 0 (true/false), not {value!r}")
 
 
 def driver_url(url):

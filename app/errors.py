@@ -1,13 +1,14 @@
 """Errors in one place: JSON for /api, HTML pages elsewhere."""
 from flask import Blueprint, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
-CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 409: "conflict",
-         413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
 
 
 def wants_json() -> bool:
@@ -26,9 +27,12 @@ def http_error(error):
     """Answer an HTTP error in the caller's language: JSON for /api, a page otherwise."""
     if isinstance(error, InternalServerError):
         db.session.rollback()
+    # Keep what the error says about itself (Allow, WWW-Authenticate), not its HTML content type.
+    headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if wants_json():
-        response, status = error_response(error.code, error.description)
+        code = "csrf_failed" if isinstance(error, CSRFError) else None
+        response, status = error_response(error.code, error.description, code=code)
     else:
         response = render_template("errors/error.html", error=error)
         status = error.code
-    return response, status, error.get_headers() if error.code == 405 else {}
+    return response, status, headers

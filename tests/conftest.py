@@ -4,6 +4,8 @@ from sqlalchemy import delete
 
 from app import create_app
 from app.extensions import db
+from tests.auth import Auth
+from tests.helpers import app_settings
 from tests.postgres import Cluster, server_binaries
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -46,13 +48,15 @@ def backend(request):
 
 
 @pytest.fixture
-def app(request, backend, tmp_path):
+def app_config():
+    """Settings a test module adds to its apps (override this fixture)."""
+    return {}
+
+
+@pytest.fixture
+def app(request, backend, tmp_path, app_config):
     """The app on a fresh database, with its instance folder in tmp_path."""
-    app = create_app({
-        "TESTING": True,
-        "INSTANCE_PATH": str(tmp_path / "instance"),
-        "DATABASE_URL": database_url_for(request, backend, tmp_path),
-    })
+    app = create_app(app_settings(tmp_path, database_url_for(request, backend, tmp_path), **app_config))
     with app.app_context():
         if backend == "sqlite":
             db.create_all()
@@ -67,8 +71,20 @@ def app(request, backend, tmp_path):
 
 
 @pytest.fixture
-def client(app):
-    """A test client of the app."""
+def auth(app):
+    """Makes users, tokens and signed-in clients of `app`."""
+    return Auth(app)
+
+
+@pytest.fixture
+def client(auth):
+    """An admin's client: signed in to the pages and sending an admin token to the API."""
+    return auth.client("admin", token_role="admin")
+
+
+@pytest.fixture
+def anonymous(app):
+    """A client that neither signs in nor sends a token."""
     return app.test_client()
 
 

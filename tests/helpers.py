@@ -39,3 +39,16 @@ def table_rows() -> dict:
         model.__tablename__: sorted(tuple(map(str, row)) for row in db.session.execute(select(model.__table__)))
         for model in TABLES
     }
+
+
+def app_settings(tmp_path, database_url, **overrides) -> dict:
+    """The settings of a test app: its own instance folder and database, cheap password hashes."""
+    return {
+        "TESTING": True,
+        "INSTANCE_PATH": str(tmp_path / "instance"),
+        "DATABASE_URL": database_url,
+        # scrypt costs ~70 ms a hash; the tests make hundreds. test_accounts checks the real default.
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "API_WRITE_LIMIT": "100000 per minute",
+        **overrides,
+    }

@@ -9,7 +9,8 @@ from app.cli import SAMPLE_SESSIONS, cli
 from app.extensions import db
 from app.models import Session
 from app.sample_data import generate_sessions
-from tests.helpers import SEED_EXAMPLE, row_counts
+from tests.auth import Auth
+from tests.helpers import SEED_EXAMPLE, app_settings, row_counts
 
 
 def invoke(app, *args, input=None):
@@ -29,7 +30,7 @@ def second_app(request, backend, tmp_path):
         url = f"sqlite:///{tmp_path / 'second.db'}"
     else:
         url = request.getfixturevalue("postgres").create_database("session_stats_second")
-    app = create_app({"TESTING": True, "INSTANCE_PATH": str(tmp_path / "second"), "DATABASE_URL": url})
+    app = create_app(app_settings(tmp_path / "second", url))
     with app.app_context():
         db.create_all()
     yield app
@@ -74,11 +75,11 @@ def test_export_into_an_empty_database_gives_the_same_export(app, second_app, tm
 
 
 def test_export_ingested_through_the_api_gives_the_same_sessions(app, second_app):
-    client = app.test_client()
+    client = Auth(app).client(token_role="editor")
     client.post("/api/session-stats", json={"action": "ingestSessions",
                                             "payload": {"sessions": list(generate_sessions(10, seed=3))}})
     exported = export_json(app)
-    response = second_app.test_client().post(
+    response = Auth(second_app).client(token_role="editor").post(
         "/api/session-stats", json={"action": "ingestSessions", "payload": {"sessions": exported["sessions"]}}
     )
     assert response.get_json()["inserted"] == 10
@@ -98,9 +99,9 @@ def test_import_legacy_refuses_bad_files(app, tmp_path):
         assert row_counts()["sessions"] == 0
 
 
-def test_restore(app):
-    app.test_client().post("/api/session-stats", json=SEED_EXAMPLE)
-    app.test_client().post("/api/session-stats", json={"action": "replaceSessions", "payload": []})
+def test_restore(app, client):
+    client.post("/api/session-stats", json=SEED_EXAMPLE)
+    client.post("/api/session-stats", json={"action": "replaceSessions", "payload": []})
     assert export_json(app)["sessions"] == []
     result = invoke(app, "restore", "no-such-id")
     assert result.exit_code == 1

@@ -6,26 +6,38 @@ import json
 from flask import jsonify, request
 
 from app.api import bp
+from app.auth import audit, may, requires
 from app.errors import error_response
 from app.extensions import db
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.ingest import IngestError, ingest_sessions
-from app.services.sessions import get_session, last_ingested_at, page_of_sessions, restore_session
+from app.services.sessions import (
+    get_session,
+    last_ingested_at,
+    page_of_sessions,
+    purge_session,
+    restore_session,
+    trash_session,
+)
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
 @bp.post("/session-stats")
+@requires("editor")
 def post_session_stats():
-    """Ingest or replace sessions."""
+    """Ingest sessions (editor) or replace the whole index with them (admin)."""
     try:
         sessions, replace, prefix = parse_ingest_request(request.get_data(cache=False))
+        if replace and not may("admin"):
+            return error_response(403, "replaceSessions trashes every other session: it needs the admin role.")
         result = ingest_sessions(db.session, sessions, replace=replace)
     except PayloadError as exc:
         return error_response(exc.status, exc.message, exc.details, exc.code)
     except IngestError as exc:
         return error_response(exc.status, exc.message, ingest_error_details(exc, prefix))
+    audit("sessions.replaced" if replace else "sessions.ingested", details=result.counts())
     return jsonify(result.summary())
 
 
@@ -46,6 +58,7 @@ def decode_cursor(cursor: str) -> int:
 
 
 @bp.get("/session-stats")
+@requires("viewer")
 def list_session_stats():
     """SessionStatsData: live sessions a page at a time, with lastIngestedAt."""
     problems = []
@@ -74,6 +87,7 @@ def list_session_stats():
 
 
 @bp.get("/session-stats/<session_id>")
+@requires("viewer")
 def get_session_stats(session_id):
     """One session in the wire format."""
     session, trashed = get_session(db.session, session_id)
@@ -85,11 +99,35 @@ def get_session_stats(session_id):
     return jsonify(session)
 
 
+@bp.delete("/session-stats/<session_id>")
+@requires("editor")
+def trash_session_stats(session_id):
+    """Move a session to the trash, from where it can be restored."""
+    if not trash_session(db.session, session_id):
+        return error_response(404, f"No live session has id {session_id!r}.")
+    audit("session.trashed", target=session_id)
+    return jsonify({"trashed": session_id})
+
+
 @bp.post("/session-stats/<session_id>/restore")
+@requires("editor")
 def restore_session_stats(session_id):
     """Take a session out of the trash."""
     if not restore_session(db.session, session_id):
         return error_response(404, f"No session with id {session_id!r} is in the trash.")
+    audit("session.restored", target=session_id)
     session, _ = get_session(db.session, session_id)
     return jsonify(session)
+
+
+@bp.post("/session-stats/<session_id>/purge")
+@requires("admin")
+def purge_session_stats(session_id):
+    """Delete a trashed session for good."""
+    name = purge_session(db.session, session_id)
+    if name is None:
+        return error_response(404, f"No session with id {session_id!r} is in the trash; only trashed sessions "
+                                   "can be purged.")
+    audit("session.purged", target=session_id, details={"name": name})
+    return jsonify({"purged": session_id})
 

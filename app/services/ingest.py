@@ -49,10 +49,14 @@ class IngestResult:
     trashed: list[str] = field(default_factory=list)
     last_ingested_at: datetime | None = None
 
+    def counts(self) -> dict:
+        """How many sessions were inserted, updated and trashed."""
+        return {"inserted": len(self.inserted), "updated": len(self.updated), "trashed": len(self.trashed)}
+
     def summary(self) -> dict:
         """The answer to an ingest request: counts and ids per outcome, and lastIngestedAt."""
         return {
-            "inserted": len(self.inserted), "updated": len(self.updated), "trashed": len(self.trashed),
+            **self.counts(),
             "insertedIds": self.inserted, "updatedIds": self.updated, "trashedIds": self.trashed,
             "lastIngestedAt": iso_utc(self.last_ingested_at),
         }

@@ -2,10 +2,11 @@
 from datetime import datetime
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
+from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.ingest import SESSION_COLUMNS, chunked
 
@@ -56,6 +57,26 @@ def restore_session(db_session, session_id: str) -> bool:
     ).rowcount
     db_session.commit()
     return restored == 1
+
+
+def trash_session(db_session, session_id: str) -> bool:
+    """Move a live session to the trash; False when no live session has that id."""
+    table = Session.__table__
+    trashed = db_session.execute(
+        update(table).where(table.c.id == session_id, table.c.deleted_at.is_(None)).values(deleted_at=utc_now())
+    ).rowcount
+    db_session.commit()
+    return trashed == 1
+
+
+def purge_session(db_session, session_id: str) -> str | None:
+    """Delete a trashed session for good, with everything that belongs to it; its name, or None."""
+    table = Session.__table__
+    name = db_session.scalar(
+        delete(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None)).returning(table.c.name)
+    )
+    db_session.commit()
+    return name
 
 
 def index_overview(db_session) -> dict:

@@ -1,6 +1,4 @@
-"""HTML pages."""
-from flask import Blueprint
+"""HTML pages, one blueprint per area."""
+from app.web import admin, auth, home, settings
 
-bp = Blueprint("web", __name__)
-
-from app.web import home  # noqa: E402,F401  (registers the routes)
+blueprints = (home.bp, auth.bp, settings.bp, admin.bp)

@@ -1,0 +1,42 @@
+"""The audit log: who did what, to what, from where, and when."""
+from typing import NamedTuple
+
+from sqlalchemy import func, select, true
+
+from app.models import AuditEntry
+
+
+class Actor(NamedTuple):
+    """Who acted: a signed-in user, an API token, the command line or an anonymous visitor."""
+
+    name: str
+    user_pk: int | None = None
+    token_pk: int | None = None
+    address: str | None = None
+
+
+COMMAND_LINE = Actor("command line")
+
+
+def record(db_session, actor: Actor, action: str, target: str | None = None, details: dict | None = None) -> None:
+    """Write one audit entry and commit it."""
+    db_session.add(AuditEntry(actor=actor.name[:200], user_pk=actor.user_pk, token_pk=actor.token_pk,
+                              address=actor.address, action=action, target=target, details=details))
+    db_session.commit()
+
+
+def audit_actions(db_session) -> list[str]:
+    """The actions that occur in the log, for filtering it."""
+    return list(db_session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action)))
+
+
+def page_of_audit_entries(db_session, *, page: int = 1, per_page: int = 50,
+                          action: str | None = None) -> tuple[list[AuditEntry], int]:
+    """One page of entries, newest first, and how many entries match in all."""
+    condition = AuditEntry.action == action if action else true()
+    total = db_session.scalar(select(func.count()).select_from(AuditEntry).where(condition))
+    entries = db_session.scalars(
+        select(AuditEntry).where(condition).order_by(AuditEntry.at.desc(), AuditEntry.pk.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    )
+    return list(entries), total

@@ -1,0 +1,91 @@
+"""A user's own settings (password) and, for admins, the API tokens."""
+from datetime import timedelta
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_login import current_user, login_user
+
+from app.auth import audit, principal, requires
+from app.extensions import db
+from app.models.types import utc_now
+from app.services.accounts import AccountError, password_matches, set_password
+from app.services.tokens import create_token, get_token, list_tokens, revoke_token
+from app.web.forms import ButtonForm, NewTokenForm, PasswordForm
+
+bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _signed_in_user():
+    # Anonymous readers (SESSION_STATS_PUBLIC_READ) have no settings of their own.
+    if principal().user_pk is None:
+        abort(403, description="Sign in to change your settings.")
+    return current_user
+
+
+@bp.get("")
+@requires("viewer")
+def index():
+    """The signed-in user's account and password form."""
+    return render_template("settings/index.html", user=_signed_in_user(), form=PasswordForm())
+
+
+@bp.post("/password")
+@requires("viewer")
+def change_password():
+    """Set a new password; other browsers signed in as this user are signed out."""
+    user = _signed_in_user()
+    form = PasswordForm()
+    if form.validate_on_submit():
+        if not password_matches(user, form.current_password.data):
+            form.current_password.errors.append("This is not your current password.")
+            return render_template("settings/index.html", user=user, form=form), 422
+        set_password(db.session, user, form.new_password.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        # The new epoch signed this browser out too: sign it back in.
+        login_user(user)
+        audit("user.password_changed", target=user.username)
+        flash("Password changed. Other browsers signed in as you have been signed out.")
+        return redirect(url_for("settings.index"))
+    return render_template("settings/index.html", user=user, form=form), 422
+
+
+def _tokens_page(form, status=200, new_secret=None, new_token=None):
+    return render_template("settings/tokens.html", tokens=list_tokens(db.session), form=form, revoke_form=ButtonForm(),
+                           new_secret=new_secret, new_token=new_token, now=utc_now()), status
+
+
+@bp.get("/tokens")
+@requires("admin")
+def tokens():
+    """The API tokens and a form for a new one."""
+    return _tokens_page(NewTokenForm())
+
+
+@bp.post("/tokens")
+@requires("admin")
+def new_token():
+    """Create a token and show its secret, this once."""
+    form = NewTokenForm()
+    if not form.validate_on_submit():
+        return _tokens_page(form, 422)
+    expires_at = utc_now() + timedelta(days=form.expires_in_days.data) if form.expires_in_days.data else None
+    try:
+        token, secret = create_token(db.session, form.name.data, form.role.data, expires_at=expires_at,
+                                     created_by=principal().name)
+    except AccountError as exc:
+        getattr(form, exc.field, form.name).errors.append(exc.message)
+        return _tokens_page(form, 422)
+    audit("token.created", target=token.name, details={"token": token.pk, "role": token.role})
+    response = _tokens_page(NewTokenForm(formdata=None), new_secret=secret, new_token=token)
+    return response[0], response[1], {"Cache-Control": "no-store"}
+
+
+@bp.post("/tokens/<int:token_pk>/revoke")
+@requires("admin")
+def revoke(token_pk):
+    """Revoke a token: API calls with it are refused from now on."""
+    token = get_token(db.session, token_pk)
+    if token is None:
+        abort(404, description="There is no such token.")
+    if ButtonForm().validate_on_submit() and revoke_token(db.session, token):
+        audit("token.revoked", target=token.name, details={"token": token.pk})
+        flash(f"Revoked the token “{token.name}”.")
+    return redirect(url_for("settings.tokens"))
