@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 
 from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
+from werkzeug.datastructures import WWWAuthenticate
 
 from app.extensions import csrf, db, login_manager
 from app.models import User
@@ -16,8 +17,11 @@ from app.services.audit import Actor, record
 from app.services.tokens import resolve_token
 
 PUBLIC = "public"
-ACCESS_LEVELS = (PUBLIC, *ROLES)
+# Any signed-in user, whatever the role; not anonymous readers, and not tokens.
+ACCOUNT = "account"
+ACCESS_LEVELS = (PUBLIC, ACCOUNT, *ROLES)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+BEARER = WWWAuthenticate("Bearer", {"realm": "session-stats"})
 
 
 class Principal(NamedTuple):
@@ -38,7 +42,7 @@ ANONYMOUS = Principal("anonymous")
 
 
 def requires(level: str):
-    """Declare the least role a view needs: 'public', 'viewer', 'editor' or 'admin'."""
+    """Declare who may use a view: 'public', 'account', or the least role ('viewer', 'editor', 'admin')."""
     if level not in ACCESS_LEVELS:
         raise ValueError(f"unknown access level {level!r}")
 
@@ -125,10 +129,10 @@ def _identify() -> Principal:
         scheme, _, secret = request.headers["Authorization"].partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             abort(401, description="Send the API token as 'Authorization: Bearer <token>'.",
-                  www_authenticate="Bearer")
+                  www_authenticate=BEARER)
         token = resolve_token(db.session, secret.strip())
         if token is None:
-            abort(401, description="This API token is unknown, revoked or expired.", www_authenticate="Bearer")
+            abort(401, description="This API token is unknown, revoked or expired.", www_authenticate=BEARER)
         return Principal(f"token {token.name}", token.role, token_pk=token.pk)
     if current_user.is_authenticated:
         return Principal(current_user.username, current_user.role, user_pk=current_user.pk)
@@ -136,6 +140,8 @@ def _identify() -> Principal:
 
 
 def _allowed(who: Principal, level: str) -> bool:
+    if level == ACCOUNT:
+        return who.user_pk is not None
     if who.is_anonymous:
         return level == "viewer" and request.method in SAFE_METHODS and current_app.config["PUBLIC_READ"]
     return role_allows(who.role, level)
@@ -144,7 +150,7 @@ def _allowed(who: Principal, level: str) -> bool:
 def _ask_to_sign_in():
     if is_api_request():
         abort(401, description="Sign in, or send an API token as 'Authorization: Bearer <token>'.",
-              www_authenticate="Bearer")
+              www_authenticate=BEARER)
     target = url_for("auth.login", next=request.full_path.rstrip("?"))
     if request.headers.get("HX-Request"):
         return "", 401, {"HX-Redirect": target}

@@ -46,8 +46,10 @@ class Auth:
     def client(self, role: str | None = None, *, token_role: str | None = None, token: str | None = None):
         """A test client signed in as a new user of `role` (if any), sending a bearer token (if any)."""
         client = self.app.test_client()
+        client.username = None
         if role:
-            response = sign_in(client, self.user(role))
+            client.username = self.user(role)
+            response = sign_in(client, client.username)
             assert response.status_code == 302, response.data
         if token_role:
             token = self.token(token_role)

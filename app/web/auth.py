@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, g, make_response, redirect, render_tem
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 
-from app.auth import PUBLIC, Principal, audit, principal, requires, safe_next_url
+from app.auth import ACCOUNT, PUBLIC, Principal, audit, principal, requires, safe_next_url
 from app.extensions import db, limiter
 from app.services.accounts import authenticate, normalize_username
 from app.web.forms import SignInForm
@@ -63,7 +63,7 @@ def login():
 
 
 @bp.post("/logout")
-@requires("viewer")
+@requires(ACCOUNT)
 def logout():
     """Sign out of this browser."""
     audit("sign_out")

@@ -6,7 +6,7 @@ from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Opti
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 from app.services.tokens import MAX_NAME_LENGTH
 
-ROLE_CHOICES = [(role, role) for role in ROLES]
+ROLE_CHOICES = list(ROLES)
 NEW_PASSWORD = [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
 
 

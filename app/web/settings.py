@@ -4,7 +4,7 @@ from datetime import timedelta
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_login import current_user, login_user
 
-from app.auth import audit, principal, requires
+from app.auth import ACCOUNT, audit, principal, requires
 from app.extensions import db
 from app.models.types import utc_now
 from app.services.accounts import AccountError, password_matches, set_password
@@ -14,25 +14,18 @@ from app.web.forms import ButtonForm, NewTokenForm, PasswordForm
 bp = Blueprint("settings", __name__, url_prefix="/settings")
 
 
-def _signed_in_user():
-    # Anonymous readers (SESSION_STATS_PUBLIC_READ) have no settings of their own.
-    if principal().user_pk is None:
-        abort(403, description="Sign in to change your settings.")
-    return current_user
-
-
 @bp.get("")
-@requires("viewer")
+@requires(ACCOUNT)
 def index():
     """The signed-in user's account and password form."""
-    return render_template("settings/index.html", user=_signed_in_user(), form=PasswordForm())
+    return render_template("settings/index.html", user=current_user, form=PasswordForm())
 
 
 @bp.post("/password")
-@requires("viewer")
+@requires(ACCOUNT)
 def change_password():
     """Set a new password; other browsers signed in as this user are signed out."""
-    user = _signed_in_user()
+    user = current_user._get_current_object()
     form = PasswordForm()
     if form.validate_on_submit():
         if not password_matches(user, form.current_password.data):
