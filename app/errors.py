@@ -27,6 +27,9 @@ def http_error(error):
     """Answer an HTTP error in the caller's language: JSON for /api, a page otherwise."""
     if isinstance(error, InternalServerError):
         db.session.rollback()
+    if error.response is not None:
+        # A view's own answer to the error, such as the sign-in page saying it is throttled.
+        return error.response
     # Keep what the error says about itself (Allow, WWW-Authenticate), not its HTML content type.
     headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
     if wants_json():

@@ -1,4 +1,6 @@
 """Fixtures: every test that takes `app` runs once on SQLite and once on PostgreSQL."""
+import shutil
+
 import pytest
 from sqlalchemy import delete
 
@@ -7,6 +9,7 @@ from app.extensions import db
 from tests.auth import Auth
 from tests.helpers import app_settings
 from tests.postgres import Cluster, server_binaries
+from tests.redis_server import RedisServer
 
 BACKENDS = ["sqlite", "postgresql"]
 
@@ -21,6 +24,17 @@ def postgres():
     cluster.start()
     yield cluster
     cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """The URL of a running Redis server for the whole test session."""
+    if shutil.which("redis-server") is None:
+        pytest.fail("redis-server is missing: `make test` installs the apt package redis-server.")
+    server = RedisServer()
+    server.start()
+    yield server.url
+    server.stop()
 
 
 @pytest.fixture(scope="session")
