@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 5000
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := postgresql
+# apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
+APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
 .PHONY: run test bench install install-test system-packages clean
 
@@ -33,11 +34,13 @@ $(VENV)/.installed-test: $(VENV)/.installed
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
 
-# PostgreSQL's server binaries: the suite starts its own throwaway cluster on a free port.
 system-packages:
-	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	@missing=""; for entry in $(APT_PACKAGES); do \
+		ls $${entry#*=} >/dev/null 2>&1 || missing="$$missing $${entry%%=*}"; \
+	done; \
+	if [ -n "$$missing" ]; then \
 		$(SUDO) apt-get update && \
-		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $(APT_PACKAGES); \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $$missing; \
 	fi
 
 clean:

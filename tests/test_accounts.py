@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from app.cli import cli
 from app.extensions import db
-from app.models import User
+from app.models import AuditEntry, User
 from app.services.accounts import create_user, set_disabled
 from tests.auth import PASSWORD, csrf_token, sign_in
 
@@ -186,3 +186,50 @@ def test_cli_creates_users_and_sets_passwords(app):
     assert invoke(app, "users", "set-password", "nobody", "--generate").exit_code == 1
     assert invoke(app, "users", "list").output.split() == ["assistant", "editor", "enabled"]
 
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def app_config(self):
+        return {"TRUSTED_PROXIES": 1}
+
+    def test_the_proxy_tells_the_address_and_the_scheme(self, app, auth):
+        username = auth.user("viewer")
+        client = app.test_client()
+        forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"}
+        token = BeautifulSoup(client.get("/login", headers=forwarded).data, "html.parser").select_one(
+            'meta[name="csrf-token"]')["content"]
+        response = client.post("/login", headers={**forwarded, "Referer": "https://localhost/login"},
+                               data={"username": username, "password": PASSWORD, "csrf_token": token})
+        assert "Secure" in response.headers["Set-Cookie"]
+        with app.app_context():
+            assert db.session.scalar(select(AuditEntry.address).where(AuditEntry.action == "sign_in")) == "203.0.113.7"
+
+
+def test_a_cookie_naming_no_user_signs_nobody_in(app, anonymous):
+    with anonymous.session_transaction() as session:
+        session["_user_id"] = "not-a-number:0"
+    assert anonymous.get("/").status_code == 302
+
+
+def test_a_view_must_say_who_may_use_it(app):
+    from app.auth import check_every_view_declares_access, requires
+
+    with pytest.raises(ValueError):
+        requires("superuser")
+    app.add_url_rule("/undeclared", "undeclared", lambda: "")
+    with pytest.raises(RuntimeError, match="undeclared"):
+        check_every_view_declares_access(app)
+
+
+def test_cli_manages_tokens(app):
+    made = invoke(app, "tokens", "create", "deploy", "--role", "admin", "--expires-in-days", "7")
+    assert made.exit_code == 0
+    assert invoke(app, "tokens", "create", "  ").exit_code == 1
+    [token_id, name, role, status, last_used] = invoke(app, "tokens", "list").output.strip().split("\t")
+    assert (name, role, status, last_used) == ("deploy", "admin", "active", "never used")
+    assert invoke(app, "tokens", "revoke", token_id).exit_code == 0
+    assert invoke(app, "tokens", "list").output.split("\t")[3] == "revoked"
+    assert invoke(app, "tokens", "revoke", "999").exit_code == 1
+    client = app.test_client()
+    assert client.get("/api/session-stats", headers={"Authorization": f"Bearer {made.stdout.strip()}"}).status_code == 401

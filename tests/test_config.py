@@ -47,3 +47,24 @@ def test_sqlite_reads_and_writes_share_one_transaction(tmp_path):
         assert db.session.connection().connection.dbapi_connection.in_transaction
         db.session.rollback()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize(("value", "expected"), [("1", True), ("true", True), ("on", True), ("0", False),
+                                                 ("false", False), ("", False)])
+def test_public_read_is_a_yes_or_no(tmp_path, monkeypatch, value, expected):
+    monkeypatch.setenv("SESSION_STATS_PUBLIC_READ", value)
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["PUBLIC_READ"] is expected
+
+
+def test_a_public_read_that_is_neither_yes_nor_no_stops_the_start(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_STATS_PUBLIC_READ", "sometimes")
+    with pytest.raises(ValueError, match="SESSION_STATS_PUBLIC_READ"):
+        create_app({"INSTANCE_PATH": str(tmp_path)})
+
+
+def test_rate_limits_use_redis_when_configured(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_STATS_REDIS_URL", "redis://cache.example:6379/0")
+    app = create_app({"INSTANCE_PATH": str(tmp_path)})
+    assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6379/0"
+    monkeypatch.delenv("SESSION_STATS_REDIS_URL")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["RATELIMIT_STORAGE_URI"] == "memory://"
