@@ -41,6 +41,11 @@ class Principal(NamedTuple):
 ANONYMOUS = Principal("anonymous")
 
 
+def user_principal(user: User) -> Principal:
+    """The principal of a signed-in user."""
+    return Principal(user.username, user.role, user_pk=user.pk)
+
+
 def requires(level: str):
     """Declare who may use a view: 'public', 'account', or the least role ('viewer', 'editor', 'admin')."""
     if level not in ACCESS_LEVELS:
@@ -82,11 +87,10 @@ def is_api_request() -> bool:
     return request.blueprint == "api"
 
 
-def audit(action: str, target: str | None = None, details: dict | None = None, *, actor_name: str | None = None):
+def audit(action: str, target: str | None = None, details: dict | None = None):
     """Record `action` in the audit log as done by the current principal from its address."""
     who = principal()
-    record(db.session, Actor(actor_name or who.name, who.user_pk, who.token_pk, request.remote_addr),
-           action, target, details)
+    record(db.session, Actor(who.name, who.user_pk, who.token_pk, request.remote_addr), action, target, details)
 
 
 def init_auth(app) -> None:
@@ -135,7 +139,7 @@ def _identify() -> Principal:
             abort(401, description="This API token is unknown, revoked or expired.", www_authenticate=BEARER)
         return Principal(f"token {token.name}", token.role, token_pk=token.pk)
     if current_user.is_authenticated:
-        return Principal(current_user.username, current_user.role, user_pk=current_user.pk)
+        return user_principal(current_user)
     return ANONYMOUS
 
 

@@ -13,11 +13,11 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 AUDIT_PAGE_SIZE = 50
 
 
-def _users_page(form, status=200, created=None, created_password=None):
+def _users_page(form, created=None, created_password=None):
     users = list_users(db.session)
     role_forms = {user.pk: RoleForm(formdata=None, role=user.role, prefix=f"user-{user.pk}") for user in users}
     return render_template("admin/users.html", users=users, form=form, role_forms=role_forms,
-                           button_form=ButtonForm(), created=created, created_password=created_password), status
+                           button_form=ButtonForm(), created=created, created_password=created_password)
 
 
 def _user(user_pk) -> User:
@@ -40,18 +40,18 @@ def new_user():
     """Add an account; a generated password is shown this once."""
     form = NewUserForm()
     if not form.validate_on_submit():
-        return _users_page(form, 422)
+        return _users_page(form), 422
     password = form.password.data or generate_password()
     try:
         user = create_user(db.session, form.username.data, form.role.data, password,
                            hash_method=current_app.config["PASSWORD_HASH_METHOD"])
     except AccountError as exc:
         getattr(form, exc.field or "username").errors.append(exc.message)
-        return _users_page(form, 422)
+        return _users_page(form), 422
     audit("user.created", target=user.username, details={"role": user.role})
-    page, status = _users_page(NewUserForm(formdata=None), created=user,
-                               created_password=None if form.password.data else password)
-    return page, status, {"Cache-Control": "no-store"}
+    page = _users_page(NewUserForm(formdata=None), created=user,
+                       created_password=None if form.password.data else password)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/users/<int:user_pk>/role")

@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, g, make_response, redirect, render_tem
 from flask_limiter.util import get_remote_address
 from flask_login import login_user, logout_user
 
-from app.auth import ACCOUNT, PUBLIC, Principal, audit, principal, requires, safe_next_url
+from app.auth import ACCOUNT, PUBLIC, audit, principal, requires, safe_next_url, user_principal
 from app.extensions import db, limiter
 from app.services.accounts import authenticate, normalize_username
 from app.web.forms import SignInForm
@@ -57,7 +57,7 @@ def login():
     session.clear()
     login_user(user)
     session.permanent = True
-    g.principal = Principal(user.username, user.role, user_pk=user.pk)
+    g.principal = user_principal(user)
     audit("sign_in")
     return redirect(safe_next_url(form.next.data))
 
@@ -70,4 +70,3 @@ def logout():
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))
-

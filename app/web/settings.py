@@ -40,9 +40,9 @@ def change_password():
     return render_template("settings/index.html", user=user, form=form), 422
 
 
-def _tokens_page(form, status=200, new_secret=None, new_token=None):
+def _tokens_page(form, new_secret=None, new_token=None):
     return render_template("settings/tokens.html", tokens=list_tokens(db.session), form=form, revoke_form=ButtonForm(),
-                           new_secret=new_secret, new_token=new_token, now=utc_now()), status
+                           new_secret=new_secret, new_token=new_token, now=utc_now())
 
 
 @bp.get("/tokens")
@@ -58,17 +58,17 @@ def new_token():
     """Create a token and show its secret, this once."""
     form = NewTokenForm()
     if not form.validate_on_submit():
-        return _tokens_page(form, 422)
+        return _tokens_page(form), 422
     expires_at = utc_now() + timedelta(days=form.expires_in_days.data) if form.expires_in_days.data else None
     try:
         token, secret = create_token(db.session, form.name.data, form.role.data, expires_at=expires_at,
                                      created_by=principal().name)
     except AccountError as exc:
         getattr(form, exc.field, form.name).errors.append(exc.message)
-        return _tokens_page(form, 422)
+        return _tokens_page(form), 422
     audit("token.created", target=token.name, details={"token": token.pk, "role": token.role})
-    response = _tokens_page(NewTokenForm(formdata=None), new_secret=secret, new_token=token)
-    return response[0], response[1], {"Cache-Control": "no-store"}
+    page = _tokens_page(NewTokenForm(formdata=None), new_secret=secret, new_token=token)
+    return page, 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/tokens/<int:token_pk>/revoke")
