@@ -54,6 +54,6 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
     assert HOSTILE_NAME in page.locator("tbody td").all_inner_texts()
     page.goto(f"{live_server}/admin/audit")
     cells = page.locator("tbody td").all_inner_texts()
+    # Whole-cell matches: the template syntax in them came through literally, not evaluated.
     assert f"name: {HOSTILE}" in cells
     assert HOSTILE_ID in cells
-    assert "49" not in " ".join(cells)
