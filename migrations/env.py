@@ -12,11 +12,17 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
+def include_name(name, type_, parent_names):
+    """Leave the full-text search tables (made by hand, per database) out of autogenerate."""
+    return not (type_ == "table" and name.startswith("session_search"))
+
+
 def run_migrations_offline():
     """Emit SQL for the configured URL without connecting."""
     context.configure(
         url=db.engine.url.render_as_string(hide_password=False),
         target_metadata=target_metadata,
+        include_name=include_name,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -28,7 +34,8 @@ def run_migrations_online():
     """Run migrations on a connection of the app's engine."""
     with db.engine.connect() as connection:
         # Batch mode lets later migrations alter SQLite tables by copying them.
-        context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+        context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
+                          render_as_batch=True)
         with context.begin_transaction():
             context.run_migrations()
 

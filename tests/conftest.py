@@ -2,6 +2,7 @@
 import shutil
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import delete
 
 from app import create_app
@@ -37,20 +38,33 @@ def redis_url():
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def postgres_app_database(postgres):
-    """A PostgreSQL database with the app's tables, shared by the tests (emptied before each)."""
-    url = postgres.create_database("session_stats_test")
-    app = create_app({"DATABASE_URL": url})
+def migrated(url, instance_path):
+    """Bring the database at `url` to the newest schema, as `session-stats setup` does."""
+    app = create_app({"DATABASE_URL": url, "INSTANCE_PATH": str(instance_path)})
     with app.app_context():
-        db.create_all()
+        upgrade()
         db.engine.dispose()
     return url
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory):
+    """A migrated SQLite file that each test copies: migrating once is faster than per test."""
+    folder = tmp_path_factory.mktemp("template")
+    migrated(f"sqlite:///{folder / 'template.db'}", folder)
+    return folder / "template.db"
+
+
+@pytest.fixture(scope="session")
+def postgres_app_database(postgres, tmp_path_factory):
+    """A migrated PostgreSQL database shared by the tests (emptied before each)."""
+    return migrated(postgres.create_database("session_stats_test"), tmp_path_factory.mktemp("pg"))
+
+
 def database_url_for(request, backend, tmp_path):
-    """A fresh, empty database of `backend` with the app's tables."""
+    """A fresh, empty, migrated database of `backend`."""
     if backend == "sqlite":
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), tmp_path / "test.db")
         return f"sqlite:///{tmp_path / 'test.db'}"
     return request.getfixturevalue("postgres_app_database")
 
@@ -71,10 +85,9 @@ def app_config():
 def app(request, backend, tmp_path, app_config):
     """The app on a fresh database, with its instance folder in tmp_path."""
     app = create_app(app_settings(tmp_path, database_url_for(request, backend, tmp_path), **app_config))
-    with app.app_context():
-        if backend == "sqlite":
-            db.create_all()
-        else:
+    if backend == "postgresql":
+        with app.app_context():
+            # Deleting the sessions cascades to their search documents.
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(delete(table))
             db.session.commit()

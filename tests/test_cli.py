@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app import create_app
@@ -32,7 +33,7 @@ def second_app(request, backend, tmp_path):
         url = request.getfixturevalue("postgres").create_database("session_stats_second")
     app = create_app(app_settings(tmp_path / "second", url))
     with app.app_context():
-        db.create_all()
+        upgrade()
     yield app
     with app.app_context():
         db.engine.dispose()

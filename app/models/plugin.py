@@ -1,5 +1,5 @@
 """Plugin definitions: one row per distinct pluginId."""
-from sqlalchemy import Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -23,3 +23,16 @@ class Plugin(db.Model):
         Index("ix_plugins_product_key", "product_key"),
         Index("ix_plugins_vendor", "vendor"),
     )
+
+
+class PluginTotal(db.Model):
+    """A plugin's use across the live sessions, maintained on every write (the plugins page reads it)."""
+
+    __tablename__ = "plugin_totals"
+
+    plugin_pk: Mapped[int] = mapped_column(ForeignKey("plugins.pk", ondelete="CASCADE"), primary_key=True)
+    instances: Mapped[int] = mapped_column(Integer)
+    sessions: Mapped[int] = mapped_column(Integer)
+    tracks: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_plugin_totals_instances", "instances"),)

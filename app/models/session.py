@@ -53,6 +53,10 @@ class Session(db.Model):
     rating: Mapped[str | None] = mapped_column(String(20))
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept current by the ingest service, so lists sort and sum them without touching child rows.
+    track_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    instance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    plugin_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_sessions_created_at", "created_at"),

@@ -1,17 +1,18 @@
 """Ingest: upsert sessions by fingerprint, set-based, one transaction per call."""
 import uuid
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import delete, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
 from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
+from app.services.bulk import chunked, dialect_insert
+from app.services.rollups import add_to_plugin_totals, refresh_session_counts
+from app.services.search import index_sessions
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key
 from app.wire import SessionStatsSession
 
@@ -24,7 +25,6 @@ SESSION_COLUMNS = (
 )
 FLAG_COLUMNS = ("is_favorite", "is_test", "is_complete")
 # Keeps every IN (...) list under the bound-parameter limits of SQLite and PostgreSQL.
-CHUNK = 1000
 
 
 class IngestError(Exception):
@@ -60,12 +60,6 @@ class IngestResult:
             "insertedIds": self.inserted, "updatedIds": self.updated, "trashedIds": self.trashed,
             "lastIngestedAt": iso_utc(self.last_ingested_at),
         }
-
-
-def chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
-    """Consecutive slices of at most `size` items."""
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
 
 
 def ingest_sessions(
@@ -116,6 +110,9 @@ def _ingest(db_session, sessions, replace, now):
     def existing(indexes):
         return [pks[i] for i in indexes if pks[i] in stored_pks]
 
+    # The totals count live sessions: take these out while their rows change, and count them all back after.
+    add_to_plugin_totals(db_session, [row.pk for row in stored.values() if row.deleted_at is None], sign=-1)
+
     _delete_children(db_session, Tag, existing(with_tags))
     _delete_children(db_session, TrackPlugin, existing(with_tracks))
     _delete_children(db_session, Track, existing(with_tracks))
@@ -136,20 +133,21 @@ def _ingest(db_session, sessions, replace, now):
         for i in with_sources for position, source in enumerate(sessions[i].sources or ())
     ))
     _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created)
+    touched = list(pks.values())
+    refresh_session_counts(db_session, touched)
+    add_to_plugin_totals(db_session, touched)
+    index_sessions(db_session, touched)
     if replace:
-        result.trashed = _trash_all_but(db_session, set(pks.values()), now)
+        trashed = _trash_all_but(db_session, set(touched), now)
+        add_to_plugin_totals(db_session, [row.pk for row in trashed], sign=-1)
+        result.trashed = [row.id for row in trashed]
     return result
 
 
 def _set_meta(db_session, key, value):
     table = Meta.__table__
-    statement = _dialect_insert(db_session, table).values(key=key, value=value)
+    statement = dialect_insert(db_session, table).values(key=key, value=value)
     db_session.execute(statement.on_conflict_do_update(index_elements=["key"], set_={"value": value}))
-
-
-def _dialect_insert(db_session, table):
-    dialect = db_session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
 def _refuse_duplicates(values, what, path):
@@ -170,7 +168,7 @@ def _stored_sessions(db_session, fingerprints):
     table = Session.__table__
     stored = {}
     for chunk in chunked(fingerprints):
-        query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at).where(
+        query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at, table.c.deleted_at).where(
             table.c.fingerprint.in_(chunk)
         )
         stored.update((row.fingerprint, row) for row in db_session.execute(query))
@@ -237,7 +235,7 @@ def _plugin_pks(db_session, sessions, usages):
     ]
     if missing:
         # Another writer may add the same plugin meanwhile: theirs is as good as ours.
-        db_session.execute(_dialect_insert(db_session, table).on_conflict_do_nothing(), missing)
+        db_session.execute(dialect_insert(db_session, table).on_conflict_do_nothing(), missing)
         for chunk in chunked([row["id"] for row in missing]):
             pks.update(db_session.execute(select(table.c.id, table.c.pk).where(table.c.id.in_(chunk))).all())
     return pks
@@ -371,4 +369,4 @@ def _trash_all_but(db_session, keep_pks, now):
     doomed = [row for row in live if row.pk not in keep_pks]
     for chunk in chunked([row.pk for row in doomed]):
         db_session.execute(update(table).where(table.c.pk.in_(chunk)).values(deleted_at=now))
-    return [row.id for row in doomed]
+    return doomed

@@ -4,11 +4,14 @@ from datetime import datetime
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 
-from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import Meta, Plugin, PluginTotal, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
-from app.services.ingest import SESSION_COLUMNS, chunked
+from app.services.bulk import chunked
+from app.services.rollups import add_to_plugin_totals
+from app.services.search import unindex_sessions
+from app.services.ingest import SESSION_COLUMNS
 
 EXPORT_CHUNK = 200
 SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}
@@ -49,49 +52,55 @@ def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
             return
 
 
+def _set_trashed(db_session, session_id: str, trashed: bool) -> int | None:
+    """Move a session into or out of the trash, keeping the plugin totals; its pk, or None if none moved."""
+    table = Session.__table__
+    state = table.c.deleted_at.is_(None) if trashed else table.c.deleted_at.is_not(None)
+    pk = db_session.scalar(
+        update(table).where(table.c.id == session_id, state)
+        .values(deleted_at=utc_now() if trashed else None).returning(table.c.pk)
+    )
+    if pk is not None:
+        add_to_plugin_totals(db_session, [pk], sign=-1 if trashed else 1)
+    db_session.commit()
+    return pk
+
+
 def restore_session(db_session, session_id: str) -> bool:
     """Take a session out of the trash; False when no trashed session has that id."""
-    table = Session.__table__
-    restored = db_session.execute(
-        update(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None)).values(deleted_at=None)
-    ).rowcount
-    db_session.commit()
-    return restored == 1
+    return _set_trashed(db_session, session_id, False) is not None
 
 
 def trash_session(db_session, session_id: str) -> bool:
     """Move a live session to the trash; False when no live session has that id."""
-    table = Session.__table__
-    trashed = db_session.execute(
-        update(table).where(table.c.id == session_id, table.c.deleted_at.is_(None)).values(deleted_at=utc_now())
-    ).rowcount
-    db_session.commit()
-    return trashed == 1
+    return _set_trashed(db_session, session_id, True) is not None
 
 
 def purge_session(db_session, session_id: str) -> str | None:
     """Delete a trashed session for good, with everything that belongs to it; its name, or None."""
     table = Session.__table__
-    name = db_session.scalar(
-        delete(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None)).returning(table.c.name)
-    )
+    row = db_session.execute(
+        delete(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None))
+        .returning(table.c.pk, table.c.name)
+    ).one_or_none()
+    if row is not None:
+        unindex_sessions(db_session, [row.pk])
     db_session.commit()
-    return name
+    return row.name if row else None
 
 
 def index_overview(db_session) -> dict:
     """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins) and lastIngestedAt."""
-    live = select(Session.pk).where(Session.deleted_at.is_(None)).scalar_subquery()
+    sessions, tracks, instances = db_session.execute(
+        select(func.count(), func.coalesce(func.sum(Session.track_count), 0),
+               func.coalesce(func.sum(Session.instance_count), 0)).where(Session.deleted_at.is_(None))
+    ).one()
     return {
         "last_ingested_at": last_ingested_at(db_session),
-        "sessions": db_session.scalar(select(func.count()).where(Session.deleted_at.is_(None))),
-        "tracks": db_session.scalar(select(func.count()).select_from(Track).where(Track.session_pk.in_(live))),
-        "instances": db_session.scalar(
-            select(func.coalesce(func.sum(SessionPlugin.count), 0)).where(SessionPlugin.session_pk.in_(live))
-        ),
-        "plugins": db_session.scalar(
-            select(func.count(func.distinct(SessionPlugin.plugin_pk))).where(SessionPlugin.session_pk.in_(live))
-        ),
+        "sessions": sessions,
+        "tracks": tracks,
+        "instances": instances,
+        "plugins": db_session.scalar(select(func.count()).select_from(PluginTotal)),
     }
 
 
