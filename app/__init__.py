@@ -9,6 +9,7 @@ from app.config import load_config
 from app.database import configure_engine
 from app.extensions import csrf, db, limiter, migrate
 from app.security import init_security
+from app.web.rendering import init_rendering
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -45,6 +46,7 @@ def create_app(config=None):
     app.register_blueprint(api_bp)
     for blueprint in web_blueprints:
         app.register_blueprint(blueprint)
+    init_rendering(app)
     check_every_view_declares_access(app)
     return app
 

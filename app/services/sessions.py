@@ -176,3 +176,41 @@ def _present(row, fields) -> dict:
         if value is not None:
             wire[wire_name] = iso_utc(value) if isinstance(value, datetime) else value
     return wire
+
+
+def session_detail(db_session, session_id: str) -> dict | None:
+    """A session for its page: the row, tags, tracks with plugin chains, plugin usage and sources."""
+    session = db_session.execute(select(Session.__table__).where(Session.id == session_id)).one_or_none()
+    if session is None:
+        return None
+    tracks = {row.position: {"track": row, "plugins": []} for row in db_session.execute(
+        select(Track.__table__).where(Track.session_pk == session.pk).order_by(Track.position))}
+    for row in db_session.execute(
+        select(TrackPlugin.track_position, TrackPlugin.slot, TrackPlugin.preset, TrackPlugin.active,
+               Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format)
+        .join(Plugin, Plugin.pk == TrackPlugin.plugin_pk)
+        .where(TrackPlugin.session_pk == session.pk).order_by(TrackPlugin.track_position, TrackPlugin.position)
+    ):
+        tracks[row.track_position]["plugins"].append(row)
+    return {
+        "session": session,
+        "tags": db_session.scalars(select(Tag.name).where(Tag.session_pk == session.pk).order_by(Tag.position)).all(),
+        "tracks": list(tracks.values()),
+        "usage": db_session.execute(
+            select(Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format, SessionPlugin.count,
+                   SessionPlugin.track_count)
+            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).where(SessionPlugin.session_pk == session.pk)
+            .order_by(SessionPlugin.count.desc(), Plugin.name)
+        ).all(),
+        "sources": db_session.execute(
+            select(Source.__table__).where(Source.session_pk == session.pk).order_by(Source.position)).all(),
+    }
+
+
+def trashed_sessions(db_session) -> list:
+    """Every session in the trash, most recently trashed first."""
+    return db_session.execute(
+        select(Session.id, Session.name, Session.artist, Session.project, Session.daw, Session.deleted_at,
+               Session.track_count)
+        .where(Session.deleted_at.is_not(None)).order_by(Session.deleted_at.desc(), Session.pk.desc())
+    ).all()

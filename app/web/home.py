@@ -1,9 +1,12 @@
 """The home page: what the index holds."""
-from flask import Blueprint, render_template
+from flask import Blueprint
 
 from app.auth import requires
 from app.extensions import db
+from app.services.plugins import top_plugins
+from app.services.queries import latest_sessions
 from app.services.sessions import index_overview
+from app.web.rendering import render_page
 
 bp = Blueprint("web", __name__)
 
@@ -11,5 +14,6 @@ bp = Blueprint("web", __name__)
 @bp.get("/")
 @requires("viewer")
 def home():
-    """Totals of the index and when it last took an ingest."""
-    return render_template("home/index.html", overview=index_overview(db.session))
+    """Totals (the panel polls this page for its fragment), the top plugins and the latest sessions."""
+    return render_page("home/index.html", "totals", overview=index_overview(db.session),
+                       plugins=top_plugins(db.session), sessions=latest_sessions(db.session))

@@ -15,7 +15,8 @@ HOSTILE_NAME = "<script>window.__xss = 5</script>\"><img src=x onerror=\"window.
 # An id ends up in URLs, so it may not hold a slash.
 HOSTILE_ID = "\"><img src=x onerror=\"window.__xss = 4\">{{ 7 * 7 }}"
 # The pages that show text from sessions, tokens or the audit log.
-PAGES = ["/", "/admin/users", "/settings/tokens", "/admin/audit"]
+PAGES = ["/", "/sessions", f"/sessions?q=script&tag={quote(HOSTILE)}", "/trash", "/admin/users", "/settings/tokens",
+         "/admin/audit"]
 
 
 def hostile_session(**fields):
@@ -31,6 +32,7 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
         create_token(db.session, HOSTILE_NAME, "viewer")
     client.delete(f"/api/session-stats/{purged}")
     client.post(f"/api/session-stats/{purged}/purge")
+    kept = ingest(client, hostile_session(fingerprint="c")).get_json()["insertedIds"][0]
     client.delete(f"/api/session-stats/{quote(HOSTILE_ID)}")
     admin = auth.user("admin")
 
@@ -43,13 +45,20 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server}/")
 
-    for path in PAGES:
+    for path in [*PAGES, f"/sessions/{kept}", f"/sessions/{quote(HOSTILE_ID)}"]:
         page.goto(live_server + path)
         page.hover("main")
         assert page.evaluate("window.__xss") is None, path
-        assert page.locator("script, main img").count() == 0, path
+        assert page.locator("main script, main img").count() == 0, path
+        assert page.locator("script").count() == 2, path
     assert alerts == [] and violations == []
 
+    page.goto(f"{live_server}/sessions/{kept}")
+    assert page.locator("h1").inner_text() == HOSTILE
+    assert page.locator("#notes").inner_text() == HOSTILE
+    assert page.locator("#tracks .track-name").first.inner_text().startswith(HOSTILE)
+    page.goto(f"{live_server}/sessions")
+    assert HOSTILE in page.locator("#sessions tbody td").all_inner_texts()
     page.goto(f"{live_server}/settings/tokens")
     assert HOSTILE_NAME in page.locator("tbody td").all_inner_texts()
     page.goto(f"{live_server}/admin/audit")

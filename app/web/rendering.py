@@ -1,0 +1,92 @@
+"""Pages and their fragments, and links that change one piece of a list's state."""
+from datetime import date
+
+from flask import make_response, render_template, request, url_for
+from jinja2_fragments.flask import render_block
+from werkzeug.datastructures import MultiDict
+from werkzeug.exceptions import BadRequest
+
+
+def is_fragment_request() -> bool:
+    """True when htmx asks for a region; its history restore asks for the whole page."""
+    return request.headers.get("HX-Request") == "true" and "HX-History-Restore-Request" not in request.headers
+
+
+def render_page(template: str, block: str, **context):
+    """The whole page, or for htmx only `block` of it; the answer varies with HX-Request."""
+    if is_fragment_request():
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    response = make_response(body)
+    response.vary.add("HX-Request")
+    return response
+
+
+def _url(changes: dict[str, list[str]]) -> str:
+    args = MultiDict(request.args)
+    for name, values in changes.items():
+        args.setlist(name, values)
+    if "page" not in changes:
+        args.pop("page", None)
+    return url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False))
+
+
+def url_with(**changes) -> str:
+    """This page's URL with each named parameter set (None removes it); back on page 1 unless `page` is set."""
+    return _url({name: [] if value is None or value == "" else [str(value)] for name, value in changes.items()})
+
+
+def url_toggling(name: str, value: str) -> str:
+    """This page's URL with `value` added to or removed from the values of `name`, back on page 1."""
+    values = request.args.getlist(name)
+    return _url({name: [v for v in values if v != value] if value in values else [*values, value]})
+
+
+def arg_flag(args, name: str) -> bool | None:
+    """A yes/no query parameter: None when absent or empty."""
+    value = args.get(name, "").strip().lower()
+    if value == "":
+        return None
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    raise BadRequest(f"{name} must be 1 or 0, not {value!r}.")
+
+
+def arg_date(args, name: str) -> date | None:
+    """An ISO date query parameter (YYYY-MM-DD), or None."""
+    value = args.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"{name} must be a date such as 2024-05-31, not {value!r}.") from None
+
+
+def arg_ints(args, name: str) -> tuple[int, ...]:
+    """Whole-number query parameters, possibly repeated."""
+    try:
+        return tuple(int(v) for v in args.getlist(name) if v.strip())
+    except ValueError:
+        raise BadRequest(f"{name} must be a whole number.") from None
+
+
+def arg_page(args) -> int:
+    """The page number, 1 when absent."""
+    value = args.get("page", "1").strip() or "1"
+    if not value.isdigit() or int(value) < 1:
+        raise BadRequest(f"page must be a whole number from 1, not {value!r}.")
+    return int(value)
+
+
+def arg_texts(args, name: str) -> tuple[str, ...]:
+    """Text query parameters, possibly repeated, blanks dropped."""
+    return tuple(v for v in args.getlist(name) if v.strip())
+
+
+def init_rendering(app) -> None:
+    """Make the link helpers available to every template."""
+    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling)

@@ -1,0 +1,80 @@
+"""Sessions: the searchable, filterable list, one session's page, and the trash."""
+from flask import Blueprint, abort, flash, redirect, request, url_for
+from werkzeug.exceptions import BadRequest
+
+from app.auth import audit, requires
+from app.extensions import db
+from app.services.queries import FACETS, SORTS, SessionQuery, list_sessions, session_facets
+from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
+from app.web.forms import ButtonForm
+from app.web.rendering import arg_date, arg_flag, arg_ints, arg_page, arg_texts, render_page
+
+bp = Blueprint("sessions", __name__)
+
+FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "vendor": "Plugin vendor", "format": "Plugin format"}
+
+
+def session_query(args) -> SessionQuery:
+    """The list state in a query string; BadRequest naming a parameter that makes no sense."""
+    sort = args.get("sort", "date")
+    if sort not in SORTS:
+        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}.")
+    direction = args.get("dir", "desc" if sort in ("date", "tracks", "instances", "plugins", "favorite") else "asc")
+    if direction not in ("asc", "desc"):
+        raise BadRequest("dir must be asc or desc.")
+    return SessionQuery(
+        q=args.get("q", "").strip(),
+        **{name: arg_texts(args, name) for name in ("artist", "project", "daw", "tag", "plugin", "vendor", "format")},
+        sample_rate=arg_ints(args, "sample_rate"),
+        favorite=arg_flag(args, "favorite"), test=arg_flag(args, "test"), complete=arg_flag(args, "complete"),
+        date_from=arg_date(args, "from"), date_to=arg_date(args, "to"),
+        sort=sort, descending=direction == "desc", page=arg_page(args),
+    )
+
+
+@bp.get("/sessions")
+@requires("viewer")
+def index():
+    """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
+    query = session_query(request.args)
+    return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
+                       facets=session_facets(db.session, query), facet_labels=FACET_LABELS, facet_names=FACETS)
+
+
+@bp.get("/sessions/<session_id>")
+@requires("viewer")
+def show(session_id):
+    """One session: metadata, tracks with their plugin chains, plugin usage and sources."""
+    detail = session_detail(db.session, session_id)
+    if detail is None:
+        abort(404, description=f"No session has id {session_id!r}.")
+    return render_page("sessions/show.html", "content", **detail)
+
+
+@bp.get("/trash")
+@requires("viewer")
+def trash():
+    """The sessions in the trash."""
+    return render_page("sessions/trash.html", "content", sessions=trashed_sessions(db.session), form=ButtonForm())
+
+
+@bp.post("/trash/<session_id>/restore")
+@requires("editor")
+def restore(session_id):
+    """Take a session out of the trash."""
+    if ButtonForm().validate_on_submit() and restore_session(db.session, session_id):
+        audit("session.restored", target=session_id)
+        flash("Restored the session.")
+    return redirect(url_for("sessions.trash"))
+
+
+@bp.post("/trash/<session_id>/purge")
+@requires("admin")
+def purge(session_id):
+    """Delete a trashed session for good."""
+    if ButtonForm().validate_on_submit():
+        name = purge_session(db.session, session_id)
+        if name is not None:
+            audit("session.purged", target=session_id, details={"name": name})
+            flash(f"Deleted “{name}” for good.")
+    return redirect(url_for("sessions.trash"))

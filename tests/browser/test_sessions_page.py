@@ -1,0 +1,59 @@
+"""The sessions page in a browser: search as you type, facets, history, Esc."""
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from tests.auth import PASSWORD
+from tests.helpers import ingest
+
+
+def sign_in(page, live_server, username):
+    page.goto(f"{live_server}/login")
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{live_server}/")
+
+
+def rows(page):
+    return page.locator("#sessions tbody tr")
+
+
+def names(page):
+    return sorted(page.locator("#sessions tbody td:nth-child(2)").all_inner_texts())
+
+
+def query_of(page):
+    return parse_qs(urlsplit(page.url).query)
+
+
+def test_search_facets_and_history(auth, client, live_server, page):
+    ingest(client,
+           {"name": "Night Drive", "fingerprint": "a", "daw": "Pro Tools", "artist": "Lumen", "tags": ["mix"]},
+           {"name": "Night Shift", "fingerprint": "b", "daw": "REAPER", "artist": "Lumen"},
+           {"name": "Morning", "fingerprint": "c", "daw": "Pro Tools", "artist": "Dawn"})
+    sign_in(page, live_server, auth.user("viewer"))
+    page.goto(f"{live_server}/sessions")
+    assert names(page) == ["Morning", "Night Drive", "Night Shift"]
+
+    page.fill("#q", "nig")
+    expect(rows(page)).to_have_count(2)
+    assert names(page) == ["Night Drive", "Night Shift"]
+    page.wait_for_url("**/sessions?*q=nig*")
+
+    daw = page.locator('.facet[data-facet="daw"] li', has_text="Pro Tools")
+    assert daw.locator(".count").inner_text() == "1"
+    daw.locator("a").click()
+    expect(rows(page)).to_have_count(1)
+    assert names(page) == ["Night Drive"]
+    assert query_of(page)["daw"] == ["Pro Tools"] and query_of(page)["q"] == ["nig"]
+
+    page.go_back()
+    expect(rows(page)).to_have_count(2)
+    assert names(page) == ["Night Drive", "Night Shift"]
+    assert page.input_value("#q") == "nig"
+
+    page.focus("#q")
+    page.keyboard.press("Escape")
+    expect(rows(page)).to_have_count(3)
+    assert page.input_value("#q") == ""

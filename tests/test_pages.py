@@ -1,0 +1,178 @@
+"""The dashboard's pages: whole pages and htmx fragments, filters, facets, sort, pages, trash."""
+from datetime import date
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.normalize import plugin_id
+from app.sample_data import generate_sessions
+from app.services.queries import PAGE_SIZE
+from tests.auth import csrf_token
+from tests.helpers import ingest
+
+SAMPLES = list(generate_sessions(80, seed=5))
+
+
+def soup(response):
+    assert response.status_code == 200, response.data[:500]
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def listed(client, query=""):
+    """(total, names on the page) of the sessions list for a query string."""
+    page = soup(client.get(f"/sessions?{query}"))
+    total = int(page.select_one("#summary strong").get_text().replace(",", ""))
+    return total, [td.get_text() for td in page.select("#sessions tbody td:nth-of-type(2) a")]
+
+
+def expected(predicate):
+    return sorted(s["name"] for s in SAMPLES if predicate(s))
+
+
+def all_names(client, query):
+    total, names = listed(client, query + "&sort=name&dir=asc")
+    pages = -(-total // PAGE_SIZE)
+    for number in range(2, pages + 1):
+        names += listed(client, f"{query}&sort=name&dir=asc&page={number}")[1]
+    assert len(names) == total
+    return sorted(names)
+
+
+def plugin_ids(session):
+    return {plugin_id(p["name"], p.get("vendor"), p.get("version"), p.get("format"))
+            for t in session["tracks"] for p in t.get("plugins", [])}
+
+
+@pytest.fixture
+def archive(client):
+    assert ingest(client, *SAMPLES).status_code == 200
+    return client
+
+
+def test_every_filter_selects_what_an_independent_check_selects(archive):
+    first = SAMPLES[0]
+    some_plugin = sorted(plugin_ids(first))[0]
+    day = lambda s: date.fromisoformat(s["createdAt"][:10])  # noqa: E731
+    cases = {
+        f"artist={first['artist']}": lambda s: s.get("artist") == first["artist"],
+        f"daw={first['daw']}&daw=REAPER": lambda s: s.get("daw") in (first["daw"], "REAPER"),
+        f"project={first['project']}": lambda s: s.get("project") == first["project"],
+        "tag=mix": lambda s: "mix" in s.get("tags", []),
+        f"plugin={some_plugin}": lambda s: some_plugin in plugin_ids(s),
+        "vendor=Soundtoys": lambda s: any(p.get("vendor") == "Soundtoys" for t in s["tracks"] for p in t.get("plugins", [])),
+        "format=CLAP": lambda s: any(p.get("format") == "CLAP" for t in s["tracks"] for p in t.get("plugins", [])),
+        "favorite=1": lambda s: s.get("isFavorite") is True,
+        "test=0": lambda s: not s.get("isTest"),
+        "complete=1": lambda s: s.get("isComplete") is True,
+        "from=2020-01-01&to=2022-12-31": lambda s: date(2020, 1, 1) <= day(s) <= date(2022, 12, 31),
+        "sample_rate=48000": lambda s: s.get("sampleRate") == 48000,
+        f"artist={first['artist']}&favorite=0": lambda s: s.get("artist") == first["artist"] and not s.get("isFavorite"),
+    }
+    for query, predicate in cases.items():
+        assert all_names(archive, query) == expected(predicate), query
+        assert expected(predicate) or query.startswith(("favorite", "complete", "format")), f"{query} selects nothing"
+
+
+def test_search_sort_and_pages(archive):
+    total, names = listed(archive)
+    assert total == len(SAMPLES) and len(names) == PAGE_SIZE
+    newest = sorted(SAMPLES, key=lambda s: s["createdAt"], reverse=True)
+    assert names == [s["name"] for s in newest[:PAGE_SIZE]]
+    assert listed(archive, "page=2")[1] == [s["name"] for s in newest[PAGE_SIZE:]]
+    assert listed(archive, "page=99")[1] == [s["name"] for s in newest[PAGE_SIZE:]]
+
+    by_tracks = soup(archive.get("/sessions?sort=tracks&dir=desc"))
+    counts = [int(td.get_text().replace(",", "")) for td in by_tracks.select("#sessions tbody td:nth-of-type(7)")]
+    assert counts == sorted((len(s["tracks"]) for s in SAMPLES), reverse=True)[:PAGE_SIZE]
+    assert listed(archive, "sort=name&dir=asc")[1] == sorted(s["name"] for s in SAMPLES)[:PAGE_SIZE]
+
+    word = SAMPLES[3]["name"].split()[0][:4].lower()
+    assert all_names(archive, f"q={word}") == expected(
+        lambda s: any(w.lower().startswith(word) for w in " ".join(
+            [s["name"], s.get("artist") or "", s.get("project") or "", s.get("notes") or "", *s.get("tags", []),
+             *(t["name"] for t in s["tracks"]), *(p["name"] for t in s["tracks"] for p in t.get("plugins", []))]
+        ).replace("-", " ").replace("#", " ").split()))
+
+
+@pytest.mark.parametrize("query", ["sort=size", "dir=up", "page=0", "page=x", "favorite=maybe", "from=yesterday",
+                                   "sample_rate=high"])
+def test_nonsense_in_the_query_string_is_a_clear_400(client, query):
+    response = client.get(f"/sessions?{query}")
+    assert response.status_code == 400
+    assert query.split("=")[0] in BeautifulSoup(response.data, "html.parser").select_one("main p").get_text()
+
+
+def test_facets_count_the_filtered_sessions_and_toggle(archive):
+    page = soup(archive.get("/sessions?tag=mix"))
+    counts = {li.a.get_text(): int(li.select_one(".count").get_text().replace(",", ""))
+              for li in page.select('.facet[data-facet="daw"] li') if li.a}
+    for daw, count in counts.items():
+        assert count == len(expected(lambda s: "mix" in s.get("tags", []) and s.get("daw") == daw))
+    mix = page.select_one('.facet[data-facet="tag"] li.selected a')
+    assert mix.get_text() == "mix" and mix["href"] == "/sessions"
+    first_daw = page.select_one('.facet[data-facet="daw"] li a')
+    assert first_daw["href"].startswith("/sessions?tag=mix&daw=")
+
+
+def test_htmx_gets_the_fragment_and_a_browser_the_page(archive):
+    whole = archive.get("/sessions?q=a")
+    part = archive.get("/sessions?q=a", headers={"HX-Request": "true"})
+    restore = archive.get("/sessions?q=a", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"})
+    for response in (whole, part, restore):
+        assert "HX-Request" in response.headers["Vary"]
+    assert BeautifulSoup(whole.data, "html.parser").select_one("html #results")
+    fragment = BeautifulSoup(part.data, "html.parser")
+    assert fragment.find("html") is None and fragment.find(True)["id"] == "results"
+    assert BeautifulSoup(restore.data, "html.parser").select_one("html #q")["value"] == "a"
+
+    totals = BeautifulSoup(archive.get("/", headers={"HX-Request": "true"}).data, "html.parser")
+    root = totals.find(True)
+    assert root["id"] == "totals" and root["hx-trigger"] == "every 10s"
+
+
+def test_home_shows_top_plugins_and_latest_sessions(archive):
+    page = soup(archive.get("/"))
+    rows = page.select("#top-plugins tbody tr")
+    instances = [int(r.select("td")[2].get_text().replace(",", "")) for r in rows]
+    assert len(rows) == 10 and instances == sorted(instances, reverse=True)
+    latest = [a.get_text() for a in page.select("#latest-sessions tbody a")]
+    assert latest == [s["name"] for s in sorted(SAMPLES, key=lambda s: s["createdAt"], reverse=True)[:10]]
+
+
+def test_a_session_page_shows_tracks_chains_usage_and_sources(client):
+    ingest(client, {"name": "Chain", "fingerprint": "c", "tags": ["mix", "vocals"], "notes": "two takes",
+                    "sources": [{"type": "manual", "path": "/archive/chain.ptx"}],
+                    "tracks": [{"name": "Vox", "plugins": [
+                        {"name": "Pro-Q 3", "vendor": "FabFilter", "slot": "A", "preset": "Air"},
+                        {"name": "CLA-76", "vendor": "Waves", "slot": "B", "active": False}]},
+                               {"name": "Bass"}]})
+    session_id = client.get("/api/session-stats").get_json()["sessions"][0]["id"]
+    page = soup(client.get(f"/sessions/{session_id}"))
+    assert page.h1.get_text().strip() == "Chain"
+    assert [li.select_one(".track-name").contents[0].strip() for li in page.select("#tracks > li")] == ["Vox", "Bass"]
+    chain = page.select("#tracks > li")[0].select(".chain li")
+    assert [li.get_text(" ", strip=True) for li in chain] == ["A Pro-Q 3 “Air”", "B CLA-76 (inactive)"]
+    assert "inactive" in chain[1]["class"]
+    assert [a.get_text() for a in page.select("#tags a")] == ["mix", "vocals"]
+    assert [r.select("td")[0].get_text() for r in page.select("#usage tbody tr")] == ["CLA-76", "Pro-Q 3"]
+    assert page.select_one("#sources code").get_text() == "/archive/chain.ptx"
+    assert client.get("/sessions/unknown").status_code == 404
+
+
+def test_trash_restore_and_purge_from_the_page(auth, client):
+    ingest(client, {"name": "Old mix", "fingerprint": "o"}, {"name": "Kept", "fingerprint": "k"})
+    ids = {s["name"]: s["id"] for s in client.get("/api/session-stats").get_json()["sessions"]}
+    client.delete(f"/api/session-stats/{ids['Old mix']}")
+    assert listed(client)[1] == ["Kept"]
+
+    editor = auth.client("editor")
+    page = soup(editor.get("/trash"))
+    assert [a.get_text() for a in page.select("#trash tbody a")] == ["Old mix"]
+    assert page.select("#trash form button")[0].get_text() == "Restore" and len(page.select("#trash form")) == 1
+    assert editor.post(f"/trash/{ids['Old mix']}/restore", data={"csrf_token": csrf_token(editor)}).status_code == 302
+    assert sorted(listed(client)[1]) == ["Kept", "Old mix"]
+
+    client.delete(f"/api/session-stats/{ids['Old mix']}")
+    assert client.post(f"/trash/{ids['Old mix']}/purge", data={"csrf_token": csrf_token(client)}).status_code == 302
+    assert client.get(f"/api/session-stats/{ids['Old mix']}").status_code == 404
+    assert "empty" in soup(client.get("/trash")).select_one("#trash td").get_text()
