@@ -1,4 +1,4 @@
 """HTML pages, one blueprint per area."""
-from app.web import admin, auth, home, sessions, settings
+from app.web import admin, auth, home, plugins, sessions, settings
 
-blueprints = (home.bp, sessions.bp, auth.bp, settings.bp, admin.bp)
+blueprints = (home.bp, sessions.bp, plugins.bp, auth.bp, settings.bp, admin.bp)

@@ -1,0 +1,101 @@
+"""The plugins list (exact and by product) and one plugin's page."""
+from collections import Counter, defaultdict
+from urllib.parse import quote, unquote
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.normalize import plugin_id, product_key
+from app.sample_data import generate_sessions
+from tests.helpers import ingest
+
+SAMPLES = list(generate_sessions(40, seed=9))
+
+
+def soup(response):
+    assert response.status_code == 200, response.data[:300]
+    return BeautifulSoup(response.data, "html.parser")
+
+
+def usage(key):
+    """Per key: instances, the sessions using it (by name), tracks; counted from the payloads."""
+    instances, sessions, tracks = Counter(), defaultdict(set), Counter()
+    for session in SAMPLES:
+        for track in session["tracks"]:
+            on_track = set()
+            for p in track.get("plugins", []):
+                k = key(p)
+                instances[k] += 1
+                sessions[k].add(session["name"])
+                on_track.add(k)
+            for k in on_track:
+                tracks[k] += 1
+    return instances, sessions, tracks
+
+
+def exact(p):
+    return plugin_id(p["name"], p.get("vendor"), p.get("version"), p.get("format"))
+
+
+def product(p):
+    return product_key(p["name"], p.get("vendor"))
+
+
+def table(page, selector):
+    return [[td.get_text(strip=True) for td in row.select("td")] for row in page.select(f"{selector} tbody tr")]
+
+
+@pytest.fixture
+def archive(client):
+    assert ingest(client, *SAMPLES).status_code == 200
+    return client
+
+
+def test_exact_and_product_totals_equal_a_recount(archive):
+    instances, sessions, tracks = usage(exact)
+    page = soup(archive.get("/plugins?sort=name&dir=asc"))
+    assert int(page.select_one("#summary strong").get_text()) == len(instances)
+    rows = table(page, "#plugins")
+    links = [a["href"] for a in page.select("#plugins tbody a")]
+    assert len(rows) == min(len(instances), 50)
+    for row, link in zip(rows, links):
+        key = unquote(link.removeprefix("/plugins/"))
+        assert [int(v.replace(",", "")) for v in row[4:7]] == [instances[key], len(sessions[key]), tracks[key]]
+
+    p_instances, p_sessions, p_tracks = usage(product)
+    for row in table(soup(archive.get("/plugins?view=product&sort=instances")), "#plugins"):
+        name, vendor = row[0], row[1]
+        key = product_key(name, vendor)
+        assert [int(v.replace(",", "")) for v in row[3:6]] == [p_instances[key], len(p_sessions[key]), p_tracks[key]]
+
+
+def test_filters_and_sorting(archive):
+    rows = table(soup(archive.get("/plugins?vendor=FabFilter&format=VST3")), "#plugins")
+    assert rows and all(r[1] == "FabFilter" and r[3] == "VST3" for r in rows)
+    instances = [int(r[4].replace(",", "")) for r in rows]
+    assert instances == sorted(instances, reverse=True)
+    assert {r[0] for r in table(soup(archive.get("/plugins?q=pro-q")), "#plugins")} == {"Pro-Q 3"}
+    assert archive.get("/plugins?view=both").status_code == 400
+    assert archive.get("/plugins?sort=colour").status_code == 400
+
+
+def test_a_plugin_page_lists_exactly_the_sessions_that_use_it(archive):
+    instances, sessions, tracks = usage(exact)
+    key = max(instances, key=lambda k: (len(sessions[k]), k))
+    page = soup(archive.get(f"/plugins/{quote(key)}"))
+    names = [r[0] for r in table(page, "#plugin-sessions")]
+    assert sorted(names) == sorted(sessions[key])
+    by_name = {s["name"]: s for s in SAMPLES}
+    assert names == sorted(names, key=lambda n: by_name[n]["createdAt"], reverse=True)
+    months = sum(int(t.get_text().split(": ")[1].split()[0]) for t in page.select("#months title"))
+    assert months == len(sessions[key])
+    assert page.select_one("#variants tr.current")
+
+    p_instances, p_sessions, _ = usage(product)
+    pkey = product(next(p for s in SAMPLES for t in s["tracks"] for p in t.get("plugins", []) if exact(p) == key))
+    product_page = soup(archive.get(f"/products/{quote(pkey)}"))
+    assert int(product_page.select_one("#using .count").get_text()) == len(p_sessions[pkey])
+    assert archive.get("/plugins/no%7Csuch").status_code == 404
+    fragment = BeautifulSoup(archive.get(f"/plugins/{quote(key)}", headers={"HX-Request": "true"}).data,
+                             "html.parser")
+    assert fragment.find(True)["id"] == "using"
