@@ -14,6 +14,11 @@ ROUTE_ACCESS = {
     "sessions.trash": "viewer",
     "sessions.restore": "editor",
     "sessions.purge": "admin",
+    "sessions.field_view": "viewer",
+    "sessions.field_form": "editor",
+    "sessions.save_field": "editor",
+    "sessions.save_tags": "editor",
+    "sessions.save_flags": "editor",
     "plugins.index": "viewer",
     "plugins.show": "viewer",
     "plugins.product": "viewer",
@@ -39,7 +44,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

@@ -11,6 +11,9 @@ from app.web.rendering import arg_date, arg_flag, arg_ints, arg_page, arg_texts,
 
 bp = Blueprint("sessions", __name__)
 
+# Field → (label, input type) of what the session page edits in place.
+EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": ("Project", "text"),
+            "key": ("Key", "text"), "bpm": ("BPM", "number"), "notes": ("Notes", "textarea")}
 FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "vendor": "Plugin vendor", "format": "Plugin format"}
 
 
@@ -48,7 +51,7 @@ def show(session_id):
     detail = session_detail(db.session, session_id)
     if detail is None:
         abort(404, description=f"No session has id {session_id!r}.")
-    return render_page("sessions/show.html", "content", **detail)
+    return render_page("sessions/show.html", "content", editable=EDITABLE, **detail)
 
 
 @bp.get("/trash")

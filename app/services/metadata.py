@@ -1,0 +1,82 @@
+"""Editing a session's metadata: fields people set by hand, validated, saved at once."""
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from sqlalchemy import delete, select, update
+
+from app.models import Session, Tag
+from app.services.search import index_sessions
+from app.wire import LongText, Name, Rating, ShortText
+
+MAX_TAGS = 200
+
+
+class MetadataChange(BaseModel):
+    """The editable fields; only those present in a change are written."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: Name | None = None
+    artist: ShortText | None = None
+    project: ShortText | None = None
+    key: ShortText | None = None
+    bpm: float | None = Field(default=None, gt=0, lt=1000, allow_inf_nan=False)
+    notes: LongText | None = None
+    tags: list[ShortText] | None = Field(default=None, max_length=MAX_TAGS)
+    is_favorite: bool | None = None
+    is_test: bool | None = None
+    is_complete: bool | None = None
+    rating: Rating | None = None
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_required(cls, value):
+        if value is None:
+            raise ValueError("a session needs a name")
+        return value
+
+    @field_validator("tags")
+    @classmethod
+    def _distinct_tags(cls, tags):
+        seen = []
+        for tag in tags or []:
+            if tag and tag not in seen:
+                seen.append(tag)
+        return seen
+
+
+class MetadataError(ValueError):
+    """A refused change: (field, message) for each problem; nothing was saved."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        super().__init__("; ".join(f"{field}: {message}" for field, message in problems))
+        self.problems = problems
+
+
+def parse_change(values: dict) -> MetadataChange:
+    """Validate a change; MetadataError naming each bad field."""
+    try:
+        return MetadataChange.model_validate(values)
+    except ValidationError as exc:
+        raise MetadataError([(".".join(str(p) for p in error["loc"]) or "change", error["msg"])
+                             for error in exc.errors()]) from None
+
+
+def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool:
+    """Write the fields present in `change` to a live session and re-index it; False when there is none."""
+    table = Session.__table__
+    pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None)))
+    if pk is None:
+        return False
+    values = change.model_dump(exclude_unset=True, exclude={"tags"})
+    if "rating" in values and values["rating"] == "none":
+        values["rating"] = None
+    for flag in ("is_favorite", "is_test", "is_complete"):
+        if flag in values and values[flag] is None:
+            values[flag] = False
+    if values:
+        db_session.execute(update(table).where(table.c.pk == pk).values(**values))
+    if "tags" in change.model_fields_set:
+        db_session.execute(delete(Tag).where(Tag.session_pk == pk))
+        db_session.add_all(Tag(session_pk=pk, name=name, position=i) for i, name in enumerate(change.tags or []))
+    index_sessions(db_session, [pk])
+    db_session.commit()
+    return True

@@ -1,0 +1,109 @@
+"""Editing a session from its page: click-to-edit fields, tags, favourite, rating and flags.
+
+Each edit is a PATCH that saves at once and answers with the region it changed.
+"""
+from flask import abort, redirect, render_template, request, url_for
+
+from app.auth import audit, requires
+from app.extensions import db
+from app.services.metadata import MetadataError, parse_change, update_metadata
+from app.services.sessions import session_detail
+from app.web.rendering import is_fragment_request
+from app.web.sessions import EDITABLE, bp
+
+FLAGS = ("is_favorite", "is_test", "is_complete")
+
+
+def _detail(session_id):
+    detail = session_detail(db.session, session_id)
+    if detail is None:
+        abort(404, description=f"No session has id {session_id!r}.")
+    return detail
+
+
+def _field(field):
+    if field not in EDITABLE:
+        abort(404, description=f"{field!r} is not an editable field.")
+    return field
+
+
+def _render_field(session_id, field, *, editing=False, saved=False, value=None, error=None, status=200):
+    if not is_fragment_request() and request.method == "GET":
+        return redirect(url_for("sessions.show", session_id=session_id))
+    detail = _detail(session_id)
+    return render_template("sessions/_field.html", session=detail["session"], field=field, editable=EDITABLE,
+                           editing=editing, saved=saved, value=value, error=error), status
+
+
+@bp.get("/sessions/<session_id>/fields/<field>")
+@requires("viewer")
+def field_view(session_id, field):
+    """A field as shown (the edit form's Cancel)."""
+    return _render_field(session_id, _field(field))
+
+
+@bp.get("/sessions/<session_id>/fields/<field>/edit")
+@requires("editor")
+def field_form(session_id, field):
+    """The form that edits one field."""
+    return _render_field(session_id, _field(field), editing=True)
+
+
+def _save(session_id, values):
+    """Validate and save `values`; the problems by field when refused."""
+    try:
+        change = parse_change(values)
+    except MetadataError as exc:
+        return dict(exc.problems)
+    if not update_metadata(db.session, session_id, change):
+        abort(404, description=f"No live session has id {session_id!r}.")
+    audit("session.edited", target=session_id, details={"fields": sorted(change.model_fields_set)})
+    return None
+
+
+@bp.patch("/sessions/<session_id>/fields/<field>")
+@requires("editor")
+def save_field(session_id, field):
+    """Save one field; a refused value comes back in the form with the reason, and nothing is saved."""
+    _field(field)
+    raw = request.form.get("value", "")
+    value = raw.strip() or None
+    problems = _save(session_id, {field: value})
+    if problems:
+        message = next(iter(problems.values()))
+        return _render_field(session_id, field, editing=True, value=raw, error=message, status=422)
+    return _render_field(session_id, field, saved=True)
+
+
+def _render_region(session_id, template, saved=False, error=None, status=200):
+    detail = _detail(session_id)
+    return render_template(template, saved=saved, error=error, **detail), status
+
+
+@bp.patch("/sessions/<session_id>/tags")
+@requires("editor")
+def save_tags(session_id):
+    """Add (`add`) or remove (`remove`) a tag."""
+    tags = list(_detail(session_id)["tags"])
+    added, removed = request.form.get("add", "").strip(), request.form.get("remove")
+    if added and added not in tags:
+        tags.append(added)
+    if removed in tags:
+        tags.remove(removed)
+    problems = _save(session_id, {"tags": tags})
+    if problems:
+        return _render_region(session_id, "sessions/_tags.html", error=next(iter(problems.values())), status=422)
+    return _render_region(session_id, "sessions/_tags.html", saved=True)
+
+
+@bp.patch("/sessions/<session_id>/flags")
+@requires("editor")
+def save_flags(session_id):
+    """Set the favourite, test and complete flags (1 or 0) or the rating (like, dislike, none)."""
+    values = {flag: request.form[flag] == "1" for flag in FLAGS if flag in request.form}
+    if "rating" in request.form:
+        values["rating"] = request.form["rating"]
+    problems = _save(session_id, values)
+    if problems:
+        return _render_region(session_id, "sessions/_flags.html", error=next(iter(problems.values())), status=422)
+    return _render_region(session_id, "sessions/_flags.html", saved=True)
