@@ -55,7 +55,8 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
 
     page.goto(f"{live_server}/sessions/{kept}")
     assert page.locator("h1").inner_text() == HOSTILE
-    assert page.locator("#notes").inner_text() == HOSTILE
+    assert page.locator("#field-notes .value").inner_text() == HOSTILE
+    assert page.locator("#tags .tag a").inner_text() == HOSTILE
     assert page.locator("#tracks .track-name").first.inner_text().startswith(HOSTILE)
     page.goto(f"{live_server}/sessions")
     assert HOSTILE in page.locator("#sessions tbody td").all_inner_texts()
