@@ -6,3 +6,9 @@ document.addEventListener("keydown", (event) => {
   box.value = "";
   box.dispatchEvent(new Event("input", { bubbles: true }));
 });
+
+// A "Remove" button in a form row removes its row; nothing is sent until the form is.
+document.addEventListener("click", (event) => {
+  const button = event.target.closest("[data-remove]");
+  if (button) document.getElementById(button.dataset.remove)?.remove();
+});

@@ -1,0 +1,54 @@
+"""Entering a session by hand: validated on the server, saved with the source type manual."""
+from bs4 import BeautifulSoup
+
+from tests.auth import csrf_token
+from tests.helpers import row_counts
+
+
+def test_a_form_with_mistakes_saves_nothing_and_says_where(app, auth):
+    editor = auth.client("editor")
+    with app.app_context():
+        before = row_counts()
+    response = editor.post("/sessions/new", data={
+        "csrf_token": csrf_token(editor), "name": "", "bpm": "fast", "date": "soon",
+        "track-0-name": "Vox", "track-0-plugins": "Pro-Q 3 | FabFilter\n | Waves",
+        "track-3-name": "Bass"})
+    assert response.status_code == 422
+    page = BeautifulSoup(response.data, "html.parser")
+    errors = {error.find_parent(class_="field").label["for"]: error.get_text() for error in page.select(".error")}
+    assert set(errors) == {"name", "bpm", "date", "track-0-plugins"}
+    assert errors["track-0-plugins"].startswith("Line 2")
+    assert page.select_one("#track-0-plugins").get_text() == "Pro-Q 3 | FabFilter\n | Waves"
+    assert page.select_one("#track-3-name")["value"] == "Bass"
+    with app.app_context():
+        assert row_counts() == before
+
+
+def test_a_valid_form_becomes_a_manual_session(auth, client):
+    editor = auth.client("editor")
+    response = editor.post("/sessions/new", data={
+        "csrf_token": csrf_token(editor), "name": "Kitchen Demo", "artist": "Ada", "date": "2024-05-31",
+        "sample_rate": "48000", "bpm": "88.5", "tags": "demo, voice memo ,", "notes": "phone",
+        "track-0-name": "Guitar", "track-0-type": "audio", "track-0-plugins": "Pro-Q 3 | FabFilter | 3.24 | VST3\nEchoBoy",
+        "track-2-name": "Vox", "track-2-plugins": ""})
+    assert response.status_code == 302
+    session_id = response.headers["Location"].rsplit("/", 1)[1]
+    session = client.get(f"/api/session-stats/{session_id}").get_json()
+    assert (session["name"], session["artist"], session["sampleRate"], session["bpm"], session["tags"]) == \
+        ("Kitchen Demo", "Ada", 48000, 88.5, ["demo", "voice memo"])
+    assert session["createdAt"].startswith("2024-05-31")
+    assert [t["name"] for t in session["tracks"]] == ["Guitar", "Vox"]
+    assert [p["name"] for p in session["tracks"][0]["plugins"]] == ["Pro-Q 3", "EchoBoy"]
+    assert session["tracks"][0]["plugins"][0]["format"] == "VST3"
+    assert [s["type"] for s in session["sources"]] == ["manual"]
+
+
+def test_rows_come_one_at_a_time_with_the_next_button(auth):
+    editor = auth.client("editor")
+    page = BeautifulSoup(editor.get("/sessions/new").data, "html.parser")
+    assert page.select_one("#add-track")["hx-get"] == "/sessions/new/track?index=1"
+    row = BeautifulSoup(editor.get("/sessions/new/track?index=1", headers={"HX-Request": "true"}).data,
+                        "html.parser")
+    assert row.select_one("fieldset")["id"] == "track-1"
+    assert row.select_one("#add-track")["hx-get"] == "/sessions/new/track?index=2"
+    assert row.select_one("#add-track")["hx-swap-oob"] == "true"
