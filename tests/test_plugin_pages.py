@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 
 from app.normalize import plugin_id, product_key
+from app.services.plugins import every_month
 from app.sample_data import generate_sessions
 from tests.helpers import ingest
 
@@ -99,3 +100,9 @@ def test_a_plugin_page_lists_exactly_the_sessions_that_use_it(archive):
     fragment = BeautifulSoup(archive.get(f"/plugins/{quote(key)}", headers={"HX-Request": "true"}).data,
                              "html.parser")
     assert fragment.find(True)["id"] == "using"
+
+
+def test_months_without_sessions_are_shown_empty():
+    assert every_month([("2023-11", 2), ("2024-02", 1)]) == [("2023-11", 2), ("2023-12", 0), ("2024-01", 0),
+                                                            ("2024-02", 1)]
+    assert every_month([]) == []

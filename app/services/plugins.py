@@ -127,5 +127,20 @@ def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str |
         select(month.label("month"), func.count()).join(using, using.c.session_pk == Session.pk)
         .where(Session.created_at.is_not(None)).group_by(month).order_by(month)
     ).all()
-    return {"variants": variants, "sessions": sessions, "total": total, "months": months,
+    return {"variants": variants, "sessions": sessions, "total": total, "months": every_month(months),
             "pages": max(1, -(-total // PAGE_SIZE))}
+
+
+def every_month(counts) -> list[tuple[str, int]]:
+    """(YYYY-MM, count) from the first month to the last, with the months between at 0."""
+    if not counts:
+        return []
+    known = dict(counts)
+    year, month = map(int, counts[0][0].split("-"))
+    filled = []
+    while True:
+        key = f"{year:04d}-{month:02d}"
+        filled.append((key, known.get(key, 0)))
+        if key >= counts[-1][0]:
+            return filled
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)

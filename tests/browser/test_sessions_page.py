@@ -57,3 +57,14 @@ def test_search_facets_and_history(auth, client, live_server, page):
     page.keyboard.press("Escape")
     expect(rows(page)).to_have_count(3)
     assert page.input_value("#q") == ""
+
+
+def test_from_the_plugins_list_to_the_sessions_that_use_a_plugin(auth, client, live_server, page):
+    ingest(client, {"name": "Uses it", "fingerprint": "a", "tracks": [{"name": "1", "plugins": [{"name": "Decapitator"}]}]},
+           {"name": "Also uses it", "fingerprint": "b", "tracks": [{"name": "1", "plugins": [{"name": "Decapitator"}]}]},
+           {"name": "Does not", "fingerprint": "c", "tracks": [{"name": "1", "plugins": [{"name": "EchoBoy"}]}]})
+    sign_in(page, live_server, auth.user("viewer"))
+    page.goto(f"{live_server}/plugins")
+    page.click("#plugins a:text-is('Decapitator')")
+    expect(page.locator("h1")).to_contain_text("Decapitator")
+    expect(page.locator("#plugin-sessions tbody td:first-child")).to_have_text(["Also uses it", "Uses it"])
