@@ -1,0 +1,127 @@
+"""Page times at scale: each dashboard page's median server time beside the queries behind it.
+
+Run with `make bench-pages` (BENCH_PAGE_SESSIONS sessions, 100,000 by default). Builds the
+archive once in bench/data/pages (reused while it holds that many sessions), then times each
+page through the app (routing, access check, queries, template) and, separately, the service
+calls that run its queries. Writes its section of bench/RESULTS.md.
+"""
+import os
+import platform
+import sqlite3
+import statistics
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+from sqlalchemy import func, select
+
+from app import create_app
+from app.database import upgrade_database
+from app.extensions import db
+from app.gc_pause import gc_paused
+from app.models import Session, User
+from app.sample_data import generate_sessions
+from app.services.accounts import create_user, generate_password
+from app.services.ingest import ingest_sessions
+from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_plugins
+from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
+from app.services.sessions import index_overview, session_detail
+from app.wire import SessionStatsSession
+from bench.results import write_section
+
+SESSIONS = int(os.environ.get("BENCH_PAGE_SESSIONS", 100_000))
+RUNS = 15
+BATCH = 500
+FOLDER = Path(__file__).resolve().parent / "data" / "pages"
+
+
+def build_archive(app):
+    """Fill the database with SESSIONS generated sessions, unless it already holds them."""
+    with app.app_context():
+        upgrade_database()
+        have = db.session.scalar(select(func.count()).select_from(Session))
+        if have == SESSIONS:
+            return
+        if have:
+            raise SystemExit(f"{FOLDER} holds {have:,} sessions, not {SESSIONS:,}: delete it first.")
+        started = time.perf_counter()
+        batch = []
+        for number, session in enumerate(generate_sessions(SESSIONS), 1):
+            batch.append(session)
+            if len(batch) == BATCH or number == SESSIONS:
+                with gc_paused():
+                    ingest_sessions(db.session, [SessionStatsSession.model_validate(s) for s in batch])
+                batch = []
+                if number % 10_000 == 0:
+                    print(f"  {number:,} sessions in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+def median_ms(call) -> float:
+    call()
+    timings = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def main():
+    app = create_app({"INSTANCE_PATH": str(FOLDER), "RATELIMIT_ENABLED": False})
+    build_archive(app)
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.username == "bench"))
+        if user is None:
+            user = create_user(db.session, "bench", "viewer", generate_password())
+        user_cookie = user.get_id()
+        session_id = db.session.scalar(select(Session.id).order_by(Session.pk).limit(1))
+        top = top_plugins(db.session, 1)[0].id
+        totals = index_overview(db.session)
+    client = app.test_client()
+    with client.session_transaction() as cookie:
+        cookie["_user_id"] = user_cookie
+        cookie["_fresh"] = True
+
+    filtered = SessionQuery(daw=("Pro Tools",), tag=("mix",))
+    search = SessionQuery(q="vocal")
+    pages = [
+        ("Overview", "/", lambda: (index_overview(db.session), top_plugins(db.session), latest_sessions(db.session))),
+        ("Sessions, first page", "/sessions",
+         lambda: (list_sessions(db.session, SessionQuery()), session_facets(db.session, SessionQuery()))),
+        ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
+         lambda: (list_sessions(db.session, filtered), session_facets(db.session, filtered))),
+        ("Sessions, search \"vocal\"", "/sessions?q=vocal",
+         lambda: (list_sessions(db.session, search), session_facets(db.session, search))),
+        ("Session", f"/sessions/{quote(session_id)}", lambda: session_detail(db.session, session_id)),
+        ("Plugins", "/plugins", lambda: (list_plugins(db.session, PluginQuery()), plugin_facets(db.session))),
+        ("Plugins by product", "/plugins?view=product",
+         lambda: (list_plugins(db.session, PluginQuery(products=True)), plugin_facets(db.session))),
+        ("Plugin (the most used)", f"/plugins/{quote(top)}", lambda: plugin_usage(db.session, plugin_id=top)),
+    ]
+    rows = []
+    for label, url, queries in pages:
+        assert client.get(url).status_code == 200, url
+        page = median_ms(lambda: client.get(url))
+        with app.app_context():
+            bare = median_ms(queries)
+        rows.append((label, url, page, bare))
+        print(f"{label}: page {page:.1f} ms, queries {bare:.1f} ms", flush=True)
+
+    lines = [
+        f"`make bench-pages` on this machine ({os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}). {totals['sessions']:,} generated sessions, {totals['tracks']:,} tracks, "
+        f"{totals['instances']:,} plugin instances, {totals['plugins']:,} distinct plugins.",
+        f"Median of {RUNS} requests after one warm-up: the page through the app (routing, access check, queries, "
+        "template) and the service calls that run its queries alone. Target: under 50 ms and at most 3x the queries.",
+        "",
+        "| page | URL | page ms | queries ms | page / queries |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for label, url, page, bare in rows:
+        lines.append(f"| {label} | `{url[:60]}` | {page:.1f} | {bare:.1f} | {page / bare:.1f}x |")
+    write_section("Pages", lines)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,19 @@
+"""bench/RESULTS.md holds one section per benchmark; each run rewrites only its own."""
+import re
+from pathlib import Path
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+TITLE = "# Benchmark results"
+
+
+def write_section(heading: str, lines: list[str]) -> None:
+    """Replace (or add) the section `## heading` of RESULTS.md with `lines`."""
+    text = RESULTS.read_text() if RESULTS.exists() else TITLE + "\n"
+    if not text.startswith(TITLE):
+        text = TITLE + "\n"
+    sections = re.split(r"(?m)^(?=## )", text)
+    body = "\n".join([f"## {heading}", "", *lines]).rstrip() + "\n\n"
+    kept = [s for s in sections[1:] if not s.startswith(f"## {heading}\n")]
+    order = {"## Ingest": 0, "## Pages": 1}
+    merged = sorted([*kept, body], key=lambda s: order.get(s.split("\n", 1)[0], 9))
+    RESULTS.write_text(sections[0].rstrip() + "\n\n" + "".join(merged))
