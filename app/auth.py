@@ -115,7 +115,8 @@ def load_user(user_id: str) -> User | None:
 
 def authorize_request():
     """Identify the caller, then refuse the request unless its view's level and CSRF allow it."""
-    if request.endpoint is None:
+    # Unrouted requests end in 404/405, and static files are for everyone: no need to load the caller.
+    if request.endpoint is None or request.endpoint == "static":
         return None
     level = view_access(current_app, request.endpoint)
     g.principal = who = _identify()

@@ -13,6 +13,11 @@ def chunked(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start:start + size]
 
 
+def page_count(total: int, size: int) -> int:
+    """How many pages of `size` hold `total` items; an empty list still has one page."""
+    return max(1, -(-total // size))
+
+
 def dialect_insert(db_session, table):
     """An INSERT of the session's database dialect, which has ON CONFLICT clauses."""
     dialect = db_session.get_bind().dialect.name

@@ -10,10 +10,10 @@ from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
-from app.services.bulk import chunked, dialect_insert
-from app.services.rollups import add_to_plugin_totals, refresh_session_counts
-from app.services.search import index_sessions
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key
+from app.services.bulk import chunked, dialect_insert
+from app.services.rollups import apply_plugin_deltas, plugin_usage_of, refresh_session_counts, usage_change
+from app.services.search import index_sessions
 from app.wire import SessionStatsSession
 
 # Wire fields stored as columns of `sessions` (same names, snake_case).
@@ -24,7 +24,6 @@ SESSION_COLUMNS = (
     "rating", "attributes",
 )
 FLAG_COLUMNS = ("is_favorite", "is_test", "is_complete")
-# Keeps every IN (...) list under the bound-parameter limits of SQLite and PostgreSQL.
 
 
 class IngestError(Exception):
@@ -110,8 +109,8 @@ def _ingest(db_session, sessions, replace, now):
     def existing(indexes):
         return [pks[i] for i in indexes if pks[i] in stored_pks]
 
-    # The totals count live sessions: take these out while their rows change, and count them all back after.
-    add_to_plugin_totals(db_session, [row.pk for row in stored.values() if row.deleted_at is None], sign=-1)
+    # The totals count live sessions: what these counted before, to set against what they count after.
+    counted_before = plugin_usage_of(db_session, [row.pk for row in stored.values() if row.deleted_at is None])
 
     _delete_children(db_session, Tag, existing(with_tags))
     _delete_children(db_session, TrackPlugin, existing(with_tracks))
@@ -135,12 +134,13 @@ def _ingest(db_session, sessions, replace, now):
     _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created)
     touched = list(pks.values())
     refresh_session_counts(db_session, touched)
-    add_to_plugin_totals(db_session, touched)
     index_sessions(db_session, touched)
+    change = usage_change(plugin_usage_of(db_session, touched), counted_before)
     if replace:
         trashed = _trash_all_but(db_session, set(touched), now)
-        add_to_plugin_totals(db_session, [row.pk for row in trashed], sign=-1)
+        change = usage_change(change, plugin_usage_of(db_session, [row.pk for row in trashed]))
         result.trashed = [row.id for row in trashed]
+    apply_plugin_deltas(db_session, change)
     return result
 
 
@@ -241,14 +241,19 @@ def _plugin_pks(db_session, sessions, usages):
     return pks
 
 
-def _session_values(session):
-    values = {column: getattr(session, column) for column in SESSION_COLUMNS if column in session.model_fields_set}
+def column_values(values: dict) -> dict:
+    """Session field values as their columns store them: rating "none" is no rating, a null flag is off."""
     if values.get("rating") == "none":
         values["rating"] = None
     for flag in FLAG_COLUMNS:
         if flag in values and values[flag] is None:
             values[flag] = False
     return values
+
+
+def _session_values(session):
+    return column_values(
+        {column: getattr(session, column) for column in SESSION_COLUMNS if column in session.model_fields_set})
 
 
 def _upsert_sessions(db_session, sessions, fingerprints, stored, result):

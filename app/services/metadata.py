@@ -3,6 +3,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sqlalchemy import delete, select, update
 
 from app.models import Session, Tag
+from app.services.ingest import column_values
 from app.services.search import index_sessions
 from app.wire import LongText, Name, Rating, ShortText
 
@@ -66,12 +67,7 @@ def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool
     pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None)))
     if pk is None:
         return False
-    values = change.model_dump(exclude_unset=True, exclude={"tags"})
-    if "rating" in values and values["rating"] == "none":
-        values["rating"] = None
-    for flag in ("is_favorite", "is_test", "is_complete"):
-        if flag in values and values[flag] is None:
-            values[flag] = False
+    values = column_values(change.model_dump(exclude_unset=True, exclude={"tags"}))
     if values:
         db_session.execute(update(table).where(table.c.pk == pk).values(**values))
     if "tags" in change.model_fields_set:

@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from sqlalchemy import distinct, func, or_, select
 
 from app.models import Plugin, PluginTotal, Session, SessionPlugin
+from app.services.bulk import page_count
 
 PAGE_SIZE = 50
 PLUGIN_SORTS = ("instances", "sessions", "tracks", "name", "vendor")
@@ -45,8 +46,8 @@ def _conditions(query: PluginQuery) -> list:
     return conditions
 
 
-def list_plugins(db_session, query: PluginQuery) -> tuple[list, int]:
-    """One page of plugins (or products) used by live sessions with their totals, and how many there are."""
+def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
+    """One page of plugins (or products) used by live sessions with their totals; how many in all; the page count."""
     conditions = _conditions(query)
     if query.products:
         live = select(Session.pk).where(Session.deleted_at.is_(None))
@@ -67,13 +68,14 @@ def list_plugins(db_session, query: PluginQuery) -> tuple[list, int]:
             .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).where(*conditions)
         )
     total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
+    pages = page_count(total, PAGE_SIZE)
     column = statement.selected_columns[query.sort]
     order = column.desc() if query.descending else column.asc()
     rows = db_session.execute(
         statement.order_by(column.is_(None), order, statement.selected_columns["key"])
-        .offset((query.page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .offset((min(query.page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    return rows, total
+    return rows, total, pages
 
 
 def plugin_facets(db_session) -> dict[str, list[tuple[str, int]]]:
@@ -128,7 +130,7 @@ def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str |
         .where(Session.created_at.is_not(None)).group_by(month).order_by(month)
     ).all()
     return {"variants": variants, "sessions": sessions, "total": total, "months": every_month(months),
-            "pages": max(1, -(-total // PAGE_SIZE))}
+            "page": page, "pages": page_count(total, PAGE_SIZE)}
 
 
 def every_month(counts) -> list[tuple[str, int]]:

@@ -5,6 +5,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import Select, distinct, func, select
 
 from app.models import Plugin, Session, SessionPlugin, Tag
+from app.services.bulk import page_count
 from app.services.search import matching_session_pks
 
 PAGE_SIZE = 50
@@ -100,7 +101,7 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
     selected = filtered_sessions(db_session, query)
     total = db_session.scalar(select(func.count()).select_from(selected.subquery()))
-    pages = max(1, -(-total // PAGE_SIZE))
+    pages = page_count(total, PAGE_SIZE)
     page = min(query.page, pages)
     column = SORTS[query.sort]
     order = column.desc() if query.descending else column.asc()
@@ -147,7 +148,6 @@ def session_facets(db_session, query: SessionQuery) -> dict[str, tuple[list[tupl
         ).all()
         facets[dimension] = ([(value, count) for value, count in rows[:FACET_SIZE]], len(rows) > FACET_SIZE)
     return facets
-
 
 
 def latest_sessions(db_session, limit: int = 10) -> list:

@@ -22,7 +22,8 @@ def refresh_session_counts(db_session, session_pks) -> None:
         ))
 
 
-def _usage_by_plugin(db_session, session_pks):
+def plugin_usage_of(db_session, session_pks) -> dict[int, tuple[int, int, int]]:
+    """Per plugin, what these sessions add to its totals: (instances, sessions, tracks)."""
     totals = {}
     for chunk in chunked(list(session_pks)):
         rows = db_session.execute(
@@ -36,20 +37,34 @@ def _usage_by_plugin(db_session, session_pks):
     return totals
 
 
-def add_to_plugin_totals(db_session, session_pks, sign: int = 1) -> None:
-    """Count (sign 1) or uncount (sign -1) the plugin usage of these sessions in the totals."""
-    usage = _usage_by_plugin(db_session, session_pks)
-    if not usage:
+def usage_change(after: dict, before: dict) -> dict[int, tuple[int, int, int]]:
+    """Per plugin, `after` minus `before`, leaving out plugins whose totals do not move."""
+    change = {}
+    for pk in after.keys() | before.keys():
+        delta = tuple(a - b for a, b in zip(after.get(pk, (0, 0, 0)), before.get(pk, (0, 0, 0))))
+        if any(delta):
+            change[pk] = delta
+    return change
+
+
+def apply_plugin_deltas(db_session, change: dict[int, tuple[int, int, int]]) -> None:
+    """Add each (instances, sessions, tracks) delta to its plugin's totals, dropping plugins no session uses."""
+    if not change:
         return
     table = PluginTotal.__table__
-    rows = [{"plugin_pk": pk, **{c: sign * v for c, v in zip(TOTAL_COLUMNS, values)}} for pk, values in usage.items()]
     statement = dialect_insert(db_session, table)
     db_session.execute(statement.on_conflict_do_update(
         index_elements=[table.c.plugin_pk],
         set_={c: table.c[c] + statement.excluded[c] for c in TOTAL_COLUMNS},
-    ), rows)
-    if sign < 0:
+    ), [{"plugin_pk": pk, **dict(zip(TOTAL_COLUMNS, delta))} for pk, delta in change.items()])
+    if any(delta[1] < 0 for delta in change.values()):
         db_session.execute(delete(table).where(table.c.sessions <= 0))
+
+
+def add_to_plugin_totals(db_session, session_pks, sign: int = 1) -> None:
+    """Count (sign 1) or uncount (sign -1) the plugin usage of these sessions in the totals."""
+    usage = plugin_usage_of(db_session, session_pks)
+    apply_plugin_deltas(db_session, usage_change(usage, {}) if sign > 0 else usage_change({}, usage))
 
 
 def rebuild_rollups(db_session) -> None:

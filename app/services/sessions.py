@@ -9,9 +9,9 @@ from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.bulk import chunked
+from app.services.ingest import SESSION_COLUMNS
 from app.services.rollups import add_to_plugin_totals
 from app.services.search import unindex_sessions
-from app.services.ingest import SESSION_COLUMNS
 
 EXPORT_CHUNK = 200
 SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}

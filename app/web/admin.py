@@ -6,7 +6,9 @@ from app.extensions import db
 from app.models import User
 from app.services.accounts import AccountError, create_user, generate_password, list_users, set_disabled, set_role
 from app.services.audit import audit_actions, page_of_audit_entries
+from app.services.bulk import page_count
 from app.web.forms import ButtonForm, NewUserForm, RoleForm
+from app.web.rendering import arg_page
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -104,11 +106,9 @@ def enable_user(user_pk):
 @requires("admin")
 def audit_log():
     """The audit log, newest first, a page at a time, optionally one action only."""
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        page = 1
+    page = arg_page(request.args)
     action = request.args.get("action") or None
     entries, total = page_of_audit_entries(db.session, page=page, per_page=AUDIT_PAGE_SIZE, action=action)
-    pages = max(1, -(-total // AUDIT_PAGE_SIZE))
+    pages = page_count(total, AUDIT_PAGE_SIZE)
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages, action=action,
                            actions=audit_actions(db.session))

@@ -31,9 +31,9 @@ def plugin_query(args) -> PluginQuery:
 def index():
     """Every plugin in use with instances, sessions and tracks; or every product, all versions together."""
     query = plugin_query(request.args)
-    rows, total = list_plugins(db.session, query)
-    return render_page("plugins/index.html", "results", query=query, rows=rows, total=total,
-                       pages=max(1, -(-total // 50)), facets=plugin_facets(db.session))
+    rows, total, pages = list_plugins(db.session, query)
+    return render_page("plugins/index.html", "results", query=query, rows=rows, total=total, pages=pages,
+                       page=min(query.page, pages), facets=plugin_facets(db.session))
 
 
 def _usage_page(**key):
