@@ -19,7 +19,7 @@ from app import create_app
 from app.database import upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
-from app.models import Session, User
+from app.models import LiveCount, Session, User
 from app.sample_data import generate_sessions
 from app.services.accounts import create_user, generate_password
 from app.services.ingest import ingest_sessions
@@ -76,6 +76,8 @@ def main():
         user_cookie = user.get_id()
         session_id = db.session.scalar(select(Session.id).order_by(Session.pk).limit(1))
         top = top_plugins(db.session, 1)[0].id
+        top_product = db.session.scalar(select(LiveCount.value).where(LiveCount.dimension == "product")
+                                        .order_by(LiveCount.count.desc()).limit(1))
         totals = index_overview(db.session)
     client = app.test_client()
     with client.session_transaction() as cookie:
@@ -97,6 +99,8 @@ def main():
         ("Plugins by product", "/plugins?view=product",
          lambda: (list_plugins(db.session, PluginQuery(products=True)), plugin_facets(db.session))),
         ("Plugin (the most used)", f"/plugins/{quote(top)}", lambda: plugin_usage(db.session, plugin_id=top)),
+        ("Product (the most used)", f"/products/{quote(top_product)}",
+         lambda: plugin_usage(db.session, product_key=top_product)),
     ]
     rows = []
     for label, url, queries in pages:

@@ -104,14 +104,62 @@ def test_nonsense_in_the_query_string_is_a_clear_400(client, query):
 
 def test_facets_count_the_filtered_sessions_and_toggle(archive):
     page = soup(archive.get("/sessions?tag=mix"))
-    counts = {li.a.get_text(): int(li.select_one(".count").get_text().replace(",", ""))
-              for li in page.select('.facet[data-facet="daw"] li') if li.a}
-    for daw, count in counts.items():
+    for daw, count in facet_counts(page, "daw").items():
         assert count == len(expected(lambda s: "mix" in s.get("tags", []) and s.get("daw") == daw))
     mix = page.select_one('.facet[data-facet="tag"] li.selected a')
     assert mix.get_text() == "mix" and mix["href"] == "/sessions"
     first_daw = page.select_one('.facet[data-facet="daw"] li a')
     assert first_daw["href"].startswith("/sessions?tag=mix&daw=")
+
+
+def facet_counts(page, name):
+    return {li.a.get_text(): int(li.select_one(".count").get_text().replace(",", ""))
+            for li in page.select(f'.facet[data-facet="{name}"] li') if li.a}
+
+
+def facet_values(session):
+    """(facet, value) pairs of a sample session, each once."""
+    plugins = [p for track in session["tracks"] for p in track.get("plugins", [])]
+    return ({("artist", session.get("artist")), ("daw", session.get("daw"))}
+            | {("tag", tag) for tag in session.get("tags", [])}
+            | {("vendor", p.get("vendor")) for p in plugins} | {("format", p.get("format")) for p in plugins})
+
+
+def expected_facets(sessions):
+    counts = {}
+    for session in sessions:
+        for name, value in facet_values(session):
+            if value is not None:
+                counts.setdefault(name, {}).setdefault(value, 0)
+                counts[name][value] += 1
+    return {name: dict(sorted(values.items(), key=lambda kv: (-kv[1], kv[0]))[:10]) for name, values in counts.items()}
+
+
+def test_unfiltered_facets_are_the_maintained_counts_of_every_live_session(archive):
+    page = soup(archive.get("/sessions"))
+    assert page.select_one("#facet-sample") is None
+    wanted = expected_facets(SAMPLES)
+    for name in ("artist", "daw", "tag", "vendor", "format"):
+        assert facet_counts(page, name) == wanted[name], name
+
+
+def test_facets_of_a_large_selection_count_its_newest_sessions_and_say_so(archive, monkeypatch):
+    monkeypatch.setattr("app.services.queries.FACET_SAMPLE", 10)
+    matching = [s for s in SAMPLES if s.get("daw") != "Pro Tools"]
+    page = soup(archive.get("/sessions?" + "&".join(f"daw={d}" for d in {s["daw"] for s in matching})))
+    note = " ".join(page.select_one("#facet-sample").get_text().split())
+    assert note.startswith(f"Counts over the newest 10 of these {len(matching)} sessions")
+    newest = sorted(matching, key=lambda s: s["createdAt"], reverse=True)[:10]
+    wanted = expected_facets(newest)
+    for name in ("artist", "tag", "vendor", "format"):
+        assert facet_counts(page, name) == wanted.get(name, {}), name
+
+    artist = SAMPLES[0]["artist"]
+    theirs = [s for s in SAMPLES if s["artist"] == artist]
+    assert len(theirs) <= 10
+    narrow = soup(archive.get(f"/sessions?artist={artist}&sort=name"))
+    assert narrow.select_one("#facet-sample") is None
+    assert facet_counts(narrow, "vendor") == expected_facets(theirs)["vendor"]
 
 
 def test_htmx_gets_the_fragment_and_a_browser_the_page(archive):

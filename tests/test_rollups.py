@@ -1,13 +1,41 @@
 """Maintained counts and totals always equal a recount; the search index follows every write."""
 from flask_migrate import upgrade
-from sqlalchemy import column, func, insert, select, table
+from sqlalchemy import column, distinct, func, insert, select, table
 
 from app import create_app
 from app.extensions import db
-from app.models import PluginTotal, Session, SessionPlugin, Track
+from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.sample_data import generate_sessions
 from app.services.search import matching_session_pks
+from tests.auth import csrf_token
 from tests.helpers import app_settings, ingest
+
+
+def recount_live_counts():
+    """Sessions per facet value and the index totals, counted from the rows."""
+    live = Session.deleted_at.is_(None)
+    counts = {}
+    for dimension, column_ in (("artist", Session.artist), ("daw", Session.daw)):
+        counts.update(((dimension, value), n) for value, n in db.session.execute(
+            select(column_, func.count()).where(live, column_.is_not(None)).group_by(column_)))
+    counts.update((("tag", name), n) for name, n in db.session.execute(
+        select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name)))
+    for dimension, column_ in (("vendor", Plugin.vendor), ("format", Plugin.format), ("product", Plugin.product_key)):
+        counts.update(((dimension, value), n) for value, n in db.session.execute(
+            select(column_, func.count(distinct(SessionPlugin.session_pk)))
+            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).join(Session, Session.pk == SessionPlugin.session_pk)
+            .where(live, column_.is_not(None)).group_by(column_)))
+    product_months = set(db.session.execute(
+        select(Plugin.product_key, SessionPlugin.session_pk, Session.created_at)
+        .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).join(Session, Session.pk == SessionPlugin.session_pk)
+        .where(live, Session.created_at.is_not(None))))
+    for key, _, created_at in product_months:
+        dimension = ("months of " + key, created_at.strftime("%Y-%m"))
+        counts[dimension] = counts.get(dimension, 0) + 1
+    sessions, tracks, instances = db.session.execute(
+        select(func.count(), func.sum(Session.track_count), func.sum(Session.instance_count)).where(live)).one()
+    counts.update({("total", "sessions"): sessions, ("total", "tracks"): tracks, ("total", "instances"): instances})
+    return {key: n for key, n in counts.items() if n}
 
 
 def recount(app):
@@ -28,7 +56,7 @@ def recount(app):
             select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
                    func.sum(SessionPlugin.track_count))
             .where(SessionPlugin.session_pk.in_(live)).group_by(SessionPlugin.plugin_pk))}
-        return sessions, totals
+        return sessions, totals, recount_live_counts()
 
 
 def maintained(app):
@@ -37,7 +65,8 @@ def maintained(app):
             select(Session.pk, Session.track_count, Session.instance_count, Session.plugin_count))}
         totals = {row[0]: tuple(row[1:]) for row in db.session.execute(
             select(PluginTotal.plugin_pk, PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks))}
-        return sessions, totals
+        live_counts = {(row.dimension, row.value): row.count for row in db.session.execute(select(LiveCount.__table__))}
+        return sessions, totals, live_counts
 
 
 def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client):
@@ -58,7 +87,17 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert maintained(app) == recount(app)
     ingest(client, *samples[:3])
     assert maintained(app) == recount(app)
-    assert maintained(app)[1]
+
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    live_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
+    client.patch(f"/sessions/{live_id}/fields/artist", data={"value": "Someone New"})
+    client.patch(f"/sessions/{live_id}/tags", data={"add": "brand-new-tag"})
+    assert maintained(app) == recount(app)
+    _, totals, live_counts = maintained(app)
+    assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
+    assert {dimension for dimension, _ in live_counts if not dimension.startswith("months of ")} == {
+        "artist", "daw", "tag", "vendor", "format", "product", "total"}
+    assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
 
 
 def found(app, query):
@@ -86,6 +125,14 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     assert found(app, "bass") == ["Night Drive"]
     assert found(app, "\"lead OR x*") == []
 
+    morning = next(s["id"] for s in client.get("/api/session-stats").get_json()["sessions"] if s["name"] == "Morning")
+    client.delete(f"/api/session-stats/{morning}")
+    assert found(app, "daybr") == []
+    assert "<strong>0</strong> sessions" in client.get("/sessions?q=daybr").get_data(as_text=True)
+    client.post(f"/api/session-stats/{morning}/restore")
+    assert found(app, "daybr") == ["Morning"]
+    assert "<strong>1</strong> session" in client.get("/sessions?q=daybr").get_data(as_text=True)
+
 
 def test_the_migration_fills_counts_totals_and_search_for_existing_sessions(tmp_path):
     app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'old.db'}"))
@@ -105,7 +152,8 @@ def test_the_migration_fills_counts_totals_and_search_for_existing_sessions(tmp_
             session_pk=1, plugin_pk=7, count=3, track_count=1))
         db.session.commit()
         upgrade()
-    assert maintained(app) == recount(app) == ({1: (1, 3, 1)}, {7: (3, 1, 1)})
+    assert maintained(app) == recount(app) == ({1: (1, 3, 1)}, {7: (3, 1, 1)}, {
+        ("product", "|reverb"): 1, ("total", "sessions"): 1, ("total", "tracks"): 1, ("total", "instances"): 3})
     assert found(app, "tape drum reverb") == ["Old Tape"]
     with app.app_context():
         db.engine.dispose()

@@ -12,6 +12,7 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -20,6 +21,8 @@ from app.models.types import UTCDateTime
 
 # Child rows are keyed by their parent and position: no surrogate keys, no rowid.
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
+LIVE = text("deleted_at IS NULL")
+TRASHED = text("deleted_at IS NOT NULL")
 
 
 class Session(db.Model):
@@ -58,12 +61,14 @@ class Session(db.Model):
     instance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     plugin_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
+    # Lists read live sessions only: partial indexes over them hold everything a filter, a sort by
+    # date and a count need, without visiting the wide table rows.
     __table_args__ = (
-        Index("ix_sessions_created_at", "created_at"),
-        Index("ix_sessions_artist_created_at", "artist", "created_at"),
-        Index("ix_sessions_project_created_at", "project", "created_at"),
-        Index("ix_sessions_daw_created_at", "daw", "created_at"),
-        Index("ix_sessions_deleted_at", "deleted_at"),
+        Index("ix_sessions_created_at", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_artist_created_at", "artist", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_project_created_at", "project", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_daw_created_at", "daw", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
     )
 
 

@@ -12,8 +12,8 @@ from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key
 from app.services.bulk import chunked, dialect_insert
-from app.services.rollups import apply_plugin_deltas, plugin_usage_of, refresh_session_counts, usage_change
-from app.services.search import index_sessions
+from app.services.rollups import apply_change, counted, refresh_session_counts
+from app.services.search import index_sessions, unindex_sessions
 from app.wire import SessionStatsSession
 
 # Wire fields stored as columns of `sessions` (same names, snake_case).
@@ -97,6 +97,8 @@ def _ingest(db_session, sessions, replace, now):
     usages = [_usage(index, s) for index, s in enumerate(sessions)]
     plugin_pks = _plugin_pks(db_session, sessions, usages)
 
+    # The aggregates count live sessions: what these counted before, to set against what they count after.
+    before = counted(db_session, [row.pk for row in stored.values()])
     result = IngestResult(last_ingested_at=now)
     pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
 
@@ -108,9 +110,6 @@ def _ingest(db_session, sessions, replace, now):
 
     def existing(indexes):
         return [pks[i] for i in indexes if pks[i] in stored_pks]
-
-    # The totals count live sessions: what these counted before, to set against what they count after.
-    counted_before = plugin_usage_of(db_session, [row.pk for row in stored.values() if row.deleted_at is None])
 
     _delete_children(db_session, Tag, existing(with_tags))
     _delete_children(db_session, TrackPlugin, existing(with_tracks))
@@ -135,12 +134,14 @@ def _ingest(db_session, sessions, replace, now):
     touched = list(pks.values())
     refresh_session_counts(db_session, touched)
     index_sessions(db_session, touched)
-    change = usage_change(plugin_usage_of(db_session, touched), counted_before)
+    change = counted(db_session, touched).minus(before)
     if replace:
-        trashed = _trash_all_but(db_session, set(touched), now)
-        change = usage_change(change, plugin_usage_of(db_session, [row.pk for row in trashed]))
-        result.trashed = [row.id for row in trashed]
-    apply_plugin_deltas(db_session, change)
+        doomed = _live_sessions_except(db_session, set(touched))
+        change = change.minus(counted(db_session, [row.pk for row in doomed]))
+        _move_to_trash(db_session, [row.pk for row in doomed], now)
+        unindex_sessions(db_session, [row.pk for row in doomed])
+        result.trashed = [row.id for row in doomed]
+    apply_change(db_session, change)
     return result
 
 
@@ -368,10 +369,13 @@ def _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage
             )
 
 
-def _trash_all_but(db_session, keep_pks, now):
+def _live_sessions_except(db_session, keep_pks):
     table = Session.__table__
     live = db_session.execute(select(table.c.pk, table.c.id).where(table.c.deleted_at.is_(None))).all()
-    doomed = [row for row in live if row.pk not in keep_pks]
-    for chunk in chunked([row.pk for row in doomed]):
+    return [row for row in live if row.pk not in keep_pks]
+
+
+def _move_to_trash(db_session, session_pks, now):
+    table = Session.__table__
+    for chunk in chunked(session_pks):
         db_session.execute(update(table).where(table.c.pk.in_(chunk)).values(deleted_at=now))
-    return doomed

@@ -4,6 +4,7 @@ from sqlalchemy import delete, select, update
 
 from app.models import Session, Tag
 from app.services.ingest import column_values
+from app.services.rollups import apply_change, counted
 from app.services.search import index_sessions
 from app.wire import LongText, Name, Rating, ShortText
 
@@ -67,12 +68,15 @@ def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool
     pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None)))
     if pk is None:
         return False
+    before = counted(db_session, [pk])
     values = column_values(change.model_dump(exclude_unset=True, exclude={"tags"}))
     if values:
         db_session.execute(update(table).where(table.c.pk == pk).values(**values))
     if "tags" in change.model_fields_set:
         db_session.execute(delete(Tag).where(Tag.session_pk == pk))
         db_session.add_all(Tag(session_pk=pk, name=name, position=i) for i, name in enumerate(change.tags or []))
+    db_session.flush()
+    apply_change(db_session, counted(db_session, [pk]).minus(before))
     index_sessions(db_session, [pk])
     db_session.commit()
     return True

@@ -1,10 +1,11 @@
 """Plugin usage across the index: the plugins list, one plugin's sessions, its versions and its months."""
 from dataclasses import dataclass
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import and_, func, or_, select, union_all
 
-from app.models import Plugin, PluginTotal, Session, SessionPlugin
+from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin
 from app.services.bulk import page_count
+from app.services.rollups import product_months
 
 PAGE_SIZE = 50
 PLUGIN_SORTS = ("instances", "sessions", "tracks", "name", "vendor")
@@ -50,16 +51,20 @@ def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
     """One page of plugins (or products) used by live sessions with their totals; how many in all; the page count."""
     conditions = _conditions(query)
     if query.products:
-        live = select(Session.pk).where(Session.deleted_at.is_(None))
-        # A product's sessions are counted once however many of its versions and formats a session holds.
-        statement = (
+        # A product's figures are over all its versions and formats; the filters pick the products.
+        picked = select(Plugin.product_key).where(*conditions)
+        variants = (
             select(Plugin.product_key.label("key"), func.min(Plugin.name).label("name"),
-                   func.min(Plugin.vendor).label("vendor"), func.sum(SessionPlugin.count).label("instances"),
-                   func.count(distinct(SessionPlugin.session_pk)).label("sessions"),
-                   func.sum(SessionPlugin.track_count).label("tracks"),
-                   func.count(distinct(Plugin.pk)).label("variants"))
-            .join(SessionPlugin, SessionPlugin.plugin_pk == Plugin.pk)
-            .where(SessionPlugin.session_pk.in_(live), *conditions).group_by(Plugin.product_key)
+                   func.min(Plugin.vendor).label("vendor"), func.sum(PluginTotal.instances).label("instances"),
+                   func.sum(PluginTotal.tracks).label("tracks"), func.count().label("variants"))
+            .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)
+            .where(Plugin.product_key.in_(picked)).group_by(Plugin.product_key)
+        ).subquery()
+        # Sessions are counted once however many of the product's variants a session holds.
+        statement = (
+            select(variants.c.key, variants.c.name, variants.c.vendor, variants.c.instances,
+                   func.coalesce(LiveCount.count, 0).label("sessions"), variants.c.tracks, variants.c.variants)
+            .outerjoin(LiveCount, and_(LiveCount.dimension == "product", LiveCount.value == variants.c.key))
         )
     else:
         statement = (
@@ -72,7 +77,7 @@ def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
     column = statement.selected_columns[query.sort]
     order = column.desc() if query.descending else column.asc()
     rows = db_session.execute(
-        statement.order_by(column.is_(None), order, statement.selected_columns["key"])
+        statement.order_by(order.nulls_last(), statement.selected_columns["key"])
         .offset((min(query.page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     return rows, total, pages
@@ -110,27 +115,66 @@ def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str |
     if not variants:
         return None
     pks = [v.pk for v in variants]
-    using = (
-        select(SessionPlugin.session_pk, func.sum(SessionPlugin.count).label("instances"),
-               func.sum(SessionPlugin.track_count).label("tracks"))
+    if plugin_id is not None:
+        total = variants[0].sessions
+    else:
+        total = db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == "product",
+                                                                LiveCount.value == product_key)) or 0
+    pages = page_count(total, PAGE_SIZE)
+    page = min(page, pages)
+    if plugin_id is not None:
+        months = _months_using(db_session, pks[0])
+    else:
+        months = db_session.execute(select(LiveCount.value, LiveCount.count)
+                                    .where(LiveCount.dimension == product_months(product_key))
+                                    .order_by(LiveCount.value)).all()
+    return {"variants": variants, "sessions": _sessions_using(db_session, pks, page), "total": total,
+            "months": every_month(months), "page": page, "pages": pages}
+
+
+def _newest_first(created_at, session_pk) -> list:
+    return [created_at.desc().nulls_last(), session_pk.desc()]
+
+
+def _sessions_using(db_session, plugin_pks: list[int], page: int) -> list:
+    """A page of the live sessions using any of these plugins, newest first, with instances and tracks."""
+    # Each plugin's sessions are one range of the rollup's (plugin, date) index. The first n
+    # sessions of the union are among the first n of each range, so each range is cut there
+    # and only what remains is merged and summed per session.
+    depth = page * PAGE_SIZE
+    ranges = [
+        select(SessionPlugin.session_pk, SessionPlugin.count, SessionPlugin.track_count,
+               SessionPlugin.session_created_at)
         .join(Session, Session.pk == SessionPlugin.session_pk)
-        .where(SessionPlugin.plugin_pk.in_(pks), Session.deleted_at.is_(None)).group_by(SessionPlugin.session_pk)
+        .where(SessionPlugin.plugin_pk == pk, Session.deleted_at.is_(None))
+        .order_by(*_newest_first(SessionPlugin.session_created_at, SessionPlugin.session_pk)).limit(depth).subquery()
+        for pk in plugin_pks
+    ]
+    merged = union_all(*(select(*r.c) for r in ranges)).subquery()
+    newest = (
+        select(merged.c.session_pk, func.max(merged.c.session_created_at).label("created_at"),
+               func.sum(merged.c.count).label("instances"), func.sum(merged.c.track_count).label("tracks"))
+        .group_by(merged.c.session_pk)
     ).subquery()
-    total = db_session.scalar(select(func.count()).select_from(using))
-    sessions = db_session.execute(
-        select(Session.id, Session.name, Session.artist, Session.daw, Session.created_at, using.c.instances,
-               using.c.tracks)
-        .join(using, using.c.session_pk == Session.pk)
-        .order_by(Session.created_at.is_(None), Session.created_at.desc(), Session.pk.desc())
+    return db_session.execute(
+        select(Session.id, Session.name, Session.artist, Session.daw, Session.created_at, newest.c.instances,
+               newest.c.tracks)
+        .join(newest, newest.c.session_pk == Session.pk)
+        .order_by(*_newest_first(newest.c.created_at, newest.c.session_pk))
         .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    month = _month(db_session, Session.created_at)
-    months = db_session.execute(
-        select(month.label("month"), func.count()).join(using, using.c.session_pk == Session.pk)
-        .where(Session.created_at.is_not(None)).group_by(month).order_by(month)
+
+
+def _months_using(db_session, plugin_pk: int) -> list:
+    """(YYYY-MM, live sessions using this plugin that month), month by month, from the rollup's date index."""
+    month = _month(db_session, SessionPlugin.session_created_at)
+    trashed = select(Session.pk).where(Session.deleted_at.is_not(None))
+    return db_session.execute(
+        select(month.label("month"), func.count())
+        .where(SessionPlugin.plugin_pk == plugin_pk, SessionPlugin.session_created_at.is_not(None),
+               SessionPlugin.session_pk.not_in(trashed))
+        .group_by(month).order_by(month)
     ).all()
-    return {"variants": variants, "sessions": sessions, "total": total, "months": every_month(months),
-            "page": page, "pages": page_count(total, PAGE_SIZE)}
 
 
 def every_month(counts) -> list[tuple[str, int]]:

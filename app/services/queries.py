@@ -1,15 +1,17 @@
 """Finding sessions: filters, full-text search, sort, pages and facets over the live index."""
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, distinct, func, select
 
-from app.models import Plugin, Session, SessionPlugin, Tag
+from app.models import LiveCount, Plugin, Session, SessionPlugin, Tag
 from app.services.bulk import page_count
-from app.services.search import matching_session_pks
+from app.services.search import count_matching_sessions, matching_session_pks
 
 PAGE_SIZE = 50
 FACET_SIZE = 10
+# Beyond this many matching sessions, facets count the newest this many (and say so).
+FACET_SAMPLE = 500
 # Column a list may be sorted by → the expression it sorts on.
 SORTS = {
     "name": Session.name,
@@ -68,8 +70,8 @@ def _with_plugins(column, values):
     )
 
 
-def filtered_sessions(db_session, query: SessionQuery) -> Select:
-    """SELECT of the pks of the live sessions that pass every filter and the search."""
+def _conditions(db_session, query: SessionQuery) -> list:
+    """The WHERE conditions that select the live sessions passing every filter and the search."""
     conditions = [Session.deleted_at.is_(None)]
     for values, column in ((query.artist, Session.artist), (query.project, Session.project),
                            (query.daw, Session.daw), (query.sample_rate, Session.sample_rate)):
@@ -93,26 +95,40 @@ def filtered_sessions(db_session, query: SessionQuery) -> Select:
         conditions.append(Session.created_at < _day_start(query.date_to + timedelta(days=1)))
     matches = matching_session_pks(db_session, query.q)
     if matches is not None:
-        conditions.append(Session.pk.in_(matches))
-    return select(Session.pk).where(*conditions)
+        # "pk + 0" keeps the planner from fetching every match's row to sort them all: it walks
+        # the list's index in order and tests each session against the matches instead.
+        conditions.append((Session.pk + 0).in_(matches))
+    return conditions
+
+
+def _narrowing(query: SessionQuery) -> SessionQuery:
+    """The part of `query` that decides which sessions match (no sort, no page)."""
+    return replace(query, sort="date", descending=True, page=1)
+
+
+def _order(query: SessionQuery) -> list:
+    # Sessions without the sorted value come last either way; the pk keeps the order stable.
+    column = SORTS[query.sort]
+    if query.descending:
+        return [column.desc().nulls_last(), Session.pk.desc()]
+    return [column.asc().nulls_last(), Session.pk.asc()]
 
 
 def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
-    selected = filtered_sessions(db_session, query)
-    total = db_session.scalar(select(func.count()).select_from(selected.subquery()))
+    conditions = _conditions(db_session, query)
+    total = None
+    if _narrowing(query) == SessionQuery(q=query.q):
+        total = count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
+    if total is None:
+        total = db_session.scalar(select(func.count()).select_from(Session).where(*conditions))
     pages = page_count(total, PAGE_SIZE)
     page = min(query.page, pages)
-    column = SORTS[query.sort]
-    order = column.desc() if query.descending else column.asc()
-    # Sessions without the sorted value come last either way; the pk keeps the order stable.
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite)
-        .where(Session.pk.in_(selected))
-        .order_by(column.is_(None), order, Session.pk.desc() if query.descending else Session.pk)
-        .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .where(*conditions).order_by(*_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     tags = {}
     if rows:
@@ -123,31 +139,47 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
 
 
+@dataclass
+class SessionFacets:
+    """Per facet, its most common values with their counts and whether it has more values.
+
+    `sample` is set when the matching sessions were too many to count them all: the counts
+    are then over the newest `sample` of them.
+    """
+
+    values: dict[str, tuple[list[tuple[str, int]], bool]]
+    sample: int | None = None
+
+
 def _facet_query(dimension: str, selected) -> Select:
     if dimension in ("artist", "daw"):
         column = getattr(Session, dimension)
         return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
     if dimension == "tag":
-        return select(Tag.name, func.count(distinct(Tag.session_pk))).where(Tag.session_pk.in_(selected)) \
-            .group_by(Tag.name)
+        return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
     column = Plugin.vendor if dimension == "vendor" else Plugin.format
     return (select(column, func.count(distinct(SessionPlugin.session_pk)))
             .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
             .where(SessionPlugin.session_pk.in_(selected), column.is_not(None)).group_by(column))
 
 
-def session_facets(db_session, query: SessionQuery) -> dict[str, tuple[list[tuple[str, int]], bool]]:
-    """Per facet, the most common values over the filtered sessions with their counts, and whether there are more."""
-    selected = filtered_sessions(db_session, query)
-    facets = {}
-    for dimension in FACETS:
-        statement = _facet_query(dimension, selected)
-        rows = db_session.execute(
-            statement.order_by(statement.selected_columns[1].desc(), statement.selected_columns[0])
-            .limit(FACET_SIZE + 1)
-        ).all()
-        facets[dimension] = ([(value, count) for value, count in rows[:FACET_SIZE]], len(rows) > FACET_SIZE)
-    return facets
+def _top_values(db_session, statement: Select) -> tuple[list[tuple[str, int]], bool]:
+    count, value = statement.selected_columns[1], statement.selected_columns[0]
+    rows = db_session.execute(statement.order_by(count.desc(), value).limit(FACET_SIZE + 1)).all()
+    return [(value, count) for value, count in rows[:FACET_SIZE]], len(rows) > FACET_SIZE
+
+
+def session_facets(db_session, query: SessionQuery) -> SessionFacets:
+    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted."""
+    if _narrowing(query) == SessionQuery():
+        return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
+                                                     .where(LiveCount.dimension == dimension))
+                              for dimension in FACETS})
+    newest = db_session.scalars(select(Session.pk).where(*_conditions(db_session, query))
+                                .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
+    selected = newest[:FACET_SAMPLE]
+    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected)) for dimension in FACETS},
+                         sample=FACET_SAMPLE if len(newest) > FACET_SAMPLE else None)
 
 
 def latest_sessions(db_session, limit: int = 10) -> list:
@@ -156,5 +188,5 @@ def latest_sessions(db_session, limit: int = 10) -> list:
         select(Session.id, Session.name, Session.artist, Session.daw, Session.created_at, Session.track_count,
                Session.instance_count)
         .where(Session.deleted_at.is_(None))
-        .order_by(Session.created_at.is_(None), Session.created_at.desc(), Session.pk.desc()).limit(limit)
+        .order_by(*_order(SessionQuery())).limit(limit)
     ).all()

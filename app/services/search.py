@@ -1,6 +1,7 @@
 """Full-text search over sessions: FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL.
 
-Both need SQL that SQLAlchemy does not model; all of it lives in this module.
+Only live sessions are indexed, so a search never needs to look at the trash. Both need SQL
+that SQLAlchemy does not model; all of it lives in this module.
 """
 import re
 
@@ -36,6 +37,10 @@ MATCHING = {
     "sqlite": f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
     "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
 }
+COUNT_MATCHING = {
+    "sqlite": f"SELECT count(*) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
+    "postgresql": f"SELECT count(*) FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
+}
 
 
 def _dialect(db_session_or_connection) -> str:
@@ -59,39 +64,52 @@ def search_terms(query: str) -> list[str]:
     return TERM.findall((query or "").lower())
 
 
+def _expression(dialect: str, terms: list[str]) -> str:
+    if dialect == "sqlite":
+        return " ".join(f'"{term}"*' for term in terms)
+    return " & ".join(f"{term}:*" for term in terms)
+
+
 def matching_session_pks(db_session, query: str):
-    """A subquery of the pks of sessions holding every word of `query` (each as a prefix); None if no words."""
+    """A subquery of the pks of live sessions holding every word of `query` (each as a prefix); None if no words."""
     terms = search_terms(query)
     if not terms:
         return None
     dialect = _dialect(db_session)
-    if dialect == "sqlite":
-        expression = " ".join(f'"{term}"*' for term in terms)
-    else:
-        expression = " & ".join(f"{term}:*" for term in terms)
-    return text(MATCHING[dialect]).bindparams(query=expression).columns(pk=Session.pk.type)
+    return text(MATCHING[dialect]).bindparams(query=_expression(dialect, terms)).columns(pk=Session.pk.type)
+
+
+def count_matching_sessions(db_session, query: str) -> int | None:
+    """How many live sessions hold every word of `query`, from the search index alone; None if no words."""
+    terms = search_terms(query)
+    if not terms:
+        return None
+    dialect = _dialect(db_session)
+    return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": _expression(dialect, terms)})
 
 
 def index_sessions(db_session, session_pks) -> None:
-    """(Re)write the search documents of these sessions from their stored fields, tags, tracks and plugins."""
+    """(Re)write the search documents of these sessions from their fields, tags, tracks and plugins; drop trashed ones."""
     dialect = _dialect(db_session)
     for chunk in chunked(list(session_pks)):
+        unindex_sessions(db_session, chunk)
         documents = {row.pk: [row.name, row.artist, row.project, row.notes] for row in db_session.execute(
             select(Session.pk, Session.name, Session.artist, Session.project, Session.notes)
-            .where(Session.pk.in_(chunk)))}
+            .where(Session.pk.in_(chunk), Session.deleted_at.is_(None)))}
+        if not documents:
+            continue
+        live = list(documents)
         for query in (
-            select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(chunk)),
-            select(Track.session_pk, Track.name).where(Track.session_pk.in_(chunk)),
+            select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(live)),
+            select(Track.session_pk, Track.name).where(Track.session_pk.in_(live)),
             select(SessionPlugin.session_pk, Plugin.name).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
-            .where(SessionPlugin.session_pk.in_(chunk)),
+            .where(SessionPlugin.session_pk.in_(live)),
         ):
             for session_pk, words in db_session.execute(query):
                 documents[session_pk].append(words)
-        unindex_sessions(db_session, chunk)
-        if documents:
-            db_session.execute(text(INSERT[dialect]), [
-                {"pk": pk, "body": " ".join(part for part in parts if part)} for pk, parts in documents.items()
-            ])
+        db_session.execute(text(INSERT[dialect]), [
+            {"pk": pk, "body": " ".join(part for part in parts if part)} for pk, parts in documents.items()
+        ])
 
 
 def unindex_sessions(db_session, session_pks) -> None:

@@ -4,14 +4,14 @@ from datetime import datetime
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 
-from app.models import Meta, Plugin, PluginTotal, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import LiveCount, Meta, Plugin, PluginTotal, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
-from app.services.rollups import add_to_plugin_totals
-from app.services.search import unindex_sessions
+from app.services.rollups import TOTAL, apply_change, counted
+from app.services.search import index_sessions
 
 EXPORT_CHUNK = 200
 SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}
@@ -53,15 +53,15 @@ def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
 
 
 def _set_trashed(db_session, session_id: str, trashed: bool) -> int | None:
-    """Move a session into or out of the trash, keeping the plugin totals; its pk, or None if none moved."""
+    """Move a session into or out of the trash, keeping the aggregates; its pk, or None if none moved."""
     table = Session.__table__
     state = table.c.deleted_at.is_(None) if trashed else table.c.deleted_at.is_not(None)
-    pk = db_session.scalar(
-        update(table).where(table.c.id == session_id, state)
-        .values(deleted_at=utc_now() if trashed else None).returning(table.c.pk)
-    )
+    pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, state))
     if pk is not None:
-        add_to_plugin_totals(db_session, [pk], sign=-1 if trashed else 1)
+        before = counted(db_session, [pk])
+        db_session.execute(update(table).where(table.c.pk == pk).values(deleted_at=utc_now() if trashed else None))
+        apply_change(db_session, counted(db_session, [pk]).minus(before))
+        index_sessions(db_session, [pk])
     db_session.commit()
     return pk
 
@@ -83,23 +83,16 @@ def purge_session(db_session, session_id: str) -> str | None:
         delete(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None))
         .returning(table.c.pk, table.c.name)
     ).one_or_none()
-    if row is not None:
-        unindex_sessions(db_session, [row.pk])
     db_session.commit()
     return row.name if row else None
 
 
 def index_overview(db_session) -> dict:
     """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins) and lastIngestedAt."""
-    sessions, tracks, instances = db_session.execute(
-        select(func.count(), func.coalesce(func.sum(Session.track_count), 0),
-               func.coalesce(func.sum(Session.instance_count), 0)).where(Session.deleted_at.is_(None))
-    ).one()
+    totals = dict(db_session.execute(select(LiveCount.value, LiveCount.count).where(LiveCount.dimension == TOTAL)).all())
     return {
         "last_ingested_at": last_ingested_at(db_session),
-        "sessions": sessions,
-        "tracks": tracks,
-        "instances": instances,
+        **{name: totals.get(name, 0) for name in ("sessions", "tracks", "instances")},
         "plugins": db_session.scalar(select(func.count()).select_from(PluginTotal)),
     }
 

@@ -87,6 +87,11 @@ def arg_texts(args, name: str) -> tuple[str, ...]:
     return tuple(v for v in args.getlist(name) if v.strip())
 
 
+def num(value) -> str:
+    """A count with thousands separators; nothing counted is 0."""
+    return f"{value or 0:,}"
+
+
 def init_rendering(app) -> None:
-    """Make the link helpers available to every template."""
-    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling)
+    """Make the link and number helpers available to every template."""
+    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, num=num)

@@ -5,10 +5,8 @@ Revises: 0002
 """
 from alembic import op
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
 
-from app.services.rollups import rebuild_rollups
-from app.services.search import create_search_index, drop_search_index, rebuild_search_index
+from app.services.search import create_search_index, drop_search_index
 
 
 revision = '0003'
@@ -33,13 +31,8 @@ def upgrade():
     sa.PrimaryKeyConstraint('plugin_pk', name=op.f('pk_plugin_totals'))
     )
     op.create_index('ix_plugin_totals_instances', 'plugin_totals', ['instances'], unique=False)
-    connection = op.get_bind()
-    create_search_index(connection)
-    # Sessions indexed before this revision get their counts, totals and search documents now.
-    db_session = Session(bind=connection)
-    rebuild_rollups(db_session)
-    rebuild_search_index(db_session)
-    db_session.flush()
+    # Sessions indexed before this revision get their counts, totals and search documents in 0004.
+    create_search_index(op.get_bind())
 
 
 def downgrade():
