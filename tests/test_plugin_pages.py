@@ -102,6 +102,42 @@ def test_a_plugin_page_lists_exactly_the_sessions_that_use_it(archive):
     assert fragment.find(True)["id"] == "using"
 
 
+def test_a_product_page_merges_its_variants_page_by_page(client):
+    def instance(format_, version):
+        return {"name": "Pro-Q 3", "vendor": "FabFilter", "version": version, "format": format_}
+
+    sessions = []
+    for day in range(120):
+        tracks = []
+        if day % 2 == 0:
+            tracks += [{"name": "Bus", "plugins": [instance("VST3", "3.21")]},
+                       {"name": "Vox", "plugins": [instance("VST3", "3.21")]}]
+        if day % 3 == 0:
+            tracks.append({"name": "Keys", "plugins": [instance("AU", "3.24")]})
+        if day % 5 == 0:
+            tracks.append({"name": "Undated", "plugins": [instance("AAX Native", "3.24")]})
+        sessions.append({"name": f"Day {day:03d}", "fingerprint": f"day-{day}", "tracks": tracks,
+                         **({"createdAt": f"2021-{1 + day // 28:02d}-{1 + day % 28:02d}T12:00:00Z"}
+                            if day % 5 else {})})
+    assert ingest(client, *sessions).status_code == 200
+    trashed = next(s["id"] for s in client.get("/api/session-stats?limit=500").get_json()["sessions"]
+                   if s["name"] == "Day 114")
+    client.delete(f"/api/session-stats/{trashed}")
+
+    def instances(day):
+        return 2 * (day % 2 == 0) + (day % 3 == 0) + (day % 5 == 0)
+
+    using = [day for day in range(120) if instances(day) and day != 114]
+    # Newest first; sessions without a date last, newest-ingested first among them.
+    wanted = sorted((d for d in using if d % 5), reverse=True) + sorted((d for d in using if not d % 5), reverse=True)
+    url = f"/products/{quote(product_key('Pro-Q 3', 'FabFilter'))}"
+    assert int(soup(client.get(url)).select_one("#using .count").get_text()) == len(using) == 87
+    listed = []
+    for number in (1, 2):
+        listed += [(row[0], int(row[4])) for row in table(soup(client.get(f"{url}?page={number}")), "#plugin-sessions")]
+    assert listed == [(f"Day {day:03d}", instances(day)) for day in wanted]
+
+
 def test_months_without_sessions_are_shown_empty():
     assert every_month([("2023-11", 2), ("2024-02", 1)]) == [("2023-11", 2), ("2023-12", 0), ("2024-01", 0),
                                                             ("2024-02", 1)]

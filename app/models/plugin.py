@@ -36,4 +36,3 @@ class PluginTotal(db.Model):
     tracks: Mapped[int] = mapped_column(Integer)
 
     __table_args__ = (Index("ix_plugin_totals_instances", "instances"),)
-

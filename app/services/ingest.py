@@ -96,9 +96,9 @@ def _ingest(db_session, sessions, replace, now):
     _refuse_id_conflicts(db_session, sessions, fingerprints, stored)
     usages = [_usage(index, s) for index, s in enumerate(sessions)]
     plugin_pks = _plugin_pks(db_session, sessions, usages)
-
     # The aggregates count live sessions: what these counted before, to set against what they count after.
     before = counted(db_session, [row.pk for row in stored.values()])
+
     result = IngestResult(last_ingested_at=now)
     pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
 

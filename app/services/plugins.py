@@ -117,17 +117,15 @@ def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str |
     pks = [v.pk for v in variants]
     if plugin_id is not None:
         total = variants[0].sessions
+        months = _months_using(db_session, pks[0])
     else:
         total = db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == "product",
                                                                 LiveCount.value == product_key)) or 0
-    pages = page_count(total, PAGE_SIZE)
-    page = min(page, pages)
-    if plugin_id is not None:
-        months = _months_using(db_session, pks[0])
-    else:
         months = db_session.execute(select(LiveCount.value, LiveCount.count)
                                     .where(LiveCount.dimension == product_months(product_key))
                                     .order_by(LiveCount.value)).all()
+    pages = page_count(total, PAGE_SIZE)
+    page = min(page, pages)
     return {"variants": variants, "sessions": _sessions_using(db_session, pks, page), "total": total,
             "months": every_month(months), "page": page, "pages": pages}
 

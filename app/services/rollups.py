@@ -63,39 +63,48 @@ def refresh_session_counts(db_session, session_pks) -> None:
 def counted(db_session, session_pks) -> Counted:
     """What those of these sessions that are live count in the maintained aggregates."""
     result = Counted()
-    plugin_facets, months = {}, {}
+    values = result.values
+    plugin_facets = {}
     for chunk in chunked(list(session_pks)):
-        live = []
-        for row in db_session.execute(
+        months = {}
+        for pk, artist, daw, tracks, instances, created_at in db_session.execute(
             select(Session.pk, Session.artist, Session.daw, Session.track_count, Session.instance_count,
                    Session.created_at)
             .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))
         ):
-            live.append(row.pk)
-            if row.created_at is not None:
-                months[row.pk] = row.created_at.strftime("%Y-%m")
-            result.values.update({(TOTAL, "sessions"): 1, (TOTAL, "tracks"): row.track_count,
-                                  (TOTAL, "instances"): row.instance_count})
-            result.values.update((name, value) for name, value in (("artist", row.artist), ("daw", row.daw))
-                                 if value is not None)
-        if not live:
+            months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
+            values[TOTAL, "sessions"] += 1
+            values[TOTAL, "tracks"] += tracks
+            values[TOTAL, "instances"] += instances
+            if artist is not None:
+                values["artist", artist] += 1
+            if daw is not None:
+                values["daw", daw] += 1
+        if not months:
             continue
-        result.values.update(("tag", name) for name in db_session.scalars(
-            select(Tag.name).where(Tag.session_pk.in_(live))))
-        usage = db_session.execute(
-            select(SessionPlugin.session_pk, SessionPlugin.plugin_pk, SessionPlugin.count, SessionPlugin.track_count)
-            .where(SessionPlugin.session_pk.in_(live))
-        ).all()
-        _learn_plugin_facets(db_session, plugin_facets, {row.plugin_pk for row in usage})
-        per_session = set()
-        for session_pk, plugin_pk, instances, tracks in usage:
-            result.plugins.update({(plugin_pk, "instances"): instances, (plugin_pk, "sessions"): 1,
+        live = list(months)
+        values.update(("tag", name) for name in db_session.scalars(select(Tag.name).where(Tag.session_pk.in_(live))))
+        for plugin_pk, instances, sessions, tracks in db_session.execute(
+            select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
+                   func.sum(SessionPlugin.track_count))
+            .where(SessionPlugin.session_pk.in_(live)).group_by(SessionPlugin.plugin_pk)
+        ):
+            result.plugins.update({(plugin_pk, "instances"): instances, (plugin_pk, "sessions"): sessions,
                                    (plugin_pk, "tracks"): tracks})
-            per_session.update((session_pk, facet) for facet in plugin_facets[plugin_pk])
-        result.values.update(facet for _, facet in per_session)
-        result.values.update((product_months(value), months[session_pk])
-                             for session_pk, (dimension, value) in per_session
-                             if dimension == "product" and session_pk in months)
+        plugins_of = {}
+        for session_pk, plugin_pk in db_session.execute(
+            select(SessionPlugin.session_pk, SessionPlugin.plugin_pk).where(SessionPlugin.session_pk.in_(live))
+        ):
+            plugins_of.setdefault(session_pk, []).append(plugin_pk)
+        _learn_plugin_facets(db_session, plugin_facets, {pk for pks in plugins_of.values() for pk in pks})
+        for session_pk, plugin_pks in plugins_of.items():
+            facets = set()
+            for plugin_pk in plugin_pks:
+                facets.update(plugin_facets[plugin_pk])
+            values.update(facets)
+            if months[session_pk] is not None:
+                values.update((product_months(value), months[session_pk])
+                              for dimension, value in facets if dimension == "product")
     return result
 
 
