@@ -37,10 +37,7 @@ MATCHING = {
     "sqlite": f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
     "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
 }
-COUNT_MATCHING = {
-    "sqlite": f"SELECT count(*) FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
-    "postgresql": f"SELECT count(*) FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
-}
+COUNT_MATCHING = {dialect: f"SELECT count(*) FROM ({sql}) AS matches" for dialect, sql in MATCHING.items()}
 
 
 def _dialect(db_session_or_connection) -> str:
