@@ -33,13 +33,6 @@ class Counted:
     plugins: Counter = field(default_factory=Counter)  # (plugin pk, one of PLUGIN_TOTALS) → n
     values: Counter = field(default_factory=Counter)  # (dimension, value) → n
 
-    def plus(self, other: "Counted") -> "Counted":
-        """Both together."""
-        plugins, values = Counter(self.plugins), Counter(self.values)
-        plugins.update(other.plugins)
-        values.update(other.values)
-        return Counted(plugins, values)
-
     def minus(self, other: "Counted") -> "Counted":
         """The change from `other` to this."""
         plugins, values = Counter(self.plugins), Counter(self.values)
