@@ -57,13 +57,20 @@ class PluginUsage(NamedTuple):
     track_count: int
 
 
-def derive_plugin_usage(tracks: list[SessionStatsTrack]) -> list[PluginUsage]:
-    """Plugin usage from track instances: count = instances, trackCount = distinct tracks."""
+def track_plugin_ids(tracks: list[SessionStatsTrack]) -> list[list[str]]:
+    """The pluginId of every instance, track by track."""
+    return [[instance_plugin_id(instance) for instance in track.plugins or ()] for track in tracks]
+
+
+def derive_plugin_usage(tracks: list[SessionStatsTrack], plugin_ids: list[list[str]] | None = None) -> list[PluginUsage]:
+    """Plugin usage from track instances: count = instances, trackCount = distinct tracks.
+
+    `plugin_ids` are the instances' ids from `track_plugin_ids`, when the caller has them already.
+    """
     # pluginId -> [instances, tracks, first instance, last track counted]
     tally: dict[str, list] = {}
-    for position, track in enumerate(tracks):
-        for instance in track.plugins or ():
-            pid = instance_plugin_id(instance)
+    for position, (track, ids) in enumerate(zip(tracks, plugin_ids or track_plugin_ids(tracks))):
+        for instance, pid in zip(track.plugins or (), ids):
             entry = tally.get(pid)
             if entry is None:
                 tally[pid] = [1, 1, instance, position]

@@ -16,6 +16,7 @@ from urllib.parse import quote
 from sqlalchemy import func, select
 
 from app import create_app
+from app.auth import load_user
 from app.database import upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
@@ -102,12 +103,19 @@ def main():
         ("Product (the most used)", f"/products/{quote(top_product)}",
          lambda: plugin_usage(db.session, product_key=top_product)),
     ]
+    def behind_the_page(queries):
+        """The page's queries as a request runs them: a fresh database session, the sign-in lookup first."""
+        def run():
+            with app.app_context():
+                load_user(user_cookie)
+                queries()
+        return run
+
     rows = []
     for label, url, queries in pages:
         assert client.get(url).status_code == 200, url
         page = median_ms(lambda: client.get(url))
-        with app.app_context():
-            bare = median_ms(queries)
+        bare = median_ms(behind_the_page(queries))
         rows.append((label, url, page, bare))
         print(f"{label}: page {page:.1f} ms, queries {bare:.1f} ms", flush=True)
 
@@ -116,7 +124,8 @@ def main():
         f"SQLite {sqlite3.sqlite_version}). {totals['sessions']:,} generated sessions, {totals['tracks']:,} tracks, "
         f"{totals['instances']:,} plugin instances, {totals['plugins']:,} distinct plugins.",
         f"Median of {RUNS} requests after one warm-up: the page through the app (routing, access check, queries, "
-        "template) and the service calls that run its queries alone. Target: under 50 ms and at most 3x the queries.",
+        "template), and its queries alone: the sign-in lookup and the service calls the view makes, in a fresh "
+        "database session as a request has. Target: under 50 ms and at most 3x the queries.",
         "",
         "| page | URL | page ms | queries ms | page / queries |",
         "|---|---|---:|---:|---:|",

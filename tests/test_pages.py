@@ -112,6 +112,19 @@ def test_facets_count_the_filtered_sessions_and_toggle(archive):
     assert first_daw["href"].startswith("/sessions?tag=mix&daw=")
 
 
+def test_facet_links_carry_values_with_spaces_and_symbols_exactly(archive):
+    page = soup(archive.get("/sessions?tag=mix"))
+    values = []
+    for name in ("daw", "vendor"):
+        for link in page.select(f'.facet[data-facet="{name}"] li a'):
+            value, (path, _, query) = link.get_text(), link["href"].partition("?")
+            assert path == "/sessions" and query.startswith("tag=mix&"), link["href"]
+            assert all_names(archive, query) == expected(
+                lambda s: "mix" in s.get("tags", []) and (name, value) in facet_values(s)), link["href"]
+            values.append(value)
+    assert any(" " in value for value in values), "no facet value with a space to check"
+
+
 def facet_counts(page, name):
     return {li.a.get_text(): int(li.select_one(".count").get_text().replace(",", ""))
             for li in page.select(f'.facet[data-facet="{name}"] li') if li.a}

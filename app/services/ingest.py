@@ -3,14 +3,14 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Boolean, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
-from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key
+from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key, track_plugin_ids
 from app.services.bulk import chunked, dialect_insert
 from app.services.rollups import apply_change, counted, refresh_session_counts
 from app.services.search import index_sessions, unindex_sessions
@@ -94,8 +94,10 @@ def _ingest(db_session, sessions, replace, now):
     _refuse_duplicates([s.id for s in sessions], "id", "id")
     stored = _stored_sessions(db_session, fingerprints)
     _refuse_id_conflicts(db_session, sessions, fingerprints, stored)
-    usages = [_usage(index, s) for index, s in enumerate(sessions)]
-    plugin_pks = _plugin_pks(db_session, sessions, usages)
+    # Each instance's pluginId, worked out once: the rollup, the plugin rows and the instance rows need it.
+    instance_ids = [track_plugin_ids(s.tracks or ()) for s in sessions]
+    usages = [_usage(index, s, ids) for index, (s, ids) in enumerate(zip(sessions, instance_ids))]
+    plugin_pks = _plugin_pks(db_session, sessions, instance_ids, usages)
     # The aggregates count live sessions: what these counted before, to set against what they count after.
     before = counted(db_session, [row.pk for row in stored.values()])
 
@@ -121,7 +123,7 @@ def _ingest(db_session, sessions, replace, now):
         (pks[i], name, position)
         for i in with_tags for position, name in enumerate(_clean_tags(sessions[i].tags))
     ))
-    _insert_tracks(db_session, sessions, with_tracks, pks, plugin_pks)
+    _insert_tracks(db_session, sessions, instance_ids, with_tracks, pks, plugin_pks)
     _insert(db_session, SessionPlugin, ("session_pk", "plugin_pk", "count", "track_count", "session_created_at"), (
         (pks[i], plugin_pks[pid], usage.count, usage.track_count, created[i])
         for i in with_usage for pid, usage in usages[i].items()
@@ -194,17 +196,16 @@ def _refuse_id_conflicts(db_session, sessions, fingerprints, stored):
         raise IngestError(409, "Session ids conflict with sessions already in the index.", problems)
 
 
-def _usage(index, session):
+def _usage(index, session, instance_ids):
     """The session's usage rollup by pluginId, or None when the payload leaves it as stored."""
     if "plugins" in session.model_fields_set:
-        entries = session.plugins or []
+        entries = [(instance_plugin_id(entry), entry) for entry in session.plugins or ()]
     elif "tracks" in session.model_fields_set:
-        entries = derive_plugin_usage(session.tracks or [])
+        entries = [(entry.plugin_id, entry) for entry in derive_plugin_usage(session.tracks or [], instance_ids)]
     else:
         return None
     usage = {}
-    for position, entry in enumerate(entries):
-        pid = instance_plugin_id(entry)
+    for position, (pid, entry) in enumerate(entries):
         if pid in usage:
             raise IngestError(422, "A plugin is listed twice in a session's plugin usage.", [
                 (index, f"plugins[{position}].pluginId", f"{pid!r} is listed twice"),
@@ -213,13 +214,13 @@ def _usage(index, session):
     return usage
 
 
-def _plugin_pks(db_session, sessions, usages):
+def _plugin_pks(db_session, sessions, instance_ids, usages):
     """Make sure every plugin of the payload has a row; return pk by pluginId."""
     definitions = {}
-    for session, usage in zip(sessions, usages):
-        for track in session.tracks or ():
-            for instance in track.plugins or ():
-                definitions.setdefault(instance_plugin_id(instance), instance)
+    for session, ids, usage in zip(sessions, instance_ids, usages):
+        for track, track_ids in zip(session.tracks or (), ids):
+            for instance, pid in zip(track.plugins or (), track_ids):
+                definitions.setdefault(pid, instance)
         for pid, entry in (usage or {}).items():
             definitions.setdefault(pid, entry)
     table = Plugin.__table__
@@ -312,12 +313,25 @@ def _insert(db_session, model, columns, rows):
     if list(order) != list(columns):
         where = [columns.index(key) for key in order]
         rows = [tuple(row[index] for index in where) for row in rows]
-    processors = [(index, processor) for index, key in enumerate(order)
-                  if (processor := table.c[key].type.bind_processor(dialect)) is not None]
+    # Both drivers take Python booleans as they are, and the wire model allows nothing else.
+    processors = [(index, _remembering(processor)) for index, key in enumerate(order)
+                  if not isinstance(table.c[key].type, Boolean)
+                  and (processor := table.c[key].type.bind_processor(dialect)) is not None]
     if processors:
         rows = [_processed(row, processors) for row in rows]
     parameters = rows if compiled.positional else [dict(zip(order, row)) for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+def _remembering(processor):
+    """`processor` answering each distinct (hashable) value once: a session's rows repeat its values."""
+    answers = {}
+
+    def process(value):
+        if value not in answers:
+            answers[value] = processor(value)
+        return answers[value]
+    return process
 
 
 def _processed(row, processors):
@@ -338,17 +352,17 @@ def _clean_tags(tags):
     return cleaned
 
 
-def _insert_tracks(db_session, sessions, indexes, pks, plugin_pks):
+def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks):
     tracks, instances = [], []
     for i in indexes:
         session_pk = pks[i]
         # One random prefix per session keeps generated track ids unique without a UUID per track.
         generated = uuid.uuid4().hex
-        for position, track in enumerate(sessions[i].tracks or ()):
+        for position, (track, ids) in enumerate(zip(sessions[i].tracks or (), instance_ids[i])):
             tracks.append((session_pk, position, track.id or f"{generated}-{position}", track.name,
                            track.type, track.format, track.state, track.notes))
-            for slot_position, instance in enumerate(track.plugins or ()):
-                instances.append((session_pk, position, slot_position, plugin_pks[instance_plugin_id(instance)],
+            for slot_position, (instance, pid) in enumerate(zip(track.plugins or (), ids)):
+                instances.append((session_pk, position, slot_position, plugin_pks[pid],
                                   instance.slot, instance.preset, instance.active))
     _insert(db_session, Track, ("session_pk", "position", "id", "name", "type", "format", "state", "notes"), tracks)
     _insert(db_session, TrackPlugin, ("session_pk", "track_position", "position", "plugin_pk", "slot", "preset",

@@ -1,10 +1,14 @@
 """Pages and their fragments, and links that change one piece of a list's state."""
 from datetime import date
+from urllib.parse import urlencode
 
-from flask import make_response, render_template, request, url_for
+from flask import g, make_response, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+
+# Characters a query string keeps as they are, as url_for writes them.
+QUERY_SAFE = "!$'()*,/:;?@"
 
 
 def is_fragment_request() -> bool:
@@ -29,7 +33,11 @@ def _url(changes: dict[str, list[str]]) -> str:
         args.setlist(name, values)
     if "page" not in changes:
         args.pop("page", None)
-    return url_for(request.endpoint, **(request.view_args or {}), **args.to_dict(flat=False))
+    # A list page builds dozens of these links; its path is built once per request.
+    if "page_path" not in g:
+        g.page_path = url_for(request.endpoint, **(request.view_args or {}))
+    query = urlencode(list(args.items(multi=True)), safe=QUERY_SAFE)
+    return f"{g.page_path}?{query}" if query else g.page_path
 
 
 def url_with(**changes) -> str:
@@ -92,6 +100,12 @@ def num(value) -> str:
     return f"{value or 0:,}"
 
 
+def dotted(parts) -> str:
+    """The parts that have a value, joined by middle dots."""
+    return " · ".join(str(part) for part in parts if part)
+
+
 def init_rendering(app) -> None:
-    """Make the link and number helpers available to every template."""
-    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, num=num)
+    """Make the link helpers and the number and list filters available to every template."""
+    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling)
+    app.jinja_env.filters.update(num=num, dotted=dotted)
