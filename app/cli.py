@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from app import create_app
 from app.config import LEGACY_JSON_FILENAME
 from app.database import upgrade_database
+from app.extractors import ExtractError, extract_file
 from app.extensions import db
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request, validation_details
 from app.sample_data import generate_sessions
@@ -112,6 +113,45 @@ def ingest(source):
         _fail(exc.message, ingest_error_details(exc, prefix))
     action = "sessions.replaced" if replace else "sessions.ingested"
     record(db.session, COMMAND_LINE, action, getattr(source, "name", "stdin"), result.counts())
+    _echo_json(result.summary())
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--ingest", "ingest_them", is_flag=True, help="Ingest the sessions instead of printing them.")
+@click.option("--backups", is_flag=True, help="Also read backups (.rpp-bak), which are skipped otherwise.")
+def extract(files, ingest_them, backups):
+    """Read session files (Pro Tools text export, REAPER, Ableton Live, FL Studio, Studio One, DAWproject).
+
+    Prints the sessions as the body of POST /api/session-stats, which `session-stats ingest`
+    takes; with --ingest, ingests them and prints what changed. A file that cannot be read is
+    reported with its reason, the others are still read, and the command then exits with 1.
+    """
+    sessions, failures = [], 0
+    for path in files:
+        try:
+            sessions.append(extract_file(path, backups=backups))
+        except ExtractError as exc:
+            click.echo(f"Skipped {exc}", err=True)
+            failures += 1
+    if ingest_them:
+        if sessions:
+            _ingest_extracted(sessions)
+    else:
+        _echo_json({"action": "ingestSessions", "payload": {"sessions": [
+            session.model_dump(mode="json", by_alias=True, exclude_unset=True) for session in sessions]}})
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+@with_appcontext
+def _ingest_extracted(sessions):
+    try:
+        result = ingest_sessions(db.session, sessions)
+    except IngestError as exc:
+        _fail(exc.message, [{"path": f"{sessions[index].path} ({path})", "message": message}
+                            for index, path, message in exc.problems])
+    record(db.session, COMMAND_LINE, "sessions.ingested", "extract", result.counts())
     _echo_json(result.summary())
 
 

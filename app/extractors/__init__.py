@@ -1,0 +1,91 @@
+"""Session files in, wire models out: one module per format, chosen by the file's name.
+
+Each format module has `extract(data, filename)`: a pure function from the file's bytes to a
+SessionStatsSession with what the file says. `extract_file` reads the file within the size
+caps, picks the module, and adds what follows from the file itself: its path, a fingerprint
+derived from that path (so that re-reading a changed file updates the same session), its
+modification time, and a source naming the extractor. Every failure is one ExtractError.
+"""
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from app.extractors.errors import ExtractError
+from app.extractors.limits import read_file
+from app.wire import SessionStatsSession, SessionStatsSessionSource
+
+__all__ = ["ExtractError", "Extractor", "extract_file", "extractor_for", "file_fingerprint"]
+
+
+@dataclass(frozen=True)
+class Extractor:
+    """One format: its name (recorded in the session's source), what it reads, and the reader."""
+
+    name: str
+    label: str
+    source_type: str
+    read: Callable[[bytes, str], SessionStatsSession]
+
+
+def _formats() -> dict[str, Extractor]:
+    from app.extractors import ableton, dawproject, fl_studio, protools_text, reaper, studio_one
+
+    reaper_project = Extractor("reaper", "REAPER project", "archive", reaper.extract)
+    return {
+        ".txt": Extractor("protools-text", "Pro Tools session info text export", "protools", protools_text.extract),
+        ".rpp": reaper_project,
+        ".rpp-bak": reaper_project,
+        ".als": Extractor("ableton", "Ableton Live set", "archive", ableton.extract),
+        ".flp": Extractor("fl-studio", "FL Studio project", "archive", fl_studio.extract),
+        ".song": Extractor("studio-one", "Studio One song", "archive", studio_one.extract),
+        ".dawproject": Extractor("dawproject", "DAWproject file", "archive", dawproject.extract),
+        ".xml": Extractor("dawproject", "DAWproject project.xml", "archive", dawproject.extract),
+    }
+
+
+# Backups and autosaves are copies of a session kept beside it; reading them would count it twice.
+BACKUP_SUFFIXES = (".rpp-bak",)
+
+
+def extractor_for(path: Path, backups: bool = False) -> Extractor | None:
+    """The extractor for a file by its name, or None when no format (or a skipped backup) matches."""
+    suffix = path.suffix.lower()
+    if suffix in BACKUP_SUFFIXES and not backups:
+        return None
+    return _formats().get(suffix)
+
+
+def file_fingerprint(path: Path) -> str:
+    """The fingerprint of the session a file holds: its absolute path."""
+    return f"file:{path.resolve()}"
+
+
+def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession:
+    """The session in a file, or ExtractError saying why it cannot be read (never another error)."""
+    path = Path(path)
+    extractor = extractor_for(path, backups)
+    if extractor is None:
+        if path.suffix.lower() in BACKUP_SUFFIXES:
+            raise ExtractError("a backup file, skipped (ask for backups to read it)", str(path))
+        known = ", ".join(sorted({*_formats(), *BACKUP_SUFFIXES}))
+        raise ExtractError(f"not a session file this version reads (it reads {known})", str(path))
+    try:
+        data = read_file(path)
+        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        session = extractor.read(data, path.name)
+    except ExtractError as exc:
+        raise ExtractError(exc.message, str(path)) from exc
+    except OSError as exc:
+        raise ExtractError(f"cannot read the file: {exc.strerror or exc}", str(path)) from exc
+    except Exception as exc:  # a damaged file must never stop the caller: say what broke
+        raise ExtractError(f"damaged or not a {extractor.label} ({type(exc).__name__}: {exc})", str(path)) from exc
+    resolved = path.resolve()
+    return session.model_copy(update={
+        "path": str(resolved),
+        "fingerprint": file_fingerprint(path),
+        "created_at": session.created_at or modified,
+        "updated_at": modified,
+        "sources": [SessionStatsSessionSource(type=extractor.source_type, path=str(resolved),
+                                              extractor=extractor.name)],
+    })

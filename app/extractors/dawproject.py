@@ -1,0 +1,215 @@
+"""DAWproject files: the open exchange format written by Bitwig Studio, Studio One, Cubase and others.
+
+A .dawproject file is a zip archive holding project.xml (the project) and metadata.xml (title,
+artist, ...); a bare project.xml is read the same way. What is read from project.xml:
+- `<Project version="1.0">`: files older than 1.0 (the drafts, including their JSON form with
+  project.json) are refused, since their structure differs.
+- `<Application name="Bitwig Studio" version="5.0"/>`: the program that wrote the file.
+- `<Transport>`: `<Tempo value="149" unit="bpm"/>` and `<TimeSignature numerator= denominator=/>`.
+- `<Structure>`: `<Track name= contentType="audio|notes|tracks|..." loaded=>` elements, nested
+  inside their group or folder track, each with a `<Channel role="regular|master|effect|submix|vca"
+  audioChannels=>` holding `<Mute value=>` and `<Devices>`: Vst2Plugin, Vst3Plugin, ClapPlugin,
+  AuPlugin, and the DAW's own devices (BuiltinDevice, Equalizer, Compressor, NoiseGate, Limiter),
+  with deviceName, deviceVendor, pluginVersion, deviceRole, loaded and an `<Enabled value=>` child.
+  A `<Channel>` straight in the Structure (one without a track) is listed as a track of its own.
+"""
+import math
+import re
+from collections.abc import Iterator
+from pathlib import PurePath
+from xml.etree.ElementTree import Element
+
+from app.extractors.errors import ExtractError
+from app.extractors.limits import open_zip, parse_xml, read_member
+from app.extractors.vocabulary import (
+    AUDIO, AUX, BUILT_IN, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VIDEO, daw_maker, plugin_format, vendor_name,
+)
+from app.wire import SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
+
+WHAT = "DAWproject file"
+PROJECT = "project.xml"
+METADATA = "metadata.xml"
+DRAFT_PROJECT = "project.json"  # the container of the pre-1.0 drafts
+FIRST_SUPPORTED = (1, 0)
+UNSUPPORTED = "unsupported DAWproject version"
+
+PLUGIN_TAGS = ("Vst2Plugin", "Vst3Plugin", "ClapPlugin", "AuPlugin")
+BUILT_IN_TAGS = ("BuiltinDevice", "Equalizer", "Compressor", "NoiseGate", "Limiter")
+GENERIC_DEVICE = "Device"  # a device of no stated kind
+
+ROLE_TYPES = {"master": MASTER, "effect": AUX, "submix": GROUP, "vca": VCA}
+WIDTHS = {"1": "mono", "2": "stereo"}
+
+# Who makes the programs that write DAWproject: the vendor of their built-in devices.
+# metadata.xml fields other than Title and Artist, kept as session attributes.
+METADATA_FIELDS = ("Album", "OriginalArtist", "Composer", "Songwriter", "Producer", "Arranger",
+                   "Year", "Genre", "Copyright", "Website", "Comment")
+
+
+def extract(data: bytes, filename: str) -> SessionStatsSession:
+    """The session in a .dawproject archive's or a bare project.xml's bytes."""
+    project_data, metadata_data = _documents(data)
+    project = parse_xml(project_data, f"{PROJECT} of the {WHAT}")
+    if project.tag != "Project":
+        raise ExtractError(f"not a {WHAT}: its XML document is <{project.tag}>, not <Project>")
+    version = _check_version(project.get("version"))
+    metadata = _metadata(parse_xml(metadata_data, f"{METADATA} of the {WHAT}")) if metadata_data else {}
+    application = project.find("Application")
+    daw = application.get("name") if application is not None else None
+    maker = daw_maker(daw)
+    structure = project.find("Structure")
+    tracks = [_track(element, maker) for element in _track_elements(structure)]
+    return SessionStatsSession(
+        name=metadata.pop("Title", None) or PurePath(filename).stem or filename,
+        artist=metadata.pop("Artist", None),
+        daw=daw or None,
+        daw_version=(application.get("version") or None) if application is not None else None,
+        bpm=_tempo(project),
+        tracks=tracks,
+        attributes=_attributes(project, version, metadata),
+    )
+
+
+def _documents(data: bytes) -> tuple[bytes, bytes | None]:
+    """The bytes of project.xml and of metadata.xml (None when absent) in a zip or bare XML file."""
+    if not data.strip():
+        raise ExtractError(f"not a {WHAT}: the file is empty")
+    if data.startswith(b"PK"):
+        archive = open_zip(data, WHAT)
+        names = set(archive.namelist())
+        if PROJECT not in names:
+            if DRAFT_PROJECT in names:
+                raise ExtractError(f"{UNSUPPORTED}: this file is from a draft before 1.0 (it holds "
+                                   f"{DRAFT_PROJECT}); export it again from a current version of its DAW")
+            raise ExtractError(f"not a {WHAT}: the zip archive has no {PROJECT}")
+        metadata = read_member(archive, METADATA, WHAT) if METADATA in names else None
+        return read_member(archive, PROJECT, WHAT), metadata
+    if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return data, None
+    raise ExtractError(f"not a {WHAT}: it is neither a zip archive nor an XML document")
+
+
+def _check_version(version: str | None) -> str:
+    """The project's format version, refused when missing or older than 1.0."""
+    try:
+        number = tuple(int(part) for part in (version or "").strip().split("."))
+    except ValueError:
+        number = None
+    if not number or number < FIRST_SUPPORTED:
+        said = f"{version!r}" if version else "(none given)"
+        raise ExtractError(f"{UNSUPPORTED} {said}: this reads DAWproject 1.0 and later")
+    return version.strip()
+
+
+def _metadata(root: Element) -> dict[str, str]:
+    """metadata.xml as a dict from field name to its text, for the fields that have text."""
+    return {child.tag: child.text.strip() for child in root if child.text and child.text.strip()}
+
+
+def _track_elements(structure: Element | None) -> Iterator[Element]:
+    """The tracks (and trackless channels) in document order, each group before its members."""
+    pending = list(reversed(structure)) if structure is not None else []
+    while pending:  # a stack instead of recursion: nesting depth is up to the file
+        element = pending.pop()
+        if element.tag == "Track":
+            yield element
+            pending.extend(reversed(element.findall("Track")))
+        elif element.tag == "Channel":
+            yield element
+
+
+def _track(element: Element, maker: str | None) -> SessionStatsTrack:
+    """A track (or a channel without a track) with its devices in chain order."""
+    channel = element if element.tag == "Channel" else element.find("Channel")
+    devices = _devices(channel)
+    states = []
+    if element.get("loaded") == "false":
+        states.append("inactive")
+    mute = channel.find("Mute") if channel is not None else None
+    if mute is not None and _flag(mute.get("value")):
+        states.append("muted")
+    role = channel.get("role") if channel is not None else None
+    return SessionStatsTrack(
+        name=element.get("name") or (f"{role} channel" if role else "(unnamed track)"),
+        type=_track_type(element, role, devices),
+        format=WIDTHS.get(channel.get("audioChannels", "")) if channel is not None else None,
+        state=", ".join(states) or None,
+        plugins=[_instance(device, maker) for device in devices],
+    )
+
+
+def _track_type(element: Element, role: str | None, devices: list[Element]) -> str | None:
+    """Our track type: by the channel's role, then by what the track holds."""
+    if role in ROLE_TYPES:
+        return ROLE_TYPES[role]
+    content = (element.get("contentType") or "").split()
+    if element.find("Track") is not None or "tracks" in content:
+        # Members with a channel that sums them make a group; without one, the track only organises.
+        return GROUP if element.find("Channel") is not None else FOLDER
+    if "notes" in content and any(device.get("deviceRole") == "instrument" for device in devices):
+        return INSTRUMENT
+    if "audio" in content:
+        return AUDIO
+    if "notes" in content:
+        return MIDI
+    if "video" in content:
+        return VIDEO
+    return None
+
+
+def _devices(channel: Element | None) -> list[Element]:
+    """The device elements of a channel, in chain order."""
+    holder = channel.find("Devices") if channel is not None else None
+    if holder is None:
+        return []
+    kinds = (*PLUGIN_TAGS, *BUILT_IN_TAGS, GENERIC_DEVICE)
+    return [device for device in holder if device.tag in kinds]
+
+
+def _instance(device: Element, maker: str | None) -> SessionStatsPluginInstance:
+    """One device as a plugin instance."""
+    built_in = device.tag in BUILT_IN_TAGS
+    enabled = device.find("Enabled")
+    active = _flag(enabled.get("value")) if enabled is not None else None
+    if device.get("loaded") == "false":  # a plugin that is missing or switched off
+        active = False
+    return SessionStatsPluginInstance(
+        name=device.get("deviceName") or device.get("name") or device.tag,
+        vendor=vendor_name(device.get("deviceVendor") or (maker if built_in else None)),
+        version=device.get("pluginVersion") or None,
+        format=BUILT_IN if built_in else plugin_format(device.tag),
+        active=active,
+    )
+
+
+def _flag(value: str | None) -> bool | None:
+    """An xs:boolean attribute: True, False, or None when absent or not a boolean."""
+    return {"true": True, "1": True, "false": False, "0": False}.get((value or "").strip())
+
+
+def _tempo(project: Element) -> float | None:
+    """The transport's tempo in beats per minute, when it is a sensible number."""
+    tempo = project.find("Transport/Tempo")
+    if tempo is None or tempo.get("unit", "bpm") != "bpm":
+        return None
+    try:
+        bpm = float(tempo.get("value", ""))
+    except ValueError:
+        return None
+    return bpm if math.isfinite(bpm) and 0 < bpm <= 10_000 else None
+
+
+def _attributes(project: Element, version: str, metadata: dict[str, str]) -> dict[str, str]:
+    """The format version, time signature and the other metadata fields the file fills in."""
+    found = {"format_version": version}
+    signature = project.find("Transport/TimeSignature")
+    if signature is not None and signature.get("numerator") and signature.get("denominator"):
+        found["time_signature"] = f"{signature.get('numerator')}/{signature.get('denominator')}"
+    for field in METADATA_FIELDS:
+        if field in metadata:
+            found[_snake_case(field)] = metadata[field]
+    return found
+
+
+def _snake_case(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()

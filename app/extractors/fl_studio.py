@@ -1,0 +1,422 @@
+"""FL Studio projects (.flp): the channel rack and the mixer, read from FL's binary event stream.
+
+An .flp file is a chunk "FLhd" (6 bytes: file format, channel count, pulses per quarter note)
+followed by a chunk "FLdt" holding one flat stream of events. An event is an id byte and a
+value whose size the id decides: ids 0-63 carry 1 byte, 64-127 2 bytes, 128-191 4 bytes, and
+192-255 a length (7 bits per byte, low bits first, high bit = more) and that many bytes. All
+numbers are little-endian; text is UTF-16 since FL 11.5 (ANSI before).
+
+What is read, by event id:
+- project: version text (199), tempo x 1000 (156), title (194), artist (207), genre (206);
+- channels, in rack order: each starts with 64; type (21), enabled (0), mixer insert it is
+  routed to (22), sample file (196), name (203), generator (201, FL's name for the plugin,
+  "Fruity Wrapper" for VST/AU plugins; 213, the plugin's state);
+- mixer inserts, in order (the first is the master): each ends with 147; name (204), flags
+  (236: bit 2 effects on, bit 3 insert on), effect slots. A slot's plugin events (201, 203,
+  213) come before its slot-index event (98). The mixer parameters (225) say which slots are on;
+- a wrapped plugin's state: records of id, size and data; 54 name, 55 plugin file, 56 vendor.
+
+Tracks: channels first, then inserts. Sampler and generator channels are instrument tracks
+(the Sampler or the generator plugin as their instance), audio clip channels audio tracks,
+layer channels (which only pass notes on to other channels) midi tracks; automation clips hold
+no sound and are left out. Of the mixer, the master is always listed, and every other insert
+with a custom name, an effect, or a channel routed to it; unused inserts are left out.
+"""
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import PurePath, PureWindowsPath
+
+from app.extractors.errors import ExtractError
+from app.extractors.vocabulary import (
+    AU,
+    AUDIO,
+    AUX,
+    BUILT_IN,
+    CLAP,
+    INSTRUMENT,
+    MASTER,
+    MIDI,
+    VST2,
+    VST3,
+    vendor_name,
+)
+from app.wire import (
+    MAX_NAME,
+    MAX_PLUGINS_PER_TRACK,
+    MAX_TRACKS,
+    SessionStatsPluginInstance,
+    SessionStatsSession,
+    SessionStatsTrack,
+)
+
+WHAT = "FL Studio project"
+MAKER = "Image-Line"
+
+# Event ids.
+CHANNEL_ENABLED, CHANNEL_TYPE, CHANNEL_INSERT = 0, 21, 22
+NEW_CHANNEL, SLOT_INDEX = 64, 98
+INSERT_END, TEMPO = 147, 156
+TITLE, SAMPLE_PATH, VERSION, PLUGIN_INTERNAL_NAME = 194, 196, 199, 201
+PLUGIN_NAME, INSERT_NAME, GENRE, ARTIST = 203, 204, 206, 207
+PLUGIN_STATE, MIXER_PARAMS, INSERT_FLAGS = 213, 225, 236
+MIXER_EVENTS = (INSERT_NAME, INSERT_FLAGS, SLOT_INDEX, INSERT_END)
+
+# Channel types (event 21).
+SAMPLER, GENERATOR, LAYER, AUDIO_CLIP, AUTOMATION_CLIP = 0, 2, 3, 4, 5
+DEFAULT_CHANNEL_NAMES = {SAMPLER: "Sampler", LAYER: "Layer", AUDIO_CLIP: "Audio Clip"}
+
+# Insert flags (event 236, the dword at offset 4).
+EFFECTS_ON, INSERT_ON = 1 << 2, 1 << 3
+
+WRAPPER = "fruity wrapper"
+WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR = 54, 55, 56
+PLUGIN_FILE_FORMATS = {".dll": VST2, ".vst": VST2, ".vst3": VST3, ".component": AU, ".clap": CLAP}
+
+# A length longer than 5 varint bytes (35 bits) is beyond any file this reads; real projects
+# hold some thousands of events (notes and clips are packed inside data events).
+MAX_LENGTH_BYTES = 5
+MAX_EVENTS = 2_000_000
+
+
+@dataclass
+class Plugin:
+    """A generator or effect: FL's name for it, the name shown, and its saved state."""
+
+    internal_name: str = ""
+    display_name: str | None = None
+    state: bytes = b""
+
+
+@dataclass
+class Channel:
+    """One channel of the channel rack."""
+
+    kind: int | None = None
+    enabled: bool | None = None
+    insert: int | None = None
+    sample_path: str | None = None
+    plugin: Plugin = field(default_factory=Plugin)
+
+
+@dataclass
+class Insert:
+    """One mixer insert with its filled effect slots as (slot position, plugin)."""
+
+    name: str | None = None
+    flags: int | None = None
+    slots: list[tuple[int, Plugin]] = field(default_factory=list)
+
+
+@dataclass
+class Project:
+    """What the event stream says, gathered in one pass."""
+
+    version: str | None = None
+    unicode: bool = True
+    tempo: int | None = None
+    texts: dict[int, str] = field(default_factory=dict)
+    channels: list[Channel] = field(default_factory=list)
+    inserts: list[Insert] = field(default_factory=lambda: [Insert()])
+    slot_switches: dict[tuple[int, int], bool] = field(default_factory=dict)
+
+
+def extract(data: bytes, filename: str) -> SessionStatsSession:
+    """The session an FL Studio project describes: its channels and used mixer inserts."""
+    header, events = read_chunks(data)
+    project = gather(events)
+    name = project.texts.get(TITLE) or clip(PurePath(filename).stem) or "FL Studio project"
+    attributes = {"ppq": header["ppq"], "channel_count": header["channels"]}
+    if project.texts.get(GENRE):
+        attributes["genre"] = project.texts[GENRE]
+    bpm = project.tempo / 1000 if project.tempo else None
+    return SessionStatsSession(
+        name=name,
+        artist=project.texts.get(ARTIST) or None,
+        bpm=bpm if bpm is not None and 0 < bpm <= 10_000 else None,
+        daw="FL Studio",
+        daw_version=project.version,
+        tracks=channel_tracks(project) + insert_tracks(project),
+        attributes=attributes,
+    )
+
+
+def read_chunks(data: bytes) -> tuple[dict, Iterator[tuple[int, int | bytes]]]:
+    """The header facts and the event stream, refused when the chunks are not an FL project's."""
+    if not data.startswith(b"FLhd"):
+        raise ExtractError(f"not an {WHAT}: it does not start with FLhd")
+    if len(data) < 22:
+        raise ExtractError(f"the {WHAT} is truncated: it ends inside its header")
+    (header_size,) = struct.unpack_from("<I", data, 4)
+    if header_size != 6:
+        raise ExtractError(f"the {WHAT} is damaged: its header says it is {header_size} bytes long, not 6")
+    file_format, channels, ppq = struct.unpack_from("<hHH", data, 8)
+    if file_format != 0:
+        raise ExtractError(f"not an {WHAT}: it is another kind of FL Studio file (format {file_format})")
+    if data[14:18] != b"FLdt":
+        raise ExtractError(f"the {WHAT} is damaged: its event data (FLdt) does not follow the header")
+    (size,) = struct.unpack_from("<I", data, 18)
+    if size > len(data) - 22:
+        raise ExtractError(f"the {WHAT} is truncated: its events should take {size} bytes "
+                           f"but only {len(data) - 22} are there")
+    return {"channels": channels, "ppq": ppq}, read_events(data, 22, 22 + size)
+
+
+def read_events(data: bytes, start: int, end: int) -> Iterator[tuple[int, int | bytes]]:
+    """Each event between `start` and `end` as (id, number or bytes); every length is checked."""
+    position, count = start, 0
+    while position < end:
+        count += 1
+        if count > MAX_EVENTS:
+            raise ExtractError(f"the {WHAT} is damaged: it holds more than {MAX_EVENTS:,} events")
+        event_id, at = data[position], position
+        position += 1
+        if event_id < 192:
+            size = 1 if event_id < 64 else 2 if event_id < 128 else 4
+            if position + size > end:
+                raise truncated(at)
+            yield event_id, int.from_bytes(data[position:position + size], "little")
+            position += size
+            continue
+        size, shift = 0, 0
+        for length_bytes in range(MAX_LENGTH_BYTES + 1):
+            if length_bytes == MAX_LENGTH_BYTES:
+                raise ExtractError(f"the {WHAT} is damaged: the length of the event at byte {at} is not a valid number")
+            if position >= end:
+                raise truncated(at)
+            byte = data[position]
+            position += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if position + size > end:
+            raise truncated(at)
+        yield event_id, data[position:position + size]
+        position += size
+
+
+def truncated(at: int) -> ExtractError:
+    """The error for an event that runs past the end of the data."""
+    return ExtractError(f"the {WHAT} is truncated: the event at byte {at} runs past the end of the data")
+
+
+def gather(events: Iterator[tuple[int, int | bytes]]) -> Project:
+    """One pass over the events: project facts, channels, then the mixer's inserts and slots."""
+    project = Project()
+    in_mixer = False
+    pending = Plugin()  # the plugin of the mixer slot whose index event has not come yet
+    slot_position = 0
+    for event_id, value in events:
+        if event_id == VERSION:
+            project.version = clip(value.decode("ascii", "replace").split("\0", 1)[0]) or None
+            project.unicode = uses_unicode(project.version)
+        elif event_id == TEMPO:
+            project.tempo = value
+        elif event_id in (TITLE, ARTIST, GENRE):
+            project.texts[event_id] = text(value, project.unicode)
+        elif event_id == MIXER_PARAMS:
+            project.slot_switches.update(slot_switches(value))
+        elif event_id == NEW_CHANNEL and not in_mixer:
+            project.channels.append(Channel())
+            check_size(project)
+        elif event_id in MIXER_EVENTS or in_mixer:
+            in_mixer = True
+            insert = project.inserts[-1]
+            if event_id == INSERT_NAME:
+                insert.name = text(value, project.unicode)
+            elif event_id == INSERT_FLAGS and len(value) >= 8:
+                (insert.flags,) = struct.unpack_from("<I", value, 4)
+            elif event_id == SLOT_INDEX:
+                if pending.internal_name:
+                    insert.slots.append((slot_position, pending))
+                    check_size(project)
+                pending, slot_position = Plugin(), slot_position + 1
+            elif event_id == INSERT_END:
+                project.inserts.append(Insert())
+                check_size(project)
+                pending, slot_position = Plugin(), 0
+            else:
+                read_plugin_event(pending, event_id, value, project.unicode)
+        elif project.channels:
+            read_channel_event(project.channels[-1], event_id, value, project.unicode)
+    last = project.inserts[-1]
+    if last.name is None and last.flags is None and not last.slots:
+        project.inserts.pop()  # nothing follows the last insert's end
+    return project
+
+
+def check_size(project: Project) -> None:
+    """Refuse, while reading, more channels, inserts or effects than any session holds."""
+    if len(project.channels) + len(project.inserts) > MAX_TRACKS + 1 or \
+            len(project.inserts[-1].slots) > MAX_PLUGINS_PER_TRACK:
+        raise ExtractError(f"the {WHAT} is damaged: it lists more channels, inserts or effects than FL Studio holds")
+
+
+def read_channel_event(channel: Channel, event_id: int, value: int | bytes, unicode: bool) -> None:
+    """Record what one event says about the channel it belongs to."""
+    if event_id == CHANNEL_TYPE:
+        channel.kind = value
+    elif event_id == CHANNEL_ENABLED:
+        channel.enabled = bool(value)
+    elif event_id == CHANNEL_INSERT:
+        channel.insert = value - 256 if value > 127 else value  # signed: -1 is the "Current" insert
+    elif event_id == SAMPLE_PATH:
+        channel.sample_path = text(value, unicode)
+    else:
+        read_plugin_event(channel.plugin, event_id, value, unicode)
+
+
+def read_plugin_event(plugin: Plugin, event_id: int, value: int | bytes, unicode: bool) -> None:
+    """Record what one event says about a generator or effect."""
+    if event_id == PLUGIN_INTERNAL_NAME:
+        plugin.internal_name = text(value, unicode)
+    elif event_id == PLUGIN_NAME:
+        plugin.display_name = text(value, unicode)
+    elif event_id == PLUGIN_STATE:
+        plugin.state = value
+
+
+def slot_switches(params: bytes) -> dict[tuple[int, int], bool]:
+    """(insert, slot) -> on, from the mixer parameters: 12-byte records of which id 0 is "slot on"."""
+    switches = {}
+    whole = memoryview(params)[: len(params) - len(params) % 12]
+    for _, param_id, _, target, value in struct.iter_unpack("<IBBHi", whole):
+        # Insert and slot records carry 0x2000 in their target; other records use other bits.
+        if param_id == 0 and target & 0xE000 == 0x2000:
+            switches[(target >> 6) & 0x7F, target & 0x3F] = value != 0
+    return switches
+
+
+def channel_tracks(project: Project) -> list[SessionStatsTrack]:
+    """One track per channel that makes sound or passes notes on (automation clips are left out)."""
+    tracks = []
+    for number, channel in enumerate(project.channels, start=1):
+        if channel.kind == AUTOMATION_CLIP:
+            continue
+        plugins = None
+        if channel.kind == SAMPLER:
+            plugins = [built_in("Sampler")]
+        elif channel.plugin.internal_name:
+            plugins = [instance(channel.plugin)]
+        track_type = {SAMPLER: INSTRUMENT, GENERATOR: INSTRUMENT, LAYER: MIDI, AUDIO_CLIP: AUDIO}.get(channel.kind)
+        tracks.append(SessionStatsTrack(
+            name=channel_name(channel, number),
+            type=track_type,
+            state="muted" if channel.enabled is False else None,
+            plugins=plugins,
+        ))
+    return tracks
+
+
+def channel_name(channel: Channel, number: int) -> str:
+    """The name FL shows: the given name, else the sample's, the generator's, or the type's."""
+    if channel.plugin.display_name:
+        return channel.plugin.display_name
+    if channel.sample_path:
+        stem = clip(PureWindowsPath(channel.sample_path).stem)
+        if stem:
+            return stem
+    if channel.plugin.internal_name:
+        return instance(channel.plugin).name
+    return DEFAULT_CHANNEL_NAMES.get(channel.kind, f"Channel {number}")
+
+
+def insert_tracks(project: Project) -> list[SessionStatsTrack]:
+    """The master and every insert that is named, holds an effect, or has a channel routed to it."""
+    count = len(project.inserts)
+    current = count - 1 if uses_current_insert(project.version) and count > 1 else None
+    routed = {current if channel.insert == -1 else channel.insert for channel in project.channels
+              if channel.kind != AUTOMATION_CLIP}
+    tracks = []
+    for index, insert in enumerate(project.inserts):
+        if index and not (insert.name or insert.slots or index in routed):
+            continue
+        default = "Master" if index == 0 else "Current" if index == current else f"Insert {index}"
+        effects_on = None if insert.flags is None else bool(insert.flags & EFFECTS_ON)
+        plugins = [slot_instance(project, index, position, plugin, effects_on) for position, plugin in insert.slots]
+        muted = insert.flags is not None and not insert.flags & INSERT_ON
+        tracks.append(SessionStatsTrack(
+            name=insert.name or default,
+            type=MASTER if index == 0 else AUX,
+            state="muted" if muted else None,
+            plugins=plugins or None,
+        ))
+    return tracks
+
+
+def slot_instance(project: Project, index: int, position: int, plugin: Plugin,
+                  effects_on: bool | None) -> SessionStatsPluginInstance:
+    """An effect in a mixer slot, labelled "Slot N" (and its display name when renamed)."""
+    effect = instance(plugin)
+    label = f"Slot {position + 1}"
+    if plugin.display_name and plugin.display_name != effect.name:
+        label = clip(f"{label}: {plugin.display_name}")
+    slot_on = project.slot_switches.get((index, position))
+    active = False if effects_on is False or slot_on is False else slot_on
+    return effect.model_copy(update={"slot": label, "active": active})
+
+
+def instance(plugin: Plugin) -> SessionStatsPluginInstance:
+    """The plugin an FL plugin slot holds: a wrapped VST/AU plugin or one of FL's own."""
+    if plugin.internal_name.lower() != WRAPPER:
+        return built_in(plugin.internal_name)
+    records = wrapper_records(plugin.state)
+    plugin_file = PureWindowsPath(clip(records.get(WRAPPED_PATH, "")))
+    name = clip(records.get(WRAPPED_NAME, "")) or clip(plugin_file.stem) or plugin.display_name
+    return SessionStatsPluginInstance(
+        name=name or "Fruity Wrapper",
+        vendor=vendor_name(clip(records.get(WRAPPED_VENDOR, ""))),
+        format=PLUGIN_FILE_FORMATS.get(plugin_file.suffix.lower()),
+    )
+
+
+def built_in(name: str) -> SessionStatsPluginInstance:
+    """One of FL Studio's own plugins."""
+    return SessionStatsPluginInstance(name=clip(name) or "Unknown plugin", vendor=vendor_name(MAKER), format=BUILT_IN)
+
+
+def wrapper_records(state: bytes) -> dict[int, str]:
+    """The text records (name, plugin file, vendor) of a wrapped plugin's state; the rest is skipped."""
+    records = {}
+    position = 4  # after the state's kind
+    while position + 12 <= len(state):
+        record_id, size = struct.unpack_from("<IQ", state, position)
+        position += 12
+        if size > len(state) - position:
+            break  # a damaged plugin state: keep what was read
+        if record_id in (WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR):
+            records[record_id] = state[position:position + size].decode("utf-8", "replace").split("\0", 1)[0]
+        position += size
+    return records
+
+
+def text(value: bytes, unicode: bool) -> str:
+    """A text event's string: UTF-16 (FL 11.5 and later) or ANSI, up to its first NUL."""
+    decoded = value.decode("utf-16-le" if unicode else "cp1252", "replace")
+    return clip(decoded.split("\0", 1)[0])
+
+
+def clip(value: str) -> str:
+    """`value` without surrounding blanks, cut to the longest name the wire format takes."""
+    return value.strip()[:MAX_NAME]
+
+
+def version_numbers(version: str | None) -> tuple[int, int] | None:
+    """(major, minor) of a version like "20.8.4.2576", or None when it is not one."""
+    parts = (version or "").split(".")
+    if len(parts) < 2 or not (parts[0].isdigit() and parts[1].isdigit()):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def uses_unicode(version: str | None) -> bool:
+    """Whether this version writes text as UTF-16 (FL 11.5 and later; assumed when unknown)."""
+    numbers = version_numbers(version)
+    return numbers is None or numbers >= (11, 5)
+
+
+def uses_current_insert(version: str | None) -> bool:
+    """Whether the mixer's last insert is FL's "Current" insert (FL 12 and later)."""
+    numbers = version_numbers(version)
+    return numbers is not None and numbers >= (12, 0)

@@ -1,0 +1,255 @@
+"""Studio One songs (.song): a zip archive of XML documents.
+
+What is read, and from where:
+- metainfo.xml: `<Attribute id="..." value="..."/>` pairs: the title, artist, the program that
+  wrote the song ("Document:Generator" = "Studio One/7.2.3.108761"), tempo, sample rate, bit
+  depth, key, time signature and the song's length in seconds.
+- Devices/audiomixer.xml: the mixer. `<ChannelGroup>`s hold the channels by kind
+  (AudioTrackChannel, AudioSynthChannel, AudioGroupChannel, AudioEffectChannel,
+  AudioOutputChannel, ...), each named by its `label`. A channel's insert chain is
+  `<Attributes x:id="Inserts">` (and `PostFaderInserts` on outputs): one `<Attributes name="FX01">`
+  per slot, whose `<Attributes x:id="classInfo" name="..." subCategory="VST3/...">` names the
+  plugin and its format; Studio One's own effects say "(Native)/...".
+- Devices/audiosynthfolder.xml: the instruments, each with the mixer channels it plays into.
+- Devices/mixerconsole.xml: the console's order of the channels and which are hidden.
+- Song/song.xml: present in every song; its tempo map and sample rate back up metainfo.xml.
+
+Studio One writes the prefix `x:` (as in `x:id`) without declaring it, which XML does not allow;
+a declaration is added to the root element before parsing.
+"""
+import math
+import re
+from pathlib import PurePath
+from xml.etree.ElementTree import Element
+
+from app.extractors.errors import ExtractError
+from app.extractors.limits import open_zip, parse_xml, read_member
+from app.extractors.vocabulary import (
+    AUDIO, AUX, BUILT_IN, GROUP, INSTRUMENT, MASTER, VCA, plugin_format, vendor_name,
+)
+from app.wire import SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
+
+WHAT = "Studio One song"
+SONG = "Song/song.xml"
+MIXER = "Devices/audiomixer.xml"
+METAINFO = "metainfo.xml"
+INSTRUMENTS = "Devices/audiosynthfolder.xml"
+CONSOLE = "Devices/mixerconsole.xml"
+
+# The mixer channels that are tracks of the song; inputs and the listen bus are not.
+CHANNEL_TYPES = {
+    "AudioTrackChannel": AUDIO,
+    "AudioSynthChannel": INSTRUMENT,
+    "AudioGroupChannel": GROUP,  # Studio One's buses
+    "AudioEffectChannel": AUX,  # FX channels
+    "AudioAuxChannel": AUX,
+    "AudioVCAChannel": VCA,
+    "AudioOutputChannel": MASTER,
+}
+OUTPUT_CHANNEL = "AudioOutputChannel"
+NATIVE = "(Native)"
+MAKER = "PreSonus"
+
+_ROOT_TAG = re.compile(rb"<[A-Za-z_][\w.:-]*")
+_X_DECLARATION = b' xmlns:x="urn:studio-one:x"'
+
+
+def extract(data: bytes, filename: str) -> SessionStatsSession:
+    """The session in a Studio One song's bytes."""
+    archive = open_zip(data, WHAT)
+    names = set(archive.namelist())
+    for required in (SONG, MIXER):
+        if required not in names:
+            raise ExtractError(f"not a {WHAT}: the zip archive has no {required}")
+    song = _parse(archive, SONG)
+    mixer = _parse(archive, MIXER)
+    meta = _metainfo(_parse(archive, METAINFO)) if METAINFO in names else {}
+    instruments = _instruments(_parse(archive, INSTRUMENTS)) if INSTRUMENTS in names else {}
+    console = _console(_parse(archive, CONSOLE)) if CONSOLE in names else {}
+    tracks = [_track(channel, track_type, instruments, console)
+              for channel, track_type in _channels(mixer, console)]
+    return _session(meta, song, tracks, filename)
+
+
+def _parse(archive, name: str) -> Element:
+    """One XML member of the song, with the undeclared `x:` prefix declared."""
+    data = read_member(archive, name, WHAT)
+    if b"xmlns:x=" not in data:
+        root_tag = _ROOT_TAG.search(data)
+        if root_tag:
+            data = data[:root_tag.end()] + _X_DECLARATION + data[root_tag.end():]
+    return parse_xml(data, f"{name} in the {WHAT}")
+
+
+def _xid(element: Element) -> str | None:
+    """The `x:id` of an element, whatever namespace the prefix was bound to."""
+    for key, value in element.attrib.items():
+        if key.endswith("}id"):
+            return value
+    return None
+
+
+def _child(element: Element, xid: str) -> Element | None:
+    """The direct child with this `x:id`."""
+    return next((child for child in element if _xid(child) == xid), None)
+
+
+def _uid(element: Element, xid: str = "uniqueID") -> str | None:
+    """The id in a `<UID x:id=...>` child, in one spelling (upper case, no braces or dashes)."""
+    uid = _child(element, xid)
+    if uid is None or not uid.get("uid"):
+        return None
+    return _same_uid(uid.get("uid"))
+
+
+def _same_uid(uid: str) -> str:
+    return uid.strip("{}").replace("-", "").upper()
+
+
+def _metainfo(root: Element) -> dict[str, str]:
+    """metainfo.xml as a dict from attribute id to value."""
+    return {item.get("id"): item.get("value", "") for item in root.iter("Attribute") if item.get("id")}
+
+
+def _console(root: Element) -> dict[str, tuple[float, bool]]:
+    """The console's (order, visible) per channel uid."""
+    settings = {}
+    for section in root.iter("Section"):
+        shown = section.find("Attributes")
+        if section.get("path") and shown is not None:
+            order = _number(shown.get("order"))
+            settings[_same_uid(section.get("path"))] = (
+                math.inf if order is None else order, shown.get("visible") != "0")
+    return settings
+
+
+def _instruments(root: Element) -> dict[str, SessionStatsPluginInstance]:
+    """The instrument plugin per mixer channel uid it plays into (the first, for multi-output ones)."""
+    found = {}
+    for slot in root:
+        plugin = _plugin(slot)
+        channels = _child(slot, "synthChannels")
+        if plugin is None or channels is None:
+            continue
+        first = next((_same_uid(uid.get("uid")) for uid in channels.iter("UID") if uid.get("uid")), None)
+        if first:
+            found.setdefault(first, plugin)
+    return found
+
+
+def _channels(mixer: Element, console: dict) -> list[tuple[Element, str | None]]:
+    """The channels that are tracks with their types, in the console's order."""
+    channels, outputs = [], []
+    for group in mixer.iter("ChannelGroup"):
+        for channel in group:
+            track_type = CHANNEL_TYPES.get(channel.tag)
+            if track_type is None:
+                continue
+            if channel.tag == OUTPUT_CHANNEL:
+                # The first output is the main bus; any further ones are plain outputs.
+                outputs.append((channel, track_type if not outputs else None))
+            else:
+                channels.append((channel, track_type))
+    # Outputs come last when the console does not say where; sorted() keeps that order on ties.
+    ordered = channels + outputs
+    return sorted(ordered, key=lambda item: console.get(_uid(item[0]), (math.inf, True))[0])
+
+
+def _track(channel: Element, track_type: str | None, instruments: dict, console: dict) -> SessionStatsTrack:
+    """One mixer channel as a track: its instrument, then its inserts in chain order."""
+    uid = _uid(channel)
+    plugins = [instruments[uid]] if uid in instruments else []
+    for chain in ("Inserts", "PostFaderInserts"):
+        slots = _child(channel, chain)
+        if slots is not None:
+            plugins.extend(plugin for plugin in map(_plugin, slots) if plugin is not None)
+    states = []
+    if channel.get("mute") == "1":
+        states.append("muted")
+    if uid in console and not console[uid][1]:
+        states.append("hidden")
+    return SessionStatsTrack(
+        name=channel.get("label") or channel.get("name") or "(unnamed channel)",
+        type=track_type,
+        format=_speaker_format(channel),
+        state=", ".join(states) or None,
+        plugins=plugins,
+    )
+
+
+def _speaker_format(channel: Element) -> str | None:
+    """The channel's width as Studio One names it, in lower case ("mono", "stereo")."""
+    speakers = _child(channel, "speakerType")
+    return (speakers.get("type") or "").lower() or None if speakers is not None else None
+
+
+def _plugin(slot: Element) -> SessionStatsPluginInstance | None:
+    """The plugin in one insert or instrument slot, or None for an empty slot or a chain setting."""
+    if slot.tag != "Attributes" or _xid(slot) is not None:
+        return None
+    ghost = _child(slot, "ghostData")
+    class_info = _child(ghost, "classInfo") if ghost is not None else None
+    device = _child(slot, "deviceData")
+    # The class name is the plugin's; the device name may be an instance name such as "Pro EQ (2)".
+    name = (class_info.get("name") if class_info is not None else None) or (
+        device.get("name") if device is not None else None)
+    if not name:
+        return None
+    kind = (class_info.get("subCategory", "") if class_info is not None else "").split("/")[0]
+    preset = _child(slot, "Presets")
+    return SessionStatsPluginInstance(
+        name=name,
+        vendor=vendor_name(MAKER) if kind == NATIVE else None,
+        format=BUILT_IN if kind == NATIVE else plugin_format(kind),
+        preset=(preset.get("pname") or None) if preset is not None else None,
+    )
+
+
+def _session(meta: dict[str, str], song: Element, tracks: list, filename: str) -> SessionStatsSession:
+    """The session fields from metainfo.xml, with song.xml's tempo and sample rate as fallback."""
+    program, _, version = meta.get("Document:Generator", "").partition("/")
+    time_context = next((item for item in song.iter("Attributes") if _xid(item) == "timeContext"), None)
+    tempo_segment = song.find(".//TempoMapSegment")
+    seconds_per_beat = _number(tempo_segment.get("tempo")) if tempo_segment is not None else None
+    bpm = _number(meta.get("Media:Tempo")) or (60 / seconds_per_beat if seconds_per_beat else None)
+    sample_rate = _number(meta.get("Media:SampleRate")) or (
+        _number(time_context.get("sampleRate")) if time_context is not None else None)
+    bit_depth = _number(meta.get("Media:BitDepth"))
+    length = _number(meta.get("Media:Length"))
+    key = meta.get("Media:KeySignature", "").strip()
+    return SessionStatsSession(
+        name=meta.get("Document:Title") or PurePath(filename).stem or filename,
+        artist=meta.get("Media:Artist") or None,
+        daw=program.strip() or "Studio One",
+        daw_version=version.strip() or None,
+        bpm=bpm if bpm and 0 < bpm <= 10_000 else None,
+        sample_rate=int(sample_rate) if sample_rate and 0 < sample_rate <= 10_000_000 else None,
+        bit_depth=int(bit_depth) if bit_depth and 0 < bit_depth <= 256 else None,
+        key=key if key and key != "-" else None,
+        duration_seconds=length if length is not None and length >= 0 else None,
+        tracks=tracks,
+        attributes=_attributes(meta) or None,
+    )
+
+
+def _attributes(meta: dict[str, str]) -> dict[str, str]:
+    """What else metainfo.xml says about the song, where it says something."""
+    numerator = meta.get("Media:TimeSignatureNumerator")
+    denominator = meta.get("Media:TimeSignatureDenominator")
+    found = {
+        "time_signature": f"{numerator}/{denominator}" if numerator and denominator else None,
+        "creator": meta.get("Document:Creator"),
+        "genre": meta.get("Media:Genre"),
+        "year": meta.get("Media:Year"),
+        "format_version": meta.get("Document:FormatVersion"),
+    }
+    return {key: value for key, value in found.items() if value}
+
+
+def _number(text: str | None) -> float | None:
+    """A finite number from an attribute, or None."""
+    try:
+        value = float(text)
+    except (TypeError, ValueError):
+        return None
+    return value if math.isfinite(value) else None

@@ -1,0 +1,227 @@
+"""DAWproject: tracks and channels in order, their devices, the transport and the metadata."""
+import io
+import os
+import struct
+import zipfile
+
+import pytest
+
+from app.extractors import ExtractError, extract_file
+from app.extractors.dawproject import extract
+from app.extractors.vocabulary import (
+    AU, AUDIO, AUX, BUILT_IN, CLAP, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VST2, VST3,
+)
+
+
+def plugins(track):
+    return [(p.name, p.vendor, p.version, p.format, p.active) for p in track.plugins]
+
+
+def test_bitwig_project_xml_from_the_format_readme(corpus):
+    session = extract_file(corpus("dawproject/bitwig_README_example_project.xml"))
+    assert [(t.name, t.type, t.format, t.state) for t in session.tracks] == [
+        ("Bass", INSTRUMENT, "stereo", None),
+        ("Drumloop", AUDIO, "stereo", None),
+        ("Master", MASTER, "stereo", None),
+    ]
+    assert [plugins(t) for t in session.tracks] == [[("Surge XT", None, None, CLAP, True)], [], []]
+    assert (session.name, session.artist, session.daw, session.daw_version, session.bpm) == (
+        "bitwig_README_example_project", None, "Bitwig Studio", "5.0", 149.0)
+    assert session.attributes == {"format_version": "1.0", "time_signature": "4/4"}
+
+
+@pytest.mark.parametrize("name, master_plugins", [
+    ("perivar_testfile", []),
+    ("perivar_testfile2", [("Limiter", None, None, VST3, None)]),  # no <Enabled>: the file does not say
+])
+def test_dawproject_archives_with_a_master_and_five_note_tracks(corpus, name, master_plugins):
+    session = extract_file(corpus(f"dawproject/{name}.dawproject"))
+    assert [(t.name, t.type, t.format, t.state) for t in session.tracks] == [
+        ("Master", MASTER, "stereo", None),
+        ("Track 1", MIDI, "stereo", None),
+        ("Track 2", MIDI, "stereo", None),
+        ("Track 3", MIDI, "stereo", None),
+        ("Track 4", MIDI, "stereo", None),
+        ("Track 5", MIDI, "stereo", None),
+    ]
+    assert [plugins(t) for t in session.tracks] == [master_plugins, [], [], [], [], []]
+    # metadata.xml is an empty <MetaData/>: the name is the file's
+    assert (session.name, session.artist, session.daw, session.daw_version, session.bpm) == (
+        name, None, "Test", "1.0", 120.0)
+    assert session.attributes == {"format_version": "1.0"}
+
+
+def test_a_pre_1_0_draft_in_its_json_container_is_refused(corpus):
+    with pytest.raises(ExtractError, match="unsupported DAWproject version"):
+        extract_file(corpus("dawproject/bitwig_v0.1_sends.dawproject"))
+
+
+# Hand-made projects.
+
+PROJECT = """<?xml version="1.0" encoding="UTF-8"?>
+<Project version="{version}">
+  <Application name="{daw}" version="5.1.9"/>
+  <Transport><Tempo unit="bpm" value="87.5"/><TimeSignature numerator="6" denominator="8"/></Transport>
+  <Structure>{structure}</Structure>
+</Project>"""
+
+
+def project(structure="", version="1.0", daw="Bitwig Studio"):
+    return PROJECT.format(structure=structure, version=version, daw=daw).encode()
+
+
+def archive(members):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as zipped:
+        for name, data in members.items():
+            zipped.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_nested_tracks_are_flattened_in_document_order_with_their_groups():
+    structure = """
+      <Track name="Drums" contentType="tracks">
+        <Channel role="submix" audioChannels="2"/>
+        <Track name="Kick" contentType="audio"><Channel role="regular" audioChannels="1"/></Track>
+        <Track name="Percussion" contentType="tracks">
+          <Track name="Shaker" contentType="audio" loaded="false">
+            <Channel role="regular"><Mute value="true"/></Channel>
+          </Track>
+        </Track>
+      </Track>
+      <Track name="Keys" contentType="notes"><Channel role="regular"/></Track>
+      <Track name="Reverb" contentType="audio"><Channel role="effect"/></Track>
+      <Track name="Faders" contentType="automation"><Channel role="vca"/></Track>
+      <Channel name="Cue" role="regular"/>
+      <Track name="Master" contentType="audio notes"><Channel role="master" audioChannels="2"/></Track>"""
+    session = extract(project(structure), "Set.dawproject")
+    assert [(t.name, t.type, t.format, t.state) for t in session.tracks] == [
+        ("Drums", GROUP, "stereo", None),
+        ("Kick", AUDIO, "mono", None),
+        ("Percussion", FOLDER, None, None),  # members but no channel summing them
+        ("Shaker", AUDIO, None, "inactive, muted"),
+        ("Keys", MIDI, None, None),
+        ("Reverb", AUX, None, None),
+        ("Faders", VCA, None, None),
+        ("Cue", None, None, None),
+        ("Master", MASTER, "stereo", None),
+    ]
+
+
+def test_devices_keep_their_order_format_vendor_version_and_state():
+    structure = """
+      <Track name="Lead" contentType="notes"><Channel role="regular"><Devices>
+        <Vst3Plugin deviceName="Serum" deviceRole="instrument" deviceVendor="Xfer Records" pluginVersion="1.3.6">
+          <Enabled value="true"/></Vst3Plugin>
+        <Vst2Plugin deviceName="Pro-Q 3" deviceRole="audioFX" deviceVendor="FabFilter Software Instruments">
+          <Enabled value="false"/></Vst2Plugin>
+        <AuPlugin deviceName="AUDelay" deviceRole="audioFX" deviceVendor="Apple Inc." loaded="false"/>
+        <ClapPlugin deviceName="Surge XT Effects" deviceRole="audioFX" deviceVendor="Surge Synth Team"/>
+        <Equalizer deviceName="EQ+" deviceRole="audioFX"><Enabled value="true"/></Equalizer>
+        <Compressor deviceName="Compressor" deviceRole="audioFX" deviceVendor="Bitwig GmbH"/>
+        <BuiltinDevice deviceName="Tool" deviceRole="audioFX"/>
+      </Devices></Channel></Track>"""
+    [lead] = extract(project(structure), "Set.dawproject").tracks
+    assert lead.type == INSTRUMENT
+    assert plugins(lead) == [
+        ("Serum", "Xfer Records", "1.3.6", VST3, True),
+        ("Pro-Q 3", "FabFilter", None, VST2, False),
+        ("AUDelay", "Apple", None, AU, False),
+        ("Surge XT Effects", "Surge Synth Team", None, CLAP, None),
+        ("EQ+", "Bitwig", None, BUILT_IN, True),
+        ("Compressor", "Bitwig", None, BUILT_IN, None),
+        ("Tool", "Bitwig", None, BUILT_IN, None),
+    ]
+
+
+def test_built_in_devices_of_an_unknown_program_have_no_vendor():
+    structure = ('<Track name="A" contentType="audio"><Channel><Devices>'
+                 '<Limiter deviceName="Limiter" deviceRole="audioFX"/></Devices></Channel></Track>')
+    [track] = extract(project(structure, daw="Some DAW"), "x.xml").tracks
+    assert plugins(track) == [("Limiter", None, None, BUILT_IN, None)]
+
+
+def test_metadata_names_the_session_and_fills_attributes():
+    metadata = b"""<MetaData><Title>Night Drive</Title><Artist>The Lows</Artist><Album>Late</Album>
+      <OriginalArtist>Someone</OriginalArtist><Year>2024</Year><Comment> </Comment></MetaData>"""
+    session = extract(archive({"project.xml": project(), "metadata.xml": metadata}), "nd.dawproject")
+    assert (session.name, session.artist, session.daw, session.daw_version, session.bpm) == (
+        "Night Drive", "The Lows", "Bitwig Studio", "5.1.9", 87.5)
+    assert session.attributes == {"format_version": "1.0", "time_signature": "6/8", "album": "Late",
+                                  "original_artist": "Someone", "year": "2024"}
+    untitled = extract(archive({"project.xml": project(), "metadata.xml": b"<MetaData><Year>2024</Year></MetaData>"}),
+                       "Untitled.dawproject")
+    assert (untitled.name, untitled.artist) == ("Untitled", None)
+
+
+@pytest.mark.parametrize("version", ["0.5", "0.9.9", "", "one"])
+def test_versions_before_1_0_or_unreadable_are_refused(version):
+    with pytest.raises(ExtractError, match="unsupported DAWproject version"):
+        extract(project(version=version), "x.xml")
+    with pytest.raises(ExtractError, match="unsupported DAWproject version"):
+        extract(archive({"project.xml": project(version=version)}), "x.dawproject")
+
+
+def test_later_versions_are_read():
+    assert extract(project(version="1.1"), "x.xml").daw == "Bitwig Studio"
+
+
+def test_an_xml_document_that_is_not_a_project_is_refused():
+    with pytest.raises(ExtractError, match="not a DAWproject file: its XML document is <Ableton>, not <Project>"):
+        extract(b'<?xml version="1.0"?><Ableton MajorVersion="5"/>', "x.xml")
+
+
+@pytest.mark.parametrize("data", [b"", b"   \n", b"just some text", os.urandom(4096).replace(b"<", b"")])
+def test_what_is_neither_zip_nor_xml_is_refused(data):
+    with pytest.raises(ExtractError, match="not a DAWproject file"):
+        extract(data, "x.dawproject")
+
+
+def test_a_damaged_zip_or_one_without_project_xml_is_refused():
+    with pytest.raises(ExtractError, match="not a DAWproject file: it is not a zip archive"):
+        extract(b"PK\x03\x04" + os.urandom(100), "x.dawproject")
+    with pytest.raises(ExtractError, match="not a DAWproject file: the zip archive has no project.xml"):
+        extract(archive({"metadata.xml": b"<MetaData/>"}), "x.dawproject")
+
+
+def test_broken_xml_is_refused():
+    with pytest.raises(ExtractError, match="project.xml of the DAWproject file is not well-formed XML"):
+        extract(b"<Project version='1.0'><Structure>", "x.xml")
+
+
+def declare_size(zipped: bytes, size: int) -> bytes:
+    """The zip with its last member's central directory entry claiming `size` expanded bytes."""
+    at = zipped.rindex(b"PK\x01\x02") + 24
+    return zipped[:at] + struct.pack("<I", size) + zipped[at + 4:]
+
+
+def test_a_member_claiming_to_expand_past_the_cap_is_refused():
+    with pytest.raises(ExtractError, match="project.xml in the DAWproject file expands past 256 MB"):
+        extract(declare_size(archive({"project.xml": project()}), 2**31), "x.dawproject")
+
+
+def test_a_member_that_lies_about_its_size_is_damaged():
+    padded = project() + b"<!--" + b" " * 100_000 + b"-->"
+    with pytest.raises(ExtractError, match="project.xml in the DAWproject file is damaged"):
+        extract(declare_size(archive({"project.xml": padded}), 100), "x.dawproject")
+
+
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE Project [<!ENTITY lol "lol">'
+          b'<!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>'
+          b'<Project version="1.0"><Application name="&lol2;" version="1"/></Project>')
+
+
+def test_entity_expansion_is_refused_bare_or_inside_the_zip():
+    with pytest.raises(ExtractError, match="project.xml of the DAWproject file is refused"):
+        extract(LAUGHS, "x.xml")
+    with pytest.raises(ExtractError, match="project.xml of the DAWproject file is refused"):
+        extract(archive({"project.xml": LAUGHS}), "x.dawproject")
+    with pytest.raises(ExtractError, match="metadata.xml of the DAWproject file is refused"):
+        extract(archive({"project.xml": project(), "metadata.xml": LAUGHS.replace(b"Project", b"MetaData")}),
+                "x.dawproject")
+
+
+def test_deep_nesting_is_read_without_recursion():
+    depth = 5_000
+    structure = '<Track name="t" contentType="tracks">' * depth + "</Track>" * depth
+    assert len(extract(project(structure), "x.xml").tracks) == depth

@@ -1,0 +1,315 @@
+"""FL Studio projects: the real files in the corpus, small hand-made event streams, and hostile input."""
+import struct
+import time
+
+import pytest
+
+from app.extractors import ExtractError, extract_file
+from app.extractors.fl_studio import extract
+
+IL = ("Image-Line", "built-in")
+SAMPLER = [("Sampler", *IL, None, None)]
+
+
+def tracks_of(session):
+    """(name, type, state) of every track, in order."""
+    return [(track.name, track.type, track.state) for track in session.tracks]
+
+
+def plugins_of(session):
+    """Track name -> [(name, vendor, format, slot, active)] for tracks that have plugins."""
+    return {track.name + f" ({track.type})": [(p.name, p.vendor, p.format, p.slot, p.active) for p in track.plugins]
+            for track in session.tracks if track.plugins}
+
+
+# Hand-made projects -------------------------------------------------------------------------
+
+def event(event_id, value):
+    """One event: a number for ids below 192, bytes (with a varint length) above."""
+    if event_id < 64:
+        return bytes([event_id, value])
+    if event_id < 128:
+        return bytes([event_id]) + struct.pack("<H", value)
+    if event_id < 192:
+        return bytes([event_id]) + struct.pack("<I", value)
+    size, length = len(value), b""
+    while True:
+        byte = size & 0x7F
+        size >>= 7
+        length += bytes([byte | (0x80 if size else 0)])
+        if not size:
+            return bytes([event_id]) + length + value
+
+
+def text(value):
+    return (value + "\0").encode("utf-16-le")
+
+
+def flp(*events, header_size=6, file_format=0, channels=1, events_size=None):
+    body = b"".join(events)
+    header = b"FLhd" + struct.pack("<IhHH", header_size, file_format, channels, 96)
+    size = len(body) if events_size is None else events_size
+    return header + b"FLdt" + struct.pack("<I", size) + body
+
+
+def wrapper_state(name, path, vendor):
+    """A wrapped plugin's state: a kind, then (id, size, data) records."""
+    records = b""
+    for record_id, data in ((51, b"abcd"), (54, name), (55, path), (56, vendor)):
+        records += struct.pack("<IQ", record_id, len(data)) + data
+    return struct.pack("<I", 8) + records
+
+
+def channel(kind, name=None, internal="", enabled=1, insert=0, sample=None, state=None):
+    events = [event(64, 0), event(21, kind), event(201, text(internal))]
+    if name is not None:
+        events.append(event(203, text(name)))
+    if state is not None:
+        events.append(event(213, state))
+    events += [event(0, enabled), event(22, insert)]
+    if sample is not None:
+        events.append(event(196, text(sample)))
+    return b"".join(events)
+
+
+def insert(name=None, flags=0x4C, slots=()):
+    """An insert: name, flags, ten slot-index events with the given plugins before theirs, the end."""
+    events = [event(204, text(name))] if name is not None else []
+    events.append(event(236, struct.pack("<III", 0, flags, 0)))
+    plugins = dict(slots)
+    for index in range(10):
+        if index in plugins:
+            internal, display, state = plugins[index]
+            events.append(event(201, text(internal)))
+            if display is not None:
+                events.append(event(203, text(display)))
+            if state is not None:
+                events.append(event(213, state))
+        events.append(event(98, index))
+    events += [event(154, 0xFFFFFFFF), event(147, 0xFFFFFFFF)]
+    return b"".join(events)
+
+
+def slot_param(insert_index, slot, on):
+    """One mixer parameter record saying whether a slot is on."""
+    return struct.pack("<IBBHi", 0, 0, 31, 0x2000 | insert_index << 6 | slot, on)
+
+
+def project(*parts, version="20.8.4.2576", tempo=128000, params=b""):
+    head = [event(199, version.encode() + b"\0"), event(156, tempo)]
+    return flp(*head, *parts, event(225, params))
+
+
+def test_small_project():
+    vst3 = wrapper_state(b"Pro-Q 3", rb"C:\Program Files\Common Files\VST3\FabFilter Pro-Q 3.vst3", b"FabFilter")
+    vst2 = wrapper_state(b"Serum", rb"C:\VstPlugins\Serum_x64.dll", b"Xfer Records")
+    data = project(
+        event(194, text("My Song")), event(207, text("Someone")), event(206, text("House")),
+        channel(2, "Bass", internal="3x Osc", insert=1),
+        channel(2, "Lead", internal="Fruity Wrapper", state=vst2, enabled=0),
+        channel(0, "Kick", sample=r"C:\Samples\Kick 1.wav"),
+        channel(5, "Volume automation"),
+        channel(3, "Layer"),
+        channel(4, "Vocal take"),
+        insert("Master", flags=0x0C, slots=[(9, ("Fruity Limiter", None, None))]),
+        insert(slots=[(0, ("Fruity Wrapper", "Pro-Q 3", vst3)), (2, ("Fruity Reeverb 2", "Room", None))]),
+        insert("Drums"),
+        insert(flags=0x44),
+        insert(flags=0x48, slots=[(0, ("Fruity Delay 3", None, None))]),
+        insert(),  # FL's "Current" insert, unused
+        params=slot_param(1, 2, 0) + slot_param(1, 0, 1),
+    )
+    session = extract(data, "song.flp")
+    assert (session.name, session.artist, session.bpm) == ("My Song", "Someone", 128.0)
+    assert (session.daw, session.daw_version) == ("FL Studio", "20.8.4.2576")
+    assert session.attributes == {"ppq": 96, "channel_count": 1, "genre": "House"}
+    assert tracks_of(session) == [
+        ("Bass", "instrument", None), ("Lead", "instrument", "muted"), ("Kick", "instrument", None),
+        ("Layer", "midi", None), ("Vocal take", "audio", None),
+        ("Master", "master", None), ("Insert 1", "aux", None), ("Drums", "aux", None), ("Insert 4", "aux", None),
+    ]
+    assert plugins_of(session) == {
+        "Bass (instrument)": [("3x Osc", *IL, None, None)],
+        "Lead (instrument)": [("Serum", "Xfer Records", "VST2", None, None)],
+        "Kick (instrument)": SAMPLER,
+        "Master (master)": [("Fruity Limiter", *IL, "Slot 10", None)],
+        "Insert 1 (aux)": [("Pro-Q 3", "FabFilter", "VST3", "Slot 1", True),
+                           ("Fruity Reeverb 2", *IL, "Slot 3: Room", False)],
+        "Insert 4 (aux)": [("Fruity Delay 3", *IL, "Slot 1", False)],
+    }
+
+
+def test_unused_inserts_muted_insert_and_defaults():
+    data = project(channel(0), channel(0, insert=255), insert(), insert(flags=0x44), insert(), insert())
+    session = extract(data, "/music/beat.flp")
+    # No title: the file's stem; unnamed samplers: "Sampler"; a channel routed to -1 uses "Current".
+    assert session.name == "beat"
+    assert tracks_of(session) == [("Sampler", "instrument", None), ("Sampler", "instrument", None),
+                                  ("Master", "master", None), ("Current", "aux", None)]
+
+
+def test_unnamed_channels_take_the_sample_or_generator_name():
+    data = project(channel(0, sample=r"C:\Samples\Snare 2.wav"), channel(2, internal="FLEX"), channel(4))
+    assert [track.name for track in extract(data, "x.flp").tracks] == ["Snare 2", "FLEX", "Audio Clip"]
+
+
+def test_text_before_fl_11_5_is_ansi():
+    data = project(event(194, "Caf\xe9\0".encode("cp1252")), version="9.0.0")
+    session = extract(data, "old.flp")
+    assert (session.name, session.daw_version, session.bpm) == ("Caf\xe9", "9.0.0", 128.0)
+
+
+def test_damaged_plugin_state_keeps_what_it_can():
+    state = struct.pack("<I", 8) + struct.pack("<IQ", 54, 3) + b"OTT" + struct.pack("<IQ", 56, 10**12)
+    data = project(channel(2, "Synth", internal="Fruity Wrapper", state=state))
+    assert plugins_of(extract(data, "x.flp")) == {"Synth (instrument)": [("OTT", None, None, None, None)]}
+
+
+# Real files ---------------------------------------------------------------------------------
+
+def test_pyflp_fl_20_8_4(corpus):
+    session = extract_file(corpus("flp/pyflp_FL_20.8.4.flp"))
+    assert (session.name, session.artist, session.bpm) == ("PyFLP Test FLP", "demberto", 69.42)
+    assert (session.daw, session.daw_version) == ("FL Studio", "20.8.4.2576")
+    assert session.attributes == {"ppq": 96, "channel_count": 19, "genre": "Testing..."}
+    assert tracks_of(session) == [
+        ("BooBass", "instrument", None), ("Instrument track", "instrument", None), ("Layer", "midi", None),
+        ("Sampler", "instrument", None), ("Colored", "audio", None), ("VST2", "instrument", None),
+        ("Audio Clip", "audio", None), ("Iconified", "instrument", None), ("Fruit Kick", "instrument", None),
+        ("Plucked!", "instrument", None), ("22in Kick", "audio", None), ("Zero Volume", "instrument", None),
+        ("Full Volume", "instrument", None), ("100% L", "instrument", None), ("100% R", "instrument", None),
+        ("Disabled", "instrument", "muted"), ("Locked", "instrument", None), ("Zipped", "instrument", None),
+        ("Master", "master", None), ("Audio track", "aux", None), ("Instrument track", "aux", None),
+        ("Colored", "aux", None), ("Zero Volume", "aux", None), ("No routes", "aux", None),
+        ("100% L", "aux", None), ("100% R", "aux", None), ("Separator", "aux", None), ("Locked", "aux", None),
+        ("Disabled", "aux", "muted"), ("Iconified", "aux", None), ("100% mono", "aux", None),
+        ("100% separated", "aux", None), ("Swap LR", "aux", None), ("Invert Polarity", "aux", None),
+        ("Docked left", "aux", None), ("Docked right", "aux", None), ("Bypassed", "aux", None),
+        ("Plugin Test", "aux", None), ("Effect slots", "aux", None), ("50ms track latency", "aux", None),
+        ("Armed", "aux", None), ("Post EQ", "aux", None), ("50ms input latency", "aux", None),
+    ]
+    assert len(session.tracks) == 43
+    samplers = ("Instrument track", "Sampler", "Zero Volume", "Full Volume", "100% L", "100% R", "Disabled",
+                "Locked", "Zipped")
+    assert plugins_of(session) == {
+        "BooBass (instrument)": [("BooBass", *IL, None, None)],
+        **{f"{name} (instrument)": SAMPLER for name in samplers},
+        "VST2 (instrument)": [("Sylenth1", "LennarDigital", "VST2", None, None)],
+        "Iconified (instrument)": [("MIDI Out", *IL, None, None)],
+        "Fruit Kick (instrument)": [("Fruit Kick", *IL, None, None)],
+        "Plucked! (instrument)": [("Plucked!", *IL, None, None)],
+        "Bypassed (aux)": [("Fruity NoteBook 2", *IL, "Slot 1: IGNORE\u2006ME", False)],
+        "Plugin Test (aux)": [
+            ("Fruity Balance", *IL, "Slot 1", True), ("Fruity Fast Dist", *IL, "Slot 2", True),
+            ("Fruity Send", *IL, "Slot 3", True), ("Fruity Soft Clipper", *IL, "Slot 4", True),
+            ("Fruity Stereo Enhancer", *IL, "Slot 5", True), ("Soundgoodizer", *IL, "Slot 6", True),
+            ("OTT", "Xfer Records", "VST3", "Slot 7: OTT (failed to load)", True),
+        ],
+        "Effect slots (aux)": [("Fruity NoteBook 2", *IL, "Slot 1: Colored", True),
+                               ("Fruity NoteBook 2", *IL, "Slot 2: Iconified", True)],
+    }
+    assert [track.plugins for track in session.tracks if track.name in ("Layer", "Colored", "Master")] == [None] * 4
+
+
+def test_dawtool_complex(corpus):
+    session = extract_file(corpus("flp/dawtool_complex.flp"))
+    assert (session.name, session.artist, session.bpm) == ("dawtool_complex", None, 102.82)
+    assert (session.daw, session.daw_version) == ("FL Studio", "20.0.5.91")
+    assert session.attributes == {"ppq": 96, "channel_count": 35}
+    audio, instrument = ("coin 4", "exit", "great fairy"), ("fortnite", "grab", "link hop", "kirby jump",
+                                                             "mario 1", "windows", "peach 2")
+    channels = ["coin 4", "exit", "fortnite", "grab", "link hop", "kirby jump", "great fairy", "mario 1",
+                "windows", "peach 2"]
+    assert tracks_of(session) == [
+        *[(name, "audio" if name in audio else "instrument", None) for name in channels],
+        ("Master", "master", None), *[(name, "aux", None) for name in channels],
+    ]
+    assert len(session.tracks) == 21
+    assert plugins_of(session) == {
+        **{f"{name} (instrument)": SAMPLER for name in instrument},
+        "coin 4 (aux)": [("Fruity Compressor", *IL, "Slot 1", True)],
+        "exit (aux)": [("Fruity Limiter", *IL, "Slot 1", True), ("Fruity Compressor", *IL, "Slot 2", True)],
+    }
+
+
+def test_dawtool_fl_markers(corpus):
+    session = extract_file(corpus("flp/dawtool_fl-markers.flp"))
+    assert (session.name, session.bpm, session.daw, session.daw_version) == (
+        "dawtool_fl-markers", 130.0, "FL Studio", "20.0.5.91")
+    assert session.attributes == {"ppq": 96, "channel_count": 4}
+    # No insert is named: the ones the four channels are routed to take FL's default names.
+    assert tracks_of(session) == [
+        ("Kick", "instrument", None), ("Clap", "instrument", None), ("Hat", "instrument", None),
+        ("Snare", "instrument", None), ("Master", "master", None), ("Insert 1", "aux", None),
+        ("Insert 2", "aux", None), ("Insert 3", "aux", None), ("Insert 4", "aux", None),
+    ]
+    assert plugins_of(session) == {
+        **{f"{name} (instrument)": SAMPLER for name in ("Kick", "Clap", "Hat", "Snare")},
+        "Master (master)": [("Fruity Limiter", *IL, "Slot 10", True)],
+    }
+
+
+def test_pyflp_multi_channel(corpus):
+    session = extract_file(corpus("flp/pyflp_multi-channel.flp"))
+    assert (session.name, session.bpm, session.daw, session.daw_version) == (
+        "pyflp_multi-channel", 140.0, "FL Studio", "20.8.4.2576")
+    assert session.attributes == {"ppq": 96, "channel_count": 2}
+    # Neither channel is named: FL shows the Sampler's default name.
+    assert tracks_of(session) == [("Sampler", "instrument", None), ("Sampler", "instrument", None),
+                                  ("Master", "master", None)]
+    assert plugins_of(session) == {"Sampler (instrument)": SAMPLER}
+    assert [len(track.plugins or ()) for track in session.tracks] == [1, 1, 0]
+
+
+# Refused and hostile input ------------------------------------------------------------------
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "does not start with FLhd"),
+    (b"RIFF\x00\x00\x00\x00WAVEfmt ", "does not start with FLhd"),
+    (bytes(range(256)) * 40, "does not start with FLhd"),
+    (b"FLhd\x06\x00", "truncated: it ends inside its header"),
+    (flp(header_size=0xFFFFFFF0), "header says it is 4294967280 bytes long"),
+    (flp(file_format=0x10), "another kind of FL Studio file"),
+    (flp()[:14] + b"XXXX" + flp()[18:], r"event data \(FLdt\) does not follow"),
+    (flp(event(199, b"20.8.4\0"), events_size=2**31), "truncated: its events should take 2147483648 bytes"),
+    (flp(b"\xc7" + b"\xff" * 40), "length of the event at byte 22 is not a valid number"),
+    (flp(b"\xc7\xff\xff"), "truncated: the event at byte 22 runs past the end"),
+    (flp(event(156, 120000)[:3]), "truncated: the event at byte 22 runs past the end"),
+    (flp(event(64, 0), b"\xd5\x90\x4e" + b"x" * 10), "truncated: the event at byte 25 runs past the end"),
+])
+def test_refused(data, message):
+    with pytest.raises(ExtractError, match=message):
+        extract(data, "bad.flp")
+
+
+def test_too_many_channels():
+    data = flp((event(64, 0) + event(21, 0)) * 10_001)
+    with pytest.raises(ExtractError, match="more channels, inserts or effects than FL Studio holds"):
+        extract(data, "many.flp")
+
+
+def test_too_many_effects_on_one_insert():
+    slot = event(201, text("Fruity Limiter")) + event(98, 0)
+    data = flp(event(236, bytes(12)) + slot * 1_001 + event(147, 0))
+    with pytest.raises(ExtractError, match="more channels, inserts or effects than FL Studio holds"):
+        extract(data, "many.flp")
+
+
+def test_too_many_events():
+    with pytest.raises(ExtractError, match="holds more than 2,000,000 events"):
+        extract(flp(event(9, 1) * 2_000_001), "many.flp")
+
+
+def test_truncated_real_file(corpus):
+    data = corpus("flp/pyflp_FL_20.8.4.flp").read_bytes()
+    with pytest.raises(ExtractError, match="the FL Studio project is truncated"):
+        extract(data[: len(data) // 2], "half.flp")
+
+
+def test_large_junk_is_fast():
+    # Two megabytes of one-byte events and empty data events: read in bounded time.
+    junk = (event(9, 1) + event(231, b"")) * 500_000
+    start = time.monotonic()
+    session = extract(flp(junk), "junk.flp")
+    assert session.tracks == []
+    assert time.monotonic() - start < 10
