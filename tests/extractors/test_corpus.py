@@ -1,8 +1,14 @@
 """Every real session file in the corpus: read, or refused for a stated reason; in the one vocabulary."""
-import pytest
+import json
 
+import pytest
+from sqlalchemy import select
+
+from app.cli import cli
+from app.extensions import db
 from app.extractors import ExtractError, extract_file, extractor_for
 from app.extractors.vocabulary import PLUGIN_FORMATS, TRACK_TYPES, vendor_name
+from app.models import Session
 from app.wire import SessionStatsSession
 from tests.extractors.conftest import CORPUS
 
@@ -39,3 +45,20 @@ def test_the_corpus_covers_every_format(corpus):
     corpus("rpp/perlence_vst.RPP")  # skips without the corpus
     readers = {extractor_for(CORPUS / name).name for name in corpus_files()}
     assert readers == {"protools-text", "reaper", "ableton", "fl-studio", "studio-one", "dawproject"}
+
+
+def test_extract_prints_what_the_ingest_api_takes_unchanged(app, auth, corpus):
+    corpus("rpp/perlence_vst.RPP")  # skips without the corpus
+    paths = [CORPUS / name for name in corpus_files()]
+    result = app.test_cli_runner().invoke(cli, ["extract", *map(str, paths)])
+    assert result.exit_code == 1 and "unsupported DAWproject version" in result.stderr
+    body = json.loads(result.stdout)
+    readable = len(paths) - len(REFUSED)
+    assert len(body["payload"]["sessions"]) == readable
+
+    response = auth.client("editor", token_role="editor").post("/api/session-stats", json=body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["inserted"] == readable
+    with app.app_context():
+        stored = dict(db.session.execute(select(Session.fingerprint, Session.track_count)).all())
+    assert stored == {session["fingerprint"]: len(session.get("tracks") or ()) for session in body["payload"]["sessions"]}
