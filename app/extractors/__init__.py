@@ -6,10 +6,11 @@ caps, picks the module, and adds what follows from the file itself: its path, a 
 derived from that path (so that re-reading a changed file updates the same session), its
 modification time, and a source naming the extractor. Every failure is one ExtractError.
 """
-from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from datetime import UTC, datetime
 from pathlib import Path
+from types import ModuleType
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import read_file
@@ -20,27 +21,29 @@ __all__ = ["ExtractError", "Extractor", "extract_file", "extractor_for", "file_f
 
 @dataclass(frozen=True)
 class Extractor:
-    """One format: its name (recorded in the session's source), what it reads, and the reader."""
+    """One format: its name (recorded in the session's source), what it reads, and its module's `extract`."""
 
     name: str
     label: str
     source_type: str
-    read: Callable[[bytes, str], SessionStatsSession]
+    module: ModuleType
 
 
+# Built on first use: the format modules import this package's errors and limits.
+@cache
 def _formats() -> dict[str, Extractor]:
     from app.extractors import ableton, dawproject, fl_studio, protools_text, reaper, studio_one
 
-    reaper_project = Extractor("reaper", "REAPER project", "archive", reaper.extract)
+    reaper_project = Extractor("reaper", "REAPER project", "archive", reaper)
     return {
-        ".txt": Extractor("protools-text", "Pro Tools session info text export", "protools", protools_text.extract),
+        ".txt": Extractor("protools-text", "Pro Tools session info text export", "protools", protools_text),
         ".rpp": reaper_project,
         ".rpp-bak": reaper_project,
-        ".als": Extractor("ableton", "Ableton Live set", "archive", ableton.extract),
-        ".flp": Extractor("fl-studio", "FL Studio project", "archive", fl_studio.extract),
-        ".song": Extractor("studio-one", "Studio One song", "archive", studio_one.extract),
-        ".dawproject": Extractor("dawproject", "DAWproject file", "archive", dawproject.extract),
-        ".xml": Extractor("dawproject", "DAWproject project.xml", "archive", dawproject.extract),
+        ".als": Extractor("ableton", "Ableton Live set", "archive", ableton),
+        ".flp": Extractor("fl-studio", "FL Studio project", "archive", fl_studio),
+        ".song": Extractor("studio-one", "Studio One song", "archive", studio_one),
+        ".dawproject": Extractor("dawproject", "DAWproject file", "archive", dawproject),
+        ".xml": Extractor("dawproject", "DAWproject project.xml", "archive", dawproject),
     }
 
 
@@ -73,7 +76,7 @@ def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession
     try:
         data = read_file(path)
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        session = extractor.read(data, path.name)
+        session = extractor.module.extract(data, path.name)
     except ExtractError as exc:
         raise ExtractError(exc.message, str(path)) from exc
     except OSError as exc:

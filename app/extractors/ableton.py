@@ -32,25 +32,12 @@ from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import gunzip, parse_xml
+from app.extractors.names import clip, file_title
 from app.extractors.vocabulary import (
-    AU,
-    AUDIO,
-    AUX,
-    BUILT_IN,
-    GROUP,
-    MASTER,
-    MIDI,
-    VST2,
-    VST3,
-    vendor_name,
+    AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, vendor_name,
 )
 from app.wire import (
-    MAX_NAME,
-    MAX_PLUGINS_PER_TRACK,
-    MAX_TRACKS,
-    SessionStatsPluginInstance,
-    SessionStatsSession,
-    SessionStatsTrack,
+    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
 )
 
 WHAT = "Ableton Live set"
@@ -116,13 +103,13 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         raise ExtractError(f"not an {WHAT}: it is not gzip-compressed")
     root = parse_xml(gunzip(data, WHAT), WHAT)
     if root.tag != "Ableton":
-        raise ExtractError(f"not an {WHAT}: the XML document is <{_clip(root.tag)}>, not <Ableton>")
+        raise ExtractError(f"not an {WHAT}: the XML document is <{clip(root.tag)}>, not <Ableton>")
     live_set = root.find("LiveSet")
     if live_set is None:
         raise ExtractError(f"not an {WHAT}: it holds no LiveSet (a rack, clip or preset file?)")
     master = _first(live_set, MASTER_TAGS)
     return SessionStatsSession(
-        name=_clip(PurePath(filename).stem) or "Untitled",
+        name=file_title(filename),
         tracks=_tracks(live_set, master),
         bpm=_tempo(master),
         daw=DAW,
@@ -134,7 +121,7 @@ def _version(creator: str | None) -> str | None:
     """The Live version from the Creator ("Ableton Live 12.0b16" -> "12.0b16")."""
     if not creator:
         return None
-    return _clip(creator.removeprefix(CREATOR_PREFIX).strip()) or None
+    return clip(creator.removeprefix(CREATOR_PREFIX).strip()) or None
 
 
 def _tracks(live_set: Element, master: Element | None) -> list[SessionStatsTrack]:
@@ -180,7 +167,7 @@ def _track(element: Element, number: str | None) -> SessionStatsTrack:
 
 def _track_name(element: Element, number: str | None) -> str:
     for field in ("Name/EffectiveName", "Name/UserName"):
-        name = _clip(_attribute(element, field))
+        name = clip(_attribute(element, field))
         if name:
             return name
     kind = DEFAULT_TRACK_NAMES.get(element.tag, "Track")
@@ -221,7 +208,7 @@ def _instance(device: Element, active: bool | None) -> SessionStatsPluginInstanc
     if device.tag in MAX_FOR_LIVE_NAMES:
         return SessionStatsPluginInstance(name=_max_for_live_name(device), format=BUILT_IN, active=active)
     name = BUILT_IN_NAMES.get(device.tag, device.tag)
-    return SessionStatsPluginInstance(name=_clip(name), vendor=vendor_name(MAKER), format=BUILT_IN, active=active)
+    return SessionStatsPluginInstance(name=clip(name), vendor=vendor_name(MAKER), format=BUILT_IN, active=active)
 
 
 def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
@@ -229,8 +216,8 @@ def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInst
     if info is not None and _attribute(info, "IsUnusable") == "true":
         active = False  # Live marks a plugin it could not load as unusable
     return SessionStatsPluginInstance(
-        name=_clip(_attribute(info, "Name")) or "Audio Unit",
-        vendor=vendor_name(_clip(_attribute(info, "Manufacturer"))),
+        name=clip(_attribute(info, "Name")) or "Audio Unit",
+        vendor=vendor_name(clip(_attribute(info, "Manufacturer"))),
         format=AU,
         active=active,
     )
@@ -240,14 +227,14 @@ def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginIns
     vst3 = device.find("PluginDesc/Vst3PluginInfo")
     if vst3 is not None:
         return SessionStatsPluginInstance(
-            name=_clip(_attribute(vst3, "Name")) or "VST3 plugin",
+            name=clip(_attribute(vst3, "Name")) or "VST3 plugin",
             vendor=vendor_name(_vst3_vendor(device)),
             format=VST3,
             active=active,
         )
     vst2 = device.find("PluginDesc/VstPluginInfo")
     return SessionStatsPluginInstance(
-        name=_clip(_attribute(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
+        name=clip(_attribute(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
     )
 
 
@@ -261,7 +248,7 @@ def _vst3_vendor(device: Element) -> str | None:
         if value.startswith(VST3_BROWSER):
             folders = value.removeprefix(VST3_BROWSER).split(":")
             if len(folders) == 2:
-                return _clip(unquote(folders[0]))
+                return clip(unquote(folders[0]))
     return None
 
 
@@ -271,7 +258,7 @@ def _max_for_live_name(device: Element) -> str:
     for field in ("Path", "RelativePath", "Name"):
         path = _attribute(file_ref, field)
         if path:
-            name = _clip(PurePath(path.replace("\\", "/")).stem)
+            name = clip(PurePath(path.replace("\\", "/")).stem)
             if name:
                 return name
     return MAX_FOR_LIVE_NAMES[device.tag]
@@ -323,8 +310,3 @@ def _attribute(element: Element | None, path: str) -> str | None:
         return None
     found = element.find(path)
     return found.get("Value") if found is not None else None
-
-
-def _clip(text: str | None) -> str | None:
-    """`text` trimmed and cut to the longest name the wire format takes."""
-    return text.strip()[:MAX_NAME] if text is not None else None

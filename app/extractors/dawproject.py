@@ -16,11 +16,11 @@ artist, ...); a bare project.xml is read the same way. What is read from project
 import math
 import re
 from collections.abc import Iterator
-from pathlib import PurePath
 from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
+from app.extractors.names import file_title
 from app.extractors.vocabulary import (
     AUDIO, AUX, BUILT_IN, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VIDEO, daw_maker, plugin_format, vendor_name,
 )
@@ -60,7 +60,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     structure = project.find("Structure")
     tracks = [_track(element, maker) for element in _track_elements(structure)]
     return SessionStatsSession(
-        name=metadata.pop("Title", None) or PurePath(filename).stem or filename,
+        name=metadata.pop("Title", None) or file_title(filename),
         artist=metadata.pop("Artist", None),
         daw=daw or None,
         daw_version=(application.get("version") or None) if application is not None else None,

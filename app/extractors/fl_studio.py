@@ -25,29 +25,15 @@ with a custom name, an effect, or a channel routed to it; unused inserts are lef
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import PurePath, PureWindowsPath
+from pathlib import PureWindowsPath
 
 from app.extractors.errors import ExtractError
+from app.extractors.names import clip, file_title
 from app.extractors.vocabulary import (
-    AU,
-    AUDIO,
-    AUX,
-    BUILT_IN,
-    CLAP,
-    INSTRUMENT,
-    MASTER,
-    MIDI,
-    VST2,
-    VST3,
-    vendor_name,
+    AU, AUDIO, AUX, BUILT_IN, CLAP, INSTRUMENT, MASTER, MIDI, VST2, VST3, vendor_name,
 )
 from app.wire import (
-    MAX_NAME,
-    MAX_PLUGINS_PER_TRACK,
-    MAX_TRACKS,
-    SessionStatsPluginInstance,
-    SessionStatsSession,
-    SessionStatsTrack,
+    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
 )
 
 WHAT = "FL Studio project"
@@ -125,7 +111,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     """The session an FL Studio project describes: its channels and used mixer inserts."""
     header, events = read_chunks(data)
     project = gather(events)
-    name = project.texts.get(TITLE) or clip(PurePath(filename).stem) or "FL Studio project"
+    name = project.texts.get(TITLE) or file_title(filename)
     attributes = {"ppq": header["ppq"], "channel_count": header["channels"]}
     if project.texts.get(GENRE):
         attributes["genre"] = project.texts[GENRE]
@@ -395,11 +381,6 @@ def text(value: bytes, unicode: bool) -> str:
     """A text event's string: UTF-16 (FL 11.5 and later) or ANSI, up to its first NUL."""
     decoded = value.decode("utf-16-le" if unicode else "cp1252", "replace")
     return clip(decoded.split("\0", 1)[0])
-
-
-def clip(value: str) -> str:
-    """`value` without surrounding blanks, cut to the longest name the wire format takes."""
-    return value.strip()[:MAX_NAME]
 
 
 def version_numbers(version: str | None) -> tuple[int, int] | None:

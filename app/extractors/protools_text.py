@@ -19,11 +19,11 @@ The export names neither the Pro Tools version nor the track types, so neither i
 import bisect
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from pydantic import ValidationError
 
 from app.extractors.errors import ExtractError
+from app.extractors.names import file_title
 from app.extractors.vocabulary import AUDIOSUITE, plugin_format, vendor_name
 from app.wire import (
     MAX_TRACKS,
@@ -118,7 +118,7 @@ def _session(lines: list[str], filename: str) -> SessionStatsSession:
     if "markers" in sections:
         _keep(info, "markers", _markers(sections["markers"]))
     return SessionStatsSession(
-        name=header.get("SESSION NAME") or PurePath(filename).stem or filename,
+        name=header.get("SESSION NAME") or file_title(filename),
         daw="Pro Tools",
         sample_rate=_sample_rate(header.get("SAMPLE RATE")),
         bit_depth=_bit_depth(header.get("BIT DEPTH")),

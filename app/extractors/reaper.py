@@ -37,13 +37,15 @@ import io
 import math
 import re
 from dataclasses import dataclass, field
-from pathlib import PurePath
 
 from app.extractors.errors import ExtractError
-from app.extractors.vocabulary import (AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3,
-                                       plugin_format, vendor_name)
-from app.wire import (MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession,
-                      SessionStatsTrack)
+from app.extractors.names import file_title
+from app.extractors.vocabulary import (
+    AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, vendor_name,
+)
+from app.wire import (
+    MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
+)
 
 # Real projects nest a few levels (project, track, item, source, MIDI event); far deeper is junk.
 MAX_DEPTH = 200
@@ -150,7 +152,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         raise ExtractError("the file is empty")
     reader = _Reader()
     reader.read(data.removeprefix(b"\xef\xbb\xbf"))
-    return reader.session(_session_name(filename))
+    return reader.session(file_title(filename))
 
 
 class _Reader:
@@ -461,8 +463,3 @@ def _instance(plugin: _Plugin) -> SessionStatsPluginInstance:
         preset=plugin.preset,
         active=plugin.active,
     )
-
-
-def _session_name(filename: str) -> str:
-    """The project's name: its file name without the extension."""
-    return PurePath(filename).stem[:MAX_NAME] or "REAPER project"

@@ -19,11 +19,11 @@ a declaration is added to the root element before parsing.
 """
 import math
 import re
-from pathlib import PurePath
 from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
+from app.extractors.names import file_title
 from app.extractors.vocabulary import (
     AUDIO, AUX, BUILT_IN, GROUP, INSTRUMENT, MASTER, VCA, plugin_format, vendor_name,
 )
@@ -218,7 +218,7 @@ def _session(meta: dict[str, str], song: Element, tracks: list, filename: str) -
     length = _number(meta.get("Media:Length"))
     key = meta.get("Media:KeySignature", "").strip()
     return SessionStatsSession(
-        name=meta.get("Document:Title") or PurePath(filename).stem or filename,
+        name=meta.get("Document:Title") or file_title(filename),
         artist=meta.get("Media:Artist") or None,
         daw=program.strip() or "Studio One",
         daw_version=version.strip() or None,

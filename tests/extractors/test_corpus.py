@@ -61,4 +61,5 @@ def test_extract_prints_what_the_ingest_api_takes_unchanged(app, auth, corpus):
     assert response.get_json()["inserted"] == readable
     with app.app_context():
         stored = dict(db.session.execute(select(Session.fingerprint, Session.track_count)).all())
-    assert stored == {session["fingerprint"]: len(session.get("tracks") or ()) for session in body["payload"]["sessions"]}
+    sessions = body["payload"]["sessions"]
+    assert stored == {session["fingerprint"]: len(session.get("tracks") or ()) for session in sessions}
