@@ -7,7 +7,7 @@ from flask import Flask
 from app.auth import check_every_view_declares_access, init_auth
 from app.config import load_config
 from app.database import configure_engine
-from app.extensions import csrf, db, limiter, migrate
+from app.extensions import csrf, db, jobs, limiter, migrate
 from app.security import init_security
 from app.web.rendering import init_rendering
 
@@ -37,6 +37,9 @@ def create_app(config=None):
     # The access check identifies the caller, which the rate limits are keyed on: it goes first.
     init_auth(app)
     limiter.init_app(app)
+    from app.scanning import run_job
+
+    jobs.init_app(app, runner=run_job)
 
     from app.api import bp as api_bp
     from app.errors import bp as errors_bp

@@ -1,5 +1,6 @@
 """The `session-stats` command."""
 import json
+import logging
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -13,9 +14,10 @@ from app import create_app
 from app.config import LEGACY_JSON_FILENAME
 from app.database import upgrade_database
 from app.extractors import ExtractError, extract_file
-from app.extensions import db
+from app.extensions import db, jobs
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request, validation_details
 from app.sample_data import generate_sessions
+from app.scanning import ScanError, run_job, start_scan
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.accounts import (
@@ -31,6 +33,7 @@ from app.services.accounts import (
 )
 from app.services.audit import COMMAND_LINE, record
 from app.services.ingest import IngestError, ingest_sessions
+from app.services.jobs import fail_abandoned_jobs, job_errors
 from app.services.legacy import import_legacy
 from app.services.sessions import iter_sessions, last_ingested_at, restore_session
 from app.services.tokens import create_token, get_token, list_tokens, revoke_token
@@ -95,8 +98,57 @@ def serve(host, port, threads):
     with app.app_context():
         upgrade_database()
         _ensure_an_admin()
-    click.echo(f"Session Stats on http://{host}:{port}/")
-    waitress_serve(app, host=host, port=port, threads=threads)
+        fail_abandoned_jobs(db.session)
+    consumer = jobs.start_consumer(app)
+    click.echo(f"Session Stats on http://{host}:{port}/ (running background jobs too)")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads)
+    finally:
+        consumer.stop()
+
+
+@cli.command()
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Jobs run at the same time (each scan also uses a process per core).")
+@with_appcontext
+def worker(workers):
+    """Run queued background jobs (scans) until stopped, without the web server."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    failed = fail_abandoned_jobs(db.session)
+    if failed:
+        click.echo(f"Marked {failed} job(s) failed: their worker had stopped.")
+    jobs.huey.create_consumer(workers=workers, worker_type="thread", periodic=False).run()
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--backups", is_flag=True, help="Also read backups and autosaves, which are skipped otherwise.")
+@click.option("--queue", "queued", is_flag=True, help="Queue the scan for a worker instead of running it here.")
+@with_appcontext
+def scan(paths, backups, queued):
+    """Scan folders or files for sessions: new and changed files are read, unchanged ones skipped.
+
+    Prints what the scan did; files it could not read go to stderr. When SESSION_STATS_ARCHIVE_ROOTS
+    is set, only paths inside those roots are scanned.
+    """
+    try:
+        job = start_scan(db.session, list(paths), current_app.config["ARCHIVE_ROOTS"], COMMAND_LINE.name, backups)
+    except ScanError as exc:
+        _fail(exc.message)
+    record(db.session, COMMAND_LINE, "scan.started", ", ".join(job.params["paths"]), {"job": job.pk})
+    if queued:
+        jobs.enqueue(job.pk)
+        click.echo(f"Queued scan job {job.pk}.")
+        return
+    run_job(job.pk)
+    db.session.refresh(job)
+    for page in range(1, job_errors(db.session, job).pages + 1):
+        for error in job_errors(db.session, job, page).rows:
+            click.echo(f"Skipped {error.path}: {error.message}", err=True)
+    _echo_json({"job": job.pk, "status": job.status, "errors": job.failed, **(job.result or {}),
+                **({"message": job.message} if job.message else {})})
+    if job.status != "succeeded":
+        raise click.exceptions.Exit(1)
 
 
 @cli.command()

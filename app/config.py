@@ -17,6 +17,12 @@ def load_config(app, overrides=None):
         SQLALCHEMY_ENGINE_OPTIONS={},
         PUBLIC_READ=False,
         REDIS_URL=None,
+        # Folders an archive scan started from the browser may read, separated by os.pathsep (":").
+        ARCHIVE_ROOTS="",
+        # Processes that read session files during a scan; 0 means one per core.
+        SCAN_PROCESSES=0,
+        # The queue's name, in the Redis server or the SQLite file: servers sharing one queue use one name.
+        JOB_QUEUE_NAME="session-stats",
         TRUSTED_PROXIES=0,
         SESSION_LIFETIME_HOURS=12,
         PASSWORD_HASH_METHOD="scrypt",
@@ -39,6 +45,8 @@ def load_config(app, overrides=None):
 
     app.config["PUBLIC_READ"] = flag(app.config["PUBLIC_READ"], "SESSION_STATS_PUBLIC_READ")
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_LIFETIME_HOURS"]))
+    app.config["ARCHIVE_ROOTS"] = archive_roots(app.config["ARCHIVE_ROOTS"])
+    app.config["SCAN_PROCESSES"] = int(app.config["SCAN_PROCESSES"]) or os.cpu_count() or 1
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (
@@ -60,6 +68,12 @@ def flag(value, name: str) -> bool:
     if text in {"", "0", "false", "no", "off"}:
         return False
     raise ValueError(f"{name} must be 1 or 0 (true/false), not {value!r}")
+
+
+def archive_roots(value) -> list[Path]:
+    """The archive roots as absolute paths, from a list or a string separated by os.pathsep."""
+    parts = value.split(os.pathsep) if isinstance(value, str) else value
+    return [Path(part).expanduser().resolve() for part in map(str, parts) if part.strip()]
 
 
 def driver_url(url):

@@ -1,10 +1,15 @@
 """Flask extensions, created once here and bound to the app in create_app."""
+import signal
+from pathlib import Path
+
+from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
+from huey import RedisHuey, SqliteHuey
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,3 +33,50 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+
+
+class JobQueue:
+    """The huey queue that background jobs run on: SqliteHuey in instance/, or RedisHuey with a Redis URL.
+
+    Each app gets its own huey, with one task, `run_job(job_pk)`, that runs the Job row's work
+    through `runner` inside the app's context.
+    """
+
+    def init_app(self, app, runner):
+        """Make the app's huey from its settings and register the job task on it."""
+        name = app.config["JOB_QUEUE_NAME"]
+        if app.config["REDIS_URL"]:
+            huey = RedisHuey(name, url=app.config["REDIS_URL"], results=False)
+        else:
+            Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey(name, filename=str(Path(app.instance_path) / "jobs.db"), results=False)
+
+        @huey.task(name="run_job")
+        def run_job(job_pk: int):
+            with app.app_context():
+                runner(job_pk)
+
+        app.extensions["huey"] = huey
+        app.extensions["huey.run_job"] = run_job
+
+    @property
+    def huey(self):
+        """The current app's huey."""
+        return current_app.extensions["huey"]
+
+    def start_consumer(self, app, workers: int = 1):
+        """Run the app's queued jobs on threads of this process, beside other work; returns the consumer to stop."""
+        consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=False)
+        # huey installs signal handlers for a run loop of its own, which is not used here: the process keeps its own.
+        handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+        consumer.start()
+        for number, handler in handlers.items():
+            signal.signal(number, handler)
+        return consumer
+
+    def enqueue(self, job_pk: int) -> None:
+        """Queue the job for the next free worker."""
+        current_app.extensions["huey.run_job"](job_pk)
+
+
+jobs = JobQueue()

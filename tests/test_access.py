@@ -30,6 +30,11 @@ ROUTE_ACCESS = {
     "settings.tokens": "admin",
     "settings.new_token": "admin",
     "settings.revoke": "admin",
+    "scans.index": "admin",
+    "scans.start": "admin",
+    "scans.show": "viewer",
+    "scans.progress": "viewer",
+    "scans.cancel": "admin",
     "admin.users": "admin",
     "admin.new_user": "admin",
     "admin.change_role": "admin",
@@ -47,7 +52,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

@@ -63,6 +63,25 @@ def test_setup_prints_an_admin_password_that_opens_the_served_dashboard(tmp_path
         assert home.url == f"{base}/"
         totals = {div.dt.get_text(): div.dd.get_text() for div in page.select("#totals div")}
         assert totals["Sessions"] == f"{SAMPLE_SESSIONS:,}"
+
+        # The server runs queued scans itself.
+        archive = tmp_path / "archive"
+        archive.mkdir()
+        (archive / "Vocals.rpp").write_text('<REAPER_PROJECT 0.1 "7.0/linux64" 0\n  <TRACK\n    NAME "Vox"\n  >\n>\n')
+        queued = subprocess.run([sys.executable, "-m", "app.cli", "scan", "--queue", str(archive)], env=env,
+                                capture_output=True, text=True, check=True)
+        job = queued.stdout.split()[-1].rstrip(".")
+        for _ in range(300):
+            status = BeautifulSoup(browser.open(f"{base}/scans/{job}").read(), "html.parser")
+            if status.select_one("[data-status]")["data-status"] == "succeeded":
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not run the queued scan")
+        with browser.open(f"{base}/") as home:
+            page = BeautifulSoup(home.read(), "html.parser")
+        totals = {div.dt.get_text(): div.dd.get_text() for div in page.select("#totals div")}
+        assert totals["Sessions"] == f"{SAMPLE_SESSIONS + 1:,}"
     finally:
         server.terminate()
         server.wait(timeout=10)

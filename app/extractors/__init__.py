@@ -5,6 +5,8 @@ SessionStatsSession with what the file says. `extract_file` reads the file withi
 caps, picks the module, and adds what follows from the file itself: its path, a fingerprint
 derived from that path (so that re-reading a changed file updates the same session), its
 modification time, and a source naming the extractor. Every failure is one ExtractError.
+A Pro Tools session file is completed with the plug-ins of the Session Info text export saved
+beside it under the same name (`text_export_beside`), since the binary file's are not read.
 """
 from dataclasses import dataclass
 from functools import cache
@@ -16,7 +18,10 @@ from app.extractors.errors import ExtractError
 from app.extractors.limits import read_file
 from app.wire import SessionStatsSession, SessionStatsSessionSource
 
-__all__ = ["ExtractError", "Extractor", "extract_file", "extractor_for", "file_fingerprint"]
+__all__ = ["ExtractError", "Extractor", "extract_file", "extractor_for", "file_fingerprint", "text_export_beside"]
+
+PROTOOLS_SESSION = "protools-session"
+PROTOOLS_SESSION_SUFFIXES = (".ptx", ".ptf", ".pts")
 
 
 @dataclass(frozen=True)
@@ -32,11 +37,15 @@ class Extractor:
 # Built on first use: the format modules import this package's errors and limits.
 @cache
 def _formats() -> dict[str, Extractor]:
-    from app.extractors import ableton, dawproject, fl_studio, protools_text, reaper, studio_one
+    from app.extractors import ableton, dawproject, fl_studio, protools_session, protools_text, reaper, studio_one
 
     reaper_project = Extractor("reaper", "REAPER project", "archive", reaper)
+    pro_tools_session = Extractor(PROTOOLS_SESSION, "Pro Tools session", "protools", protools_session)
     return {
         ".txt": Extractor("protools-text", "Pro Tools session info text export", "protools", protools_text),
+        ".ptx": pro_tools_session,
+        ".ptf": pro_tools_session,
+        ".pts": pro_tools_session,
         ".rpp": reaper_project,
         ".rpp-bak": reaper_project,
         ".als": Extractor("ableton", "Ableton Live set", "archive", ableton),
@@ -84,7 +93,7 @@ def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession
     except Exception as exc:  # a damaged file must never stop the caller: say what broke
         raise ExtractError(f"damaged or not a {extractor.label} ({type(exc).__name__}: {exc})", str(path)) from exc
     resolved = path.resolve()
-    return session.model_copy(update={
+    session = session.model_copy(update={
         "path": str(resolved),
         "fingerprint": file_fingerprint(path),
         "created_at": session.created_at or modified,
@@ -92,3 +101,34 @@ def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession
         "sources": [SessionStatsSessionSource(type=extractor.source_type, path=str(resolved),
                                               extractor=extractor.name)],
     })
+    return _with_text_export(path, session) if extractor.name == PROTOOLS_SESSION else session
+
+
+def text_export_beside(path: Path) -> Path | None:
+    """The Session Info text export beside a Pro Tools session file (same name, .txt, any case), or None."""
+    path = Path(path)
+    if path.suffix.lower() not in PROTOOLS_SESSION_SUFFIXES:
+        return None
+    wanted = f"{path.stem}.txt"
+    try:
+        found = sorted(entry for entry in path.parent.iterdir()
+                       if entry.name.casefold() == wanted.casefold() and entry.is_file())
+    except OSError:
+        return None
+    exact = path.with_name(wanted)
+    return exact if exact in found else next(iter(found), None)
+
+
+def _with_text_export(path: Path, session: SessionStatsSession) -> SessionStatsSession:
+    """A Pro Tools session completed with the plug-ins its text export beside it lists, when there is one."""
+    from app.extractors.protools_session import complete_with_text_export
+
+    export = text_export_beside(path)
+    if export is None:
+        return session
+    try:
+        text_session = extract_file(export)
+    except ExtractError as exc:
+        attributes = {**(session.attributes or {}), "text_export_error": f"{export.name}: {exc.message}"}
+        return session.model_copy(update={"attributes": attributes})
+    return complete_with_text_export(session, text_session, export.name)

@@ -1,9 +1,11 @@
 """The SQLAlchemy models, one module per aggregate."""
 from app.models.account import ApiToken, AuditEntry, User
 from app.models.counts import LiveCount
+from app.models.job import Job, JobError, JobSession
 from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal
+from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 
-__all__ = ["ApiToken", "AuditEntry", "LiveCount", "Meta", "Plugin", "PluginTotal", "Session", "SessionPlugin", "Source",
-           "Tag", "Track", "TrackPlugin", "User"]
+__all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
+           "ScannedFile", "Session", "SessionPlugin", "Source", "Tag", "Track", "TrackPlugin", "User"]

@@ -56,6 +56,8 @@ class Session(db.Model):
     rating: Mapped[str | None] = mapped_column(String(20))
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an archive scan no longer finds the session's file; cleared when it is found again.
+    missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Kept current by the ingest service, so lists sort and sum them without touching child rows.
     track_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     instance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

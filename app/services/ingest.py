@@ -62,14 +62,16 @@ class IngestResult:
 
 
 def ingest_sessions(
-    db_session, sessions: list[SessionStatsSession], *, replace: bool = False, ingested_at: datetime | None = None
+    db_session, sessions: list[SessionStatsSession], *, replace: bool = False, ingested_at: datetime | None = None,
+    commit: bool = True,
 ) -> IngestResult:
     """Upsert `sessions`; with `replace`, move every other live session to the trash.
 
     Absent fields keep their stored values; present `tracks` replace tracks and instances;
     `plugins` given are kept, otherwise derived from the tracks. `ingested_at` (now by
     default) becomes lastIngestedAt. Commits once, or rolls back everything and raises
-    IngestError.
+    IngestError. With `commit=False` the caller commits, so that what it writes besides is
+    part of the same transaction.
     """
     try:
         with gc_paused():
@@ -81,7 +83,8 @@ def ingest_sessions(
     except BaseException:
         db_session.rollback()
         raise
-    db_session.commit()
+    if commit:
+        db_session.commit()
     return result
 
 

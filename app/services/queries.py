@@ -4,7 +4,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, distinct, func, select
 
-from app.models import LiveCount, Plugin, Session, SessionPlugin, Tag
+from app.models import JobSession, LiveCount, Plugin, Session, SessionPlugin, Tag
 from app.services.bulk import page_count
 from app.services.search import count_matching_sessions, matching_session_pks
 
@@ -45,6 +45,8 @@ class SessionQuery:
     complete: bool | None = None
     date_from: date | None = None
     date_to: date | None = None
+    # The sessions one job (an archive scan) added, changed or found missing.
+    job: int | None = None
     sort: str = "date"
     descending: bool = True
     page: int = 1
@@ -89,6 +91,8 @@ def _conditions(db_session, query: SessionQuery) -> list:
                           (query.complete, Session.is_complete)):
         if value is not None:
             conditions.append(column.is_(value))
+    if query.job is not None:
+        conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     if query.date_from:
         conditions.append(Session.created_at >= _day_start(query.date_from))
     if query.date_to:
@@ -127,7 +131,7 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
-               Session.is_favorite)
+               Session.is_favorite, Session.missing_at)
         .where(*conditions).order_by(*_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
     tags = {}

@@ -1,7 +1,8 @@
 """The HTML forms; each carries the CSRF token of Flask-WTF."""
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 from app.services.tokens import MAX_NAME_LENGTH
@@ -54,3 +55,33 @@ class NewTokenForm(FlaskForm):
     role = SelectField("Role", choices=ROLE_CHOICES, default="viewer")
     expires_in_days = IntegerField("Expires after (days)", validators=[Optional(), NumberRange(min=1, max=3650)],
                                    description="Leave blank for a token that does not expire.")
+
+
+class StartScanForm(FlaskForm):
+    """What an archive scan reads: some of the archive roots, or one folder inside them, and maybe backups."""
+
+    roots = SelectMultipleField("Archive roots", choices=[], widget=ListWidget(prefix_label=False),
+                                option_widget=CheckboxInput())
+    folder = StringField("Only this folder", validators=[Optional(), Length(max=4096)],
+                         description="A folder inside one of the roots, to scan just that part of the archive. "
+                                     "Leave blank to scan the roots ticked above.")
+    backups = BooleanField("Also read backups and autosaves",
+                           description="They are skipped otherwise: they mostly repeat the session beside them.")
+
+    def __init__(self, archive_roots, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.roots.choices = [(str(root), str(root)) for root in archive_roots]
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields, and at least one root ticked or a folder named."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.roots.data and not (self.folder.data or "").strip():
+            self.roots.errors.append("Tick at least one archive root, or name a folder to scan.")
+            return False
+        return True
+
+    def paths(self) -> list[str]:
+        """The paths to scan: the folder when one is named, else the ticked roots."""
+        folder = (self.folder.data or "").strip()
+        return [folder] if folder else list(self.roots.data)

@@ -17,6 +17,13 @@ EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": (
 FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "vendor": "Plugin vendor", "format": "Plugin format"}
 
 
+def _arg_job(args) -> int | None:
+    jobs = arg_ints(args, "job")
+    if len(jobs) > 1:
+        raise BadRequest("job names one job.")
+    return jobs[0] if jobs else None
+
+
 def session_query(args) -> SessionQuery:
     """The list state in a query string; BadRequest naming a parameter that makes no sense."""
     sort = args.get("sort", "date")
@@ -30,7 +37,7 @@ def session_query(args) -> SessionQuery:
         **{name: arg_texts(args, name) for name in ("artist", "project", "daw", "tag", "plugin", "vendor", "format")},
         sample_rate=arg_ints(args, "sample_rate"),
         favorite=arg_flag(args, "favorite"), test=arg_flag(args, "test"), complete=arg_flag(args, "complete"),
-        date_from=arg_date(args, "from"), date_to=arg_date(args, "to"),
+        date_from=arg_date(args, "from"), date_to=arg_date(args, "to"), job=_arg_job(args),
         sort=sort, descending=direction == "desc", page=arg_page(args),
     )
 

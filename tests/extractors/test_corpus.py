@@ -44,7 +44,8 @@ def test_each_corpus_file_reads_in_the_shared_vocabulary(corpus, name):
 def test_the_corpus_covers_every_format(corpus):
     corpus("rpp/perlence_vst.RPP")  # skips without the corpus
     readers = {extractor_for(CORPUS / name).name for name in corpus_files()}
-    assert readers == {"protools-text", "reaper", "ableton", "fl-studio", "studio-one", "dawproject"}
+    assert readers == {"protools-text", "reaper", "ableton", "fl-studio", "studio-one", "dawproject",
+                       "protools-session"}
 
 
 def test_extract_prints_what_the_ingest_api_takes_unchanged(app, auth, corpus):

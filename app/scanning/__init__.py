@@ -1,0 +1,17 @@
+"""Archive scans: finding session files on disk, noticing what changed, and the scan job."""
+from flask import current_app
+
+from app.extensions import db
+from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
+from app.services.jobs import claim_job
+
+__all__ = ["SCAN", "ScanError", "run_job", "start_scan"]
+
+
+def run_job(job_pk: int) -> None:
+    """Run a queued job in this process (the huey task's body); a job already taken or cancelled is left alone."""
+    job = claim_job(db.session, job_pk)
+    if job is None:
+        return
+    if job.kind == SCAN:
+        run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])

@@ -1,0 +1,83 @@
+"""Reading one found file, in a worker process: its content hash, whether it is a session file, its session.
+
+`examine` never raises for a bad file: every outcome is an Examined value, so one damaged or
+vanished file cannot stop a scan.
+"""
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.extractors import ExtractError, extract_file, extractor_for
+from app.wire import SessionStatsSession
+
+HEAD_BYTES = 4096
+UTF8_BOM = b"\xef\xbb\xbf"
+# How each format's files begin. Formats whose extension other programs use too (.txt, .xml)
+# are only ignored when their start does not match; for the others a mismatch is an error.
+SIGNATURES = {
+    "protools-session": (b"\x030010111100101011", False),
+    "protools-text": (b"SESSION NAME:", True),
+    "reaper": (b"<REAPER_PROJECT", False),
+    "ableton": (b"\x1f\x8b", False),
+    "fl-studio": (b"FLhd", False),
+    "studio-one": (b"PK\x03\x04", False),
+}
+SHARED_EXTENSIONS = {".txt", ".xml"}
+
+INDEXED, FAILED, IGNORED, UNCHANGED = "indexed", "failed", "ignored", "unchanged"
+
+
+@dataclass
+class Examined:
+    """What reading a file gave: a session, an error, not a session file, or the same content as before."""
+
+    path: str
+    outcome: str
+    content_hash: str | None = None
+    extractor: str | None = None
+    session: SessionStatsSession | None = None
+    error: str | None = None
+
+
+def _looks_like(name: str, suffix: str, head: bytes) -> bool:
+    start = head.removeprefix(UTF8_BOM).lstrip()
+    if name == "dawproject":
+        return start.startswith(b"PK\x03\x04") if suffix == ".dawproject" else b"<Project" in head
+    signature, _ = SIGNATURES[name]
+    return start.startswith(signature)
+
+
+def _hash(path: str) -> tuple[str, bytes]:
+    with open(path, "rb") as handle:
+        head = handle.read(HEAD_BYTES)
+        handle.seek(0)
+        return hashlib.file_digest(handle, "sha256").hexdigest(), head
+
+
+def examine(path: str, known_hash: str | None) -> Examined:
+    """Hash the file; unless its content is `known_hash`, check how it begins and extract its session.
+
+    The walk has already decided the file is wanted, backups included when asked for.
+    """
+    suffix = Path(path).suffix.lower()
+    extractor = extractor_for(Path(path), backups=True)
+    name = extractor.name if extractor else None
+    try:
+        content_hash, head = _hash(path)
+    except FileNotFoundError:
+        return Examined(path, FAILED, extractor=name, error="the file disappeared during the scan")
+    except OSError as exc:
+        return Examined(path, FAILED, extractor=name, error=f"cannot read the file: {exc.strerror or exc}")
+    if known_hash is not None and content_hash == known_hash:
+        return Examined(path, UNCHANGED, content_hash, name)
+    if not _looks_like(name, suffix, head):
+        if suffix in SHARED_EXTENSIONS:
+            return Examined(path, IGNORED, content_hash, name)
+        return Examined(path, FAILED, content_hash, name,
+                        error=f"its content does not match its extension ({suffix}, {extractor.label}): "
+                              "the file is damaged, or another kind of file")
+    try:
+        session = extract_file(path, backups=True)
+    except ExtractError as exc:
+        return Examined(path, FAILED, content_hash, name, error=exc.message)
+    return Examined(path, INDEXED, content_hash, name, session)

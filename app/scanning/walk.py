@@ -1,0 +1,177 @@
+"""Finding session files under archive roots: by name, skipping backups, surviving what a real drive holds.
+
+The walk never recurses (a stack of folders), follows a symbolic link only to a place inside
+the allowed roots and only once (so a link loop ends), and reports every folder or file it
+cannot read as a problem instead of stopping. Paths are reported resolved, as fingerprints are.
+"""
+import os
+import stat
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from app.extractors import extractor_for
+
+# Folders of copies a DAW keeps beside a session: reading them would count each session many times.
+BACKUP_FOLDERS = frozenset({"session file backups", "backup"})
+# FL Studio names its autosaves and overwritten copies like this.
+AUTOSAVE_MARKERS = ("(autosave)", "(overwritten at")
+PRO_TOOLS_SESSIONS = frozenset({".ptx", ".ptf", ".pts"})
+TEXT_EXPORT = ".txt"
+
+
+@dataclass(frozen=True)
+class FoundFile:
+    """A session file: resolved path, size and modification time; a text export read along with it."""
+
+    path: str
+    size: int
+    mtime_ns: int
+    companion: "FoundFile | None" = None
+
+
+@dataclass(frozen=True)
+class Folder:
+    """A folder the walk enters, so that a long walk can show where it is."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class WalkProblem:
+    """A folder or file the walk could not read, and why; `folder` when nothing below it was seen."""
+
+    path: str
+    message: str
+    folder: bool = False
+
+
+def is_backup(path: Path) -> bool:
+    """Whether a path is a backup or autosave copy by its name or the folder it is in."""
+    if any(part.lower() in BACKUP_FOLDERS for part in path.parent.parts):
+        return True
+    lowered = path.name.lower()
+    return lowered.endswith(".rpp-bak") or any(marker in lowered for marker in AUTOSAVE_MARKERS)
+
+
+def wanted(path: Path, backups: bool) -> bool:
+    """Whether a scan reads this file: a session format, and not a backup unless asked."""
+    if path.name.startswith("._"):  # macOS keeps resource forks beside files on foreign drives
+        return False
+    return extractor_for(path, backups=True) is not None and (backups or not is_backup(path))
+
+
+def _inside(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+
+
+def walk(paths: list[Path], allowed_roots: list[Path],
+         backups: bool = False) -> Iterator[Folder | FoundFile | WalkProblem]:
+    """Every folder entered, session file found and problem met below `paths`, folder by folder in name order."""
+    allowed = [str(root) for root in allowed_roots]
+    seen_folders: set[tuple[int, int]] = set()
+    seen_files: set[str] = set()
+    stack = [str(path) for path in reversed(paths)]
+    while stack:
+        folder = stack.pop()
+        try:
+            info = os.stat(folder)
+            if not stat.S_ISDIR(info.st_mode):
+                yield from _single_file(folder, backups, seen_files)
+                continue
+            if (info.st_dev, info.st_ino) in seen_folders:
+                continue
+            seen_folders.add((info.st_dev, info.st_ino))
+            yield Folder(folder)
+            with os.scandir(folder) as entries:
+                listing = sorted(entries, key=lambda entry: entry.name)
+        except FileNotFoundError:
+            yield WalkProblem(folder, "the folder disappeared during the scan", folder=True)
+            continue
+        except OSError as exc:
+            yield WalkProblem(folder, f"cannot read the folder: {exc.strerror or exc}", folder=True)
+            continue
+        subfolders, files = [], []
+        for entry in listing:
+            found = yield from _entry(entry, folder, allowed, backups, seen_files)
+            if found == "folder":
+                subfolders.append(entry)
+            elif found is not None:
+                files.append(found)
+        yield from _with_companions(files)
+        stack.extend(_followed(entry) for entry in reversed(subfolders))
+
+
+def _followed(entry: os.DirEntry) -> str:
+    return os.path.realpath(entry.path) if entry.is_symlink() else entry.path
+
+
+def _entry(entry: os.DirEntry, folder: str, allowed: list[str], backups: bool, seen_files: set[str]):
+    """'folder' for a folder to enter, a FoundFile for a session file, else None; yields problems."""
+    if entry.name.startswith("._"):
+        return None
+    try:
+        is_link = entry.is_symlink()
+        is_folder = entry.is_dir()
+    except OSError as exc:
+        yield WalkProblem(entry.path, f"cannot read: {exc.strerror or exc}")
+        return None
+    if is_folder:
+        if entry.name.startswith(".") or (not backups and entry.name.lower() in BACKUP_FOLDERS):
+            return None
+        if is_link:
+            target = os.path.realpath(entry.path)
+            if folder == target or folder.startswith(target.rstrip(os.sep) + os.sep):
+                yield WalkProblem(entry.path, f"a symbolic link loop: it leads back to {target}")
+                return None
+            if not _inside(target, allowed):
+                yield WalkProblem(entry.path, f"a symbolic link to {target}, outside the archive roots")
+                return None
+        return "folder"
+    if not wanted(Path(entry.name), backups):
+        return None
+    path = os.path.realpath(entry.path) if is_link else entry.path
+    if is_link and not _inside(path, allowed):
+        yield WalkProblem(entry.path, f"a symbolic link to {path}, outside the archive roots")
+        return None
+    if path in seen_files:
+        return None
+    seen_files.add(path)
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        yield WalkProblem(entry.path, "the file disappeared during the scan"
+                          if not is_link else "a symbolic link to a file that does not exist")
+        return None
+    except OSError as exc:
+        yield WalkProblem(entry.path, f"cannot read the file: {exc.strerror or exc}")
+        return None
+    return FoundFile(path, info.st_size, info.st_mtime_ns)
+
+
+def _single_file(path: str, backups: bool, seen_files: set[str]):
+    """A scan of one file rather than a folder."""
+    if not wanted(Path(path), backups):
+        yield WalkProblem(path, "not a session file a scan reads (or a backup, and backups were not asked for)")
+        return
+    resolved = os.path.realpath(path)
+    if resolved not in seen_files:
+        seen_files.add(resolved)
+        info = os.stat(resolved)
+        yield FoundFile(resolved, info.st_size, info.st_mtime_ns)
+
+
+def _with_companions(files: list[FoundFile]) -> Iterator[FoundFile]:
+    """A folder's session files, with each Pro Tools session taking the text export of the same name."""
+    sessions = {Path(f.path).stem.lower(): f for f in files if Path(f.path).suffix.lower() in PRO_TOOLS_SESSIONS}
+    companions = {}
+    for found in files:
+        session = sessions.get(Path(found.path).stem.lower())
+        if Path(found.path).suffix.lower() == TEXT_EXPORT and session is not None:
+            companions[session.path] = found
+    taken = {companion.path for companion in companions.values()}
+    for found in files:
+        if found.path in taken:
+            continue
+        companion = companions.get(found.path)
+        yield FoundFile(found.path, found.size, found.mtime_ns, companion) if companion else found
