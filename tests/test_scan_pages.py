@@ -200,12 +200,15 @@ def test_the_job_page_after_a_scan(app, client, archive):
     assert " ".join(link.get_text().split()) == "Sessions this scan added, changed or found missing (3)"
     assert page.select_one(".pager") is None
 
-    # Nothing changed: a second scan reads nothing (the damaged file neither) and touches no session.
+    # Nothing changed: a second scan reads nothing (the damaged file neither) and touches no session,
+    # but still reports the damaged file, from what the first scan found.
     again = scanned_job(app, client, roots=str(archive))
     page = html(client.get(f"/scans/{again}"))
     assert page.select_one("#job-summary").get_text(strip=True) == (
         "4 files found · 4 unchanged · 0 read · 0 sessions added · 0 updated · 0 missing")
-    assert page.select_one("#job-errors .empty") is not None
+    [(path, reason)] = [tuple(td.get_text() for td in row.select("td")) for row in page.select("#job-errors tbody tr")]
+    assert path == str(archive / "damaged" / "broken.als")
+    assert reason == f"{stored} (unchanged since an earlier scan)"
     assert page.select_one("#job-sessions") is None
     assert page.select_one("#job-sessions-none") is not None
 

@@ -148,6 +148,8 @@ class ScanRun:
                 ScannedFile.path == path, ScannedFile.path.startswith(path.rstrip(os.sep) + os.sep, autoescape=True))))
             # LIKE ignores case in SQLite: keep the rows that really lie below the path.
             stored.update((row.path, row) for row in rows if _under(row.path, [path]))
+        # End the read: on SQLite, a transaction that read before another connection wrote may not write.
+        self.db_session.commit()
         return stored
 
     def _known_hash(self, item: FoundFile, stored: dict, vanished_companions: set):
