@@ -142,9 +142,12 @@ def scan(paths, backups, queued):
         return
     run_job(job.pk)
     db.session.refresh(job)
-    for page in range(1, job_errors(db.session, job).pages + 1):
-        for error in job_errors(db.session, job, page).rows:
+    page, pages = 1, 1
+    while page <= pages:
+        errors = job_errors(db.session, job, page)
+        for error in errors.rows:
             click.echo(f"Skipped {error.path}: {error.message}", err=True)
+        page, pages = page + 1, errors.pages
     _echo_json({"job": job.pk, "status": job.status, "errors": job.failed, **(job.result or {}),
                 **({"message": job.message} if job.message else {})})
     if job.status != "succeeded":

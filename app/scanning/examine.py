@@ -12,16 +12,17 @@ from app.wire import SessionStatsSession
 
 HEAD_BYTES = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
-# How each format's files begin. Formats whose extension other programs use too (.txt, .xml)
-# are only ignored when their start does not match; for the others a mismatch is an error.
+# How each format's files begin (DAWproject: a zip, or XML with a <Project>).
 SIGNATURES = {
-    "protools-session": (b"\x030010111100101011", False),
-    "protools-text": (b"SESSION NAME:", True),
-    "reaper": (b"<REAPER_PROJECT", False),
-    "ableton": (b"\x1f\x8b", False),
-    "fl-studio": (b"FLhd", False),
-    "studio-one": (b"PK\x03\x04", False),
+    "protools-session": b"\x030010111100101011",
+    "protools-text": b"SESSION NAME:",
+    "reaper": b"<REAPER_PROJECT",
+    "ableton": b"\x1f\x8b",
+    "fl-studio": b"FLhd",
+    "studio-one": b"PK\x03\x04",
 }
+# Other programs write files with these extensions too: one that does not begin as a session is
+# passed over; for the other extensions a mismatch is an error.
 SHARED_EXTENSIONS = {".txt", ".xml"}
 
 INDEXED, FAILED, IGNORED, UNCHANGED = "indexed", "failed", "ignored", "unchanged"
@@ -43,8 +44,7 @@ def _looks_like(name: str, suffix: str, head: bytes) -> bool:
     start = head.removeprefix(UTF8_BOM).lstrip()
     if name == "dawproject":
         return start.startswith(b"PK\x03\x04") if suffix == ".dawproject" else b"<Project" in head
-    signature, _ = SIGNATURES[name]
-    return start.startswith(signature)
+    return start.startswith(SIGNATURES[name])
 
 
 def _hash(path: str) -> tuple[str, bytes]:

@@ -22,7 +22,7 @@ from app.models.scanned_file import FAILED as FAILED_FILE
 from app.models.types import utc_now
 from app.scanning import examine as examining
 from app.scanning.examine import Examined, examine
-from app.scanning.walk import FoundFile, WalkProblem, walk, wanted
+from app.scanning.walk import FoundFile, WalkProblem, is_under, walk, wanted
 from app.services.bulk import chunked, dialect_insert
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.jobs import add_job_errors, create_job, finish_job, report_progress
@@ -45,10 +45,6 @@ class ScanError(Exception):
         self.message = message
 
 
-def _inside(path: Path, roots: list[Path]) -> bool:
-    return any(path == root or root in path.parents for root in roots)
-
-
 def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_by: str,
                backups: bool = False) -> Job:
     """Check the paths (they exist, inside `allowed_roots` when there are any) and queue a scan job."""
@@ -57,16 +53,12 @@ def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_
     resolved = []
     for given in paths:
         path = Path(given).expanduser().resolve()
-        if allowed_roots and not _inside(path, allowed_roots):
+        if allowed_roots and not is_under(str(path), allowed_roots):
             raise ScanError(f"{given} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
         if not path.exists():
             raise ScanError(f"{given} does not exist.")
         resolved.append(str(path))
     return create_job(db_session, SCAN, {"paths": resolved, "backups": backups}, started_by)
-
-
-def _under(path: str, prefixes: list[str]) -> bool:
-    return any(path == prefix or path.startswith(prefix.rstrip(os.sep) + os.sep) for prefix in prefixes)
 
 
 class ScanRun:
@@ -99,7 +91,7 @@ class ScanRun:
         found_paths = {item.path for item in found}
         missing = [row for path, row in stored.items()
                    if row.status != MISSING and path not in found_paths
-                   and not _under(path, failed_folders) and wanted(Path(path), self.backups)]
+                   and not is_under(path, failed_folders) and wanted(Path(path), self.backups)]
         vanished_companions = {row.session_pk for row in missing if row.status == COMPANION}
         to_read, still_failing = [], []
         for item in found:
@@ -147,7 +139,7 @@ class ScanRun:
             rows = self.db_session.execute(select(*columns).where(or_(
                 ScannedFile.path == path, ScannedFile.path.startswith(path.rstrip(os.sep) + os.sep, autoescape=True))))
             # LIKE ignores case in SQLite: keep the rows that really lie below the path.
-            stored.update((row.path, row) for row in rows if _under(row.path, [path]))
+            stored.update((row.path, row) for row in rows if is_under(row.path, [path]))
         # End the read: on SQLite, a transaction that read before another connection wrote may not write.
         self.db_session.commit()
         return stored
@@ -175,7 +167,7 @@ class ScanRun:
                 self._read_with_pool(remaining)
             except BrokenProcessPool:
                 # A reader died (out of memory, killed): its files are reported, the others read by a new pool.
-                for item, _ in self.in_flight.values():
+                for item in self.in_flight.values():
                     self._add(item, Examined(item.path, examining.FAILED,
                                              error="the process reading it stopped unexpectedly"))
         self._flush()
@@ -187,13 +179,11 @@ class ScanRun:
             while remaining or self.in_flight:
                 while remaining and len(self.in_flight) < self.processes * READ_AHEAD:
                     item, known = remaining.pop()
-                    self.in_flight[pool.submit(examine, item.path, known)] = (item, known)
+                    self.in_flight[pool.submit(examine, item.path, known)] = item
                 ready, _ = wait(self.in_flight, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
                 for future in ready:
-                    item, _ = self.in_flight[future]
                     examined = future.result()
-                    del self.in_flight[future]
-                    self._add(item, examined)
+                    self._add(self.in_flight.pop(future), examined)
                 if len(self.batch) >= BATCH_SESSIONS or self._due():
                     self._flush()
                     if self.cancelled:
@@ -306,12 +296,9 @@ class ScanRun:
         self.cancelled = self.cancelled or cancel
 
     def _finish(self) -> None:
-        self._progress()
-        if self.cancelled:
-            finish_job(self.db_session, self.job_pk, CANCELLED, {**self.counts},
-                       "Cancelled: the files read so far are indexed.")
-        else:
-            finish_job(self.db_session, self.job_pk, SUCCEEDED, {**self.counts})
+        status, message = (CANCELLED, "Cancelled: the files read so far are indexed.") if self.cancelled else (
+            SUCCEEDED, None)
+        finish_job(self.db_session, self.job_pk, status, {**self.counts}, message, done=self.done, failed=self.errors)
 
 
 def run_scan(db_session, job, allowed_roots: list[Path], processes: int) -> None:

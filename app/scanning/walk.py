@@ -10,14 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from app.extractors import extractor_for
+from app.extractors import extractor_for, text_export_beside
 
 # Folders of copies a DAW keeps beside a session: reading them would count each session many times.
 BACKUP_FOLDERS = frozenset({"session file backups", "backup"})
 # FL Studio names its autosaves and overwritten copies like this.
 AUTOSAVE_MARKERS = ("(autosave)", "(overwritten at")
-PRO_TOOLS_SESSIONS = frozenset({".ptx", ".ptf", ".pts"})
-TEXT_EXPORT = ".txt"
 
 
 @dataclass(frozen=True)
@@ -61,8 +59,9 @@ def wanted(path: Path, backups: bool) -> bool:
     return extractor_for(path, backups=True) is not None and (backups or not is_backup(path))
 
 
-def _inside(path: str, roots: list[str]) -> bool:
-    return any(path == root or path.startswith(root.rstrip(os.sep) + os.sep) for root in roots)
+def is_under(path: str, folders) -> bool:
+    """Whether `path` is one of `folders` or lies below one (resolved paths, compared as text)."""
+    return any(path == str(folder) or path.startswith(str(folder).rstrip(os.sep) + os.sep) for folder in folders)
 
 
 def walk(paths: list[Path], allowed_roots: list[Path],
@@ -124,14 +123,14 @@ def _entry(entry: os.DirEntry, folder: str, allowed: list[str], backups: bool, s
             if folder == target or folder.startswith(target.rstrip(os.sep) + os.sep):
                 yield WalkProblem(entry.path, f"a symbolic link loop: it leads back to {target}")
                 return None
-            if not _inside(target, allowed):
+            if not is_under(target, allowed):
                 yield WalkProblem(entry.path, f"a symbolic link to {target}, outside the archive roots")
                 return None
         return "folder"
     if not wanted(Path(entry.name), backups):
         return None
     path = os.path.realpath(entry.path) if is_link else entry.path
-    if is_link and not _inside(path, allowed):
+    if is_link and not is_under(path, allowed):
         yield WalkProblem(entry.path, f"a symbolic link to {path}, outside the archive roots")
         return None
     if path in seen_files:
@@ -155,20 +154,25 @@ def _single_file(path: str, backups: bool, seen_files: set[str]):
         yield WalkProblem(path, "not a session file a scan reads (or a backup, and backups were not asked for)")
         return
     resolved = os.path.realpath(path)
-    if resolved not in seen_files:
-        seen_files.add(resolved)
+    if resolved in seen_files:
+        return
+    seen_files.add(resolved)
+    try:
         info = os.stat(resolved)
-        yield FoundFile(resolved, info.st_size, info.st_mtime_ns)
+    except OSError as exc:
+        yield WalkProblem(path, f"cannot read the file: {exc.strerror or exc}")
+        return
+    yield FoundFile(resolved, info.st_size, info.st_mtime_ns)
 
 
 def _with_companions(files: list[FoundFile]) -> Iterator[FoundFile]:
-    """A folder's session files, with each Pro Tools session taking the text export of the same name."""
-    sessions = {Path(f.path).stem.lower(): f for f in files if Path(f.path).suffix.lower() in PRO_TOOLS_SESSIONS}
+    """A folder's session files, each Pro Tools session with the text export that extraction completes it with."""
+    by_path = {found.path: found for found in files}
     companions = {}
     for found in files:
-        session = sessions.get(Path(found.path).stem.lower())
-        if Path(found.path).suffix.lower() == TEXT_EXPORT and session is not None:
-            companions[session.path] = found
+        export = text_export_beside(Path(found.path))
+        if export is not None and str(export) in by_path:
+            companions[found.path] = by_path[str(export)]
     taken = {companion.path for companion in companions.values()}
     for found in files:
         if found.path in taken:

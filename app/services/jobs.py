@@ -68,9 +68,10 @@ def report_progress(db_session, job_pk: int, **values) -> bool:
     return cancel
 
 
-def finish_job(db_session, job_pk: int, status: str, result: dict | None = None, message: str | None = None) -> None:
-    """End the job with `status`, what it did and why it ended; commits."""
-    values = {"status": status, "message": message, "current_item": None, "finished_at": utc_now()}
+def finish_job(db_session, job_pk: int, status: str, result: dict | None = None, message: str | None = None,
+               **progress) -> None:
+    """End the job with `status`, what it did, why it ended and its last progress fields; commits."""
+    values = {"status": status, "message": message, "current_item": None, "finished_at": utc_now(), **progress}
     if result is not None:
         values["result"] = result
     db_session.execute(update(Job).where(Job.pk == job_pk).values(**values))

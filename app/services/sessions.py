@@ -4,21 +4,8 @@ from datetime import datetime
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 
-from app.models import (
-    LiveCount,
-    Meta,
-    Plugin,
-    PluginTotal,
-    ScannedFile,
-    Session,
-    SessionPlugin,
-    Source,
-    Tag,
-    Track,
-    TrackPlugin,
-)
+from app.models import LiveCount, Meta, Plugin, PluginTotal, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
-from app.models.scanned_file import MISSING
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.bulk import chunked
@@ -185,7 +172,7 @@ def _present(row, fields) -> dict:
 
 
 def session_detail(db_session, session_id: str) -> dict | None:
-    """A session for its page: the row, tags, tracks with plugin chains, plugin usage, sources, and its missing file."""
+    """A session for its page: the row, tags, tracks with plugin chains, plugin usage and sources."""
     session = db_session.execute(select(Session.__table__).where(Session.id == session_id)).one_or_none()
     if session is None:
         return None
@@ -210,10 +197,6 @@ def session_detail(db_session, session_id: str) -> dict | None:
         ).all(),
         "sources": db_session.execute(
             select(Source.__table__).where(Source.session_pk == session.pk).order_by(Source.position)).all(),
-        # The file the last archive scan did not find, when it did not.
-        "missing_file": db_session.scalar(
-            select(ScannedFile.path).where(ScannedFile.session_pk == session.pk, ScannedFile.status == MISSING)
-            .order_by(ScannedFile.scanned_at.desc()).limit(1)) if session.missing_at else None,
     }
 
 
