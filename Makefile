@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
 APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
-.PHONY: run test bench bench-pages bench-extract bench-scan install install-test system-packages clean
+.PHONY: run test bench bench-pages bench-extract bench-scan bench-api install install-test system-packages clean
 
 run: install
 	$(BIN)/session-stats setup --sample
@@ -28,6 +28,9 @@ bench-extract: install
 
 bench-scan: install
 	$(BIN)/python -m bench.scan
+
+bench-api: install
+	$(BIN)/python -m bench.api
 
 install: $(VENV)/.installed
 

@@ -3,7 +3,7 @@ from pydantic import TypeAdapter, ValidationError
 from pydantic_core import from_json
 
 from app.gc_pause import gc_paused
-from app.wire import SessionsPayload, SessionStatsSession
+from app.wire import SessionsPayload, SessionStatsSession, problem_message
 
 SESSION_LIST = TypeAdapter(list[SessionStatsSession])
 
@@ -26,7 +26,7 @@ def field_path(loc) -> str:
 
 def validation_details(error: ValidationError) -> list[dict]:
     """One {path, message} per invalid field, paths relative to the payload."""
-    return [{"path": field_path(e["loc"]), "message": e["msg"]} for e in error.errors()]
+    return [{"path": field_path(e["loc"]), "message": problem_message(e)} for e in error.errors()]
 
 
 def parse_ingest_request(body: bytes):

@@ -1,5 +1,5 @@
 """Protections on every response: security headers, and cookies marked Secure over HTTPS."""
-from flask import request
+from flask import abort, request
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -38,9 +38,16 @@ def add_security_headers(response):
     return response
 
 
+def refuse_nul_characters():
+    """Refuse an address holding a NUL character: no name or search has one, and PostgreSQL cannot compare with it."""
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400, description="The address holds a NUL character (%00), which no name or search contains.")
+
+
 def init_security(app) -> None:
-    """Bind the security headers, cookie policy and proxy trust to `app`."""
+    """Bind the security headers, cookie policy, address check and proxy trust to `app`."""
     app.session_interface = SessionCookies()
+    app.before_request(refuse_nul_characters)
     app.after_request(add_security_headers)
     proxies = int(app.config["TRUSTED_PROXIES"])
     if proxies:

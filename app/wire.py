@@ -4,10 +4,11 @@ Input rules: unknown keys are ignored; types are strict (no "48000" for a number
 are capped so that one payload cannot exhaust the server. `id`, `fingerprint`,
 `tracks[].id` and `plugins` may be omitted: the ingest service fills them.
 """
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 MAX_NAME = 1000
@@ -18,12 +19,45 @@ MAX_PLUGIN_USAGES = 100_000
 MAX_TAGS = 500
 MAX_TAG = 200
 MAX_SOURCES = 100
+MAX_ID = 200
+# The largest value of an SQL INTEGER column (PostgreSQL's is 32 bits).
+MAX_COUNT = 2**31 - 1
+# PostgreSQL cannot hold a NUL character in text.
+NO_NUL = r"^[^\x00]*$"
+ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
-ShortText = Annotated[str, Field(max_length=MAX_NAME)]
-LongText = Annotated[str, Field(max_length=MAX_TEXT)]
-Timestamp = Annotated[datetime, Field(strict=False)]
-Count = Annotated[int, Field(ge=0)]
+
+def _iso_text(value):
+    """A timestamp comes as ISO 8601 text: a number would be read as seconds since 1970."""
+    if isinstance(value, datetime) or (isinstance(value, str) and ISO_DATE_START.match(value)):
+        return value
+    raise ValueError("must be an ISO 8601 date and time, such as 2026-03-01T14:30:00Z")
+
+
+def _within_utc(moment: datetime) -> datetime:
+    """A moment that is still within years 1 to 9999 in UTC, where it is stored."""
+    if moment.tzinfo is not None:
+        try:
+            moment.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the years 1 to 9999 in UTC") from None
+    return moment
+
+
+def problem_message(error: dict) -> str:
+    """A validation error's message in plain words."""
+    if error["type"] == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NO_NUL:
+        return "must not contain a NUL character"
+    return error["msg"].removeprefix("Value error, ")
+
+
+Id = Annotated[str, Field(max_length=MAX_ID, pattern=NO_NUL)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
+ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
+LongText = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
+Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_within_utc), Field(strict=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+TagName = Annotated[str, Field(max_length=MAX_TAG, pattern=NO_NUL)]
 SourceType = Literal["protools", "archive", "manual", "import"]
 Rating = Literal["like", "dislike", "none"]
 
@@ -75,7 +109,7 @@ class SessionStatsPluginUsage(PluginIdentity):
 class SessionStatsTrack(WireModel):
     """A track of a session."""
 
-    id: ShortText | None = None
+    id: Id | None = None
     name: Name
     type: ShortText | None = None
     format: ShortText | None = None
@@ -96,7 +130,7 @@ class SessionStatsSessionSource(WireModel):
 class SessionStatsSession(WireModel):
     """One DAW session with its tracks and plugin usage."""
 
-    id: ShortText | None = None
+    id: Id | None = None
     fingerprint: LongText | None = None
     name: Name
     artist: ShortText | None = None
@@ -110,7 +144,7 @@ class SessionStatsSession(WireModel):
     key: ShortText | None = None
     duration_seconds: Annotated[float, Field(ge=0)] | None = None
     notes: LongText | None = None
-    tags: Annotated[list[Annotated[str, Field(max_length=MAX_TAG)]], Field(max_length=MAX_TAGS)] | None = None
+    tags: Annotated[list[TagName], Field(max_length=MAX_TAGS)] | None = None
     tracks: Annotated[list[SessionStatsTrack], Field(max_length=MAX_TRACKS)] | None = None
     plugins: Annotated[list[SessionStatsPluginUsage], Field(max_length=MAX_PLUGIN_USAGES)] | None = None
     sources: Annotated[list[SessionStatsSessionSource], Field(max_length=MAX_SOURCES)] | None = None

@@ -47,6 +47,12 @@ ROUTE_ACCESS = {
     "api.trash_session_stats": "editor",
     "api.restore_session_stats": "editor",
     "api.purge_session_stats": "admin",
+    "api.list_sessions_api": "viewer",
+    "api.recently_liked_api": "viewer",
+    "api.session_stats_api": "viewer",
+    "api.update_metadata_api": "editor",
+    "api.refresh_stats_api": "editor",
+    "api.openapi_json": "viewer",
 }
 ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.

@@ -22,6 +22,8 @@ from app.services.sessions import (
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
+# The largest pk an SQL INTEGER column holds (PostgreSQL's is 32 bits).
+MAX_PK = 2**31 - 1
 
 
 @bp.post("/session-stats")
@@ -52,7 +54,7 @@ def decode_cursor(cursor: str) -> int:
         after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
     except (binascii.Error, ValueError, TypeError, KeyError) as exc:
         raise ValueError("not a cursor from this API") from exc
-    if not isinstance(after, int) or after < 0:
+    if type(after) is not int or not 0 <= after <= MAX_PK:
         raise ValueError("not a cursor from this API")
     return after
 

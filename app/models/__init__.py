@@ -5,7 +5,7 @@ from app.models.job import Job, JobError, JobSession
 from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal
 from app.models.scanned_file import ScannedFile
-from app.models.session import Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
 
 __all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
-           "ScannedFile", "Session", "SessionPlugin", "Source", "Tag", "Track", "TrackPlugin", "User"]
+           "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "Source", "Tag", "Track", "TrackPlugin", "User"]

@@ -62,6 +62,9 @@ class Session(db.Model):
     track_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     instance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     plugin_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # When someone first and last edited the session's metadata (flags, rating, note, tags, fields) by hand.
+    metadata_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    metadata_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Lists read live sessions only: partial indexes over them hold everything a filter, a sort by
     # date and a count need, without visiting the wide table rows.
@@ -71,6 +74,7 @@ class Session(db.Model):
         Index("ix_sessions_project_created_at", "project", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_daw_created_at", "daw", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
+        Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
     )
 
 
@@ -164,5 +168,21 @@ class Source(db.Model):
     path: Mapped[str | None] = mapped_column(Text)
     ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extractor: Mapped[str | None] = mapped_column(String(1000))
+
+    __table_args__ = (WITHOUT_ROWID,)
+
+
+class SessionStatsCache(db.Model):
+    """A session's statistics as last computed, kept until the session changes or they are refreshed."""
+
+    __tablename__ = "session_stats"
+
+    session_pk: Mapped[int] = mapped_column(
+        ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True
+    )
+    # The computation's version: stats stored by an older one are computed again when read.
+    version: Mapped[int] = mapped_column(Integer)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
 
     __table_args__ = (WITHOUT_ROWID,)

@@ -3,9 +3,9 @@ from flask import current_app
 
 from app.extensions import db
 from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
-from app.services.jobs import claim_job
+from app.services.jobs import claim_job, get_job
 
-__all__ = ["SCAN", "ScanError", "run_job", "start_scan"]
+__all__ = ["SCAN", "ScanError", "read_file_again", "run_job", "start_scan"]
 
 
 def run_job(job_pk: int) -> None:
@@ -15,3 +15,13 @@ def run_job(job_pk: int) -> None:
         return
     if job.kind == SCAN:
         run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])
+
+
+def read_file_again(db_session, path: str, allowed_roots, started_by: str):
+    """Read one session file again now, changed or not, in this process, as a scan job of its own; the finished job.
+
+    ScanError when the file cannot be scanned (gone, or outside the archive roots).
+    """
+    job = start_scan(db_session, [path], allowed_roots, started_by, backups=True, reread=True)
+    run_scan(db_session, claim_job(db_session, job.pk), allowed_roots, processes=0)
+    return get_job(db_session, job.pk)

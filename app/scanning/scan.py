@@ -46,8 +46,11 @@ class ScanError(Exception):
 
 
 def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_by: str,
-               backups: bool = False) -> Job:
-    """Check the paths (they exist, inside `allowed_roots` when there are any) and queue a scan job."""
+               backups: bool = False, reread: bool = False) -> Job:
+    """Check the paths (they exist, inside `allowed_roots` when there are any) and queue a scan job.
+
+    With `reread`, the scan reads every file again, changed or not.
+    """
     if not paths:
         raise ScanError("Name at least one folder or file to scan.")
     resolved = []
@@ -58,7 +61,7 @@ def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_
         if not path.exists():
             raise ScanError(f"{given} does not exist.")
         resolved.append(str(path))
-    return create_job(db_session, SCAN, {"paths": resolved, "backups": backups}, started_by)
+    return create_job(db_session, SCAN, {"paths": resolved, "backups": backups, "reread": reread}, started_by)
 
 
 class ScanRun:
@@ -69,6 +72,7 @@ class ScanRun:
         self.job_pk = job.pk
         self.paths = job.params["paths"]
         self.backups = bool(job.params.get("backups"))
+        self.reread = bool(job.params.get("reread"))
         self.allowed_roots = allowed_roots or [Path(p) for p in self.paths]
         self.processes = processes
         self.counts = Counter()
@@ -147,7 +151,7 @@ class ScanRun:
     def _known_hash(self, item: FoundFile, stored: dict, vanished_companions: set):
         """True when the file is unchanged; else the content hash to compare (None: read it whatever it holds)."""
         row = stored.get(item.path)
-        if row is None or row.status == MISSING:
+        if self.reread or row is None or row.status == MISSING:
             return None
         if item.companion is not None:
             companion = stored.get(item.companion.path)
@@ -162,7 +166,10 @@ class ScanRun:
 
     def _read(self, to_read: list) -> None:
         remaining = list(reversed(to_read))
-        while remaining and not self.cancelled:
+        if not self.processes:
+            for item, known in to_read:
+                self._add(item, examine(item.path, known))
+        while remaining and self.processes and not self.cancelled:
             try:
                 self._read_with_pool(remaining)
             except BrokenProcessPool:
@@ -302,7 +309,8 @@ class ScanRun:
 
 
 def run_scan(db_session, job, allowed_roots: list[Path], processes: int) -> None:
-    """Run a claimed scan job to its end; an unexpected error fails the job and is logged."""
+    """Run a claimed scan job to its end (reading in this process when `processes` is 0); an unexpected error fails
+    the job and is logged."""
     job_pk = job.pk
     try:
         ScanRun(db_session, job, allowed_roots, processes).run()

@@ -14,6 +14,7 @@ from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, 
 from app.services.bulk import chunked, dialect_insert
 from app.services.rollups import apply_change, counted, refresh_session_counts
 from app.services.search import index_sessions, unindex_sessions
+from app.services.stats import forget_stats
 from app.wire import SessionStatsSession
 
 # Wire fields stored as columns of `sessions` (same names, snake_case).
@@ -121,6 +122,7 @@ def _ingest(db_session, sessions, replace, now):
     _delete_children(db_session, Track, existing(with_tracks))
     _delete_children(db_session, SessionPlugin, existing(with_usage))
     _delete_children(db_session, Source, existing(with_sources))
+    forget_stats(db_session, stored_pks)
 
     _insert(db_session, Tag, ("session_pk", "name", "position"), (
         (pks[i], name, position)

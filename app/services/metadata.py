@@ -1,14 +1,18 @@
 """Editing a session's metadata: fields people set by hand, validated, saved at once."""
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from app.models import Session, Tag
+from app.models.types import utc_now
 from app.services.ingest import column_values
 from app.services.rollups import apply_change, counted
 from app.services.search import index_sessions
-from app.wire import LongText, Name, Rating, ShortText
+from app.services.stats import forget_stats
+from app.wire import LongText, Name, Rating, ShortText, problem_message
 
 MAX_TAGS = 200
+# Editable fields that are part of a session's stats: changing one drops the cached stats.
+STATS_FIELDS = {"bpm", "key"}
 
 
 class MetadataChange(BaseModel):
@@ -58,7 +62,7 @@ def parse_change(values: dict) -> MetadataChange:
     try:
         return MetadataChange.model_validate(values)
     except ValidationError as exc:
-        raise MetadataError([(".".join(str(p) for p in error["loc"]) or "change", error["msg"])
+        raise MetadataError([(".".join(str(p) for p in error["loc"]) or "change", problem_message(error))
                              for error in exc.errors()]) from None
 
 
@@ -68,10 +72,16 @@ def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool
     pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None)))
     if pk is None:
         return False
+    if not change.model_fields_set:
+        return True
     before = counted(db_session, [pk])
+    now = utc_now()
     values = column_values(change.model_dump(exclude_unset=True, exclude={"tags"}))
-    if values:
-        db_session.execute(update(table).where(table.c.pk == pk).values(**values))
+    db_session.execute(update(table).where(table.c.pk == pk).values(
+        **values, metadata_updated_at=now,
+        metadata_created_at=func.coalesce(table.c.metadata_created_at, now)))
+    if change.model_fields_set & STATS_FIELDS:
+        forget_stats(db_session, [pk])
     if "tags" in change.model_fields_set:
         db_session.execute(delete(Tag).where(Tag.session_pk == pk))
         db_session.add_all(Tag(session_pk=pk, name=name, position=i) for i, name in enumerate(change.tags or []))

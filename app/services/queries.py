@@ -2,9 +2,9 @@
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, distinct, func, select
+from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
 
-from app.models import JobSession, LiveCount, Plugin, Session, SessionPlugin, Tag
+from app.models import JobSession, LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag
 from app.services.bulk import page_count
 from app.services.search import count_matching_sessions, matching_session_pks
 
@@ -23,8 +23,11 @@ SORTS = {
     "instances": Session.instance_count,
     "plugins": Session.plugin_count,
     "favorite": Session.is_favorite,
+    "edited": Session.metadata_updated_at,
 }
 FACETS = ("artist", "daw", "tag", "vendor", "format")
+# A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
+COLLECT_AT_MOST = 5_000
 
 
 @dataclass(frozen=True)
@@ -37,14 +40,17 @@ class SessionQuery:
     daw: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
     plugin: tuple[str, ...] = ()
+    # Part of a plugin's name, any case: sessions using any plugin whose name holds it.
+    plugin_name: str = ""
     vendor: tuple[str, ...] = ()
     format: tuple[str, ...] = ()
     sample_rate: tuple[int, ...] = ()
     favorite: bool | None = None
     test: bool | None = None
     complete: bool | None = None
-    date_from: date | None = None
-    date_to: date | None = None
+    # A day includes all of it; a datetime is an exact bound (both inclusive).
+    date_from: date | datetime | None = None
+    date_to: date | datetime | None = None
     # The sessions one job (an archive scan) added, changed or found missing.
     job: int | None = None
     sort: str = "date"
@@ -66,10 +72,30 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min)
 
 
-def _with_plugins(column, values):
-    return Session.pk.in_(
-        select(SessionPlugin.session_pk).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).where(column.in_(values))
-    )
+def _plugin_conditions(query: SessionQuery) -> list:
+    """A condition on `plugins` per plugin filter of `query`."""
+    conditions = []
+    for values, column in ((query.plugin, Plugin.id), (query.vendor, Plugin.vendor), (query.format, Plugin.format)):
+        if values:
+            conditions.append(column.in_(values))
+    if query.plugin_name:
+        conditions.append(Plugin.name.icontains(query.plugin_name, autoescape=True))
+    return conditions
+
+
+def _using_plugins(db_session, condition) -> ColumnElement:
+    """Live sessions using a plugin that meets `condition`, in the form that is cheaper for how many there are.
+
+    Few: collect those sessions from the plugins' rows. Many: test each session the rest of the
+    query visits (newest first, until the page is full) for such a plugin, rather than collecting
+    and sorting them all.
+    """
+    plugins = select(Plugin.pk).where(condition)
+    most = db_session.scalar(select(func.coalesce(func.sum(PluginTotal.sessions), 0))
+                             .where(PluginTotal.plugin_pk.in_(plugins)))
+    if most > COLLECT_AT_MOST:
+        return exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))
+    return Session.pk.in_(select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(plugins)))
 
 
 def _conditions(db_session, query: SessionQuery) -> list:
@@ -81,21 +107,20 @@ def _conditions(db_session, query: SessionQuery) -> list:
             conditions.append(column.in_(values))
     if query.tag:
         conditions.append(Session.pk.in_(select(Tag.session_pk).where(Tag.name.in_(query.tag))))
-    if query.plugin:
-        conditions.append(_with_plugins(Plugin.id, query.plugin))
-    if query.vendor:
-        conditions.append(_with_plugins(Plugin.vendor, query.vendor))
-    if query.format:
-        conditions.append(_with_plugins(Plugin.format, query.format))
+    conditions += [_using_plugins(db_session, condition) for condition in _plugin_conditions(query)]
     for value, column in ((query.favorite, Session.is_favorite), (query.test, Session.is_test),
                           (query.complete, Session.is_complete)):
         if value is not None:
             conditions.append(column.is_(value))
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
-    if query.date_from:
+    if isinstance(query.date_from, datetime):
+        conditions.append(Session.created_at >= query.date_from)
+    elif query.date_from:
         conditions.append(Session.created_at >= _day_start(query.date_from))
-    if query.date_to:
+    if isinstance(query.date_to, datetime):
+        conditions.append(Session.created_at <= query.date_to)
+    elif query.date_to and query.date_to < date.max:
         conditions.append(Session.created_at < _day_start(query.date_to + timedelta(days=1)))
     matches = matching_session_pks(db_session, query.q)
     if matches is not None:
@@ -118,14 +143,48 @@ def _order(query: SessionQuery) -> list:
     return [column.asc().nulls_last(), Session.pk.asc()]
 
 
+def _maintained_total(db_session, query: SessionQuery) -> int | None:
+    """How many live sessions match, from the counts kept on write, when `query` narrows by a kept value alone."""
+    narrowing = _narrowing(query)
+    if narrowing == SessionQuery(q=query.q):
+        return count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
+    dimension = value = None
+    for name in FACETS:  # each facet's count of live sessions per value is kept on write
+        values = getattr(query, name)
+        if len(values) == 1 and narrowing == SessionQuery(**{name: values}):
+            dimension, value = name, values[0]
+    if query.plugin_name and narrowing == SessionQuery(plugin_name=query.plugin_name):
+        # A product's plugins share their name: when the part names one product, its count answers.
+        products = db_session.scalars(select(Plugin.product_key).distinct().where(*_plugin_conditions(query))
+                                      .limit(2)).all()
+        if len(products) != 1:
+            return None if products else 0
+        dimension, value = "product", products[0]
+    if dimension is None:
+        return None
+    return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
+                                                          LiveCount.value == value)) or 0
+
+
+def _total(db_session, query: SessionQuery, conditions: list) -> int:
+    total = _maintained_total(db_session, query)
+    if total is None:
+        total = db_session.scalar(select(func.count()).select_from(Session).where(*conditions))
+    return total
+
+
+def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
+    """`columns` of the sessions `query` selects, `limit` of them from `offset` in its order, and how many match."""
+    conditions = _conditions(db_session, query)
+    rows = db_session.execute(
+        select(*columns).where(*conditions).order_by(*_order(query)).offset(offset).limit(limit)).all()
+    return rows, _total(db_session, query, conditions)
+
+
 def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
     conditions = _conditions(db_session, query)
-    total = None
-    if _narrowing(query) == SessionQuery(q=query.q):
-        total = count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
-    if total is None:
-        total = db_session.scalar(select(func.count()).select_from(Session).where(*conditions))
+    total = _total(db_session, query, conditions)
     pages = page_count(total, PAGE_SIZE)
     page = min(query.page, pages)
     rows = db_session.execute(

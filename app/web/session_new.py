@@ -10,7 +10,7 @@ from app.extensions import db
 from app.models.types import utc_now
 from app.services.ingest import IngestError, ingest_sessions
 from app.web.sessions import bp
-from app.wire import SessionStatsSession
+from app.wire import SessionStatsSession, problem_message
 
 TRACK_FIELD = re.compile(r"track-(\d+)-(name|type|plugins)")
 TRACK_TYPES = ("audio", "midi", "instrument", "aux", "folder", "vca", "master")
@@ -81,8 +81,8 @@ def _form_field(loc, rows) -> str:
 
 def _message(error, loc) -> str:
     if loc[0] == "tracks" and len(loc) > 3 and loc[2] == "plugins":
-        return f"Line {loc[3] + 1}: {error['msg']} ({loc[-1]})"
-    return error["msg"]
+        return f"Line {loc[3] + 1}: {problem_message(error)} ({loc[-1]})"
+    return problem_message(error)
 
 
 @bp.get("/sessions/new")

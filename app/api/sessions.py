@@ -1,0 +1,113 @@
+"""/api/sessions: sessions with their stats and metadata, filters, metadata edits and stats refresh."""
+from flask import current_app, jsonify, request
+from pydantic import BaseModel, ValidationError
+
+from app.api import bp
+from app.api.schemas import LikedParams, MetadataUpdate, SessionListParams
+from app.auth import audit, principal, requires
+from app.errors import error_response
+from app.extensions import db
+from app.services.metadata import parse_change, update_metadata
+from app.services.stats_refresh import refresh_stats
+from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session
+from app.wire import problem_message
+
+
+def _problems(exc: ValidationError, where: str) -> list[dict]:
+    """Each problem of a refused request, with the parameter or field it concerns."""
+    return [{"path": ".".join(str(part) for part in error["loc"]) or where, "message": problem_message(error)}
+            for error in exc.errors()]
+
+
+def _query_params(model: type[BaseModel]):
+    """The query string validated by `model` (a list field takes the parameter repeated); or a 422 answer."""
+    values, problems = {}, []
+    for name, given in request.args.lists():
+        field = model.model_fields.get(name)
+        if field is not None and getattr(field.annotation, "__origin__", None) is list:
+            values[name] = given
+        elif len(given) > 1:
+            problems.append({"path": name, "message": "give this parameter once"})
+        else:
+            values[name] = given[0]
+    try:
+        params = model.model_validate(values)
+    except ValidationError as exc:
+        problems += _problems(exc, "query")
+    if problems:
+        return None, error_response(422, "Invalid query parameters.", problems)
+    return params, None
+
+
+def _missing(session_id: str):
+    return error_response(404, f"No live session has id {session_id!r}.")
+
+
+@bp.get("/sessions/")
+@requires("viewer")
+def list_sessions_api():
+    """Sessions passing every filter, newest first, with their stats and metadata."""
+    params, refused = _query_params(SessionListParams)
+    if refused:
+        return refused
+    if params.from_date and params.to_date and type(params.from_date) is type(params.to_date) \
+            and params.from_date > params.to_date:
+        return error_response(422, "Invalid query parameters.",
+                              [{"path": "to_date", "message": "must not be before from_date"}])
+    return jsonify(session_summaries(db.session, params.session_query(), params.limit, params.offset))
+
+
+@bp.get("/sessions/recent/liked")
+@requires("viewer")
+def recently_liked_api():
+    """The liked sessions, most recently edited first."""
+    params, refused = _query_params(LikedParams)
+    if refused:
+        return refused
+    return jsonify(recently_liked(db.session, params.limit, params.offset))
+
+
+@bp.get("/sessions/<session_id>/stats")
+@requires("viewer")
+def session_stats_api(session_id):
+    """A session's stats: cached, or computed now and cached."""
+    found, stats = stats_of_session(db.session, session_id)
+    if not found:
+        return _missing(session_id)
+    if stats is None:
+        return error_response(500, "The stats of this session cannot be computed from its stored values; the "
+                                   "server log says why.", code="stats_failed")
+    return jsonify(stats)
+
+
+@bp.patch("/sessions/<session_id>/metadata")
+@requires("editor")
+def update_metadata_api(session_id):
+    """Change the fields given of a session's metadata; the metadata after the change."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        return error_response(400, "Send the change as a JSON object, such as {\"is_favorite\": true}.")
+    try:
+        update = MetadataUpdate.model_validate(body)
+    except ValidationError as exc:
+        return error_response(422, "Invalid metadata.", _problems(exc, "body"))
+    given = update.model_dump(exclude_unset=True)
+    change = parse_change({
+        {"user_rating": "rating", "user_note": "notes"}.get(name, name): value for name, value in given.items()})
+    if not update_metadata(db.session, session_id, change):
+        return _missing(session_id)
+    if given:
+        audit("session.metadata_updated", target=session_id, details={"fields": sorted(given)})
+    return jsonify(session_metadata(db.session, session_id))
+
+
+@bp.post("/sessions/<session_id>/stats/refresh")
+@requires("editor")
+def refresh_stats_api(session_id):
+    """Recompute a session's stats now, reading its file again first when it has one."""
+    refreshed = refresh_stats(db.session, session_id, current_app.config["ARCHIVE_ROOTS"], principal().name)
+    if refreshed is None:
+        return _missing(session_id)
+    audit("session.stats_refreshed", target=session_id, details={"source": refreshed.source, "job": refreshed.job_pk})
+    return jsonify({"session_id": refreshed.session_id, "stats": refreshed.stats, "source": refreshed.source,
+                    "file_error": refreshed.file_error, "job": refreshed.job_pk, "message": refreshed.message})

@@ -1,0 +1,76 @@
+"""Sessions summed up for scripts: what each is, its stats and its metadata, a page at a time."""
+from sqlalchemy import select
+
+from app.models import Session, Tag
+from app.normalize import iso_utc
+from app.services.bulk import chunked
+from app.services.queries import SessionQuery, select_sessions
+from app.services.stats import session_stats
+
+COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, Session.project, Session.created_at,
+           Session.is_test, Session.is_complete, Session.is_favorite, Session.rating, Session.notes,
+           Session.metadata_created_at, Session.metadata_updated_at)
+# The liked sessions most recently edited (liked) first.
+RECENTLY_LIKED = SessionQuery(favorite=True, sort="edited")
+
+
+def _tags(db_session, pks: list[int]) -> dict[int, list[str]]:
+    tags = {}
+    for chunk in chunked(pks):
+        for session_pk, name in db_session.execute(
+                select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(chunk)).order_by(Tag.position)):
+            tags.setdefault(session_pk, []).append(name)
+    return tags
+
+
+def _metadata(row, tags: list[str]) -> dict:
+    return {
+        "is_test": row.is_test, "is_complete": row.is_complete, "is_favorite": row.is_favorite,
+        "user_rating": row.rating, "user_note": row.notes, "tags": tags,
+        "created_at": iso_utc(row.metadata_created_at), "updated_at": iso_utc(row.metadata_updated_at),
+    }
+
+
+def _summaries(db_session, rows) -> list[dict]:
+    pks = [row.pk for row in rows]
+    tags = _tags(db_session, pks)
+    stats = session_stats(db_session, {row.pk: row.id for row in rows})
+    return [{
+        "session_id": row.id, "session_path": row.path, "name": row.name, "artist": row.artist,
+        "project": row.project, "created_at": iso_utc(row.created_at), "stats": stats[row.pk],
+        "metadata": _metadata(row, tags.get(row.pk, [])),
+    } for row in rows]
+
+
+def session_summaries(db_session, query: SessionQuery, limit: int, offset: int) -> dict:
+    """The sessions `query` selects, `limit` from `offset` in its order, with stats and metadata; and how many match."""
+    rows, total = select_sessions(db_session, query, COLUMNS, limit, offset)
+    return {"sessions": _summaries(db_session, rows), "total_count": total, "limit": limit, "offset": offset}
+
+
+def recently_liked(db_session, limit: int, offset: int = 0) -> dict:
+    """The liked (favorite) sessions, most recently edited first, as `session_summaries` gives them."""
+    return session_summaries(db_session, RECENTLY_LIKED, limit, offset)
+
+
+def _live_row(db_session, session_id: str):
+    return db_session.execute(select(*COLUMNS).where(Session.id == session_id, Session.deleted_at.is_(None))
+                              ).one_or_none()
+
+
+def session_metadata(db_session, session_id: str) -> dict | None:
+    """A live session's metadata with its id and path; None when there is no such session."""
+    row = _live_row(db_session, session_id)
+    if row is None:
+        return None
+    tags = _tags(db_session, [row.pk]).get(row.pk, [])
+    return {"session_id": row.id, "session_path": row.path, **_metadata(row, tags)}
+
+
+def stats_of_session(db_session, session_id: str) -> tuple[bool, dict | None]:
+    """Whether a live session has this id, and its stats (None when they cannot be computed)."""
+    row = _live_row(db_session, session_id)
+    if row is None:
+        return False, None
+    stats = session_stats(db_session, {row.pk: row.id})[row.pk]
+    return True, stats and {"session_id": row.id, "session_path": row.path, **stats}
