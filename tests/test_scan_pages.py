@@ -148,7 +148,8 @@ def test_starting_a_scan_queues_it_and_records_who_did(app, client, archive):
     assert response.status_code == 303
     [job] = jobs(app)
     assert response.headers["Location"] == f"/scans/{job.pk}"
-    assert (job.kind, job.status, job.params) == ("scan", "queued", {"paths": [str(archive)], "backups": True})
+    assert (job.kind, job.status, job.params) == ("scan", "queued", {"paths": [str(archive)], "backups": True,
+                                                                  "reread": False})
     assert job.started_by == client.username
     assert queued_tasks(app) == 1
     [entry] = audit_entries(app, "scan.started")
