@@ -13,7 +13,7 @@ from app.wire import MAX_NAME, NO_NUL, LongText, TagName
 MAX_LIMIT = 500
 MAX_OFFSET = 1_000_000_000
 QueryText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
-Timestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
+IsoTimestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
 
 
 def _moment(value):
@@ -100,8 +100,8 @@ class SessionMetadata(BaseModel):
     user_rating: Literal["like", "dislike"] | None
     user_note: str | None
     tags: list[str]
-    created_at: Timestamp = Field(description="When the metadata was first edited; null until then.")
-    updated_at: Timestamp = Field(description="When the metadata was last edited; null until then.")
+    created_at: IsoTimestamp = Field(description="When the metadata was first edited; null until then.")
+    updated_at: IsoTimestamp = Field(description="When the metadata was last edited; null until then.")
 
 
 class SessionMetadataAnswer(SessionMetadata):
@@ -119,7 +119,7 @@ class SessionSummary(BaseModel):
     name: str
     artist: str | None
     project: str | None
-    created_at: Timestamp
+    created_at: IsoTimestamp
     stats: SessionStats | None = Field(description="null when they could not be computed (the server logs why).")
     metadata: SessionMetadata
 

@@ -165,11 +165,11 @@ class ScanRun:
         return row.content_hash if row.status == INDEXED and row.session_pk is not None else None
 
     def _read(self, to_read: list) -> None:
-        remaining = list(reversed(to_read))
         if not self.processes:
             for item, known in to_read:
                 self._add(item, examine(item.path, known))
-        while remaining and self.processes and not self.cancelled:
+        remaining = list(reversed(to_read)) if self.processes else []
+        while remaining and not self.cancelled:
             try:
                 self._read_with_pool(remaining)
             except BrokenProcessPool:

@@ -5,7 +5,7 @@ from datetime import date, datetime, time, timedelta
 from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
 
 from app.models import JobSession, LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag
-from app.services.bulk import page_count
+from app.services.bulk import chunked, page_count
 from app.services.search import count_matching_sessions, matching_session_pks
 
 PAGE_SIZE = 50
@@ -193,13 +193,18 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
                Session.is_favorite, Session.missing_at)
         .where(*conditions).order_by(*_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
     ).all()
-    tags = {}
-    if rows:
-        for session_pk, name in db_session.execute(
-            select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_([r.pk for r in rows])).order_by(Tag.position)
-        ):
-            tags.setdefault(session_pk, []).append(name)
+    tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
+
+
+def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
+    """The tags of these sessions in their order, by session pk (sessions without tags are left out)."""
+    tags = {}
+    for chunk in chunked(session_pks):
+        for session_pk, name in db_session.execute(
+                select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(chunk)).order_by(Tag.position)):
+            tags.setdefault(session_pk, []).append(name)
+    return tags
 
 
 @dataclass

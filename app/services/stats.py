@@ -103,7 +103,7 @@ def _stats_rows(db_session, pks: list[int]) -> dict[int, dict]:
     return values
 
 
-def compute_stats(db_session, pks: list[int], ids: dict[int, str]) -> dict[int, dict | None]:
+def _compute(db_session, pks: list[int], ids: dict[int, str]) -> dict[int, dict | None]:
     """Fresh stats by session pk, as stored in the cache; None for a session whose values do not make stats."""
     computed = {}
     for chunk in chunked(pks):
@@ -116,7 +116,7 @@ def compute_stats(db_session, pks: list[int], ids: dict[int, str]) -> dict[int, 
     return computed
 
 
-def store_stats(db_session, computed: dict[int, dict | None], now: datetime) -> None:
+def _store(db_session, computed: dict[int, dict | None], now: datetime) -> None:
     """Cache computed stats; a write that fails (another writer holds the database) only loses the caching."""
     rows = [{"session_pk": pk, "version": STATS_VERSION, "computed_at": now, "stats": stats}
             for pk, stats in computed.items() if stats is not None]
@@ -136,7 +136,7 @@ def store_stats(db_session, computed: dict[int, dict | None], now: datetime) -> 
         log.warning("Computed stats were not cached: %s", exc)
 
 
-def with_stamp(stats: dict, computed_at: datetime, version: int) -> dict:
+def _with_stamp(stats: dict, computed_at: datetime, version: int) -> dict:
     return {**stats, "stats_computed_at": iso_utc(computed_at), "stats_version": version}
 
 
@@ -151,13 +151,13 @@ def session_stats(db_session, ids: dict[int, str]) -> dict[int, dict | None]:
                 select(SessionStatsCache.session_pk, SessionStatsCache.version, SessionStatsCache.computed_at,
                        SessionStatsCache.stats).where(SessionStatsCache.session_pk.in_(chunk))):
             if row.version == STATS_VERSION:
-                found[row.session_pk] = with_stamp(row.stats, row.computed_at, row.version)
+                found[row.session_pk] = _with_stamp(row.stats, row.computed_at, row.version)
     missing = [pk for pk in ids if pk not in found]
     if missing:
         now = utc_now()
-        computed = compute_stats(db_session, missing, ids)
-        store_stats(db_session, computed, now)
-        found |= {pk: stats and with_stamp(stats, now, STATS_VERSION) for pk, stats in computed.items()}
+        computed = _compute(db_session, missing, ids)
+        _store(db_session, computed, now)
+        found |= {pk: stats and _with_stamp(stats, now, STATS_VERSION) for pk, stats in computed.items()}
     return {pk: found.get(pk) for pk in ids}
 
 

@@ -3,19 +3,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from app.models import ScannedFile, Session
+from app.models import ScannedFile
 from app.models.job import SUCCEEDED
 from app.models.scanned_file import INDEXED, MISSING
-from app.models.types import utc_now
 from app.scanning import ScanError, read_file_again
 from app.services.jobs import job_errors
-from app.services.stats import STATS_VERSION, compute_stats, forget_stats, store_stats, with_stamp
-
-
-def live_session(db_session, session_id: str):
-    """The pk, id and path of the live session with this id, or None."""
-    return db_session.execute(select(Session.pk, Session.id, Session.path)
-                              .where(Session.id == session_id, Session.deleted_at.is_(None))).one_or_none()
+from app.services.stats import forget_stats, session_stats
+from app.services.summaries import live_session
 
 
 @dataclass
@@ -72,9 +66,5 @@ def refresh_stats(db_session, session_id: str, allowed_roots, started_by: str) -
     error, job_pk = _read_again(db_session, path, allowed_roots, started_by) if path else (None, None)
     forget_stats(db_session, [session.pk])
     db_session.commit()
-    now = utc_now()
-    computed = compute_stats(db_session, [session.pk], {session.pk: session.id})
-    store_stats(db_session, computed, now)
-    stats = computed[session.pk]
-    return RefreshedStats(session.id, stats and with_stamp(stats, now, STATS_VERSION),
-                          "file" if path and error is None else "index", path, error, job_pk)
+    stats = session_stats(db_session, {session.pk: session.id})[session.pk]
+    return RefreshedStats(session.id, stats, "file" if path and error is None else "index", path, error, job_pk)

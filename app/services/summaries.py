@@ -1,10 +1,9 @@
 """Sessions summed up for scripts: what each is, its stats and its metadata, a page at a time."""
 from sqlalchemy import select
 
-from app.models import Session, Tag
+from app.models import Session
 from app.normalize import iso_utc
-from app.services.bulk import chunked
-from app.services.queries import SessionQuery, select_sessions
+from app.services.queries import SessionQuery, select_sessions, session_tags
 from app.services.stats import session_stats
 
 COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, Session.project, Session.created_at,
@@ -12,15 +11,6 @@ COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, S
            Session.metadata_created_at, Session.metadata_updated_at)
 # The liked sessions most recently edited (liked) first.
 RECENTLY_LIKED = SessionQuery(favorite=True, sort="edited")
-
-
-def _tags(db_session, pks: list[int]) -> dict[int, list[str]]:
-    tags = {}
-    for chunk in chunked(pks):
-        for session_pk, name in db_session.execute(
-                select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(chunk)).order_by(Tag.position)):
-            tags.setdefault(session_pk, []).append(name)
-    return tags
 
 
 def _metadata(row, tags: list[str]) -> dict:
@@ -32,8 +22,7 @@ def _metadata(row, tags: list[str]) -> dict:
 
 
 def _summaries(db_session, rows) -> list[dict]:
-    pks = [row.pk for row in rows]
-    tags = _tags(db_session, pks)
+    tags = session_tags(db_session, [row.pk for row in rows])
     stats = session_stats(db_session, {row.pk: row.id for row in rows})
     return [{
         "session_id": row.id, "session_path": row.path, "name": row.name, "artist": row.artist,
@@ -53,23 +42,24 @@ def recently_liked(db_session, limit: int, offset: int = 0) -> dict:
     return session_summaries(db_session, RECENTLY_LIKED, limit, offset)
 
 
-def _live_row(db_session, session_id: str):
+def live_session(db_session, session_id: str):
+    """The row of the live session with this id (the summary's columns), or None."""
     return db_session.execute(select(*COLUMNS).where(Session.id == session_id, Session.deleted_at.is_(None))
                               ).one_or_none()
 
 
 def session_metadata(db_session, session_id: str) -> dict | None:
     """A live session's metadata with its id and path; None when there is no such session."""
-    row = _live_row(db_session, session_id)
+    row = live_session(db_session, session_id)
     if row is None:
         return None
-    tags = _tags(db_session, [row.pk]).get(row.pk, [])
+    tags = session_tags(db_session, [row.pk]).get(row.pk, [])
     return {"session_id": row.id, "session_path": row.path, **_metadata(row, tags)}
 
 
 def stats_of_session(db_session, session_id: str) -> tuple[bool, dict | None]:
     """Whether a live session has this id, and its stats (None when they cannot be computed)."""
-    row = _live_row(db_session, session_id)
+    row = live_session(db_session, session_id)
     if row is None:
         return False, None
     stats = session_stats(db_session, {row.pk: row.id})[row.pk]

@@ -71,12 +71,6 @@ QUERY_EXAMPLES = {
 }
 
 
-@pytest.fixture
-def app_config():
-    """Writes are not throttled: the run makes hundreds."""
-    return {"API_WRITE_LIMIT": "100000 per minute"}
-
-
 def app_operations(app) -> set[tuple[str, str]]:
     """(path, method) of every /api route of `app`, paths written as OpenAPI writes them."""
     operations = set()
