@@ -140,6 +140,7 @@ def measure(app, secret: str):
         ("daw + liked + from_date (a year)", {"daw": [daw], "liked": "true", "from_date": year_ago}),
         ("Deep page, offset=50000", {"offset": "50000"}),
         ("plugin=pro (several products)", {"plugin": "pro"}),
+        ("plugin=e (most products)", {"plugin": "e"}),
         (f"plugin={popular_part} + artist={artist}", {"plugin": popular_part, "artist": [artist]}),
         (f"vendor={vendor} + daw={daw}", {"vendor": [vendor], "daw": [daw]}),
         (f"plugin={popular_part}, offset=50000", {"plugin": popular_part, "offset": "50000"}),

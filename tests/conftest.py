@@ -7,6 +7,7 @@ from sqlalchemy import delete
 
 from app import create_app
 from app.extensions import db
+from app.services import queries
 from tests.auth import Auth
 from tests.helpers import app_settings
 from tests.postgres import Cluster, server_binaries
@@ -73,6 +74,15 @@ def database_url_for(request, backend, tmp_path):
 def backend(request):
     """The database backend of this test run."""
     return request.param
+
+
+@pytest.fixture(params=["collected", "walked", "deep page"])
+def plugin_filter_form(request, monkeypatch):
+    """Each form a plugin filter takes: its sessions collected first; each visited session tested; or, for a
+    page deeper than walking pays, all sessions using the plugins found at once and each visited one looked up."""
+    monkeypatch.setattr(queries, "COLLECT_AT_MOST", 10**9 if request.param == "collected" else 0)
+    if request.param == "deep page":
+        monkeypatch.setattr(queries, "WALK_AT_MOST", -1)
 
 
 @pytest.fixture

@@ -233,6 +233,7 @@ def test_list_is_paginated_with_an_opaque_cursor(client):
 @pytest.mark.parametrize(("query", "path"), [
     ({"limit": 0}, "limit"), ({"limit": 1001}, "limit"), ({"limit": "ten"}, "limit"),
     ({"cursor": "garbage!"}, "cursor"), ({"cursor": "eyJhZnRlciI6IC0xfQ"}, "cursor"),
+    ({"limit": 10, "offset": 20}, "offset"),
 ])
 def test_list_refuses_bad_parameters(client, query, path):
     response = client.get("/api/session-stats", query_string=query)

@@ -63,7 +63,8 @@ def decode_cursor(cursor: str) -> int:
 @requires("viewer")
 def list_session_stats():
     """SessionStatsData: live sessions a page at a time, with lastIngestedAt."""
-    problems = []
+    problems = [{"path": name, "message": "Extra inputs are not permitted"}
+                for name in request.args if name not in ("limit", "cursor")]
     limit = request.args.get("limit", DEFAULT_LIMIT)
     try:
         limit = int(limit)

@@ -2,11 +2,16 @@
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import ColumnElement, Select, distinct, exists, func, select
+from sqlalchemy import Select, distinct, exists, false, func, select
 
 from app.models import JobSession, LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag
 from app.services.bulk import chunked, page_count
-from app.services.search import count_matching_sessions, matching_session_pks
+from app.services.search import (
+    count_matching_sessions,
+    count_sessions_using_plugins,
+    matching_session_pks,
+    sessions_using_plugins,
+)
 
 PAGE_SIZE = 50
 FACET_SIZE = 10
@@ -28,6 +33,8 @@ SORTS = {
 FACETS = ("artist", "daw", "tag", "vendor", "format")
 # A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
 COLLECT_AT_MOST = 5_000
+# ... unless the page starts deeper than this: then visiting sessions one by one costs more than collecting.
+WALK_AT_MOST = 2_000
 
 
 @dataclass(frozen=True)
@@ -83,31 +90,55 @@ def _plugin_conditions(query: SessionQuery) -> list:
     return conditions
 
 
-def _using_plugins(db_session, condition) -> ColumnElement:
-    """Live sessions using a plugin that meets `condition`, in the form that is cheaper for how many there are.
+@dataclass
+class _Where:
+    """The WHERE conditions of a query; a plugin filter over many sessions comes in two forms.
 
-    Few: collect those sessions from the plugins' rows. Many: test each session the rest of the
-    query visits (newest first, until the page is full) for such a plugin, rather than collecting
-    and sorting them all.
+    `walking` tests each session the rest of the query visits (newest first, until the page is
+    full): cheap for a first page, rather than finding all of the filter's sessions. `collected`
+    finds all of them at once and tests membership: cheaper for a count or a deep page.
     """
+
+    conditions: list
+    walking: list = field(default_factory=list)
+    collected: list = field(default_factory=list)
+
+    def for_page(self, offset: int) -> list:
+        return self.conditions + (self.walking if offset <= WALK_AT_MOST else self.collected)
+
+    def for_count(self) -> list:
+        return self.conditions + self.collected
+
+
+def _add_plugin_filter(db_session, where: _Where, condition) -> None:
     plugins = select(Plugin.pk).where(condition)
+    if db_session.scalar(plugins.limit(1)) is None:
+        where.conditions.append(false())
+        return
+    users = sessions_using_plugins(db_session, plugins)
     most = db_session.scalar(select(func.coalesce(func.sum(PluginTotal.sessions), 0))
                              .where(PluginTotal.plugin_pk.in_(plugins)))
-    if most > COLLECT_AT_MOST:
-        return exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))
-    return Session.pk.in_(select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(plugins)))
+    if most <= COLLECT_AT_MOST:
+        where.conditions.append(Session.pk.in_(users))
+        return
+    where.walking.append(exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins)))
+    # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
+    # visits anyway and tests each against the users, found once.
+    where.collected.append((Session.pk + 0).in_(users))
 
 
-def _conditions(db_session, query: SessionQuery) -> list:
-    """The WHERE conditions that select the live sessions passing every filter and the search."""
-    conditions = [Session.deleted_at.is_(None)]
+def _where(db_session, query: SessionQuery) -> _Where:
+    """The conditions that select the live sessions passing every filter and the search."""
+    where = _Where([Session.deleted_at.is_(None)])
+    conditions = where.conditions
     for values, column in ((query.artist, Session.artist), (query.project, Session.project),
                            (query.daw, Session.daw), (query.sample_rate, Session.sample_rate)):
         if values:
             conditions.append(column.in_(values))
     if query.tag:
         conditions.append(Session.pk.in_(select(Tag.session_pk).where(Tag.name.in_(query.tag))))
-    conditions += [_using_plugins(db_session, condition) for condition in _plugin_conditions(query)]
+    for condition in _plugin_conditions(query):
+        _add_plugin_filter(db_session, where, condition)
     for value, column in ((query.favorite, Session.is_favorite), (query.test, Session.is_test),
                           (query.complete, Session.is_complete)):
         if value is not None:
@@ -124,10 +155,9 @@ def _conditions(db_session, query: SessionQuery) -> list:
         conditions.append(Session.created_at < _day_start(query.date_to + timedelta(days=1)))
     matches = matching_session_pks(db_session, query.q)
     if matches is not None:
-        # "pk + 0" keeps the planner from fetching every match's row to sort them all: it walks
-        # the list's index in order and tests each session against the matches instead.
+        # As for plugins: walk the list's index in order and test each session against the matches.
         conditions.append((Session.pk + 0).in_(matches))
-    return conditions
+    return where
 
 
 def _narrowing(query: SessionQuery) -> SessionQuery:
@@ -144,7 +174,7 @@ def _order(query: SessionQuery) -> list:
 
 
 def _maintained_total(db_session, query: SessionQuery) -> int | None:
-    """How many live sessions match, from the counts kept on write, when `query` narrows by a kept value alone."""
+    """How many live sessions match, from counts kept on write or an index alone, when `query` narrows by them alone."""
     narrowing = _narrowing(query)
     if narrowing == SessionQuery(q=query.q):
         return count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
@@ -154,44 +184,50 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
         if len(values) == 1 and narrowing == SessionQuery(**{name: values}):
             dimension, value = name, values[0]
     if query.plugin_name and narrowing == SessionQuery(plugin_name=query.plugin_name):
-        # A product's plugins share their name: when the part names one product, its count answers.
-        products = db_session.scalars(select(Plugin.product_key).distinct().where(*_plugin_conditions(query))
-                                      .limit(2)).all()
-        if len(products) != 1:
-            return None if products else 0
-        dimension, value = "product", products[0]
-    if dimension is None:
-        return None
-    return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
-                                                          LiveCount.value == value)) or 0
+        # When the part names all of one product's plugins, the product's count answers.
+        products = db_session.execute(select(Plugin.product_key, func.count()).where(*_plugin_conditions(query))
+                                      .group_by(Plugin.product_key).limit(2)).all()
+        if not products:
+            return 0
+        if len(products) == 1 and products[0][1] == db_session.scalar(
+                select(func.count()).select_from(Plugin).where(Plugin.product_key == products[0][0])):
+            dimension, value = "product", products[0][0]
+    if dimension is not None:
+        return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
+                                                              LiveCount.value == value)) or 0
+    if replace(narrowing, plugin=(), vendor=(), format=(), plugin_name="") == SessionQuery():
+        return count_sessions_using_plugins(db_session, [select(Plugin.pk).where(condition)
+                                                         for condition in _plugin_conditions(query)])
+    return None
 
 
-def _total(db_session, query: SessionQuery, conditions: list) -> int:
+def _total(db_session, query: SessionQuery, where: _Where) -> int:
     total = _maintained_total(db_session, query)
     if total is None:
-        total = db_session.scalar(select(func.count()).select_from(Session).where(*conditions))
+        total = db_session.scalar(select(func.count()).select_from(Session).where(*where.for_count()))
     return total
 
 
 def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
     """`columns` of the sessions `query` selects, `limit` of them from `offset` in its order, and how many match."""
-    conditions = _conditions(db_session, query)
+    where = _where(db_session, query)
     rows = db_session.execute(
-        select(*columns).where(*conditions).order_by(*_order(query)).offset(offset).limit(limit)).all()
-    return rows, _total(db_session, query, conditions)
+        select(*columns).where(*where.for_page(offset)).order_by(*_order(query)).offset(offset).limit(limit)).all()
+    return rows, _total(db_session, query, where)
 
 
 def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
-    conditions = _conditions(db_session, query)
-    total = _total(db_session, query, conditions)
+    where = _where(db_session, query)
+    total = _total(db_session, query, where)
     pages = page_count(total, PAGE_SIZE)
     page = min(query.page, pages)
+    offset = (page - 1) * PAGE_SIZE
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at)
-        .where(*conditions).order_by(*_order(query)).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+        .where(*where.for_page(offset)).order_by(*_order(query)).offset(offset).limit(PAGE_SIZE)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
@@ -243,7 +279,7 @@ def session_facets(db_session, query: SessionQuery) -> SessionFacets:
         return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
                                                      .where(LiveCount.dimension == dimension))
                               for dimension in FACETS})
-    newest = db_session.scalars(select(Session.pk).where(*_conditions(db_session, query))
+    newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(0))
                                 .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
     selected = newest[:FACET_SAMPLE]
     return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected)) for dimension in FACETS},

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 import pytest
 
 from app.extensions import db
-from app.services import queries
 from app.services.ingest import ingest_sessions
 from app.wire import SessionStatsSession
 
@@ -181,12 +180,6 @@ def archive(app):
             batch = ARCHIVE[start:start + INGEST_BATCH]
             ingest_sessions(db.session, [SessionStatsSession.model_validate(s.wire) for s in batch])
     return ARCHIVE
-
-
-@pytest.fixture(params=["collected", "tested one by one"])
-def plugin_filter_form(request, monkeypatch):
-    """Each form a plugin filter takes: the sessions using the plugins collected, or each session tested."""
-    monkeypatch.setattr(queries, "COLLECT_AT_MOST", 10**9 if request.param == "collected" else 0)
 
 
 @pytest.fixture
