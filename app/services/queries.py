@@ -92,22 +92,29 @@ def _plugin_conditions(query: SessionQuery) -> list:
 
 @dataclass
 class _Where:
-    """The WHERE conditions of a query; a plugin filter over many sessions comes in two forms.
+    """The WHERE conditions of a query, with the plugin filters over many sessions kept apart.
 
-    `walking` tests each session the rest of the query visits (newest first, until the page is
-    full): cheap for a first page, rather than finding all of the filter's sessions. `collected`
-    finds all of them at once and tests membership: cheaper for a count or a deep page.
+    Such a filter takes one of two forms. For a first page it tests each session the rest of the
+    query visits (newest first, until the page is full) rather than finding all of its sessions.
+    For a count or a deep page it finds all of them at once and tests each visited session
+    against them. Built only when used: a count kept on write needs neither.
     """
 
     conditions: list
-    walking: list = field(default_factory=list)
-    collected: list = field(default_factory=list)
+    broad_plugins: list[Select] = field(default_factory=list)
 
-    def for_page(self, offset: int) -> list:
-        return self.conditions + (self.walking if offset <= WALK_AT_MOST else self.collected)
+    def for_page(self, db_session, offset: int) -> list:
+        if offset > WALK_AT_MOST:
+            return self.for_count(db_session)
+        return self.conditions + [exists().where(SessionPlugin.session_pk == Session.pk,
+                                                 SessionPlugin.plugin_pk.in_(plugins))
+                                  for plugins in self.broad_plugins]
 
-    def for_count(self) -> list:
-        return self.conditions + self.collected
+    def for_count(self, db_session) -> list:
+        # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
+        # visits anyway and tests each against the users, found once.
+        return self.conditions + [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))
+                                  for plugins in self.broad_plugins]
 
 
 def _add_plugin_filter(db_session, where: _Where, condition) -> None:
@@ -115,16 +122,12 @@ def _add_plugin_filter(db_session, where: _Where, condition) -> None:
     if db_session.scalar(plugins.limit(1)) is None:
         where.conditions.append(false())
         return
-    users = sessions_using_plugins(db_session, plugins)
     most = db_session.scalar(select(func.coalesce(func.sum(PluginTotal.sessions), 0))
                              .where(PluginTotal.plugin_pk.in_(plugins)))
     if most <= COLLECT_AT_MOST:
-        where.conditions.append(Session.pk.in_(users))
-        return
-    where.walking.append(exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins)))
-    # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
-    # visits anyway and tests each against the users, found once.
-    where.collected.append((Session.pk + 0).in_(users))
+        where.conditions.append(Session.pk.in_(sessions_using_plugins(db_session, plugins)))
+    else:
+        where.broad_plugins.append(plugins)
 
 
 def _where(db_session, query: SessionQuery) -> _Where:
@@ -204,15 +207,15 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
 def _total(db_session, query: SessionQuery, where: _Where) -> int:
     total = _maintained_total(db_session, query)
     if total is None:
-        total = db_session.scalar(select(func.count()).select_from(Session).where(*where.for_count()))
+        total = db_session.scalar(select(func.count()).select_from(Session).where(*where.for_count(db_session)))
     return total
 
 
 def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
     """`columns` of the sessions `query` selects, `limit` of them from `offset` in its order, and how many match."""
     where = _where(db_session, query)
-    rows = db_session.execute(
-        select(*columns).where(*where.for_page(offset)).order_by(*_order(query)).offset(offset).limit(limit)).all()
+    page = select(*columns).where(*where.for_page(db_session, offset))
+    rows = db_session.execute(page.order_by(*_order(query)).offset(offset).limit(limit)).all()
     return rows, _total(db_session, query, where)
 
 
@@ -227,7 +230,7 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at)
-        .where(*where.for_page(offset)).order_by(*_order(query)).offset(offset).limit(PAGE_SIZE)
+        .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(PAGE_SIZE)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
@@ -279,7 +282,7 @@ def session_facets(db_session, query: SessionQuery) -> SessionFacets:
         return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
                                                      .where(LiveCount.dimension == dimension))
                               for dimension in FACETS})
-    newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(0))
+    newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
                                 .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
     selected = newest[:FACET_SAMPLE]
     return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected)) for dimension in FACETS},
