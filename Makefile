@@ -8,14 +8,15 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
 APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
-.PHONY: run test bench bench-pages bench-extract bench-scan bench-api install install-test system-packages clean
+.PHONY: run test bench bench-pages bench-extract bench-scan bench-api bench-concurrency install install-test system-packages clean
 
 run: install
 	$(BIN)/session-stats setup --sample
 	$(BIN)/session-stats serve --host $(HOST) --port $(PORT)
 
+# One test process per core; each starts its own PostgreSQL and Redis.
 test: install-test system-packages
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto
 
 bench: install
 	$(BIN)/python -m bench.ingest
@@ -31,6 +32,9 @@ bench-scan: install
 
 bench-api: install
 	$(BIN)/python -m bench.api
+
+bench-concurrency: install-test
+	$(BIN)/python -m bench.concurrency
 
 install: $(VENV)/.installed
 

@@ -31,15 +31,16 @@ def create_app(config=None):
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     with app.app_context():
-        configure_engine(db.engine)
+        configure_engine(db.engine, float(app.config["WRITE_WAIT_SECONDS"]))
     init_security(app)
     csrf.init_app(app)
     # The access check identifies the caller, which the rate limits are keyed on: it goes first.
     init_auth(app)
     limiter.init_app(app)
     from app.scanning import run_job
+    from app.services.backups import run_scheduled_backup
 
-    jobs.init_app(app, runner=run_job)
+    jobs.init_app(app, runner=run_job, scheduled_backup=run_scheduled_backup)
 
     from app.api import bp as api_bp
     from app.errors import bp as errors_bp

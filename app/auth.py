@@ -10,11 +10,13 @@ from flask import abort, current_app, g, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.datastructures import WWWAuthenticate
 
+from app.database import write_incidentally
 from app.extensions import csrf, db, login_manager
 from app.models import User
 from app.services.accounts import ROLES, role_allows
 from app.services.audit import Actor, record
-from app.services.tokens import resolve_token
+from app.services.sign_ins import needs_last_seen, note_sign_in_use, signed_in_user
+from app.services.tokens import needs_last_use, note_token_use, resolve_token
 
 PUBLIC = "public"
 # Any signed-in user, whatever the role; not anonymous readers, and not tokens.
@@ -88,7 +90,8 @@ def is_api_request() -> bool:
 
 
 def audit(action: str, target: str | None = None, details: dict | None = None):
-    """Record `action` in the audit log as done by the current principal from its address."""
+    """Record `action` in the audit log as done by the current principal from its address, within the unit of work
+    of the action."""
     who = principal()
     record(db.session, Actor(who.name, who.user_pk, who.token_pk, request.remote_addr), action, target, details)
 
@@ -101,15 +104,14 @@ def init_auth(app) -> None:
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    """The user a sign-in cookie names, while its epoch is current and the account enabled."""
-    pk, _, epoch = user_id.partition(":")
-    try:
-        user = db.session.get(User, int(pk))
-    except ValueError:
+def load_user(secret: str) -> User | None:
+    """The user whose sign-in the cookie names, while the sign-in lasts and the account is enabled."""
+    found = signed_in_user(db.session, secret, current_app.permanent_session_lifetime)
+    if found is None:
         return None
-    if user is None or user.is_disabled or str(user.session_epoch) != epoch:
-        return None
+    user, sign_in = found
+    if needs_last_seen(sign_in):
+        g.sign_in_seen = sign_in.pk
     return user
 
 
@@ -138,9 +140,15 @@ def _identify() -> Principal:
         token = resolve_token(db.session, secret.strip())
         if token is None:
             abort(401, description="This API token is unknown, revoked or expired.", www_authenticate=BEARER)
-        return Principal(f"token {token.name}", token.role, token_pk=token.pk)
+        who = Principal(f"token {token.name}", token.role, token_pk=token.pk)
+        if needs_last_use(token):
+            write_incidentally(db.session, lambda writer: note_token_use(writer, who.token_pk))
+        return who
     if current_user.is_authenticated:
-        return user_principal(current_user)
+        who = user_principal(current_user)
+        if "sign_in_seen" in g:
+            write_incidentally(db.session, lambda writer: note_sign_in_use(writer, g.sign_in_seen))
+        return who
     return ANONYMOUS
 
 

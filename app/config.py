@@ -29,6 +29,8 @@ def load_config(app, overrides=None):
         SIGN_IN_LIMIT_PER_ACCOUNT="5 per 5 minutes",
         SIGN_IN_LIMIT_PER_ADDRESS="30 per 5 minutes",
         API_WRITE_LIMIT="120 per minute",
+        # How long a write waits for another to finish before it answers 503 (SQLite's lock, PostgreSQL's row locks).
+        WRITE_WAIT_SECONDS=10,
         SESSION_COOKIE_NAME="session_stats",
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_HTTPONLY=True,
@@ -38,6 +40,11 @@ def load_config(app, overrides=None):
         WTF_CSRF_TIME_LIMIT=None,
         RATELIMIT_ENABLED=True,
         RATELIMIT_HEADERS_ENABLED=True,
+        # Where backups go; None means <instance>/backups.
+        BACKUP_DIR=None,
+        # Scheduled backups: every this many hours (0: none), keeping the newest BACKUP_KEEP of them.
+        BACKUP_INTERVAL_HOURS=24,
+        BACKUP_KEEP=7,
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
@@ -47,6 +54,10 @@ def load_config(app, overrides=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_LIFETIME_HOURS"]))
     app.config["ARCHIVE_ROOTS"] = archive_roots(app.config["ARCHIVE_ROOTS"])
     app.config["SCAN_PROCESSES"] = int(app.config["SCAN_PROCESSES"]) or os.cpu_count() or 1
+    app.config["BACKUP_DIR"] = Path(app.config["BACKUP_DIR"] or Path(app.instance_path) / "backups").expanduser()
+    app.config["BACKUP_INTERVAL_HOURS"] = at_least(app.config["BACKUP_INTERVAL_HOURS"], 0, float,
+                                                   "SESSION_STATS_BACKUP_INTERVAL_HOURS")
+    app.config["BACKUP_KEEP"] = at_least(app.config["BACKUP_KEEP"], 1, int, "SESSION_STATS_BACKUP_KEEP")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (
@@ -68,6 +79,17 @@ def flag(value, name: str) -> bool:
     if text in {"", "0", "false", "no", "off"}:
         return False
     raise ValueError(f"{name} must be 1 or 0 (true/false), not {value!r}")
+
+
+def at_least(value, lowest, kind, name):
+    """A number setting as `kind`, refused when it is below `lowest`."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if number is None or number < lowest:
+        raise ValueError(f"{name} must be a number of at least {lowest}, not {value!r}")
+    return number
 
 
 def archive_roots(value) -> list[Path]:

@@ -1,14 +1,17 @@
 """Errors in one place: JSON for /api, HTML pages elsewhere."""
-from flask import Blueprint, jsonify, render_template, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from sqlalchemy.exc import DBAPIError
+from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
+from app.database import database_unavailable
 from app.extensions import db
 
 bp = Blueprint("errors", __name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error"}
+         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
+         503: "unavailable"}
 
 
 def wants_json() -> bool:
@@ -39,3 +42,20 @@ def http_error(error):
         response = render_template("errors/error.html", error=error)
         status = error.code
     return response, status, headers
+
+
+@bp.app_errorhandler(DBAPIError)
+def database_error(error):
+    """A database that cannot take a write now (busy, disk full, read-only …): 503 naming the cause; else a 500."""
+    db.session.rollback()
+    unavailable = database_unavailable(error)
+    if unavailable is None:
+        raise error
+    current_app.logger.warning("Answered 503 (%s): %s", unavailable.code, error.orig)
+    headers = {"Retry-After": str(unavailable.retry_after)}
+    message = f"{unavailable.message} Nothing was changed; try again later."
+    if wants_json():
+        response, status = error_response(503, message, code=unavailable.code)
+        return response, status, headers
+    page = ServiceUnavailable(description=message)
+    return render_template("errors/error.html", error=page), 503, headers

@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -33,17 +33,20 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
+# How often each consumer asks whether a scheduled backup is due.
+BACKUP_CHECK = crontab(minute="*/5")
 
 
 class JobQueue:
     """The huey queue that background jobs run on: SqliteHuey in instance/, or RedisHuey with a Redis URL.
 
     Each app gets its own huey, with one task, `run_job(job_pk)`, that runs the Job row's work
-    through `runner` inside the app's context.
+    through `runner` inside the app's context; and, given `scheduled_backup`, a periodic task that
+    calls it every few minutes on whichever consumer takes it (it decides whether a backup is due).
     """
 
-    def init_app(self, app, runner):
-        """Make the app's huey from its settings and register the job task on it."""
+    def init_app(self, app, runner, scheduled_backup=None):
+        """Make the app's huey from its settings and register the job task (and the backup check) on it."""
         name = app.config["JOB_QUEUE_NAME"]
         if app.config["REDIS_URL"]:
             huey = RedisHuey(name, url=app.config["REDIS_URL"], results=False)
@@ -58,6 +61,13 @@ class JobQueue:
 
         app.extensions["huey"] = huey
         app.extensions["huey.run_job"] = run_job
+        if scheduled_backup is not None:
+            @huey.periodic_task(BACKUP_CHECK, name="scheduled_backup")
+            def check_backup_schedule():
+                with app.app_context():
+                    scheduled_backup()
+
+            app.extensions["huey.scheduled_backup"] = check_backup_schedule
 
     @property
     def huey(self):
@@ -65,14 +75,20 @@ class JobQueue:
         return current_app.extensions["huey"]
 
     def start_consumer(self, app, workers: int = 1):
-        """Run the app's queued jobs on threads of this process, beside other work; returns the consumer to stop."""
-        consumer = app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=False)
+        """Run the app's queued jobs and periodic tasks on threads of this process, beside other work; returns the
+        consumer to stop."""
+        consumer = self.create_consumer(app, workers)
         # huey installs signal handlers for a run loop of its own, which is not used here: the process keeps its own.
         handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
         consumer.start()
         for number, handler in handlers.items():
             signal.signal(number, handler)
         return consumer
+
+    @staticmethod
+    def create_consumer(app, workers: int = 1):
+        """A consumer of the app's queue on `workers` threads that also runs the periodic tasks."""
+        return app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True)
 
     def enqueue(self, job_pk: int) -> None:
         """Queue the job for the next free worker."""

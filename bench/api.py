@@ -18,6 +18,7 @@ from sqlalchemy import delete, func, select
 
 from app import create_app
 from app.api.schemas import LikedParams, SessionListParams
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import ApiToken, LiveCount, Plugin, Session, SessionPlugin, SessionStatsCache, Tag
 from app.models.types import utc_now
@@ -84,9 +85,8 @@ def query_of(params: dict) -> SessionQuery:
 def forget_cached_stats(app, pks: list[int]):
     """A step that drops the cached stats of these sessions, so the next read computes them."""
     def run():
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.execute(delete(SessionStatsCache).where(SessionStatsCache.session_pk.in_(pks)))
-            db.session.commit()
     return run
 
 
@@ -184,16 +184,15 @@ def measure(app, secret: str):
 def main():
     app = create_app({"INSTANCE_PATH": str(FOLDER), "RATELIMIT_ENABLED": False})
     build_archive(app)
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         token, secret = create_token(db.session, f"bench api {utc_now():%Y-%m-%d %H:%M:%S}", "viewer",
                                      expires_at=utc_now() + timedelta(hours=6), created_by="bench")
         token_pk = token.pk
     try:
         rows, sql_ms, totals = measure(app, secret)
     finally:
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             db.session.execute(delete(ApiToken).where(ApiToken.pk == token_pk))
-            db.session.commit()
 
     unfiltered = next(row for row in rows if row[0] == "List, stats cached")
     lines = [

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 
 from app import create_app
-from app.database import SQLITE_PRAGMAS, upgrade_database
+from app.database import SQLITE_PRAGMAS, unit_of_work, upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
@@ -63,7 +63,8 @@ def bench_service(sessions):
         gc.freeze()
         started = time.perf_counter()
         for batch in validated:
-            ingest_sessions(db.session, batch)
+            with unit_of_work():
+                ingest_sessions(db.session, batch)
         elapsed = time.perf_counter() - started
         gc.unfreeze()
         rows = {model.__tablename__: db.session.query(model).count() for model in TABLES}

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app import create_app
 from app.auth import load_user
-from app.database import upgrade_database
+from app.database import unit_of_work, upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
 from app.models import LiveCount, Session, User
@@ -27,6 +27,7 @@ from app.services.ingest import ingest_sessions
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_plugins
 from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
 from app.services.sessions import index_overview, session_detail
+from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession
 from bench.results import write_section
 
@@ -50,7 +51,7 @@ def build_archive(app):
         for number, session in enumerate(generate_sessions(SESSIONS), 1):
             batch.append(session)
             if len(batch) == BATCH or number == SESSIONS:
-                with gc_paused():
+                with gc_paused(), unit_of_work():
                     ingest_sessions(db.session, [SessionStatsSession.model_validate(s) for s in batch])
                 batch = []
                 if number % 10_000 == 0:
@@ -71,10 +72,12 @@ def main():
     app = create_app({"INSTANCE_PATH": str(FOLDER), "RATELIMIT_ENABLED": False})
     build_archive(app)
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.username == "bench"))
-        if user is None:
-            user = create_user(db.session, "bench", "viewer", generate_password())
-        user_cookie = user.get_id()
+        with unit_of_work():
+            user = db.session.scalar(select(User).where(User.username == "bench"))
+            if user is None:
+                user = create_user(db.session, "bench", "viewer", generate_password())
+            # The cookie holds the secret of a sign-in kept on the server, as a browser's does.
+            user_cookie = begin_sign_in(db.session, user, "127.0.0.1", app.permanent_session_lifetime)
         session_id = db.session.scalar(select(Session.id).order_by(Session.pk).limit(1))
         top = top_plugins(db.session, 1)[0].id
         top_product = db.session.scalar(select(LiveCount.value).where(LiveCount.dimension == "product")

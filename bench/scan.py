@@ -22,7 +22,7 @@ from multiprocessing import get_context
 from pathlib import Path
 
 from app import create_app
-from app.database import upgrade_database
+from app.database import unit_of_work, upgrade_database
 from app.extensions import db
 from app.models import Job
 from app.scanning import run_job, start_scan
@@ -66,7 +66,8 @@ def archive_files() -> list[Path]:
 def timed_scan(app) -> tuple[float, Job]:
     with app.app_context():
         started = time.perf_counter()
-        job = start_scan(db.session, [str(ARCHIVE)], [], "bench")
+        with unit_of_work():
+            job = start_scan(db.session, [str(ARCHIVE)], [], "bench")
         run_job(job.pk)
         seconds = time.perf_counter() - started
         db.session.expire_all()
@@ -86,7 +87,8 @@ def ingest_alone(app, sessions: list) -> float:
     with app.app_context():
         started = time.perf_counter()
         for batch in chunked(sessions, BATCH_SESSIONS):
-            ingest_sessions(db.session, list(batch))
+            with unit_of_work():
+                ingest_sessions(db.session, list(batch))
         return time.perf_counter() - started
 
 

@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from app.database import WRITE_OPTIONS
+
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
     fileConfig(config.config_file_name, disable_existing_loggers=False)
@@ -33,6 +35,8 @@ def run_migrations_offline():
 def run_migrations_online():
     """Run migrations on a connection of the app's engine."""
     with db.engine.connect() as connection:
+        # A migration writes: on SQLite it takes the write lock before its first statement.
+        connection.execution_options(**WRITE_OPTIONS)
         # Batch mode lets later migrations alter SQLite tables by copying them.
         context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
                           render_as_batch=True)

@@ -3,6 +3,7 @@ import itertools
 
 from bs4 import BeautifulSoup
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.services.accounts import create_user
 from app.services.tokens import create_token
@@ -33,13 +34,13 @@ class Auth:
     def user(self, role: str, username: str | None = None) -> str:
         """A new account of `role` with password PASSWORD; its username."""
         username = username or f"{role}{next(self.numbers)}"
-        with self.app.app_context():
+        with self.app.app_context(), unit_of_work():
             create_user(db.session, username, role, PASSWORD, hash_method=self.app.config["PASSWORD_HASH_METHOD"])
         return username
 
     def token(self, role: str, **options) -> str:
         """The secret of a new API token of `role`."""
-        with self.app.app_context():
+        with self.app.app_context(), unit_of_work():
             _, secret = create_token(db.session, f"{role} token {next(self.numbers)}", role, **options)
         return secret
 

@@ -6,6 +6,7 @@ from flask_migrate import upgrade
 from sqlalchemy import delete
 
 from app import create_app
+from app.database import unit_of_work
 from app.extensions import db
 from app.services import queries
 from tests.auth import Auth
@@ -96,11 +97,10 @@ def app(request, backend, tmp_path, app_config):
     """The app on a fresh database, with its instance folder in tmp_path."""
     app = create_app(app_settings(tmp_path, database_url_for(request, backend, tmp_path), **app_config))
     if backend == "postgresql":
-        with app.app_context():
+        with app.app_context(), unit_of_work():
             # Deleting the sessions cascades to their search documents.
             for table in reversed(db.metadata.sorted_tables):
                 db.session.execute(delete(table))
-            db.session.commit()
     yield app
     with app.app_context():
         db.session.remove()

@@ -50,5 +50,7 @@ def app_settings(tmp_path, database_url, **overrides) -> dict:
         # scrypt costs ~70 ms a hash; the tests make hundreds. test_accounts checks the real default.
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
         "API_WRITE_LIMIT": "100000 per minute",
+        # No scheduled backup starts in the middle of a test; the backup tests ask for one.
+        "BACKUP_INTERVAL_HOURS": 0,
         **overrides,
     }

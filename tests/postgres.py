@@ -5,6 +5,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import psycopg
@@ -61,3 +62,15 @@ class Cluster:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
             connection.execute(f'CREATE DATABASE "{name}"')
         return self.url(name)
+
+
+def someone_waits_for_a_lock(url: str, seconds: float = 30) -> bool:
+    """Whether, within `seconds`, a connection to the PostgreSQL database at `url` (SQLAlchemy form) waits for a
+    lock another holds."""
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as watcher:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            if watcher.execute("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'").fetchone()[0]:
+                return True
+            time.sleep(0.05)
+    return False

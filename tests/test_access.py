@@ -53,6 +53,7 @@ ROUTE_ACCESS = {
     "api.update_metadata_api": "editor",
     "api.refresh_stats_api": "editor",
     "api.openapi_json": "viewer",
+    "api.rebuild_rollups_api": "admin",
 }
 ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.

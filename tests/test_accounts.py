@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select
 
 from app.cli import cli
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import AuditEntry, User
 from app.services.accounts import create_user, set_disabled
@@ -24,7 +25,7 @@ def user_named(app, username) -> User:
 
 
 def test_passwords_are_hashed_with_scrypt_by_default(app):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user = create_user(db.session, "Mixer", "editor", PASSWORD)
         assert user.username == "mixer"
         assert user.password_hash.startswith("scrypt:")
@@ -66,7 +67,7 @@ def test_sign_in_never_redirects_off_site(auth, anonymous, target):
 def test_wrong_password_unknown_user_and_disabled_account_are_refused_alike(app, auth, anonymous):
     username = auth.user("viewer")
     disabled = auth.user("viewer")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         set_disabled(db.session, db.session.scalar(select(User).where(User.username == disabled)), True)
     messages = set()
     for name, password in ((username, "wrong password!"), ("nobody", PASSWORD), (disabled, PASSWORD)):

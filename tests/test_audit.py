@@ -2,6 +2,7 @@
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import ApiToken, AuditEntry, Session
 from app.services.audit import Actor, record
@@ -63,7 +64,7 @@ def test_sign_ins_and_role_changes_are_recorded(app, auth):
 
 
 def test_the_audit_page_pages_and_filters(app, client):
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         for number in range(60):
             record(db.session, Actor("script", address="10.0.0.9"), "sessions.ingested", f"batch {number}")
     client.post("/api/session-stats", json=SEED_EXAMPLE)

@@ -100,15 +100,15 @@ def test_import_legacy_refuses_bad_files(app, tmp_path):
         assert row_counts()["sessions"] == 0
 
 
-def test_restore(app, client):
+def test_trash_restore(app, client):
     client.post("/api/session-stats", json=SEED_EXAMPLE)
     client.post("/api/session-stats", json={"action": "replaceSessions", "payload": []})
     assert export_json(app)["sessions"] == []
-    result = invoke(app, "restore", "no-such-id")
+    result = invoke(app, "trash", "restore", "no-such-id")
     assert result.exit_code == 1
     with app.app_context():
         [session_id] = db.session.scalars(select(Session.id)).all()
-    assert invoke(app, "restore", session_id).exit_code == 0
+    assert invoke(app, "trash", "restore", session_id).exit_code == 0
     assert [s["name"] for s in export_json(app)["sessions"]] == ["Session A"]
 
 

@@ -1,15 +1,15 @@
 """POST/GET /api/session-stats: the ingest contract, merge rules, trash and errors."""
 import gc
 import threading
-import time
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Session, SessionPlugin
 from tests.helpers import SEED_EXAMPLE, ingest, row_counts, table_rows
+from tests.postgres import someone_waits_for_a_lock
 
 
 def read_all(client):
@@ -260,14 +260,8 @@ def test_a_concurrent_writer_of_the_same_session_gets_409(app, backend, client):
     answers = []
     thread = threading.Thread(target=lambda: answers.append(ingest(client, {"name": "Raced"})))
     thread.start()
-    with other.connect() as watcher:
-        for _ in range(300):  # until the ingest waits on the rival's uncommitted row
-            waiting = watcher.execute(text("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"))
-            if waiting.scalar():
-                break
-            time.sleep(0.1)
-        else:
-            pytest.fail("the ingest never waited on the rival's row")
+    if not someone_waits_for_a_lock(app.config["SQLALCHEMY_DATABASE_URI"]):
+        pytest.fail("the ingest never waited on the rival's row")
     transaction.commit()
     thread.join(timeout=30)
     rival.close()

@@ -1,12 +1,19 @@
-"""The migrations build exactly the models' schema, and undo it, on SQLite and PostgreSQL."""
+"""The migrations build exactly the models' schema, and undo it, and bring data from the first revisions to an
+exact index, on SQLite and PostgreSQL."""
+from datetime import UTC, datetime
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import column, insert, inspect, select, table
 
 from app import create_app
+from app.database import unit_of_work
 from app.extensions import db
+from app.models import LiveCount, Session
+from app.services.derived import check_derived
+from app.services.search import matching_session_pks
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -37,3 +44,49 @@ def test_upgrade_matches_models_and_downgrade_empties(empty_app):
 
 def include_name(name, type_, parent_names):
     return not (type_ == "table" and name.startswith("session_search"))
+
+
+def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_exact(empty_app):
+    at = datetime(2024, 5, 31, 23, 30, tzinfo=UTC)
+    columns = {"is_favorite": False, "is_test": False, "is_complete": False}
+    with empty_app.app_context():
+        upgrade(revision="0002")
+        with unit_of_work():
+            sessions = table("sessions", *map(column, ["pk", "id", "fingerprint", "name", "artist", "daw", "created_at",
+                                                       "deleted_at", *columns]))
+            db.session.execute(insert(sessions), [
+                {"pk": 1, "id": "a", "fingerprint": "a", "name": "Old Tape", "artist": "Lumen", "daw": "Pro Tools",
+                 "created_at": at, "deleted_at": None, **columns},
+                {"pk": 2, "id": "b", "fingerprint": "b", "name": "Second Take", "artist": "Lumen", "daw": None,
+                 "created_at": None, "deleted_at": None, **columns},
+                {"pk": 3, "id": "c", "fingerprint": "c", "name": "Binned", "artist": "Other", "daw": "REAPER",
+                 "created_at": at, "deleted_at": at, **columns}])
+            db.session.execute(insert(table("plugins", *map(column, ["pk", "id", "product_key", "name", "vendor",
+                                                                     "format"]))), [
+                {"pk": 7, "id": "|reverb||", "product_key": "|reverb", "name": "Reverb", "vendor": None,
+                 "format": None},
+                {"pk": 8, "id": "fabfilter|pro-q 3||vst3", "product_key": "fabfilter|pro-q 3", "name": "Pro-Q 3",
+                 "vendor": "FabFilter", "format": "VST3"}])
+            db.session.execute(insert(table("tracks", *map(column, ["session_pk", "position", "id", "name"]))), [
+                {"session_pk": pk, "position": position, "id": f"t{pk}{position}", "name": name}
+                for pk, position, name in ((1, 0, "Drums"), (1, 1, "Vocal"), (2, 0, "Bass"), (3, 0, "Gone"))])
+            db.session.execute(insert(table("session_plugins", *map(column, ["session_pk", "plugin_pk", "count",
+                                                                             "track_count"]))), [
+                {"session_pk": 1, "plugin_pk": 7, "count": 3, "track_count": 2},
+                {"session_pk": 1, "plugin_pk": 8, "count": 1, "track_count": 1},
+                {"session_pk": 2, "plugin_pk": 8, "count": 2, "track_count": 1},
+                {"session_pk": 3, "plugin_pk": 8, "count": 5, "track_count": 1}])
+            db.session.execute(insert(table("tags", *map(column, ["session_pk", "name", "position"]))), [
+                {"session_pk": 1, "name": "analog", "position": 0}, {"session_pk": 3, "name": "analog", "position": 0}])
+
+        upgrade()
+
+        assert check_derived(db.session) == []
+        assert db.session.scalars(select(Session.name).order_by(Session.pk)).all() == ["Old Tape", "Second Take",
+                                                                                       "Binned"]
+        counts = dict(db.session.execute(select(LiveCount.dimension + "/" + LiveCount.value, LiveCount.count)).all())
+        assert counts["artist/Lumen"] == 2 and counts["tag/analog"] == 1 and counts["total/tracks"] == 3
+        assert counts["months of fabfilter|pro-q 3/2024-05"] == 1 and counts["vendor/FabFilter"] == 2
+        found = db.session.scalars(select(Session.name).where(
+            Session.pk.in_(matching_session_pks(db.session, "analog vocal reverb")))).all()
+        assert found == ["Old Tape"]

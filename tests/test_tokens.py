@@ -6,6 +6,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select, update
 
 from app.cli import cli
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import ApiToken
 from app.models.types import utc_now
@@ -65,11 +66,10 @@ def test_unknown_malformed_revoked_and_expired_tokens_get_401(app, auth, anonymo
     revoked, expired = auth.token("admin"), auth.token("admin")
     assert anonymous.get("/api/session-stats", headers=bearer(revoked)).status_code == 200
     admin = auth.client("admin")
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         revoked_pk = db.session.scalar(select(ApiToken.pk).order_by(ApiToken.pk))
         db.session.execute(update(ApiToken).where(ApiToken.pk != revoked_pk).values(
             expires_at=utc_now() - timedelta(seconds=1)))
-        db.session.commit()
     admin.post(f"/settings/tokens/{revoked_pk}/revoke", data={"csrf_token": csrf_token(admin)})
     for secret in (revoked, expired):
         response = anonymous.post("/api/session-stats", json=SEED_EXAMPLE, headers=bearer(secret))

@@ -10,6 +10,8 @@ from app.api import bp
 from app.api.schemas import (
     LikedParams,
     MetadataUpdate,
+    RebuildAnswer,
+    RebuildRequest,
     SessionList,
     SessionListParams,
     SessionMetadataAnswer,
@@ -31,6 +33,8 @@ ERRORS = {
     422: "Invalid parameters or body; `details` names each problem's parameter or field.",
     429: "Too many writes: wait and try again.",
     500: "The session's stats cannot be computed from its stored values.",
+    503: "The database cannot take the write now (busy with other writes, disk full, read-only): nothing was "
+         "changed; `Retry-After` says when to try again.",
 }
 
 
@@ -102,8 +106,8 @@ class Purged(BaseModel):
 
 
 RESPONSE_MODELS = [SessionList, SessionStatsAnswer, SessionMetadataAnswer, StatsRefreshAnswer, IngestSummary,
-                   WireSessionPage, SessionStatsSession, Trashed, Purged, Error]
-REQUEST_MODELS = [MetadataUpdate, IngestSessions, ReplaceSessions]
+                   WireSessionPage, SessionStatsSession, Trashed, Purged, RebuildAnswer, Error]
+REQUEST_MODELS = [MetadataUpdate, IngestSessions, ReplaceSessions, RebuildRequest]
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -149,7 +153,9 @@ INGEST_REQUEST = {"oneOf": [_ref(IngestSessions), _ref(ReplaceSessions)],
 
 def _operation(summary: str, role: str, answer: dict, errors: tuple[int, ...], **extra) -> dict:
     responses = {"200": answer}
-    for status in (400, 401, 403, 429) + errors:
+    # Every write may find the database unable to take it.
+    writes = (503,) if role != "viewer" else ()
+    for status in (400, 401, 403, 429) + errors + writes:
         responses[str(status)] = _json(_ref(Error), ERRORS[status])
     return {"summary": summary, "description": f"Needs the {role} role.", "responses": responses, **extra}
 
@@ -202,6 +208,11 @@ def _paths() -> dict:
         "/api/session-stats/{session_id}/purge": {"post": _operation(
             "Delete a trashed session for good", "admin", _json(_ref(Purged), "The session is gone."), (404,),
             parameters=[SESSION_ID])},
+        "/api/rollups/rebuild": {"post": _operation(
+            "Recount every maintained figure (counts, totals, search indexes, cached stats) from the rows and repair "
+            "what differs; with {\"check\": true} only report it", "admin",
+            _json(_ref(RebuildAnswer), "What differed, table by table, and whether it was repaired."), (422,),
+            requestBody={"required": False, "content": {"application/json": {"schema": _ref(RebuildRequest)}}})},
         "/api/openapi.json": {"get": _operation(
             "This document", "viewer", _json({"type": "object"}, "The OpenAPI 3.1 document."), ())},
     }

@@ -1,7 +1,7 @@
 """What the /api/sessions routes take and give, as Pydantic models: they validate requests and
 describe both directions in the OpenAPI document."""
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, StrictBool, WithJsonSchema
 
@@ -150,3 +150,34 @@ class StatsRefreshAnswer(BaseModel):
     file_error: str | None = Field(description="Why the session file could not be read again, when it could not.")
     job: int | None = Field(description="The scan job that read the file again.")
     message: str
+
+
+class RebuildRequest(BaseModel):
+    """What POST /api/rollups/rebuild is to do; an empty body rebuilds."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    check: StrictBool = Field(False, description="Only report what differs from a recount; change nothing.")
+
+
+class DriftExample(BaseModel):
+    """A row of a derived table that differed from a recount."""
+
+    row: str = Field(description="Which row, in words: \"session 12\", \"plugin 7\", \"artist = Lumen\".")
+    kept: Any = Field(description="What the table held.")
+    counted: Any = Field(description="What a recount from the rows gives (null: the row should not exist).")
+
+
+class TableDrift(BaseModel):
+    """How many rows of a derived table differed, and the first few."""
+
+    rows: int
+    examples: list[DriftExample]
+
+
+class RebuildAnswer(BaseModel):
+    """What a rebuild (or a check) found, table by table, and whether it was repaired."""
+
+    drift: dict[str, TableDrift] = Field(description="Tables whose rows differed from a recount; empty when every "
+                                                     "maintained figure was exact.")
+    repaired: bool = Field(description="true when the rows that differed were rewritten from the recount.")

@@ -7,6 +7,7 @@ from flask import jsonify, request
 
 from app.api import bp
 from app.auth import audit, may, requires
+from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
@@ -34,12 +35,13 @@ def post_session_stats():
         sessions, replace, prefix = parse_ingest_request(request.get_data(cache=False))
         if replace and not may("admin"):
             return error_response(403, "replaceSessions trashes every other session: it needs the admin role.")
-        result = ingest_sessions(db.session, sessions, replace=replace)
+        with unit_of_work():
+            result = ingest_sessions(db.session, sessions, replace=replace)
+            audit("sessions.replaced" if replace else "sessions.ingested", details=result.counts())
     except PayloadError as exc:
         return error_response(exc.status, exc.message, exc.details, exc.code)
     except IngestError as exc:
         return error_response(exc.status, exc.message, ingest_error_details(exc, prefix))
-    audit("sessions.replaced" if replace else "sessions.ingested", details=result.counts())
     return jsonify(result.summary())
 
 
@@ -106,9 +108,12 @@ def get_session_stats(session_id):
 @requires("editor")
 def trash_session_stats(session_id):
     """Move a session to the trash, from where it can be restored."""
-    if not trash_session(db.session, session_id):
+    with unit_of_work():
+        trashed = trash_session(db.session, session_id)
+        if trashed:
+            audit("session.trashed", target=session_id)
+    if not trashed:
         return error_response(404, f"No live session has id {session_id!r}.")
-    audit("session.trashed", target=session_id)
     return jsonify({"trashed": session_id})
 
 
@@ -116,9 +121,12 @@ def trash_session_stats(session_id):
 @requires("editor")
 def restore_session_stats(session_id):
     """Take a session out of the trash."""
-    if not restore_session(db.session, session_id):
+    with unit_of_work():
+        restored = restore_session(db.session, session_id)
+        if restored:
+            audit("session.restored", target=session_id)
+    if not restored:
         return error_response(404, f"No session with id {session_id!r} is in the trash.")
-    audit("session.restored", target=session_id)
     session, _ = get_session(db.session, session_id)
     return jsonify(session)
 
@@ -127,10 +135,12 @@ def restore_session_stats(session_id):
 @requires("admin")
 def purge_session_stats(session_id):
     """Delete a trashed session for good."""
-    name = purge_session(db.session, session_id)
+    with unit_of_work():
+        name = purge_session(db.session, session_id)
+        if name is not None:
+            audit("session.purged", target=session_id, details={"name": name})
     if name is None:
         return error_response(404, f"No session with id {session_id!r} is in the trash; only trashed sessions "
                                    "can be purged.")
-    audit("session.purged", target=session_id, details={"name": name})
     return jsonify({"purged": session_id})
 

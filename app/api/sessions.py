@@ -5,10 +5,11 @@ from pydantic import BaseModel, ValidationError
 from app.api import bp
 from app.api.schemas import LikedParams, MetadataUpdate, SessionListParams
 from app.auth import audit, principal, requires
+from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
+from app.scanning.refresh import recompute_session_stats, reread_session_file
 from app.services.metadata import parse_change, update_metadata
-from app.services.stats_refresh import refresh_stats
 from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session
 from app.wire import problem_message
 
@@ -94,10 +95,12 @@ def update_metadata_api(session_id):
     given = update.model_dump(exclude_unset=True)
     change = parse_change({
         {"user_rating": "rating", "user_note": "notes"}.get(name, name): value for name, value in given.items()})
-    if not update_metadata(db.session, session_id, change):
+    with unit_of_work():
+        found = update_metadata(db.session, session_id, change)
+        if found and given:
+            audit("session.metadata_updated", target=session_id, details={"fields": sorted(given)})
+    if not found:
         return _missing(session_id)
-    if given:
-        audit("session.metadata_updated", target=session_id, details={"fields": sorted(given)})
     return jsonify(session_metadata(db.session, session_id))
 
 
@@ -105,9 +108,12 @@ def update_metadata_api(session_id):
 @requires("editor")
 def refresh_stats_api(session_id):
     """Recompute a session's stats now, reading its file again first when it has one."""
-    refreshed = refresh_stats(db.session, session_id, current_app.config["ARCHIVE_ROOTS"], principal().name)
-    if refreshed is None:
+    reread = reread_session_file(db.session, session_id, current_app.config["ARCHIVE_ROOTS"], principal().name)
+    if reread is None:
         return _missing(session_id)
-    audit("session.stats_refreshed", target=session_id, details={"source": refreshed.source, "job": refreshed.job_pk})
+    with unit_of_work():
+        refreshed = recompute_session_stats(db.session, reread)
+        audit("session.stats_refreshed", target=session_id,
+              details={"source": refreshed.source, "job": refreshed.job_pk})
     return jsonify({"session_id": refreshed.session_id, "stats": refreshed.stats, "source": refreshed.source,
                     "file_error": refreshed.file_error, "job": refreshed.job_pk, "message": refreshed.message})

@@ -1,5 +1,5 @@
 """The SQLAlchemy models, one module per aggregate."""
-from app.models.account import ApiToken, AuditEntry, User
+from app.models.account import ApiToken, AuditEntry, SignIn, User
 from app.models.counts import LiveCount
 from app.models.job import Job, JobError, JobSession
 from app.models.meta import Meta
@@ -8,4 +8,5 @@ from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
 
 __all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
-           "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "Source", "Tag", "Track", "TrackPlugin", "User"]
+           "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
+           "TrackPlugin", "User"]

@@ -19,8 +19,6 @@ class User(UserMixin, db.Model):
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20))
-    # Part of the sign-in cookie: bumping it signs the user out everywhere.
-    session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -35,9 +33,30 @@ class User(UserMixin, db.Model):
         """Flask-Login: disabled accounts cannot sign in."""
         return not self.is_disabled
 
+    # The secret of the sign-in this user came through (not stored: the cookie holds it).
+    sign_in_secret = None
+
     def get_id(self) -> str:
-        """Flask-Login: the cookie's user id, which stops matching when the epoch moves on."""
-        return f"{self.pk}:{self.session_epoch}"
+        """Flask-Login: what the cookie holds, the secret of this browser's sign-in."""
+        if self.sign_in_secret is None:
+            raise RuntimeError("a user is signed in through a sign-in (begin_sign_in)")
+        return self.sign_in_secret
+
+
+class SignIn(db.Model):
+    """One browser's sign-in: its cookie holds the secret, and signing out ends it on the server."""
+
+    __tablename__ = "sign_ins"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_pk: Mapped[int] = mapped_column(ForeignKey("users.pk", ondelete="CASCADE"), index=True)
+    # The SHA-256 of the secret in the cookie.
+    secret_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    # To the minute: a sign-in unused for longer than the sign-in lifetime has ended.
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(100))
 
 
 class ApiToken(db.Model):

@@ -1,6 +1,7 @@
 """Archive scans: finding session files on disk, noticing what changed, and the scan job."""
 from flask import current_app
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
 from app.services.jobs import claim_job, get_job
@@ -10,7 +11,8 @@ __all__ = ["SCAN", "ScanError", "read_file_again", "run_job", "start_scan"]
 
 def run_job(job_pk: int) -> None:
     """Run a queued job in this process (the huey task's body); a job already taken or cancelled is left alone."""
-    job = claim_job(db.session, job_pk)
+    with unit_of_work():
+        job = claim_job(db.session, job_pk)
     if job is None:
         return
     if job.kind == SCAN:
@@ -22,6 +24,8 @@ def read_file_again(db_session, path: str, allowed_roots, started_by: str):
 
     ScanError when the file cannot be scanned (gone, or outside the archive roots).
     """
-    job = start_scan(db_session, [path], allowed_roots, started_by, backups=True, reread=True)
-    run_scan(db_session, claim_job(db_session, job.pk), allowed_roots, processes=0)
+    with unit_of_work(db_session):
+        job = start_scan(db_session, [path], allowed_roots, started_by, backups=True, reread=True)
+        job = claim_job(db_session, job.pk)
+    run_scan(db_session, job, allowed_roots, processes=0)
     return get_job(db_session, job.pk)

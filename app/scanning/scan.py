@@ -15,6 +15,7 @@ from pathlib import Path
 
 from sqlalchemy import or_, select, update
 
+from app.database import database_unavailable, unit_of_work
 from app.models import Job, JobSession, ScannedFile, Session
 from app.models.job import CANCELLED, FAILED, SUCCEEDED
 from app.models.scanned_file import COMPANION, INDEXED, MISSING
@@ -47,7 +48,7 @@ class ScanError(Exception):
 
 def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_by: str,
                backups: bool = False, reread: bool = False) -> Job:
-    """Check the paths (they exist, inside `allowed_roots` when there are any) and queue a scan job.
+    """Check the paths (they exist, inside `allowed_roots` when there are any) and make a queued scan job.
 
     With `reread`, the scan reads every file again, changed or not.
     """
@@ -106,10 +107,9 @@ class ScanRun:
                     still_failing.append((item.path, f"{stored[item.path].error} (unchanged since an earlier scan)"))
             else:
                 to_read.append((item, known))
-        # A broken file stays broken until it changes: each scan reports it again, without reading it again.
-        self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, still_failing)
         self.done = self.counts["unchanged"]
-        self._progress(phase="reading")
+        # A broken file stays broken until it changes: each scan reports it again, without reading it again.
+        self._progress(phase="reading", errors=still_failing)
         self._read(to_read)
         if not self.cancelled:
             self._mark_missing(missing)
@@ -125,14 +125,12 @@ class ScanRun:
             elif isinstance(item, FoundFile):
                 found.append(item)
             elif self._due():
-                self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, problems)
+                self._progress(total=len(found), current_item=item.path, phase="finding files", errors=problems)
                 problems = []
-                self._progress(total=len(found), current_item=item.path, phase="finding files")
                 if self.cancelled:
                     break
-        self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, problems)
         self.counts["found"] = len(found)
-        self._progress(total=len(found), phase="finding files")
+        self._progress(total=len(found), phase="finding files", errors=problems)
         return found, failed_folders
 
     def _stored_files(self) -> dict:
@@ -144,8 +142,6 @@ class ScanRun:
                 ScannedFile.path == path, ScannedFile.path.startswith(path.rstrip(os.sep) + os.sep, autoescape=True))))
             # LIKE ignores case in SQLite: keep the rows that really lie below the path.
             stored.update((row.path, row) for row in rows if is_under(row.path, [path]))
-        # End the read: on SQLite, a transaction that read before another connection wrote may not write.
-        self.db_session.commit()
         return stored
 
     def _known_hash(self, item: FoundFile, stored: dict, vanished_companions: set):
@@ -208,21 +204,25 @@ class ScanRun:
         self._progress(current_item=self.current_item)
 
     def _write(self, batch: list) -> None:
-        """Ingest a batch's sessions and record its files in one transaction; alone, a session that fails."""
-        readable = [(item, examined) for item, examined in batch if examined.outcome == examining.INDEXED]
+        """Ingest a batch's sessions and record its files in one unit of work; alone, a session that fails."""
         try:
-            sessions = [examined.session for _, examined in readable]
-            result = ingest_sessions(self.db_session, sessions, commit=False) if sessions else None
+            with unit_of_work(self.db_session):
+                self._write_batch(batch)
         except IngestError as exc:
-            if len(batch) == 1:
-                item, examined = batch[0]
-                batch = [(item, Examined(item.path, examining.FAILED, examined.content_hash, examined.extractor,
-                                         error=f"the index refused its session: {exc.message}"))]
-                readable, result = [], None
-            else:
+            if len(batch) > 1:
                 for single in batch:
                     self._write([single])
                 return
+            item, examined = batch[0]
+            with unit_of_work(self.db_session):
+                self._write_batch([(item, Examined(item.path, examining.FAILED, examined.content_hash,
+                                                   examined.extractor,
+                                                   error=f"the index refused its session: {exc.message}"))])
+
+    def _write_batch(self, batch: list) -> None:
+        readable = [(item, examined) for item, examined in batch if examined.outcome == examining.INDEXED]
+        sessions = [examined.session for _, examined in readable]
+        result = ingest_sessions(self.db_session, sessions) if sessions else None
         session_pks = self._record_sessions(readable, result)
         self._record_files(batch, session_pks)
         errors = [(item.path, examined.error) for item, examined in batch if examined.outcome == examining.FAILED]
@@ -230,7 +230,6 @@ class ScanRun:
         for _, examined in batch:
             self.counts[examined.outcome] += 1
         self.done += len(batch)
-        self.db_session.commit()
 
     def _record_sessions(self, readable: list, result) -> dict[str, int]:
         """Session pk by file path; the job's added and changed sessions; found sessions no longer missing."""
@@ -276,6 +275,10 @@ class ScanRun:
                 index_elements=["path"], set_={name: statement.excluded[name] for name in chunk[0] if name != "path"}))
 
     def _mark_missing(self, missing: list) -> None:
+        with unit_of_work(self.db_session):
+            self._record_missing(missing)
+
+    def _record_missing(self, missing: list) -> None:
         now = utc_now()
         for chunk in chunked([row.path for row in missing]):
             self.db_session.execute(update(ScannedFile).where(ScannedFile.path.in_(chunk))
@@ -289,23 +292,26 @@ class ScanRun:
             ).on_conflict_do_nothing())
         self.counts["missing"] = len(missing)
         self.counts["missing_sessions"] = len(sessions)
-        self.db_session.commit()
 
     def _due(self) -> bool:
         return time.monotonic() - self.last_beat > PROGRESS_SECONDS
 
-    def _progress(self, phase: str | None = None, **fields) -> None:
-        """Save progress and the heartbeat; notice a cancel."""
+    def _progress(self, phase: str | None = None, errors: list[tuple[str, str]] = (), **fields) -> None:
+        """Save progress, files and folders that could not be read, and the heartbeat; notice a cancel."""
         self.phase = phase or self.phase
-        cancel = report_progress(self.db_session, self.job_pk, result={**self.counts, "phase": self.phase},
-                                 done=self.done, failed=self.errors, **fields)
+        with unit_of_work(self.db_session):
+            self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, list(errors))
+            cancel = report_progress(self.db_session, self.job_pk, result={**self.counts, "phase": self.phase},
+                                     done=self.done, failed=self.errors, **fields)
         self.last_beat = time.monotonic()
         self.cancelled = self.cancelled or cancel
 
     def _finish(self) -> None:
         status, message = (CANCELLED, "Cancelled: the files read so far are indexed.") if self.cancelled else (
             SUCCEEDED, None)
-        finish_job(self.db_session, self.job_pk, status, {**self.counts}, message, done=self.done, failed=self.errors)
+        with unit_of_work(self.db_session):
+            finish_job(self.db_session, self.job_pk, status, {**self.counts}, message, done=self.done,
+                       failed=self.errors)
 
 
 def run_scan(db_session, job, allowed_roots: list[Path], processes: int) -> None:
@@ -316,5 +322,8 @@ def run_scan(db_session, job, allowed_roots: list[Path], processes: int) -> None
         ScanRun(db_session, job, allowed_roots, processes).run()
     except Exception as exc:
         log.exception("scan job %s failed", job_pk)
-        db_session.rollback()
-        finish_job(db_session, job_pk, FAILED, message=f"The scan stopped on an unexpected error: {exc}")
+        unavailable = database_unavailable(exc)
+        reason = (f"the database refused a write: {unavailable.message}" if unavailable
+                  else f"an unexpected error: {exc}")
+        with unit_of_work(db_session):
+            finish_job(db_session, job_pk, FAILED, message=f"The scan stopped on {reason}")

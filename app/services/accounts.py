@@ -7,6 +7,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from app.models import User
 from app.models.types import utc_now
+from app.services.sign_ins import end_sign_ins
 
 # In order of power: each role may do everything the roles before it may.
 ROLES = ("viewer", "editor", "admin")
@@ -84,10 +85,10 @@ def create_user(db_session, username: str, role: str, password: str, *,
                            "starting with a letter or digit.", "username")
     if find_user(db_session, name) is not None:
         raise AccountError(f"There is already a user named {name!r}.", "username")
-    user = User(username=name, role=check_role(role), password_hash=hash_password(check_password(password), hash_method),
-                session_epoch=0)
+    user = User(username=name, role=check_role(role),
+                password_hash=hash_password(check_password(password), hash_method))
     db_session.add(user)
-    db_session.commit()
+    db_session.flush()
     return user
 
 
@@ -116,8 +117,6 @@ def authenticate(db_session, username: str, password: str, *, hash_method: str =
         return None
     if not password_matches(user, password) or user.is_disabled:
         return None
-    user.last_sign_in_at = utc_now()
-    db_session.commit()
     return user
 
 
@@ -126,11 +125,12 @@ def password_matches(user: User, password: str) -> bool:
     return check_password_hash(user.password_hash, password or "")
 
 
-def set_password(db_session, user: User, password: str, *, hash_method: str = DEFAULT_HASH_METHOD) -> None:
-    """Give `user` a new password and sign them out of every browser."""
+def set_password(db_session, user: User, password: str, *, hash_method: str = DEFAULT_HASH_METHOD,
+                 keep_sign_in: str | None = None) -> None:
+    """Give `user` a new password and sign them out of every browser (but the sign-in `keep_sign_in`)."""
     user.password_hash = hash_password(check_password(password), hash_method)
-    user.session_epoch += 1
-    db_session.commit()
+    end_sign_ins(db_session, user, keep=keep_sign_in)
+    db_session.flush()
 
 
 def set_role(db_session, user: User, role: str) -> str:
@@ -139,7 +139,7 @@ def set_role(db_session, user: User, role: str) -> str:
     if old == "admin" and check_role(role) != "admin":
         _keep_an_admin(db_session, user)
     user.role = role
-    db_session.commit()
+    db_session.flush()
     return old
 
 
@@ -149,10 +149,10 @@ def set_disabled(db_session, user: User, disabled: bool) -> None:
         if user.role == "admin":
             _keep_an_admin(db_session, user)
         user.disabled_at = utc_now()
-        user.session_epoch += 1
+        end_sign_ins(db_session, user)
     elif not disabled:
         user.disabled_at = None
-    db_session.commit()
+    db_session.flush()
 
 
 def _keep_an_admin(db_session, user):

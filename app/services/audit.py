@@ -1,9 +1,10 @@
 """The audit log: who did what, to what, from where, and when."""
 from typing import NamedTuple
 
-from sqlalchemy import func, select, true
+from sqlalchemy import func, insert, select, true
 
 from app.models import AuditEntry
+from app.models.types import utc_now
 
 
 class Actor(NamedTuple):
@@ -19,10 +20,10 @@ COMMAND_LINE = Actor("command line")
 
 
 def record(db_session, actor: Actor, action: str, target: str | None = None, details: dict | None = None) -> None:
-    """Write one audit entry and commit it."""
-    db_session.add(AuditEntry(actor=actor.name[:200], user_pk=actor.user_pk, token_pk=actor.token_pk,
-                              address=actor.address, action=action, target=target, details=details))
-    db_session.commit()
+    """Write one audit entry, within the unit of work of what it records."""
+    db_session.execute(insert(AuditEntry).values(actor=actor.name[:200], user_pk=actor.user_pk, token_pk=actor.token_pk,
+                                                 address=actor.address, action=action, target=target, details=details,
+                                                 at=utc_now()))
 
 
 def audit_actions(db_session) -> list[str]:

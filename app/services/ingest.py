@@ -1,4 +1,4 @@
-"""Ingest: upsert sessions by fingerprint, set-based, one transaction per call."""
+"""Ingest: upsert sessions by fingerprint, set-based, within the caller's unit of work."""
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -12,9 +12,7 @@ from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key, track_plugin_ids
 from app.services.bulk import chunked, dialect_insert
-from app.services.rollups import apply_change, counted, refresh_session_counts
-from app.services.search import index_sessions, unindex_sessions
-from app.services.stats import forget_stats
+from app.services.derived import live_change
 from app.wire import SessionStatsSession
 
 # Wire fields stored as columns of `sessions` (same names, snake_case).
@@ -64,33 +62,24 @@ class IngestResult:
 
 def ingest_sessions(
     db_session, sessions: list[SessionStatsSession], *, replace: bool = False, ingested_at: datetime | None = None,
-    commit: bool = True,
 ) -> IngestResult:
     """Upsert `sessions`; with `replace`, move every other live session to the trash.
 
     Absent fields keep their stored values; present `tracks` replace tracks and instances;
     `plugins` given are kept, otherwise derived from the tracks. `ingested_at` (now by
-    default) becomes lastIngestedAt. Commits once, or rolls back everything and raises
-    IngestError. With `commit=False` the caller commits, so that what it writes besides is
-    part of the same transaction.
+    default) becomes lastIngestedAt. Runs within the caller's unit of work; IngestError
+    (and nothing written) for a payload the index cannot take.
     """
     try:
         with gc_paused():
-            result = _ingest(db_session, sessions, replace, ingested_at or utc_now())
+            return _ingest(db_session, sessions, replace, ingested_at or utc_now())
     except IntegrityError as exc:
-        db_session.rollback()
         raise IngestError(409, "Another ingest wrote the same sessions at the same moment; nothing was "
                                "changed, send the request again.", []) from exc
-    except BaseException:
-        db_session.rollback()
-        raise
-    if commit:
-        db_session.commit()
-    return result
 
 
 def _ingest(db_session, sessions, replace, now):
-    # Written first so that SQLite takes the write lock before anything is read.
+    # Ingests wait for each other here, on PostgreSQL too, before they read what is stored.
     _set_meta(db_session, LAST_INGESTED_AT, iso_utc(now))
 
     fingerprints = [fingerprint(s) for s in sessions]
@@ -102,12 +91,23 @@ def _ingest(db_session, sessions, replace, now):
     instance_ids = [track_plugin_ids(s.tracks or ()) for s in sessions]
     usages = [_usage(index, s, ids) for index, (s, ids) in enumerate(zip(sessions, instance_ids))]
     plugin_pks = _plugin_pks(db_session, sessions, instance_ids, usages)
-    # The aggregates count live sessions: what these counted before, to set against what they count after.
-    before = counted(db_session, [row.pk for row in stored.values()])
 
     result = IngestResult(last_ingested_at=now)
-    pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
+    with live_change(db_session, [row.pk for row in stored.values()]) as change:
+        pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
+        stored_pks = {row.pk for row in stored.values()}
+        change.created(pk for pk in pks.values() if pk not in stored_pks)
+        _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created)
+        if replace:
+            doomed = _live_sessions_except(db_session, set(pks.values()))
+            change.touching([row.pk for row in doomed])
+            _move_to_trash(db_session, [row.pk for row in doomed], now)
+            result.trashed = [row.id for row in doomed]
+    return result
 
+
+def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created):
+    """Replace the tags, tracks, usage and sources each session of the payload gives."""
     with_tags = [i for i, s in enumerate(sessions) if "tags" in s.model_fields_set]
     with_tracks = [i for i, s in enumerate(sessions) if "tracks" in s.model_fields_set]
     with_usage = [i for i, u in enumerate(usages) if u is not None]
@@ -122,7 +122,6 @@ def _ingest(db_session, sessions, replace, now):
     _delete_children(db_session, Track, existing(with_tracks))
     _delete_children(db_session, SessionPlugin, existing(with_usage))
     _delete_children(db_session, Source, existing(with_sources))
-    forget_stats(db_session, stored_pks)
 
     _insert(db_session, Tag, ("session_pk", "name", "position"), (
         (pks[i], name, position)
@@ -138,18 +137,6 @@ def _ingest(db_session, sessions, replace, now):
         for i in with_sources for position, source in enumerate(sessions[i].sources or ())
     ))
     _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created)
-    touched = list(pks.values())
-    refresh_session_counts(db_session, touched)
-    index_sessions(db_session, touched)
-    change = counted(db_session, touched).minus(before)
-    if replace:
-        doomed = _live_sessions_except(db_session, set(touched))
-        change = change.minus(counted(db_session, [row.pk for row in doomed]))
-        _move_to_trash(db_session, [row.pk for row in doomed], now)
-        unindex_sessions(db_session, [row.pk for row in doomed])
-        result.trashed = [row.id for row in doomed]
-    apply_change(db_session, change)
-    return result
 
 
 def _set_meta(db_session, key, value):

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select, update
 
+from app.database import write_incidentally
 from app.models import Job, JobError, JobSession, Session
 from app.models.job import CANCELLED, FAILED, QUEUED, RUNNING, UNFINISHED
 from app.models.types import utc_now
@@ -22,10 +23,10 @@ def this_worker() -> str:
 
 
 def create_job(db_session, kind: str, params: dict, started_by: str) -> Job:
-    """A new queued job, committed."""
+    """A new queued job."""
     job = Job(kind=kind, params=params, started_by=started_by[:200], status=QUEUED)
     db_session.add(job)
-    db_session.commit()
+    db_session.flush()
     return job
 
 
@@ -40,8 +41,9 @@ def recent_jobs(db_session, limit: int = 20) -> list[Job]:
 
 
 def unfinished_jobs(db_session) -> list[Job]:
-    """Queued and running jobs, oldest first, after failing those whose worker died."""
-    fail_abandoned_jobs(db_session)
+    """Queued and running jobs, oldest first, after failing those whose worker died (if the database lets it now)."""
+    if _abandoned_jobs(db_session, utc_now()):
+        write_incidentally(db_session, fail_abandoned_jobs)
     return list(db_session.scalars(select(Job).where(Job.status.in_(UNFINISHED)).order_by(Job.pk)))
 
 
@@ -52,49 +54,34 @@ def claim_job(db_session, job_pk: int) -> Job | None:
         update(Job).where(Job.pk == job_pk, Job.status == QUEUED)
         .values(status=RUNNING, started_at=now, heartbeat_at=now, worker=this_worker())
     ).rowcount
-    db_session.commit()
-    return db_session.get(Job, job_pk) if claimed else None
+    return db_session.get(Job, job_pk, populate_existing=True) if claimed else None
 
 
 def report_progress(db_session, job_pk: int, **values) -> bool:
-    """Save a running job's progress with a heartbeat and commit; whether someone asked to cancel it.
-
-    One UPDATE … RETURNING: on SQLite a transaction that reads before it writes fails when
-    another connection wrote in between, and the web server writes the cancel request.
-    """
-    cancel = db_session.execute(update(Job).where(Job.pk == job_pk).values(heartbeat_at=utc_now(), **values)
-                                .returning(Job.cancel_requested)).scalar_one()
-    db_session.commit()
-    return cancel
+    """Save a running job's progress with a heartbeat; whether someone asked to cancel it."""
+    return db_session.execute(update(Job).where(Job.pk == job_pk).values(heartbeat_at=utc_now(), **values)
+                              .returning(Job.cancel_requested)).scalar_one()
 
 
 def finish_job(db_session, job_pk: int, status: str, result: dict | None = None, message: str | None = None,
                **progress) -> None:
-    """End the job with `status`, what it did, why it ended and its last progress fields; commits."""
+    """End the job with `status`, what it did, why it ended and its last progress fields."""
     values = {"status": status, "message": message, "current_item": None, "finished_at": utc_now(), **progress}
     if result is not None:
         values["result"] = result
     db_session.execute(update(Job).where(Job.pk == job_pk).values(**values))
-    db_session.commit()
 
 
 def request_cancel(db_session, job_pk: int) -> Job | None:
     """Cancel a queued job at once, ask a running one to stop at its next batch; the job, or None if unknown."""
-    # Ends the request's read transaction first: SQLite refuses a write after a read that another
-    # connection (the running scan) has since overtaken.
-    db_session.commit()
     db_session.execute(update(Job).where(Job.pk == job_pk, Job.status == QUEUED).values(
         status=CANCELLED, message="Cancelled before it started.", finished_at=utc_now()))
     db_session.execute(update(Job).where(Job.pk == job_pk, Job.status == RUNNING).values(cancel_requested=True))
-    db_session.commit()
-    return db_session.get(Job, job_pk)
+    return db_session.get(Job, job_pk, populate_existing=True)
 
 
 def add_job_errors(db_session, job_pk: int, first: int, errors: list[tuple[str, str]]) -> int:
-    """Record files or folders a job could not read, as (path, reason), numbered from `first`; the next number.
-
-    The caller commits.
-    """
+    """Record files or folders a job could not read, as (path, reason), numbered from `first`; the next number."""
     if errors:
         db_session.execute(insert(JobError), [{"job_pk": job_pk, "position": first + offset, "path": path,
                                                "message": message} for offset, (path, message) in enumerate(errors)])
@@ -114,11 +101,14 @@ def _worker_is_dead(worker: str | None) -> bool:
     return False
 
 
+def _abandoned_jobs(db_session, now: datetime) -> list[Job]:
+    return [job for job in db_session.scalars(select(Job).where(Job.status == RUNNING))
+            if _worker_is_dead(job.worker) or (job.heartbeat_at or job.created_at) < now - ABANDONED_AFTER]
+
+
 def fail_abandoned_jobs(db_session, now: datetime | None = None) -> int:
     """Fail running jobs whose worker process is gone or has been silent too long; how many there were."""
-    now = now or utc_now()
-    abandoned = [job for job in db_session.scalars(select(Job).where(Job.status == RUNNING))
-                 if _worker_is_dead(job.worker) or (job.heartbeat_at or job.created_at) < now - ABANDONED_AFTER]
+    abandoned = _abandoned_jobs(db_session, now or utc_now())
     for job in abandoned:
         finish_job(db_session, job.pk, FAILED, message=(
             f"The worker running it ({job.worker}) stopped without finishing: what it had saved is kept, "

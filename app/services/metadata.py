@@ -1,18 +1,14 @@
 """Editing a session's metadata: fields people set by hand, validated, saved at once."""
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from app.models import Session, Tag
 from app.models.types import utc_now
+from app.services.derived import live_change
 from app.services.ingest import column_values
-from app.services.rollups import apply_change, counted
-from app.services.search import index_sessions
-from app.services.stats import forget_stats
 from app.wire import LongText, Name, Rating, ShortText, problem_message
 
 MAX_TAGS = 200
-# Editable fields that are part of a session's stats: changing one drops the cached stats.
-STATS_FIELDS = {"bpm", "key"}
 
 
 class MetadataChange(BaseModel):
@@ -66,27 +62,48 @@ def parse_change(values: dict) -> MetadataChange:
                              for error in exc.errors()]) from None
 
 
-def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool:
-    """Write the fields present in `change` to a live session and re-index it; False when there is none."""
+def _live_session_pk(db_session, session_id: str) -> int | None:
+    # Locked on PostgreSQL until the unit of work ends, so that two edits of one session follow each other.
     table = Session.__table__
-    pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None)))
+    return db_session.scalar(select(table.c.pk).where(table.c.id == session_id, table.c.deleted_at.is_(None))
+                             .with_for_update())
+
+
+def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool:
+    """Write the fields present in `change` to a live session; False when there is none."""
+    pk = _live_session_pk(db_session, session_id)
     if pk is None:
         return False
-    if not change.model_fields_set:
-        return True
-    before = counted(db_session, [pk])
+    if change.model_fields_set:
+        _write(db_session, pk, change)
+    return True
+
+
+def edit_tags(db_session, session_id: str, add: str | None = None, remove: str | None = None) -> list[str] | None:
+    """Add a tag to a live session's tags (at the end) or remove one, as they are now; its tags after, or None
+    when there is no such session. MetadataError when the tag is refused."""
+    pk = _live_session_pk(db_session, session_id)
+    if pk is None:
+        return None
+    tags = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
+    if add and add.strip() and add.strip() not in tags:
+        tags.append(add.strip())
+    if remove in tags:
+        tags.remove(remove)
+    _write(db_session, pk, parse_change({"tags": tags}))
+    return tags
+
+
+def _write(db_session, pk: int, change: MetadataChange) -> None:
     now = utc_now()
     values = column_values(change.model_dump(exclude_unset=True, exclude={"tags"}))
-    db_session.execute(update(table).where(table.c.pk == pk).values(
-        **values, metadata_updated_at=now,
-        metadata_created_at=func.coalesce(table.c.metadata_created_at, now)))
-    if change.model_fields_set & STATS_FIELDS:
-        forget_stats(db_session, [pk])
-    if "tags" in change.model_fields_set:
-        db_session.execute(delete(Tag).where(Tag.session_pk == pk))
-        db_session.add_all(Tag(session_pk=pk, name=name, position=i) for i, name in enumerate(change.tags or []))
-    db_session.flush()
-    apply_change(db_session, counted(db_session, [pk]).minus(before))
-    index_sessions(db_session, [pk])
-    db_session.commit()
-    return True
+    table = Session.__table__
+    with live_change(db_session, [pk]):
+        db_session.execute(update(table).where(table.c.pk == pk).values(
+            **values, metadata_updated_at=now,
+            metadata_created_at=func.coalesce(table.c.metadata_created_at, now)))
+        if "tags" in change.model_fields_set:
+            db_session.execute(delete(Tag).where(Tag.session_pk == pk))
+            if change.tags:
+                db_session.execute(insert(Tag), [{"session_pk": pk, "name": name, "position": position}
+                                                 for position, name in enumerate(change.tags)])

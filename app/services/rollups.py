@@ -2,19 +2,15 @@
 
 Per session, its tracks, plugin instances and distinct plugins (columns of `sessions`); per
 plugin, instances, sessions and tracks (`plugin_totals`); per facet value, sessions
-(`live_counts`, with the index totals and each product's sessions per month). A writer takes what the sessions it touches count
-before its change and after it, inside its transaction, and applies the difference:
-
-    before = counted(db_session, pks)
-    ... change the sessions ...
-    apply_change(db_session, counted(db_session, pks).minus(before))
-
-so every total always equals a recount.
+(`live_counts`, with the index totals and each product's sessions per month). What some
+sessions count before a change and after it gives the difference to apply, so every total
+equals a recount; `app.services.derived.live_change` does this for every writer. The recounts
+here compute the same figures from the rows alone, another way, to check them.
 """
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, distinct, func, or_, select, tuple_, update
 
 from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked, dialect_insert
@@ -32,6 +28,13 @@ class Counted:
 
     plugins: Counter = field(default_factory=Counter)  # (plugin pk, one of PLUGIN_TOTALS) → n
     values: Counter = field(default_factory=Counter)  # (dimension, value) → n
+
+    def plus(self, other: "Counted") -> "Counted":
+        """The sum of this and `other` (of two disjoint sets of sessions)."""
+        plugins, values = Counter(self.plugins), Counter(self.values)
+        plugins.update(other.plugins)
+        values.update(other.values)
+        return Counted(plugins, values)
 
     def minus(self, other: "Counted") -> "Counted":
         """The change from `other` to this."""
@@ -132,6 +135,8 @@ def apply_change(db_session, change: Counted) -> None:
 def _add(db_session, table, keys, columns, rows, gone_at_zero):
     if not rows:
         return
+    # In key order, so that concurrent writers lock the rows they share in the same order (no deadlock).
+    rows.sort(key=lambda row: [row[key] for key in keys])
     statement = dialect_insert(db_session, table)
     db_session.execute(statement.on_conflict_do_update(
         index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in columns}), rows)
@@ -139,10 +144,93 @@ def _add(db_session, table, keys, columns, rows, gone_at_zero):
         db_session.execute(delete(table).where(table.c[gone_at_zero] <= 0))
 
 
-def rebuild_rollups(db_session) -> None:
-    """Recompute every maintained aggregate from the rows (after a migration or a repair)."""
-    every = db_session.scalars(select(Session.pk)).all()
-    refresh_session_counts(db_session, every)
-    db_session.execute(delete(PluginTotal))
-    db_session.execute(delete(LiveCount))
-    apply_change(db_session, counted(db_session, every))
+def recount_session_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
+    """Sessions whose kept counts differ from a recount: pk → ((tracks, instances, plugins) kept, recounted)."""
+    recounted = (
+        select(func.count()).where(Track.session_pk == Session.pk).scalar_subquery(),
+        select(func.coalesce(func.sum(SessionPlugin.count), 0)).where(SessionPlugin.session_pk == Session.pk)
+        .scalar_subquery(),
+        select(func.count()).where(SessionPlugin.session_pk == Session.pk).scalar_subquery(),
+    )
+    kept = (Session.track_count, Session.instance_count, Session.plugin_count)
+    rows = db_session.execute(select(Session.pk, *kept, *recounted).where(
+        or_(*[column != count for column, count in zip(kept, recounted)])))
+    return {row[0]: (tuple(row[1:4]), tuple(row[4:7])) for row in rows}
+
+
+def recount_plugin_totals(db_session) -> dict[int, tuple[int, int, int]]:
+    """Per plugin used by live sessions, (instances, sessions, tracks), counted from the rows."""
+    return {row[0]: tuple(row[1:]) for row in db_session.execute(
+        select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
+               func.sum(SessionPlugin.track_count))
+        .join(Session, Session.pk == SessionPlugin.session_pk).where(Session.deleted_at.is_(None))
+        .group_by(SessionPlugin.plugin_pk))}
+
+
+def kept_plugin_totals(db_session) -> dict[int, tuple[int, int, int]]:
+    """The plugin totals as kept."""
+    return {row[0]: tuple(row[1:]) for row in db_session.execute(
+        select(PluginTotal.plugin_pk, *[PluginTotal.__table__.c[name] for name in PLUGIN_TOTALS]))}
+
+
+def _month(db_session, column):
+    """`column` (a UTC time) as its month, YYYY-MM, in SQL."""
+    if db_session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
+    return func.strftime("%Y-%m", column)
+
+
+def recount_live_counts(db_session) -> dict[tuple[str, str], int]:
+    """Every live count, counted from the rows: (dimension, value) → sessions (or the totals)."""
+    live = Session.deleted_at.is_(None)
+    counts = {}
+    for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
+        counts.update(((dimension, value), n) for value, n in db_session.execute(
+            select(column, func.count()).where(live, column.is_not(None)).group_by(column)))
+    counts.update((("tag", name), n) for name, n in db_session.execute(
+        select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name)))
+    used = (select(SessionPlugin.session_pk, Plugin.vendor, Plugin.format, Plugin.product_key, Session.created_at)
+            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).join(Session, Session.pk == SessionPlugin.session_pk)
+            .where(live).subquery())
+    for dimension, column in zip(PLUGIN_FACETS, (used.c.vendor, used.c.format, used.c.product_key)):
+        counts.update(((dimension, value), n) for value, n in db_session.execute(
+            select(column, func.count(distinct(used.c.session_pk))).where(column.is_not(None)).group_by(column)))
+    month = _month(db_session, used.c.created_at)
+    counts.update(((product_months(product), value), n) for product, value, n in db_session.execute(
+        select(used.c.product_key, month, func.count(distinct(used.c.session_pk)))
+        .where(used.c.created_at.is_not(None)).group_by(used.c.product_key, month)))
+    sessions = db_session.scalar(select(func.count()).where(live))
+    tracks = db_session.scalar(select(func.count()).select_from(Track).join(Session, Session.pk == Track.session_pk)
+                               .where(live))
+    instances = db_session.scalar(select(func.coalesce(func.sum(SessionPlugin.count), 0))
+                                  .join(Session, Session.pk == SessionPlugin.session_pk).where(live))
+    counts.update({(TOTAL, "sessions"): sessions, (TOTAL, "tracks"): tracks, (TOTAL, "instances"): instances})
+    return {key: n for key, n in counts.items() if n}
+
+
+def kept_live_counts(db_session) -> dict[tuple[str, str], int]:
+    """The live counts as kept."""
+    return {(row.dimension, row.value): row.count for row in db_session.execute(select(LiveCount.__table__))}
+
+
+def set_plugin_totals(db_session, totals: dict[int, tuple[int, int, int] | None]) -> None:
+    """Write these plugins' totals as given; None removes a plugin's row."""
+    _set(db_session, PluginTotal.__table__, ["plugin_pk"], PLUGIN_TOTALS,
+         {(pk,): values for pk, values in totals.items()})
+
+
+def set_live_counts(db_session, counts: dict[tuple[str, str], int | None]) -> None:
+    """Write these live counts as given; None removes a count."""
+    _set(db_session, LiveCount.__table__, ["dimension", "value"], ("count",),
+         {key: None if count is None else (count,) for key, count in counts.items()})
+
+
+def _set(db_session, table, keys, columns, values):
+    gone = [key for key, row in values.items() if row is None]
+    for chunk in chunked(gone):
+        db_session.execute(delete(table).where(tuple_(*[table.c[k] for k in keys]).in_(chunk)))
+    rows = [dict(zip(keys, key)) | dict(zip(columns, row)) for key, row in sorted(values.items()) if row is not None]
+    if rows:
+        statement = dialect_insert(db_session, table)
+        db_session.execute(statement.on_conflict_do_update(
+            index_elements=keys, set_={c: statement.excluded[c] for c in columns}), rows)

@@ -14,18 +14,6 @@ from app.services.bulk import chunked
 SEARCH_TABLE = "session_search"
 TERM = re.compile(r"[^\W_]+")
 
-DDL = {
-    "sqlite": [
-        # Prefix indexes make "type as you search" prefix queries index lookups.
-        f"CREATE VIRTUAL TABLE {SEARCH_TABLE} USING fts5(body, tokenize = 'unicode61 remove_diacritics 2', "
-        "prefix = '2 3 4')",
-    ],
-    "postgresql": [
-        f"CREATE TABLE {SEARCH_TABLE} (session_pk integer PRIMARY KEY REFERENCES sessions (pk) ON DELETE CASCADE, "
-        "document tsvector NOT NULL)",
-        f"CREATE INDEX ix_{SEARCH_TABLE}_document ON {SEARCH_TABLE} USING gin (document)",
-    ],
-}
 INSERT = {
     "sqlite": f"INSERT INTO {SEARCH_TABLE} (rowid, body) VALUES (:pk, :body)",
     "postgresql": f"INSERT INTO {SEARCH_TABLE} (session_pk, document) VALUES (:pk, to_tsvector('simple', :body))",
@@ -46,17 +34,17 @@ COUNT_MATCHING = {dialect: f"SELECT count(*) FROM ({sql}) AS matches" for dialec
 # whole vendor (or format, or product) is one term. PostgreSQL hashes session_plugins itself
 # and needs no such index.
 PLUGIN_TABLE = f"{SEARCH_TABLE}_plugins"
-PLUGIN_DDL = f"CREATE VIRTUAL TABLE IF NOT EXISTS {PLUGIN_TABLE} USING fts5(terms, detail = 'none', columnsize = 0)"
 # A session's terms: per plugin it uses, "p<pk>" and a letter and the hex of its vendor, format
 # and product (hex keeps any value one exact token; `_group_term` spells it so too). Repeated
 # terms are stored once.
-PLUGIN_WRITE = (
-    f"INSERT INTO {PLUGIN_TABLE} (rowid, terms) SELECT sp.session_pk, group_concat('p' || p.pk"
+PLUGIN_TERMS = (
+    "SELECT sp.session_pk, group_concat('p' || p.pk"
     " || coalesce(' v' || lower(hex(p.vendor)), '') || coalesce(' f' || lower(hex(p.format)), '')"
     " || ' r' || lower(hex(p.product_key)), ' ') "
     "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk WHERE sp.session_pk IN :pks "
     "GROUP BY sp.session_pk"
 )
+PLUGIN_WRITE = f"INSERT INTO {PLUGIN_TABLE} (rowid, terms) {PLUGIN_TERMS}"
 PLUGIN_DELETE = f"DELETE FROM {PLUGIN_TABLE} WHERE rowid IN :pks"
 PLUGIN_USERS = f"SELECT rowid FROM {PLUGIN_TABLE} WHERE {PLUGIN_TABLE} MATCH :terms"
 # Per plugin attribute that groups plugins, its term's letter.
@@ -66,23 +54,6 @@ PLUGIN_GROUPS = (("vendor", "v"), ("format", "f"), ("product_key", "r"))
 def _dialect(db_session_or_connection) -> str:
     bind = getattr(db_session_or_connection, "get_bind", None)
     return (bind() if bind else db_session_or_connection).dialect.name
-
-
-def create_search_index(connection) -> None:
-    """Create the search structures of this database (called by a migration)."""
-    for statement in DDL[_dialect(connection)]:
-        connection.execute(text(statement))
-
-
-def drop_search_index(connection) -> None:
-    """Drop the search structures."""
-    connection.execute(text(f"DROP TABLE IF EXISTS {PLUGIN_TABLE}"))
-    connection.execute(text(f"DROP TABLE IF EXISTS {SEARCH_TABLE}"))
-
-
-def drop_plugin_index(connection) -> None:
-    """Drop the index of the plugins each session uses."""
-    connection.execute(text(f"DROP TABLE IF EXISTS {PLUGIN_TABLE}"))
 
 
 def search_terms(query: str) -> list[str]:
@@ -169,45 +140,40 @@ def count_sessions_using_plugins(db_session, plugin_selects: list[Select]) -> in
     return db_session.scalar(text(f"SELECT count(*) FROM ({PLUGIN_USERS}) AS users"), {"terms": expression})
 
 
+def _documents(db_session, session_pks) -> dict[int, str]:
+    """The search document of each live session among `session_pks` (at most a chunk of them)."""
+    parts = {row.pk: [row.name, row.artist, row.project, row.notes] for row in db_session.execute(
+        select(Session.pk, Session.name, Session.artist, Session.project, Session.notes)
+        .where(Session.pk.in_(session_pks), Session.deleted_at.is_(None)))}
+    if not parts:
+        return {}
+    live = list(parts)
+    for query in (
+        select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(live)),
+        select(Track.session_pk, Track.name).where(Track.session_pk.in_(live)),
+        select(SessionPlugin.session_pk, Plugin.name).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
+        .where(SessionPlugin.session_pk.in_(live)),
+    ):
+        for session_pk, words in db_session.execute(query):
+            parts[session_pk].append(words)
+    return {pk: " ".join(part for part in words if part) for pk, words in parts.items()}
+
+
 def index_sessions(db_session, session_pks) -> None:
     """(Re)write these sessions' search documents (and plugin terms); drop trashed ones."""
     dialect = _dialect(db_session)
     for chunk in chunked(list(session_pks)):
         unindex_sessions(db_session, chunk)
-        documents = {row.pk: [row.name, row.artist, row.project, row.notes] for row in db_session.execute(
-            select(Session.pk, Session.name, Session.artist, Session.project, Session.notes)
-            .where(Session.pk.in_(chunk), Session.deleted_at.is_(None)))}
+        documents = _documents(db_session, chunk)
         if not documents:
             continue
-        live = list(documents)
-        for query in (
-            select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(live)),
-            select(Track.session_pk, Track.name).where(Track.session_pk.in_(live)),
-            select(SessionPlugin.session_pk, Plugin.name).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
-            .where(SessionPlugin.session_pk.in_(live)),
-        ):
-            for session_pk, words in db_session.execute(query):
-                documents[session_pk].append(words)
-        db_session.execute(text(INSERT[dialect]), [
-            {"pk": pk, "body": " ".join(part for part in parts if part)} for pk, parts in documents.items()
-        ])
+        db_session.execute(text(INSERT[dialect]), [{"pk": pk, "body": body} for pk, body in documents.items()])
         if dialect == "sqlite":
-            _write_plugin_terms(db_session, live)
+            _write_plugin_terms(db_session, list(documents))
 
 
 def _write_plugin_terms(db_session, live_pks) -> None:
     db_session.execute(text(PLUGIN_WRITE).bindparams(bindparam("pks", expanding=True)), {"pks": list(live_pks)})
-
-
-def create_plugin_index(db_session) -> None:
-    """Create the index of the plugins each live session uses (SQLite only) and fill it."""
-    if _dialect(db_session) != "sqlite":
-        return
-    db_session.execute(text(PLUGIN_DDL))
-    db_session.execute(text(f"DELETE FROM {PLUGIN_TABLE}"))
-    live = db_session.scalars(select(Session.pk).where(Session.deleted_at.is_(None))).all()
-    for chunk in chunked(live):
-        _write_plugin_terms(db_session, chunk)
 
 
 def unindex_sessions(db_session, session_pks) -> None:
@@ -219,8 +185,56 @@ def unindex_sessions(db_session, session_pks) -> None:
             db_session.execute(statement, {"pks": list(chunk)})
 
 
-def rebuild_search_index(db_session) -> None:
-    """Rewrite every session's search document and plugin terms (creating the plugin index if missing)."""
-    if _dialect(db_session) == "sqlite":
-        db_session.execute(text(PLUGIN_DDL))
-    index_sessions(db_session, db_session.scalars(select(Session.pk)).all())
+# Stored documents that differ from the ones given, as words in any order (the order of a document's
+# parts does not matter to a search): pk of each.
+DIFFERING_DOCUMENTS = {
+    "sqlite": f"SELECT rowid AS pk, body FROM {SEARCH_TABLE} WHERE rowid IN :pks",
+    "postgresql": f"SELECT given.pk, NULL AS body FROM unnest(CAST(:pks AS integer[]), CAST(:bodies AS text[])) "
+                  f"AS given (pk, body) LEFT JOIN {SEARCH_TABLE} AS kept ON kept.session_pk = given.pk "
+                  "WHERE strip(kept.document) IS DISTINCT FROM strip(to_tsvector('simple', given.body))",
+}
+INDEXED = {"sqlite": f"SELECT rowid FROM {SEARCH_TABLE}", "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE}"}
+
+
+def _words(body: str | None) -> list[str]:
+    return sorted((body or "").split())
+
+
+def search_drift(db_session) -> dict[int, str]:
+    """Sessions whose search document is not the one their rows make: pk → what is wrong."""
+    dialect = _dialect(db_session)
+    live = db_session.scalars(select(Session.pk).where(Session.deleted_at.is_(None)).order_by(Session.pk)).all()
+    indexed = set(db_session.scalars(text(INDEXED[dialect])))
+    drift = {pk: "indexed but not a live session" for pk in indexed.difference(live)}
+    for chunk in chunked(live):
+        documents = _documents(db_session, chunk)
+        drift.update((pk, "not indexed") for pk in documents if pk not in indexed)
+        if dialect == "sqlite":
+            kept = dict(db_session.execute(text(DIFFERING_DOCUMENTS[dialect]).bindparams(
+                bindparam("pks", expanding=True)), {"pks": list(documents)}).all())
+            differing = [pk for pk, body in documents.items() if pk in kept and _words(kept[pk]) != _words(body)]
+        else:
+            differing = db_session.scalars(text(DIFFERING_DOCUMENTS[dialect]), {
+                "pks": list(documents), "bodies": list(documents.values())}).all()
+        drift.update((pk, "words differ") for pk in differing if pk in indexed)
+    return drift
+
+
+def plugin_index_drift(db_session) -> dict[int, str]:
+    """Sessions whose terms in the plugin index (SQLite) are not the ones their plugins make: pk → what is wrong."""
+    if _dialect(db_session) != "sqlite":
+        return {}
+    live = db_session.scalars(select(Session.pk).where(Session.deleted_at.is_(None)).order_by(Session.pk)).all()
+    kept_rows = set(db_session.scalars(text(f"SELECT rowid FROM {PLUGIN_TABLE}")))
+    drift = {pk: "indexed but not a live session" for pk in kept_rows.difference(live)}
+    terms = text(PLUGIN_TERMS).bindparams(bindparam("pks", expanding=True))
+    kept_terms = text(f"SELECT rowid, terms FROM {PLUGIN_TABLE} WHERE rowid IN :pks").bindparams(
+        bindparam("pks", expanding=True))
+    for chunk in chunked(live):
+        expected = {pk: set(words.split()) for pk, words in db_session.execute(terms, {"pks": list(chunk)})}
+        kept = {pk: set(words.split()) for pk, words in db_session.execute(kept_terms, {"pks": list(chunk)})}
+        for pk in set(expected) | set(kept):
+            if expected.get(pk) != kept.get(pk):
+                drift[pk] = "not indexed" if pk not in kept else "terms differ" if pk in expected else \
+                    "indexed but uses no plugin"
+    return drift

@@ -10,8 +10,8 @@ from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
-from app.services.rollups import TOTAL, apply_change, counted
-from app.services.search import index_sessions
+from app.services.derived import live_change
+from app.services.rollups import TOTAL
 
 EXPORT_CHUNK = 200
 SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}
@@ -53,16 +53,13 @@ def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
 
 
 def _set_trashed(db_session, session_id: str, trashed: bool) -> int | None:
-    """Move a session into or out of the trash, keeping the aggregates; its pk, or None if none moved."""
+    """Move a session into or out of the trash; its pk, or None if none moved."""
     table = Session.__table__
     state = table.c.deleted_at.is_(None) if trashed else table.c.deleted_at.is_not(None)
-    pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, state))
+    pk = db_session.scalar(select(table.c.pk).where(table.c.id == session_id, state).with_for_update())
     if pk is not None:
-        before = counted(db_session, [pk])
-        db_session.execute(update(table).where(table.c.pk == pk).values(deleted_at=utc_now() if trashed else None))
-        apply_change(db_session, counted(db_session, [pk]).minus(before))
-        index_sessions(db_session, [pk])
-    db_session.commit()
+        with live_change(db_session, [pk]):
+            db_session.execute(update(table).where(table.c.pk == pk).values(deleted_at=utc_now() if trashed else None))
     return pk
 
 
@@ -79,12 +76,13 @@ def trash_session(db_session, session_id: str) -> bool:
 def purge_session(db_session, session_id: str) -> str | None:
     """Delete a trashed session for good, with everything that belongs to it; its name, or None."""
     table = Session.__table__
-    row = db_session.execute(
-        delete(table).where(table.c.id == session_id, table.c.deleted_at.is_not(None))
-        .returning(table.c.pk, table.c.name)
-    ).one_or_none()
-    db_session.commit()
-    return row.name if row else None
+    row = db_session.execute(select(table.c.pk, table.c.name).where(
+        table.c.id == session_id, table.c.deleted_at.is_not(None)).with_for_update()).one_or_none()
+    if row is None:
+        return None
+    with live_change(db_session, [row.pk]):
+        db_session.execute(delete(table).where(table.c.pk == row.pk))
+    return row.name
 
 
 def index_overview(db_session) -> dict:

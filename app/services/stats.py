@@ -9,8 +9,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, func, select
-from sqlalchemy.exc import SQLAlchemyError
 
+from app.database import write_incidentally
 from app.models import Plugin, ScannedFile, Session, SessionPlugin, SessionStatsCache, Track
 from app.models.scanned_file import INDEXED
 from app.models.types import utc_now
@@ -117,23 +117,19 @@ def _compute(db_session, pks: list[int], ids: dict[int, str]) -> dict[int, dict 
 
 
 def _store(db_session, computed: dict[int, dict | None], now: datetime) -> None:
-    """Cache computed stats; a write that fails (another writer holds the database) only loses the caching."""
+    """Cache computed stats, inside the caller's unit of work or as a side write of a read."""
     rows = [{"session_pk": pk, "version": STATS_VERSION, "computed_at": now, "stats": stats}
             for pk, stats in computed.items() if stats is not None]
-    if not rows:
-        return
-    # End the read first: on SQLite a transaction that read before another connection wrote may not write.
-    db_session.commit()
-    try:
-        for chunk in chunked(rows, 500):
-            statement = dialect_insert(db_session, SessionStatsCache.__table__).values(chunk)
-            db_session.execute(statement.on_conflict_do_update(
-                index_elements=["session_pk"],
-                set_={name: statement.excluded[name] for name in ("version", "computed_at", "stats")}))
-        db_session.commit()
-    except SQLAlchemyError as exc:
-        db_session.rollback()
-        log.warning("Computed stats were not cached: %s", exc)
+    if rows:
+        write_incidentally(db_session, lambda writer: _write_cache(writer, rows))
+
+
+def _write_cache(db_session, rows: list[dict]) -> None:
+    for chunk in chunked(rows, 500):
+        statement = dialect_insert(db_session, SessionStatsCache.__table__).values(chunk)
+        db_session.execute(statement.on_conflict_do_update(
+            index_elements=["session_pk"],
+            set_={name: statement.excluded[name] for name in ("version", "computed_at", "stats")}))
 
 
 def _with_stamp(stats: dict, computed_at: datetime, version: int) -> dict:
@@ -165,3 +161,22 @@ def forget_stats(db_session, session_pks) -> None:
     """Drop the cached stats of these sessions (they changed); the next read computes them again."""
     for chunk in chunked(list(session_pks)):
         db_session.execute(delete(SessionStatsCache).where(SessionStatsCache.session_pk.in_(chunk)))
+
+
+def stats_drift(db_session) -> dict[int, str]:
+    """Sessions whose cached stats (of this version) differ from stats computed now: pk → what is wrong."""
+    drift = {}
+    cached = db_session.execute(select(SessionStatsCache.session_pk, SessionStatsCache.stats)
+                                .where(SessionStatsCache.version == STATS_VERSION)
+                                .order_by(SessionStatsCache.session_pk)).all()
+    for chunk in chunked(cached):
+        computed = _compute(db_session, [pk for pk, _ in chunk], {})
+        drift.update((pk, "cached stats differ from the rows") for pk, stats in chunk if computed.get(pk) != stats)
+    return drift
+
+
+def recompute_stats(db_session, session_pks) -> None:
+    """Compute and cache these sessions' stats again now (within the caller's unit of work)."""
+    for chunk in chunked(list(session_pks)):
+        forget_stats(db_session, chunk)
+        _store(db_session, _compute(db_session, list(chunk), {}), utc_now())

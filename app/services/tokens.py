@@ -3,7 +3,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import ApiToken
 from app.models.types import utc_now
@@ -33,20 +33,24 @@ def create_token(db_session, name: str, role: str, *, expires_at: datetime | Non
     token = ApiToken(name=name, role=check_role(role), token_hash=token_digest(secret), hint=secret[:HINT_LENGTH],
                      created_by=created_by, expires_at=expires_at)
     db_session.add(token)
-    db_session.commit()
+    db_session.flush()
     return token, secret
 
 
 def resolve_token(db_session, secret: str) -> ApiToken | None:
-    """The usable token whose secret this is, noting its use; None for unknown, revoked or expired."""
+    """The usable token whose secret this is; None for unknown, revoked or expired."""
     token = db_session.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(secret)))
-    now = utc_now()
-    if token is None or not token.is_usable(now):
-        return None
-    if token.last_used_at is None or now - token.last_used_at >= LAST_USED_PRECISION:
-        token.last_used_at = now
-        db_session.commit()
-    return token
+    return token if token is not None and token.is_usable(utc_now()) else None
+
+
+def needs_last_use(token: ApiToken) -> bool:
+    """True when the token's last use, as kept, is older than its precision."""
+    return token.last_used_at is None or utc_now() - token.last_used_at >= LAST_USED_PRECISION
+
+
+def note_token_use(db_session, token_pk: int) -> None:
+    """Keep that the token was used now."""
+    db_session.execute(update(ApiToken).where(ApiToken.pk == token_pk).values(last_used_at=utc_now()))
 
 
 def list_tokens(db_session) -> list[ApiToken]:
@@ -64,5 +68,5 @@ def revoke_token(db_session, token: ApiToken) -> bool:
     if token.revoked_at is not None:
         return False
     token.revoked_at = utc_now()
-    db_session.commit()
+    db_session.flush()
     return True

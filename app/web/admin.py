@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
 from app.auth import audit, requires
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import User
 from app.services.accounts import AccountError, create_user, generate_password, list_users, set_disabled, set_role
@@ -45,12 +46,13 @@ def new_user():
         return _users_page(form), 422
     password = form.password.data or generate_password()
     try:
-        user = create_user(db.session, form.username.data, form.role.data, password,
-                           hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+        with unit_of_work():
+            user = create_user(db.session, form.username.data, form.role.data, password,
+                               hash_method=current_app.config["PASSWORD_HASH_METHOD"])
+            audit("user.created", target=user.username, details={"role": user.role})
     except AccountError as exc:
         getattr(form, exc.field or "username").errors.append(exc.message)
         return _users_page(form), 422
-    audit("user.created", target=user.username, details={"role": user.role})
     page = _users_page(NewUserForm(formdata=None), created=user,
                        created_password=None if form.password.data else password)
     return page, 200, {"Cache-Control": "no-store"}
@@ -66,11 +68,12 @@ def change_role(user_pk):
         flash("Choose one of the roles.", "error")
     elif form.role.data != user.role:
         try:
-            old = set_role(db.session, user, form.role.data)
+            with unit_of_work():
+                old = set_role(db.session, user, form.role.data)
+                audit("user.role_changed", target=user.username, details={"from": old, "to": user.role})
         except AccountError as exc:
             flash(exc.message, "error")
         else:
-            audit("user.role_changed", target=user.username, details={"from": old, "to": user.role})
             flash(f"{user.username} is now {user.role}.")
     return redirect(url_for("admin.users"))
 
@@ -79,11 +82,12 @@ def _set_disabled(user_pk, disabled):
     user = _user(user_pk)
     if ButtonForm().validate_on_submit():
         try:
-            set_disabled(db.session, user, disabled)
+            with unit_of_work():
+                set_disabled(db.session, user, disabled)
+                audit("user.disabled" if disabled else "user.enabled", target=user.username)
         except AccountError as exc:
             flash(exc.message, "error")
         else:
-            audit("user.disabled" if disabled else "user.enabled", target=user.username)
             flash(f"{user.username} is {'disabled' if disabled else 'enabled'}.")
     return redirect(url_for("admin.users"))
 

@@ -1,11 +1,13 @@
 """Signing in and out."""
 from flask import Blueprint, current_app, g, make_response, redirect, render_template, request, session, url_for
 from flask_limiter.util import get_remote_address
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from app.auth import ACCOUNT, PUBLIC, audit, principal, requires, safe_next_url, user_principal
+from app.database import unit_of_work
 from app.extensions import db, limiter
 from app.services.accounts import authenticate, normalize_username
+from app.services.sign_ins import begin_sign_in, end_sign_in
 from app.web.forms import SignInForm
 
 bp = Blueprint("auth", __name__)
@@ -26,7 +28,8 @@ def _failed(response) -> bool:
 
 
 def _throttled(request_limit):
-    audit("sign_in.throttled", target=_attempted_username(), details={"limit": str(request_limit.limit)})
+    with unit_of_work():
+        audit("sign_in.throttled", target=_attempted_username(), details={"limit": str(request_limit.limit)})
     message = (f"Too many failed sign-ins ({request_limit.limit}). "
                "Wait a few minutes, then try again.")
     return make_response(render_template("auth/login.html", form=SignInForm(), error=message), 429)
@@ -52,21 +55,26 @@ def login():
     user = authenticate(db.session, form.username.data, form.password.data,
                         hash_method=current_app.config["PASSWORD_HASH_METHOD"])
     if user is None:
-        audit("sign_in.failed", target=_attempted_username())
+        with unit_of_work():
+            audit("sign_in.failed", target=_attempted_username())
         return render_template("auth/login.html", form=form, error=WRONG_CREDENTIALS), 401
+    with unit_of_work():
+        begin_sign_in(db.session, user, request.remote_addr, current_app.permanent_session_lifetime)
+        g.principal = user_principal(user)
+        audit("sign_in")
     session.clear()
     login_user(user)
     session.permanent = True
-    g.principal = user_principal(user)
-    audit("sign_in")
     return redirect(safe_next_url(form.next.data))
 
 
 @bp.post("/logout")
 @requires(ACCOUNT)
 def logout():
-    """Sign out of this browser."""
-    audit("sign_out")
+    """Sign out of this browser: the sign-in ends on the server, so a copy of its cookie opens nothing either."""
+    with unit_of_work():
+        end_sign_in(db.session, current_user.sign_in_secret)
+        audit("sign_out")
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"))

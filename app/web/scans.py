@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from app.auth import audit, principal, requires
+from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.models import Job
 from app.models.types import utc_now
@@ -149,12 +150,14 @@ def start():
     if not form.validate_on_submit():
         return _scans_page(form), 422
     try:
-        job = start_scan(db.session, form.paths(), roots, principal().name, form.backups.data)
+        with unit_of_work():
+            job = start_scan(db.session, form.paths(), roots, principal().name, form.backups.data)
+            audit("scan.started", target=", ".join(job.params["paths"]), details={"job": job.pk})
     except ScanError as exc:
         form.folder.errors.append(exc.message)
         return _scans_page(form), 422
+    # Queued once saved, so that the worker finds it.
     jobs.enqueue(job.pk)
-    audit("scan.started", target=", ".join(job.params["paths"]), details={"job": job.pk})
     return redirect(url_for("scans.show", job_pk=job.pk), 303)
 
 
@@ -181,6 +184,7 @@ def cancel(job_pk):
     """Cancel a queued job, or ask a running one to stop after the batch it is on."""
     job = _job(job_pk)
     if ButtonForm().validate_on_submit() and not job.finished:
-        job = request_cancel(db.session, job.pk) or job
-        audit("scan.cancelled", target=", ".join(job.params.get("paths", [])), details={"job": job.pk})
+        with unit_of_work():
+            job = request_cancel(db.session, job_pk)
+            audit("scan.cancelled", target=", ".join(job.params.get("paths", [])), details={"job": job.pk})
     return _progress_or_redirect(job)

@@ -5,8 +5,9 @@ Each edit is a PATCH that saves at once and answers with the region it changed.
 from flask import abort, redirect, render_template, request, url_for
 
 from app.auth import audit, requires
+from app.database import unit_of_work
 from app.extensions import db
-from app.services.metadata import MetadataError, parse_change, update_metadata
+from app.services.metadata import MetadataError, edit_tags, parse_change, update_metadata
 from app.services.sessions import session_detail
 from app.web.rendering import is_fragment_request
 from app.web.sessions import EDITABLE, bp
@@ -49,15 +50,20 @@ def field_form(session_id, field):
     return _render_field(session_id, _field(field), editing=True)
 
 
+def _missing(session_id):
+    abort(404, description=f"No live session has id {session_id!r}.")
+
+
 def _save(session_id, values):
     """Validate and save `values`; the problems by field when refused."""
     try:
         change = parse_change(values)
     except MetadataError as exc:
         return dict(exc.problems)
-    if not update_metadata(db.session, session_id, change):
-        abort(404, description=f"No live session has id {session_id!r}.")
-    audit("session.edited", target=session_id, details={"fields": sorted(change.model_fields_set)})
+    with unit_of_work():
+        if not update_metadata(db.session, session_id, change):
+            _missing(session_id)
+        audit("session.edited", target=session_id, details={"fields": sorted(change.model_fields_set)})
     return None
 
 
@@ -83,16 +89,15 @@ def _render_region(session_id, template, saved=False, error=None, status=200):
 @bp.patch("/sessions/<session_id>/tags")
 @requires("editor")
 def save_tags(session_id):
-    """Add (`add`) or remove (`remove`) a tag."""
-    tags = list(_detail(session_id)["tags"])
-    added, removed = request.form.get("add", "").strip(), request.form.get("remove")
-    if added and added not in tags:
-        tags.append(added)
-    if removed in tags:
-        tags.remove(removed)
-    problems = _save(session_id, {"tags": tags})
-    if problems:
-        return _render_region(session_id, "sessions/_tags.html", error=next(iter(problems.values())), status=422)
+    """Add (`add`) or remove (`remove`) a tag, to or from the tags as they are when the change arrives."""
+    added, removed = request.form.get("add"), request.form.get("remove")
+    try:
+        with unit_of_work():
+            if edit_tags(db.session, session_id, add=added, remove=removed) is None:
+                _missing(session_id)
+            audit("session.edited", target=session_id, details={"fields": ["tags"]})
+    except MetadataError as exc:
+        return _render_region(session_id, "sessions/_tags.html", error=exc.problems[0][1], status=422)
     return _render_region(session_id, "sessions/_tags.html", saved=True)
 
 

@@ -6,6 +6,7 @@ from flask import redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import audit, requires
+from app.database import unit_of_work
 from app.extensions import db
 from app.models.types import utc_now
 from app.services.ingest import IngestError, ingest_sessions
@@ -114,12 +115,13 @@ def create():
             errors.setdefault(_form_field(error["loc"], rows), _message(error, error["loc"]))
     if not errors:
         try:
-            result = ingest_sessions(db.session, [valid])
+            with unit_of_work():
+                result = ingest_sessions(db.session, [valid])
+                session_id = (result.inserted or result.updated)[0]
+                audit("session.created", target=session_id, details={"name": session["name"]})
         except IngestError as exc:
             errors["name"] = exc.message
     if errors:
         return render_template("sessions/new.html", form=request.form, rows=rows or [{"index": 0}], errors=errors,
                                next_index=max([r["index"] for r in rows] + [0]) + 1, track_types=TRACK_TYPES), 422
-    session_id = (result.inserted or result.updated)[0]
-    audit("session.created", target=session_id, details={"name": session["name"]})
     return redirect(url_for("sessions.show", session_id=session_id))

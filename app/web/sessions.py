@@ -3,6 +3,7 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from werkzeug.exceptions import BadRequest
 
 from app.auth import audit, requires
+from app.database import unit_of_work
 from app.extensions import db
 from app.services.queries import FACETS, SORTS, SessionQuery, list_sessions, session_facets
 from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
@@ -72,9 +73,13 @@ def trash():
 @requires("editor")
 def restore(session_id):
     """Take a session out of the trash."""
-    if ButtonForm().validate_on_submit() and restore_session(db.session, session_id):
-        audit("session.restored", target=session_id)
-        flash("Restored the session.")
+    if ButtonForm().validate_on_submit():
+        with unit_of_work():
+            restored = restore_session(db.session, session_id)
+            if restored:
+                audit("session.restored", target=session_id)
+        flash("Restored the session." if restored else "That session is no longer in the trash.",
+              "message" if restored else "error")
     return redirect(url_for("sessions.trash"))
 
 
@@ -83,8 +88,10 @@ def restore(session_id):
 def purge(session_id):
     """Delete a trashed session for good."""
     if ButtonForm().validate_on_submit():
-        name = purge_session(db.session, session_id)
-        if name is not None:
-            audit("session.purged", target=session_id, details={"name": name})
-            flash(f"Deleted “{name}” for good.")
+        with unit_of_work():
+            name = purge_session(db.session, session_id)
+            if name is not None:
+                audit("session.purged", target=session_id, details={"name": name})
+        flash(f"Deleted “{name}” for good." if name is not None else "That session is no longer in the trash.",
+              "message" if name is not None else "error")
     return redirect(url_for("sessions.trash"))

@@ -2,9 +2,10 @@
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
-from flask_login import current_user, login_user
+from flask_login import current_user
 
 from app.auth import ACCOUNT, audit, principal, requires
+from app.database import unit_of_work
 from app.extensions import db
 from app.models.types import utc_now
 from app.services.accounts import AccountError, password_matches, set_password
@@ -31,10 +32,10 @@ def change_password():
         if not password_matches(user, form.current_password.data):
             form.current_password.errors.append("This is not your current password.")
             return render_template("settings/index.html", user=user, form=form), 422
-        set_password(db.session, user, form.new_password.data, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-        # The new epoch signed this browser out too: sign it back in.
-        login_user(user)
-        audit("user.password_changed", target=user.username)
+        with unit_of_work():
+            set_password(db.session, user, form.new_password.data,
+                         hash_method=current_app.config["PASSWORD_HASH_METHOD"], keep_sign_in=user.sign_in_secret)
+            audit("user.password_changed", target=user.username)
         flash("Password changed. Other browsers signed in as you have been signed out.")
         return redirect(url_for("settings.index"))
     return render_template("settings/index.html", user=user, form=form), 422
@@ -61,12 +62,13 @@ def new_token():
         return _tokens_page(form), 422
     expires_at = utc_now() + timedelta(days=form.expires_in_days.data) if form.expires_in_days.data else None
     try:
-        token, secret = create_token(db.session, form.name.data, form.role.data, expires_at=expires_at,
-                                     created_by=principal().name)
+        with unit_of_work():
+            token, secret = create_token(db.session, form.name.data, form.role.data, expires_at=expires_at,
+                                         created_by=principal().name)
+            audit("token.created", target=token.name, details={"token": token.pk, "role": token.role})
     except AccountError as exc:
         getattr(form, exc.field, form.name).errors.append(exc.message)
         return _tokens_page(form), 422
-    audit("token.created", target=token.name, details={"token": token.pk, "role": token.role})
     page = _tokens_page(NewTokenForm(formdata=None), new_secret=secret, new_token=token)
     return page, 200, {"Cache-Control": "no-store"}
 
@@ -75,10 +77,14 @@ def new_token():
 @requires("admin")
 def revoke(token_pk):
     """Revoke a token: API calls with it are refused from now on."""
-    token = get_token(db.session, token_pk)
-    if token is None:
+    if get_token(db.session, token_pk) is None:
         abort(404, description="There is no such token.")
-    if ButtonForm().validate_on_submit() and revoke_token(db.session, token):
-        audit("token.revoked", target=token.name, details={"token": token.pk})
-        flash(f"Revoked the token “{token.name}”.")
+    if ButtonForm().validate_on_submit():
+        with unit_of_work():
+            token = get_token(db.session, token_pk)
+            revoked = revoke_token(db.session, token)
+            if revoked:
+                audit("token.revoked", target=token.name, details={"token": token.pk})
+        if revoked:
+            flash(f"Revoked the token “{token.name}”.")
     return redirect(url_for("settings.tokens"))

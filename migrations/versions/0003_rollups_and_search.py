@@ -6,8 +6,6 @@ Revises: 0002
 from alembic import op
 import sqlalchemy as sa
 
-from app.services.search import create_search_index, drop_search_index
-
 
 revision = '0003'
 down_revision = '0002'
@@ -15,6 +13,19 @@ branch_labels = None
 depends_on = None
 
 COUNTS = ('track_count', 'instance_count', 'plugin_count')
+# The search structures of each database: FTS5 with prefix indexes on SQLite, a tsvector with a GIN index on
+# PostgreSQL.
+SEARCH_DDL = {
+    'sqlite': [
+        "CREATE VIRTUAL TABLE session_search USING fts5(body, tokenize = 'unicode61 remove_diacritics 2', "
+        "prefix = '2 3 4')",
+    ],
+    'postgresql': [
+        "CREATE TABLE session_search (session_pk integer PRIMARY KEY REFERENCES sessions (pk) ON DELETE CASCADE, "
+        "document tsvector NOT NULL)",
+        "CREATE INDEX ix_session_search_document ON session_search USING gin (document)",
+    ],
+}
 
 
 def upgrade():
@@ -32,11 +43,13 @@ def upgrade():
     )
     op.create_index('ix_plugin_totals_instances', 'plugin_totals', ['instances'], unique=False)
     # Sessions indexed before this revision get their counts, totals and search documents in 0004.
-    create_search_index(op.get_bind())
+    for statement in SEARCH_DDL[op.get_bind().dialect.name]:
+        op.execute(statement)
 
 
 def downgrade():
-    drop_search_index(op.get_bind())
+    op.execute('DROP TABLE IF EXISTS session_search_plugins')
+    op.execute('DROP TABLE IF EXISTS session_search')
     op.drop_index('ix_plugin_totals_instances', table_name='plugin_totals')
     op.drop_table('plugin_totals')
     with op.batch_alter_table('sessions') as batch_op:

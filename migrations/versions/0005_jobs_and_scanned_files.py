@@ -5,7 +5,6 @@ Revises: 0004
 """
 from alembic import op
 import sqlalchemy as sa
-import app.models.types
 
 
 revision = '0005'
@@ -29,10 +28,10 @@ def upgrade():
     sa.Column('started_by', sa.String(length=200), nullable=False),
     sa.Column('worker', sa.String(length=300), nullable=True),
     sa.Column('cancel_requested', sa.Boolean(), nullable=False),
-    sa.Column('created_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
-    sa.Column('started_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('heartbeat_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
-    sa.Column('finished_at', app.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('heartbeat_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('pk', name=op.f('pk_jobs'))
     )
     op.create_index('ix_jobs_status', 'jobs', ['status'], unique=False)
@@ -65,7 +64,7 @@ def upgrade():
     sa.Column('extractor', sa.String(length=40), nullable=True),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('error', sa.Text(), nullable=True),
-    sa.Column('scanned_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('scanned_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('job_pk', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['job_pk'], ['jobs.pk'], name=op.f('fk_scanned_files_job_pk_jobs'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['session_pk'], ['sessions.pk'], name=op.f('fk_scanned_files_session_pk_sessions'), ondelete='SET NULL'),
@@ -73,7 +72,7 @@ def upgrade():
     sa.UniqueConstraint('path', name=op.f('uq_scanned_files_path'))
     )
     op.create_index('ix_scanned_files_session_pk', 'scanned_files', ['session_pk'], unique=False)
-    op.add_column('sessions', sa.Column('missing_at', app.models.types.UTCDateTime(timezone=True), nullable=True))
+    op.add_column('sessions', sa.Column('missing_at', sa.DateTime(timezone=True), nullable=True))
 
 
 

@@ -5,7 +5,6 @@ Revises: 0005
 """
 from alembic import op
 import sqlalchemy as sa
-import app.models.types
 
 
 revision = '0006'
@@ -18,16 +17,16 @@ def upgrade():
     op.create_table('session_stats',
     sa.Column('session_pk', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
-    sa.Column('computed_at', app.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('stats', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['session_pk'], ['sessions.pk'], name=op.f('fk_session_stats_session_pk_sessions'),
                             ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('session_pk', name=op.f('pk_session_stats')),
     sqlite_with_rowid=False
     )
-    op.add_column('sessions', sa.Column('metadata_created_at', app.models.types.UTCDateTime(timezone=True),
+    op.add_column('sessions', sa.Column('metadata_created_at', sa.DateTime(timezone=True),
                                         nullable=True))
-    op.add_column('sessions', sa.Column('metadata_updated_at', app.models.types.UTCDateTime(timezone=True),
+    op.add_column('sessions', sa.Column('metadata_updated_at', sa.DateTime(timezone=True),
                                         nullable=True))
     op.create_index('ix_sessions_metadata_updated_at', 'sessions', ['metadata_updated_at'], unique=False,
                     sqlite_where=sa.text('deleted_at IS NULL'), postgresql_where=sa.text('deleted_at IS NULL'))

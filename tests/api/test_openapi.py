@@ -21,6 +21,7 @@ from schemathesis.specs.openapi.checks import (
 
 from app.api.openapi import openapi_document
 from app.api.session_stats import encode_cursor
+from app.database import unit_of_work
 from app.extensions import db
 from app.sample_data import generate_sessions
 from app.services.ingest import ingest_sessions
@@ -90,11 +91,10 @@ def seed_sessions(app) -> None:
     """Ingest sample sessions under SAMPLE_IDS and move those of TRASHED_IDS to the trash."""
     sessions = [SessionStatsSession.model_validate(item | {"id": session_id})
                 for item, session_id in zip(generate_sessions(len(SAMPLE_IDS)), SAMPLE_IDS, strict=True)]
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         ingest_sessions(db.session, sessions)
         for session_id in TRASHED_IDS:
             trash_session(db.session, session_id)
-        db.session.commit()
 
 
 def named(values: dict) -> dict:

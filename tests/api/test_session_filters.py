@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.services.ingest import ingest_sessions
 from app.wire import SessionStatsSession
@@ -178,7 +179,8 @@ def archive(app):
     with app.app_context():
         for start in range(0, len(ARCHIVE), INGEST_BATCH):
             batch = ARCHIVE[start:start + INGEST_BATCH]
-            ingest_sessions(db.session, [SessionStatsSession.model_validate(s.wire) for s in batch])
+            with unit_of_work():
+                ingest_sessions(db.session, [SessionStatsSession.model_validate(s.wire) for s in batch])
     return ARCHIVE
 
 

@@ -3,6 +3,7 @@ from urllib.parse import quote
 
 from sqlalchemy import select
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import Session
 from app.services.tokens import create_token
@@ -29,7 +30,8 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
     ingest(client, hostile_session(fingerprint="a"), hostile_session(fingerprint="b", id=HOSTILE_ID))
     with app.app_context():
         purged = db.session.scalar(select(Session.id).where(Session.fingerprint == "a"))
-        create_token(db.session, HOSTILE_NAME, "viewer")
+        with unit_of_work():
+            create_token(db.session, HOSTILE_NAME, "viewer")
     client.delete(f"/api/session-stats/{purged}")
     client.post(f"/api/session-stats/{purged}/purge")
     kept = ingest(client, hostile_session(fingerprint="c")).get_json()["insertedIds"][0]

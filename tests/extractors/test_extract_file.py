@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.cli import cli
+from app.database import unit_of_work
 from app.extensions import db
 from app.extractors import ExtractError, extract_file, file_fingerprint
 from app.extractors.limits import MAX_FILE_BYTES
@@ -107,8 +108,8 @@ def test_re_extracting_a_changed_file_updates_its_session_and_keeps_user_edits(a
     assert json.loads(first.stdout)["inserted"] == 1
     with app.app_context():
         session_id = db.session.scalar(select(Session.id))
-        update_metadata(db.session, session_id, parse_change({"tags": ["keeper"], "notes": "Final mix approved"}))
-        db.session.commit()
+        with unit_of_work():
+            update_metadata(db.session, session_id, parse_change({"tags": ["keeper"], "notes": "Final mix approved"}))
     write_project(path, more=SECOND_TRACK)
     second = invoke(app, "extract", "--ingest", path)
     assert json.loads(second.stdout)["updated"] == 1

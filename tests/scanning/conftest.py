@@ -4,6 +4,7 @@ from pathlib import Path
 
 import pytest
 
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import Job
 from app.scanning import run_job, start_scan
@@ -25,7 +26,8 @@ def copy(source: Path, target: Path) -> Path:
 
 def scan(*paths, backups=False) -> Job:
     """Run a scan of `paths` to its end in this process, as a worker would; the finished job."""
-    job = start_scan(db.session, [str(p) for p in paths], [], "tests", backups)
+    with unit_of_work():
+        job = start_scan(db.session, [str(p) for p in paths], [], "tests", backups)
     run_job(job.pk)
     db.session.expire_all()
     return db.session.get(Job, job.pk)

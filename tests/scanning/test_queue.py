@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.models import Job, Session
 from app.models.types import utc_now
@@ -39,10 +40,12 @@ def test_a_queued_scan_of_the_corpus_runs_on_a_consumer_and_a_rescan_skips_every
     with app.app_context():
         consumer = jobs.start_consumer(app)
         try:
-            first = start_scan(db.session, [str(CORPUS)], [], "tests")
+            with unit_of_work():
+                first = start_scan(db.session, [str(CORPUS)], [], "tests")
             jobs.enqueue(first.pk)
             first = finished(first.pk)
-            second = start_scan(db.session, [str(CORPUS)], [], "tests")
+            with unit_of_work():
+                second = start_scan(db.session, [str(CORPUS)], [], "tests")
             jobs.enqueue(second.pk)
             second = finished(second.pk)
         finally:
@@ -57,12 +60,15 @@ def test_a_job_cancelled_while_queued_is_not_run(app, corpus):
     corpus("rpp/exvertus_track2.rpp")  # skips when the corpus is absent
     with app.app_context():
         from app.services.jobs import request_cancel
-        job = start_scan(db.session, [str(CORPUS)], [], "tests")
-        request_cancel(db.session, job.pk)
+        with unit_of_work():
+            job = start_scan(db.session, [str(CORPUS)], [], "tests")
+        with unit_of_work():
+            request_cancel(db.session, job.pk)
         jobs.enqueue(job.pk)
         consumer = jobs.start_consumer(app)
         try:
-            marker = create_job(db.session, "scan", {"paths": [str(CORPUS / "rpp")], "backups": False}, "tests")
+            with unit_of_work():
+                marker = create_job(db.session, "scan", {"paths": [str(CORPUS / "rpp")], "backups": False}, "tests")
             jobs.enqueue(marker.pk)
             finished(marker.pk)
         finally:
@@ -74,8 +80,12 @@ def test_a_job_cancelled_while_queued_is_not_run(app, corpus):
 
 def test_running_jobs_whose_worker_fell_silent_are_failed(app):
     with app.app_context():
-        job = create_job(db.session, "scan", {"paths": ["/nowhere"]}, "tests")
-        claim_job(db.session, job.pk)
-        assert fail_abandoned_jobs(db.session) == 0
-        assert fail_abandoned_jobs(db.session, now=utc_now() + timedelta(minutes=3)) == 1
+        with unit_of_work():
+            job = create_job(db.session, "scan", {"paths": ["/nowhere"]}, "tests")
+        with unit_of_work():
+            claim_job(db.session, job.pk)
+        with unit_of_work():
+            assert fail_abandoned_jobs(db.session) == 0
+        with unit_of_work():
+            assert fail_abandoned_jobs(db.session, now=utc_now() + timedelta(minutes=3)) == 1
         assert job.status == "failed" and "stopped without finishing" in job.message

@@ -4,6 +4,7 @@ import os
 from sqlalchemy import func, select, update
 
 from app.cli import cli
+from app.database import unit_of_work
 from app.extensions import db
 from app.models import Job, JobError, JobSession, ScannedFile, Session, Tag, Track
 from app.scanning import run_job, start_scan
@@ -63,7 +64,8 @@ def test_a_changed_file_updates_its_session_and_keeps_its_tags(app, corpus, tmp_
     with app.app_context():
         scan(tmp_path / "archive")
         session = session_of(second)
-        update_metadata(db.session, session.id, parse_change({"tags": ["mixed"], "notes": "final mix"}))
+        with unit_of_work():
+            update_metadata(db.session, session.id, parse_change({"tags": ["mixed"], "notes": "final mix"}))
         untouched_updated_at = session_of(first).updated_at
 
         second.write_text(second.read_text().replace("NAME ReaSynth", 'NAME "Renamed Track"', 1))
@@ -174,10 +176,11 @@ def test_a_cancelled_scan_stops_and_marks_nothing_missing(app, corpus, tmp_path)
     with app.app_context():
         scan(tmp_path / "c")
         (tmp_path / "c" / "a.rpp").unlink()
-        job = start_scan(db.session, [str(tmp_path / "c")], [], "tests")
+        with unit_of_work():
+            job = start_scan(db.session, [str(tmp_path / "c")], [], "tests")
         # Asked while it runs: the scan sees it at its first progress report.
-        db.session.execute(update(Job).where(Job.pk == job.pk).values(cancel_requested=True))
-        db.session.commit()
+        with unit_of_work():
+            db.session.execute(update(Job).where(Job.pk == job.pk).values(cancel_requested=True))
         run_job(job.pk)
         db.session.expire_all()
         assert db.session.get(Job, job.pk).status == "cancelled"

@@ -57,14 +57,30 @@ def _read_again(db_session, path: str, allowed_roots, started_by: str) -> tuple[
     return None, job.pk
 
 
-def refresh_stats(db_session, session_id: str, allowed_roots, started_by: str) -> RefreshedStats | None:
-    """Recompute a live session's stats now, first reading its file again when it has one; None when no such session."""
+@dataclass
+class Reread:
+    """A live session whose stats are to be recomputed, and how reading its file again went."""
+
+    session_pk: int
+    session_id: str
+    file_path: str | None
+    file_error: str | None
+    job_pk: int | None
+
+
+def reread_session_file(db_session, session_id: str, allowed_roots, started_by: str) -> Reread | None:
+    """Read a live session's file again, when it has one, as a one-file scan; None when there is no such session."""
     session = live_session(db_session, session_id)
     if session is None:
         return None
     path = _session_file(db_session, session.pk)
     error, job_pk = _read_again(db_session, path, allowed_roots, started_by) if path else (None, None)
-    forget_stats(db_session, [session.pk])
-    db_session.commit()
-    stats = session_stats(db_session, {session.pk: session.id})[session.pk]
-    return RefreshedStats(session.id, stats, "file" if path and error is None else "index", path, error, job_pk)
+    return Reread(session.pk, session.id, path, error, job_pk)
+
+
+def recompute_session_stats(db_session, reread: Reread) -> RefreshedStats:
+    """The session's stats computed again now and cached, within the caller's unit of work."""
+    forget_stats(db_session, [reread.session_pk])
+    stats = session_stats(db_session, {reread.session_pk: reread.session_id})[reread.session_pk]
+    source = "file" if reread.file_path and reread.file_error is None else "index"
+    return RefreshedStats(reread.session_id, stats, source, reread.file_path, reread.file_error, reread.job_pk)

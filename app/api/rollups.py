@@ -1,0 +1,31 @@
+"""/api/rollups: check and rebuild every figure the index derives from its rows."""
+from flask import jsonify, request
+from pydantic import ValidationError
+
+from app.api import bp
+from app.api.schemas import RebuildRequest
+from app.auth import audit, requires
+from app.database import unit_of_work
+from app.errors import error_response
+from app.extensions import db
+from app.services.derived import check_derived, drift_report, rebuild_derived
+from app.wire import problem_message
+
+
+@bp.post("/rollups/rebuild")
+@requires("admin")
+def rebuild_rollups_api():
+    """Recount every maintained figure from the rows and repair what differs, or with {"check": true} only report."""
+    body = request.get_json(force=True, silent=True) if request.get_data() else {}
+    try:
+        options = RebuildRequest.model_validate(body)
+    except ValidationError as exc:
+        return error_response(422, "Invalid request.", [
+            {"path": ".".join(str(part) for part in error["loc"]) or "body", "message": problem_message(error)}
+            for error in exc.errors()])
+    if options.check:
+        return jsonify({"drift": drift_report(check_derived(db.session)), "repaired": False})
+    with unit_of_work():
+        report = drift_report(rebuild_derived(db.session))
+        audit("rollups.rebuilt", details={table: drift["rows"] for table, drift in report.items()})
+    return jsonify({"drift": report, "repaired": bool(report)})

@@ -1,0 +1,4 @@
+"""`python -m app.cli`: the `session-stats` command."""
+from app.cli import cli
+
+cli()

@@ -1,0 +1,54 @@
+"""What the commands share: failing with a message, printing JSON, a unit of work that explains a refusal."""
+import json
+from contextlib import contextmanager
+
+import click
+from pydantic import ValidationError
+from sqlalchemy.exc import DBAPIError
+
+from app.database import database_unavailable, unit_of_work
+from app.extensions import db
+from app.payloads import ingest_error_details, validation_details
+from app.services.audit import COMMAND_LINE, record
+from app.services.ingest import IngestError
+from app.services.legacy import import_legacy
+
+
+def echo_json(value):
+    """Print `value` as indented JSON."""
+    click.echo(json.dumps(value, indent=2))
+
+
+def fail(message, details=()):
+    """Stop the command with `message` (and each detail's path and message) on stderr and exit status 1."""
+    for detail in details:
+        message += f"\n  {detail['path']}: {detail['message']}"
+    raise click.ClickException(message)
+
+
+@contextmanager
+def writing():
+    """A command's unit of work; a database that cannot take the write now is a message, not a traceback."""
+    try:
+        with unit_of_work():
+            yield
+    except DBAPIError as exc:
+        unavailable = database_unavailable(exc)
+        if unavailable is None:
+            raise
+        fail(f"{unavailable.message} Nothing was changed.")
+
+
+def import_legacy_file(path):
+    """Import a SessionStatsData JSON file, or fail saying why nothing was imported."""
+    try:
+        with writing():
+            result = import_legacy(db.session, path)
+            record(db.session, COMMAND_LINE, "sessions.imported", str(path), result.counts())
+    except ValidationError as exc:
+        fail(f"{path} is not a SessionStatsData document; nothing was imported.", validation_details(exc))
+    except ValueError as exc:
+        fail(f"{path} is not valid JSON ({exc}); nothing was imported.")
+    except IngestError as exc:
+        fail(f"{path}: {exc.message} Nothing was imported.", ingest_error_details(exc, ("sessions",)))
+    click.echo(f"Imported {path}: {len(result.inserted)} new and {len(result.updated)} updated sessions.")

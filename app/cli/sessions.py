@@ -1,0 +1,155 @@
+"""Commands over sessions: scans, ingest, extraction, export and import, the trash."""
+import json
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from app.cli import cli
+from app.cli.common import echo_json, fail, import_legacy_file, writing
+from app.extensions import db, jobs
+from app.extractors import ExtractError, extract_file
+from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
+from app.scanning import ScanError, run_job, start_scan
+from app.services.audit import COMMAND_LINE, record
+from app.services.ingest import IngestError, ingest_sessions
+from app.services.jobs import job_errors
+from app.services.sessions import iter_sessions, last_ingested_at, restore_session
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True)
+@click.option("--backups", is_flag=True, help="Also read backups and autosaves, which are skipped otherwise.")
+@click.option("--queue", "queued", is_flag=True, help="Queue the scan for a worker instead of running it here.")
+@with_appcontext
+def scan(paths, backups, queued):
+    """Scan folders or files for sessions: new and changed files are read, unchanged ones skipped.
+
+    Prints what the scan did; files it could not read go to stderr. When SESSION_STATS_ARCHIVE_ROOTS
+    is set, only paths inside those roots are scanned.
+    """
+    try:
+        with writing():
+            job = start_scan(db.session, list(paths), current_app.config["ARCHIVE_ROOTS"], COMMAND_LINE.name, backups)
+            record(db.session, COMMAND_LINE, "scan.started", ", ".join(job.params["paths"]), {"job": job.pk})
+    except ScanError as exc:
+        fail(exc.message)
+    if queued:
+        jobs.enqueue(job.pk)
+        click.echo(f"Queued scan job {job.pk}.")
+        return
+    run_job(job.pk)
+    db.session.refresh(job)
+    page, pages = 1, 1
+    while page <= pages:
+        errors = job_errors(db.session, job, page)
+        for error in errors.rows:
+            click.echo(f"Skipped {error.path}: {error.message}", err=True)
+        page, pages = page + 1, errors.pages
+    echo_json({"job": job.pk, "status": job.status, "errors": job.failed, **(job.result or {}),
+                **({"message": job.message} if job.message else {})})
+    if job.status != "succeeded":
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@click.argument("source", type=click.File("rb"))
+@with_appcontext
+def ingest(source):
+    """Ingest a file (or - for stdin) with the body of POST /api/session-stats."""
+    try:
+        sessions, replace, prefix = parse_ingest_request(source.read())
+        with writing():
+            result = ingest_sessions(db.session, sessions, replace=replace)
+            record(db.session, COMMAND_LINE, "sessions.replaced" if replace else "sessions.ingested",
+                   getattr(source, "name", "stdin"), result.counts())
+    except PayloadError as exc:
+        fail(exc.message, exc.details)
+    except IngestError as exc:
+        fail(exc.message, ingest_error_details(exc, prefix))
+    echo_json(result.summary())
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--ingest", "ingest_them", is_flag=True, help="Ingest the sessions instead of printing them.")
+@click.option("--backups", is_flag=True, help="Also read backups (.rpp-bak), which are skipped otherwise.")
+def extract(files, ingest_them, backups):
+    """Read session files (Pro Tools text export, REAPER, Ableton Live, FL Studio, Studio One, DAWproject).
+
+    Prints the sessions as the body of POST /api/session-stats, which `session-stats ingest`
+    takes; with --ingest, ingests them and prints what changed. A file that cannot be read is
+    reported with its reason, the others are still read, and the command then exits with 1.
+    """
+    sessions, failures = [], 0
+    for path in files:
+        try:
+            sessions.append(extract_file(path, backups=backups))
+        except ExtractError as exc:
+            click.echo(f"Skipped {exc}", err=True)
+            failures += 1
+    if ingest_them:
+        if sessions:
+            _ingest_extracted(sessions)
+    else:
+        echo_json({"action": "ingestSessions", "payload": {"sessions": [
+            session.model_dump(mode="json", by_alias=True, exclude_unset=True) for session in sessions]}})
+    if failures:
+        raise click.exceptions.Exit(1)
+
+
+@with_appcontext
+def _ingest_extracted(sessions):
+    try:
+        with writing():
+            result = ingest_sessions(db.session, sessions)
+            record(db.session, COMMAND_LINE, "sessions.ingested", "extract", result.counts())
+    except IngestError as exc:
+        fail(exc.message, [{"path": f"{sessions[index].path} ({path})", "message": message}
+                            for index, path, message in exc.problems])
+    echo_json(result.summary())
+
+
+@cli.command()
+@with_appcontext
+def export():
+    """Write the whole index as SessionStatsData JSON to stdout, a session at a time."""
+    out = sys.stdout
+    out.write('{"sessions": [')
+    for number, session in enumerate(iter_sessions(db.session)):
+        out.write(",\n" if number else "\n")
+        out.write(json.dumps(session, ensure_ascii=False))
+    out.write("\n]")
+    stamp = last_ingested_at(db.session)
+    if stamp:
+        out.write(f', "lastIngestedAt": {json.dumps(stamp)}')
+    out.write("}\n")
+
+
+@cli.command("import-legacy")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_legacy_command(path):
+    """Import a SessionStatsData JSON file from the older JSON store."""
+    import_legacy_file(path)
+
+
+@cli.group()
+def trash():
+    """The trash: sessions moved out of the index, which can come back."""
+
+
+@trash.command("restore")
+@click.argument("session_id")
+@with_appcontext
+def restore_from_trash(session_id):
+    """Take a session out of the trash."""
+    with writing():
+        restored = restore_session(db.session, session_id)
+        if restored:
+            record(db.session, COMMAND_LINE, "session.restored", session_id)
+    if not restored:
+        fail(f"No session with id {session_id!r} is in the trash.")
+    click.echo(f"Restored {session_id}.")

@@ -1,0 +1,218 @@
+"""How the index stays exact: every figure derived from the rows follows from one mechanism.
+
+The derived figures, in the order a change brings them up to date:
+
+- each session's track, instance and plugin counts (columns of `sessions`);
+- per plugin its instances, sessions and tracks over live sessions (`plugin_totals`), and per
+  facet value the live sessions that have it, with the index totals and each product's sessions
+  per month (`live_counts`);
+- the search documents of live sessions (`session_search`) and, on SQLite, the index of the
+  plugins each live session uses (`session_search_plugins`);
+- the cached stats of sessions (`session_stats`).
+
+Every writer that changes sessions does it inside `live_change`, within its unit of work:
+
+    with live_change(db_session, pks_it_will_change) as change:
+        ... insert, update or delete rows of those sessions ...
+        change.created(pks_it_inserted)
+
+and leaving the block brings every derived figure of those sessions up to date, in the same
+transaction; the writer has nothing else to remember. `check_derived` recounts every figure
+from the rows (another way than the change does) and lists what differs, table by table;
+`rebuild_derived` repairs it. A new derived figure is one more entry in FIGURES.
+"""
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+
+from sqlalchemy import select
+
+from app.models import Session
+from app.services import rollups, search, stats
+from app.services.bulk import chunked
+
+
+class Difference(NamedTuple):
+    """One row of a derived table that differs from a recount: which, what is kept and what the rows say."""
+
+    table: str
+    key: Any
+    kept: Any
+    counted: Any
+
+    @property
+    def label(self) -> str:
+        """The row in words: "session 12", "plugin 7", "artist = Lumen"."""
+        if isinstance(self.key, tuple):
+            return f"{self.key[0]} = {self.key[1]}"
+        return f"{'plugin' if self.table == 'plugin_totals' else 'session'} {self.key}"
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A derived figure: how it follows a change, and how a check finds and a rebuild repairs its drift."""
+
+    # (db_session, pks) → what the sessions count before a change; None when the update needs nothing.
+    before: Callable | None
+    # (db_session, pks, [what `before` gave, per call]) → None: brings the figure of those sessions up to date.
+    after: Callable
+    # (db_session) → [Difference]: where the kept figure differs from the rows.
+    check: Callable
+    # (db_session, [Difference]) → None: makes those rows right.
+    repair: Callable
+
+
+def _counts_after(db_session, pks, _before):
+    rollups.refresh_session_counts(db_session, pks)
+
+
+def _count_differences(db_session):
+    return [Difference("sessions", pk, kept, counted)
+            for pk, (kept, counted) in sorted(rollups.recount_session_counts(db_session).items())]
+
+
+def _repair_counts(db_session, differences):
+    rollups.refresh_session_counts(db_session, [d.key for d in differences])
+
+
+def _aggregates_before(db_session, pks):
+    return rollups.counted(db_session, pks)
+
+
+def _aggregates_after(db_session, pks, before):
+    total = rollups.Counted()
+    for counted in before:
+        total = total.plus(counted)
+    rollups.apply_change(db_session, rollups.counted(db_session, pks).minus(total))
+
+
+def _differing(table, kept: dict, counted: dict) -> list[Difference]:
+    return [Difference(table, key, kept.get(key), counted.get(key))
+            for key in sorted(set(kept) | set(counted)) if kept.get(key) != counted.get(key)]
+
+
+def _aggregate_differences(db_session):
+    return (_differing("plugin_totals", rollups.kept_plugin_totals(db_session),
+                       rollups.recount_plugin_totals(db_session))
+            + _differing("live_counts", rollups.kept_live_counts(db_session), rollups.recount_live_counts(db_session)))
+
+
+def _repair_aggregates(db_session, differences):
+    rollups.set_plugin_totals(db_session, {d.key: d.counted for d in differences if d.table == "plugin_totals"})
+    rollups.set_live_counts(db_session, {d.key: d.counted for d in differences if d.table == "live_counts"})
+
+
+def _search_after(db_session, pks, _before):
+    search.index_sessions(db_session, pks)
+
+
+def _search_differences(db_session):
+    return ([Difference(search.SEARCH_TABLE, pk, problem, "the document of its rows")
+             for pk, problem in sorted(search.search_drift(db_session).items())]
+            + [Difference(search.PLUGIN_TABLE, pk, problem, "the terms of its plugins")
+               for pk, problem in sorted(search.plugin_index_drift(db_session).items())])
+
+
+def _repair_search(db_session, differences):
+    search.index_sessions(db_session, sorted({d.key for d in differences}))
+
+
+def _stats_after(db_session, pks, _before):
+    stats.forget_stats(db_session, pks)
+
+
+def _stats_differences(db_session):
+    return [Difference("session_stats", pk, problem, "the stats of its rows")
+            for pk, problem in sorted(stats.stats_drift(db_session).items())]
+
+
+def _repair_stats(db_session, differences):
+    stats.recompute_stats(db_session, [d.key for d in differences])
+
+
+FIGURES = (
+    Figure(None, _counts_after, _count_differences, _repair_counts),
+    Figure(_aggregates_before, _aggregates_after, _aggregate_differences, _repair_aggregates),
+    Figure(None, _search_after, _search_differences, _repair_search),
+    Figure(None, _stats_after, _stats_differences, _repair_stats),
+)
+
+
+def _lock_sessions(db_session, pks: list[int]) -> None:
+    """On PostgreSQL, hold these sessions' rows until the unit of work ends, so that what they count before the
+    change cannot move under it (SQLite lets one writer in at a time). In pk order: writers never wait in a circle."""
+    if db_session.get_bind().dialect.name != "postgresql":
+        return
+    for chunk in chunked(pks):
+        db_session.execute(select(Session.pk).where(Session.pk.in_(chunk)).order_by(Session.pk).with_for_update())
+
+
+class LiveChange:
+    """The sessions a writer changes, and what they counted before it changed them."""
+
+    def __init__(self, db_session, figures=FIGURES):
+        self.db_session = db_session
+        self.figures = figures
+        self.pks: dict[int, None] = {}
+        self.before: list[list] = [[] for _ in figures]
+
+    def touching(self, pks) -> None:
+        """These stored sessions are about to change: note what they count now (once per session)."""
+        new = sorted(pk for pk in set(pks) if pk not in self.pks)
+        if not new:
+            return
+        _lock_sessions(self.db_session, new)
+        for figure, before in zip(self.figures, self.before):
+            if figure.before is not None:
+                before.append(figure.before(self.db_session, new))
+        self.pks.update(dict.fromkeys(new))
+
+    def created(self, pks) -> None:
+        """These sessions were inserted by the change: they counted nothing before it."""
+        self.pks.update(dict.fromkeys(pks))
+
+    def finish(self) -> None:
+        """Bring every derived figure of the changed sessions up to date."""
+        pks = list(self.pks)
+        for figure, before in zip(self.figures, self.before):
+            figure.after(self.db_session, pks, before)
+
+
+@contextmanager
+def live_change(db_session, session_pks=()):
+    """Change sessions (those named, and any the block names with `touching` or `created`), then update every
+    derived figure of them, in the caller's transaction."""
+    change = LiveChange(db_session)
+    change.touching(session_pks)
+    yield change
+    change.finish()
+
+
+def check_derived(db_session) -> list[Difference]:
+    """Every row of every derived table that differs from a recount from the rows; empty when the index is exact."""
+    return [difference for figure in FIGURES for difference in figure.check(db_session)]
+
+
+def rebuild_derived(db_session) -> list[Difference]:
+    """Recount every derived figure from the rows and repair what differs (within the caller's unit of work);
+    what was repaired."""
+    repaired = []
+    for figure in FIGURES:
+        differences = figure.check(db_session)
+        if differences:
+            figure.repair(db_session, differences)
+            repaired += differences
+    return repaired
+
+
+def drift_report(differences: list[Difference], examples: int = 5) -> dict[str, dict]:
+    """Per table with drift, how many rows differ and the first few: {table: {rows, examples: [{row, kept,
+    counted}]}}."""
+    report = {}
+    for difference in differences:
+        table = report.setdefault(difference.table, {"rows": 0, "examples": []})
+        table["rows"] += 1
+        if len(table["examples"]) < examples:
+            table["examples"].append({"row": difference.label, "kept": difference.kept, "counted": difference.counted})
+    return report

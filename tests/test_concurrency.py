@@ -1,0 +1,192 @@
+"""Many people writing at once, through a real server: no request fails, nothing acknowledged is lost, and every
+maintained figure still equals a recount.
+
+A waitress server with eight threads serves eight clients at once: API clients ingesting small batches, one
+editing metadata, two editors adding tags to the same session from the dashboard, one signing in again and again
+(and starting an archive scan, which a consumer in this process runs), one reading with a token.
+"""
+import threading
+import time
+from collections import defaultdict
+
+import pytest
+import requests
+from bs4 import BeautifulSoup
+from sqlalchemy import select, text
+from waitress.server import create_server
+
+from app.extensions import db, jobs
+from app.models import AuditEntry, Job, Session, Tag
+from app.services.derived import check_derived
+from tests.auth import PASSWORD
+
+REQUESTS_PER_CLIENT = 12
+REAPER_FILE = '<REAPER_PROJECT 0.1 "7.0/linux64" 0\n  <TRACK\n    NAME "Take {number}"\n  >\n>\n'
+
+
+@pytest.fixture
+def archive(tmp_path):
+    """An archive root with a few REAPER projects for the scan to find."""
+    root = tmp_path / "archive"
+    root.mkdir()
+    for number in range(5):
+        (root / f"take-{number}.rpp").write_text(REAPER_FILE.format(number=number))
+    return root
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Scans may read the archive root; one reading process."""
+    return {"ARCHIVE_ROOTS": str(tmp_path / "archive"), "SCAN_PROCESSES": 1}
+
+
+@pytest.fixture
+def server(app, archive):
+    """`app` served by waitress with eight threads on a free port, and a job consumer; the base URL."""
+    served = create_server(app, host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=served.run, daemon=True)
+    thread.start()
+    consumer = jobs.start_consumer(app)
+    yield f"http://127.0.0.1:{served.effective_port}"
+    consumer.stop(graceful=True)
+    served.close()
+    served.task_dispatcher.shutdown()
+    thread.join(timeout=10)
+
+
+class Outcomes:
+    """Every answer's status, and what each client saw acknowledged."""
+
+    def __init__(self):
+        self.statuses = defaultdict(list)
+        self.lock = threading.Lock()
+
+    def note(self, client: str, response: requests.Response) -> requests.Response:
+        with self.lock:
+            self.statuses[client].append(response.status_code)
+        return response
+
+    def server_errors(self) -> dict:
+        return {client: [s for s in statuses if s >= 500] for client, statuses in self.statuses.items()
+                if any(s >= 500 for s in statuses)}
+
+
+def browser(base: str, username: str) -> requests.Session:
+    """A signed-in browser: its cookie, and the CSRF token its pages carry in a header."""
+    session = requests.Session()
+    page = BeautifulSoup(session.get(f"{base}/login").text, "html.parser")
+    token = page.select_one('input[name="csrf_token"]')["value"]
+    answer = session.post(f"{base}/login", data={"username": username, "password": PASSWORD, "csrf_token": token},
+                          allow_redirects=False)
+    assert answer.status_code == 302, answer.text
+    page = BeautifulSoup(session.get(f"{base}/settings").text, "html.parser")
+    session.headers["X-CSRFToken"] = page.select_one('meta[name="csrf-token"]')["content"]
+    return session
+
+
+def test_eight_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth, server, archive):
+    base = server
+    editor_tokens = [auth.token("editor") for _ in range(4)]
+    reader_token = auth.token("viewer")
+    editors = [auth.user("editor") for _ in range(2)]
+    admin = auth.user("admin")
+    seeded = requests.post(f"{base}/api/session-stats", headers={"Authorization": f"Bearer {editor_tokens[3]}"},
+                           json={"action": "ingestSessions", "payload": {"sessions": [
+                               {"name": f"Shared {n}", "fingerprint": f"shared-{n}"} for n in range(3)]}}).json()
+    shared, *patched = seeded["insertedIds"]
+    outcomes = Outcomes()
+    acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "sign_ins": 0, "scan": None}
+    record = threading.Lock()
+
+    def ingester(number: int):
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {editor_tokens[number]}"
+        for batch in range(REQUESTS_PER_CLIENT):
+            fingerprints = [f"client-{number}-batch-{batch}-{n}" for n in range(3)]
+            answer = outcomes.note(f"ingest {number}", session.post(f"{base}/api/session-stats", json={
+                "action": "ingestSessions", "payload": {"sessions": [
+                    {"name": f"Mix {fingerprint}", "fingerprint": fingerprint, "artist": f"Artist {batch % 4}",
+                     "tags": [f"batch-{batch}"],
+                     "tracks": [{"name": "Lead", "plugins": [{"name": "Pro-Q 3", "vendor": "FabFilter"}]},
+                                {"name": f"Bass {number}", "plugins": [{"name": f"Comp {batch % 5}"}]}]}
+                    for fingerprint in fingerprints] + [
+                    # A session the metadata editor changes at the same time: new artist and tracks, same notes.
+                    {"name": "Shared", "fingerprint": f"shared-{1 + batch % 2}", "artist": f"Artist {number}",
+                     "tracks": [{"name": f"Take {batch}", "plugins": [{"name": f"Comp {number}"}]}]}]}}))
+            if answer.status_code == 200:
+                with record:
+                    acknowledged["fingerprints"].update(fingerprints)
+
+    def metadata_editor():
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {editor_tokens[3]}"
+        for number in range(REQUESTS_PER_CLIENT):
+            session_id = patched[number % 2]
+            note = f"take {number}"
+            answer = outcomes.note("metadata", session.patch(f"{base}/api/sessions/{session_id}/metadata",
+                                                             json={"user_note": note, "is_favorite": number % 2 == 0}))
+            if answer.status_code == 200:
+                acknowledged["notes"][session_id] = note
+
+    def tag_editor(number: int):
+        session = browser(base, editors[number])
+        for tag in range(REQUESTS_PER_CLIENT):
+            name = f"editor-{number}-tag-{tag}"
+            answer = outcomes.note(f"tags {number}", session.patch(f"{base}/sessions/{shared}/tags",
+                                                                   data={"add": name}, headers={"HX-Request": "true"}))
+            if answer.status_code == 200:
+                with record:
+                    acknowledged["tags"].add(name)
+
+    def signer_in():
+        for attempt in range(REQUESTS_PER_CLIENT):
+            session = browser(base, admin)
+            acknowledged["sign_ins"] += 1
+            if attempt == REQUESTS_PER_CLIENT // 2:
+                form = BeautifulSoup(session.get(f"{base}/scans/").text, "html.parser")
+                started = outcomes.note("sign-in", session.post(f"{base}/scans/", data={
+                    "csrf_token": form.select_one('input[name="csrf_token"]')["value"], "roots": str(archive)},
+                    allow_redirects=False))
+                assert started.status_code == 303, started.text
+                acknowledged["scan"] = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+            outcomes.note("sign-in", session.get(f"{base}/sessions"))
+
+    def reader():
+        session = requests.Session()
+        session.headers["Authorization"] = f"Bearer {reader_token}"
+        for number in range(REQUESTS_PER_CLIENT):
+            outcomes.note("reader", session.get(f"{base}/api/sessions/", params={"limit": 20}))
+            outcomes.note("reader", session.get(f"{base}/api/session-stats", params={"limit": 50}))
+            time.sleep(0.05 * (number % 3))
+
+    clients = [threading.Thread(target=ingester, args=(n,)) for n in range(3)] + [
+        threading.Thread(target=metadata_editor), threading.Thread(target=tag_editor, args=(0,)),
+        threading.Thread(target=tag_editor, args=(1,)), threading.Thread(target=signer_in),
+        threading.Thread(target=reader)]
+    for client in clients:
+        client.start()
+    for client in clients:
+        client.join(timeout=300)
+
+    assert outcomes.server_errors() == {}
+    assert all(len(statuses) >= REQUESTS_PER_CLIENT for statuses in outcomes.statuses.values())
+    assert len(acknowledged["fingerprints"]) == 3 * 3 * REQUESTS_PER_CLIENT
+    assert len(acknowledged["tags"]) == 2 * REQUESTS_PER_CLIENT
+    with app.app_context():
+        deadline = time.monotonic() + 60
+        while not db.session.get(Job, acknowledged["scan"]).finished and time.monotonic() < deadline:
+            db.session.rollback()
+            time.sleep(0.2)
+        stored = set(db.session.scalars(select(Session.fingerprint)))
+        assert acknowledged["fingerprints"] <= stored
+        assert acknowledged["tags"] <= set(db.session.scalars(
+            select(Tag.name).join(Session, Session.pk == Tag.session_pk).where(Session.id == shared)))
+        notes = dict(db.session.execute(select(Session.id, Session.notes).where(Session.id.in_(patched))).all())
+        assert notes == acknowledged["notes"]
+        assert db.session.get(Job, acknowledged["scan"]).status == "succeeded"
+        assert {str(archive / f"take-{n}.rpp") for n in range(5)} <= set(db.session.scalars(select(Session.path)))
+        assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in")).all()) \
+            == acknowledged["sign_ins"] + 2
+        if db.engine.dialect.name == "sqlite":
+            assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        assert check_derived(db.session) == []
