@@ -64,6 +64,11 @@ def load_config(app, overrides=None):
         "sqlite:///" + str(Path(app.instance_path) / SQLITE_FILENAME)
     )
     app.config["SQLALCHEMY_DATABASE_URI"] = driver_url(database_url)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # A request reads one moment of the index, however many queries it takes (SQLite's reads do so as they
+        # are); writes lower it to READ COMMITTED, see app.database.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {"isolation_level": "REPEATABLE READ",
+                                                   **app.config["SQLALCHEMY_ENGINE_OPTIONS"]}
     app.config["MAX_CONTENT_LENGTH"] = int(app.config["MAX_INGEST_BYTES"])
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret_key(Path(app.instance_path))

@@ -160,8 +160,12 @@ def _begin(db_session, mode: str) -> None:
             raise WriteLockTimeout(wait)
         db_session.info[TURNS] = writing.turns
     # What is left of the wait goes to the database's own (other processes may write too).
-    remaining = max(wait - (time.monotonic() - started), 0.001)
-    db_session.connection(execution_options={WRITE_MODE: mode, WAIT: remaining})
+    options = {WRITE_MODE: mode, WAIT: max(wait - (time.monotonic() - started), 0.001)}
+    if writing.turns is None:
+        # PostgreSQL reads one snapshot per transaction; a write waits for the rows it needs and then sees them
+        # as committed, instead of failing on them.
+        options["isolation_level"] = "READ COMMITTED"
+    db_session.connection(execution_options=options)
 
 
 def _end(db_session) -> None:

@@ -59,16 +59,26 @@ class Outcomes:
 
     def __init__(self):
         self.statuses = defaultdict(list)
+        self.server_errors = []
+        self.failures = []
         self.lock = threading.Lock()
 
     def note(self, client: str, response: requests.Response) -> requests.Response:
         with self.lock:
             self.statuses[client].append(response.status_code)
+            if response.status_code >= 500:
+                self.server_errors.append((client, response.status_code, response.text[:300]))
         return response
 
-    def server_errors(self) -> dict:
-        return {client: [s for s in statuses if s >= 500] for client, statuses in self.statuses.items()
-                if any(s >= 500 for s in statuses)}
+    def client(self, work, *args) -> threading.Thread:
+        """A thread running one client's work; what stops it is kept, to fail the test with."""
+        def run():
+            try:
+                work(*args)
+            except BaseException as exc:
+                with self.lock:
+                    self.failures.append(f"{work.__name__}{args}: {exc!r}")
+        return threading.Thread(target=run)
 
 
 def browser(base: str, username: str) -> requests.Session:
@@ -159,21 +169,21 @@ def test_eight_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app
             outcomes.note("reader", session.get(f"{base}/api/session-stats", params={"limit": 50}))
             time.sleep(0.05 * (number % 3))
 
-    clients = [threading.Thread(target=ingester, args=(n,)) for n in range(3)] + [
-        threading.Thread(target=metadata_editor), threading.Thread(target=tag_editor, args=(0,)),
-        threading.Thread(target=tag_editor, args=(1,)), threading.Thread(target=signer_in),
-        threading.Thread(target=reader)]
+    clients = [outcomes.client(ingester, n) for n in range(3)] + [
+        outcomes.client(metadata_editor), outcomes.client(tag_editor, 0), outcomes.client(tag_editor, 1),
+        outcomes.client(signer_in), outcomes.client(reader)]
     for client in clients:
         client.start()
     for client in clients:
         client.join(timeout=300)
 
-    assert outcomes.server_errors() == {}
+    assert outcomes.failures == []
+    assert outcomes.server_errors == []
     assert all(len(statuses) >= REQUESTS_PER_CLIENT for statuses in outcomes.statuses.values())
     assert len(acknowledged["fingerprints"]) == 3 * 3 * REQUESTS_PER_CLIENT
     assert len(acknowledged["tags"]) == 2 * REQUESTS_PER_CLIENT
     with app.app_context():
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while not db.session.get(Job, acknowledged["scan"]).finished and time.monotonic() < deadline:
             db.session.rollback()
             time.sleep(0.2)

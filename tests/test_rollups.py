@@ -1,15 +1,12 @@
 """Maintained counts and totals always equal a recount; the search index follows every write."""
-from flask_migrate import upgrade
-from sqlalchemy import column, distinct, func, insert, select, table
+from sqlalchemy import distinct, func, select
 
-from app import create_app
-from app.database import unit_of_work
 from app.extensions import db
 from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.sample_data import generate_sessions
 from app.services.search import matching_session_pks
 from tests.auth import csrf_token
-from tests.helpers import app_settings, ingest
+from tests.helpers import ingest
 
 
 def recount_live_counts():
@@ -133,28 +130,3 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     client.post(f"/api/session-stats/{morning}/restore")
     assert found(app, "daybr") == ["Morning"]
     assert "<strong>1</strong> session" in client.get("/sessions?q=daybr").get_data(as_text=True)
-
-
-def test_the_migration_fills_counts_totals_and_search_for_existing_sessions(tmp_path):
-    app = create_app(app_settings(tmp_path, f"sqlite:///{tmp_path / 'old.db'}"))
-    sessions = table("sessions", column("pk"), column("id"), column("fingerprint"), column("name"),
-                     column("is_favorite"), column("is_test"), column("is_complete"))
-    with app.app_context():
-        upgrade(revision="0002")
-        with unit_of_work():
-            db.session.execute(insert(sessions).values(pk=1, id="s", fingerprint="f", name="Old Tape",
-                                                       is_favorite=False, is_test=False, is_complete=False))
-            db.session.execute(insert(table("plugins", column("pk"), column("id"), column("product_key"),
-                                            column("name"))).values(pk=7, id="|reverb|", product_key="|reverb",
-                                                                     name="Reverb"))
-            db.session.execute(insert(table("tracks", column("session_pk"), column("position"), column("id"),
-                                            column("name"))).values(session_pk=1, position=0, id="t", name="Drums"))
-            db.session.execute(insert(table("session_plugins", column("session_pk"), column("plugin_pk"),
-                                            column("count"), column("track_count"))).values(
-                session_pk=1, plugin_pk=7, count=3, track_count=1))
-        upgrade()
-    assert maintained(app) == recount(app) == ({1: (1, 3, 1)}, {7: (3, 1, 1)}, {
-        ("product", "|reverb"): 1, ("total", "sessions"): 1, ("total", "tracks"): 1, ("total", "instances"): 3})
-    assert found(app, "tape drum reverb") == ["Old Tape"]
-    with app.app_context():
-        db.engine.dispose()

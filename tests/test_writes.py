@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select, text, update
 
 from app.database import WriteOutsideUnitOfWork, WriteTurns, unit_of_work
 from app.extensions import db
-from app.models import ApiToken, AuditEntry, LiveCount, Meta, Session, SignIn
+from app.models import ApiToken, AuditEntry, LiveCount, Meta, Session, SignIn, Track
 from app.models.meta import LAST_INGESTED_AT
 from app.services.derived import check_derived
 from tests.auth import csrf_token, sign_in
@@ -292,3 +292,20 @@ def test_writers_of_one_process_take_turns_in_the_order_they_came():
         thread.join()
     assert order == [0, 1, 2, 3]
     assert turns.take(0)
+
+
+def test_a_read_sees_one_moment_of_the_index_however_many_queries_it_takes(app, client):
+    assert ingest(client, SESSION).status_code == 200
+    with app.app_context():
+        tracks = select(func.count()).select_from(Track)
+        assert db.session.scalar(tracks) == 1
+        # Another writer (a request of its own, on a thread of its own) replaces the tracks meanwhile.
+        answers = []
+        writer = threading.Thread(target=lambda: answers.append(
+            ingest(client, dict(SESSION, tracks=[{"name": "A"}, {"name": "B"}])).status_code))
+        writer.start()
+        writer.join()
+        assert answers == [200]
+        assert db.session.scalar(tracks) == 1  # the same read, the same moment
+        db.session.rollback()
+        assert db.session.scalar(tracks) == 2

@@ -23,9 +23,11 @@ def rebuild_rollups_api():
         return error_response(422, "Invalid request.", [
             {"path": ".".join(str(part) for part in error["loc"]) or "body", "message": problem_message(error)}
             for error in exc.errors()])
+    drift = check_derived(db.session)
     if options.check:
-        return jsonify({"drift": drift_report(check_derived(db.session)), "repaired": False})
+        return jsonify({"drift": drift_report(drift), "repaired": False})
+    # A healthy index is found so by a read: only drift takes the write lock, to count its figures again and repair.
     with unit_of_work():
-        report = drift_report(rebuild_derived(db.session))
+        report = drift_report(rebuild_derived(db.session, drift))
         audit("rollups.rebuilt", details={table: drift["rows"] for table, drift in report.items()})
     return jsonify({"drift": report, "repaired": bool(report)})

@@ -39,15 +39,17 @@ def _echo_report(report: dict) -> None:
 @with_appcontext
 def rebuild(check):
     """Recount every maintained figure from the rows and repair what differs."""
+    drift = check_derived(db.session)
     if check:
-        report = drift_report(check_derived(db.session))
+        report = drift_report(drift)
         if not report:
             click.echo("Every maintained figure equals a recount from the rows.")
             return
         _echo_report(report)
         raise click.exceptions.Exit(1)
+    # A healthy index is found so by a read: only drift takes the write lock, to count its figures again and repair.
     with writing():
-        report = drift_report(rebuild_derived(db.session))
+        report = drift_report(rebuild_derived(db.session, drift))
         record(db.session, COMMAND_LINE, "rollups.rebuilt", None,
                {table: drift["rows"] for table, drift in report.items()})
     if report:

@@ -53,6 +53,8 @@ class Difference(NamedTuple):
 class Figure:
     """A derived figure: how it follows a change, and how a check finds and a rebuild repairs its drift."""
 
+    # The tables it keeps, as differences name them.
+    tables: tuple[str, ...]
     # (db_session, pks) → what the sessions count before a change; None when the update needs nothing.
     before: Callable | None
     # (db_session, pks, [what `before` gave, per call]) → None: brings the figure of those sessions up to date.
@@ -93,9 +95,9 @@ def _differing(table, kept: dict, counted: dict) -> list[Difference]:
 
 
 def _aggregate_differences(db_session):
-    return (_differing("plugin_totals", rollups.kept_plugin_totals(db_session),
-                       rollups.recount_plugin_totals(db_session))
-            + _differing("live_counts", rollups.kept_live_counts(db_session), rollups.recount_live_counts(db_session)))
+    totals, counts = rollups.recount_aggregates(db_session)
+    return (_differing("plugin_totals", rollups.kept_plugin_totals(db_session), totals)
+            + _differing("live_counts", rollups.kept_live_counts(db_session), counts))
 
 
 def _repair_aggregates(db_session, differences):
@@ -132,10 +134,11 @@ def _repair_stats(db_session, differences):
 
 
 FIGURES = (
-    Figure(None, _counts_after, _count_differences, _repair_counts),
-    Figure(_aggregates_before, _aggregates_after, _aggregate_differences, _repair_aggregates),
-    Figure(None, _search_after, _search_differences, _repair_search),
-    Figure(None, _stats_after, _stats_differences, _repair_stats),
+    Figure(("sessions",), None, _counts_after, _count_differences, _repair_counts),
+    Figure(("plugin_totals", "live_counts"), _aggregates_before, _aggregates_after, _aggregate_differences,
+           _repair_aggregates),
+    Figure((search.SEARCH_TABLE, search.PLUGIN_TABLE), None, _search_after, _search_differences, _repair_search),
+    Figure(("session_stats",), None, _stats_after, _stats_differences, _repair_stats),
 )
 
 
@@ -194,11 +197,14 @@ def check_derived(db_session) -> list[Difference]:
     return [difference for figure in FIGURES for difference in figure.check(db_session)]
 
 
-def rebuild_derived(db_session) -> list[Difference]:
-    """Recount every derived figure from the rows and repair what differs (within the caller's unit of work);
-    what was repaired."""
+def rebuild_derived(db_session, drift: list[Difference]) -> list[Difference]:
+    """Count again, within the caller's unit of work, the figures in which a check found `drift`, and repair what
+    still differs; what was repaired."""
+    tables = {difference.table for difference in drift}
     repaired = []
     for figure in FIGURES:
+        if tables.isdisjoint(figure.tables):
+            continue
         differences = figure.check(db_session)
         if differences:
             figure.repair(db_session, differences)

@@ -10,7 +10,7 @@ here compute the same figures from the rows alone, another way, to check them.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, distinct, func, or_, select, tuple_, update
+from sqlalchemy import delete, func, or_, select, tuple_, update
 
 from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked, dialect_insert
@@ -158,54 +158,53 @@ def recount_session_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
     return {row[0]: (tuple(row[1:4]), tuple(row[4:7])) for row in rows}
 
 
-def recount_plugin_totals(db_session) -> dict[int, tuple[int, int, int]]:
-    """Per plugin used by live sessions, (instances, sessions, tracks), counted from the rows."""
-    return {row[0]: tuple(row[1:]) for row in db_session.execute(
-        select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
-               func.sum(SessionPlugin.track_count))
-        .join(Session, Session.pk == SessionPlugin.session_pk).where(Session.deleted_at.is_(None))
-        .group_by(SessionPlugin.plugin_pk))}
+def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dict[tuple[str, str], int]]:
+    """The plugin totals and every live count, counted from the rows in one pass over the plugin usage.
+
+    (Plugin pk → (instances, sessions, tracks), and (dimension, value) → sessions, or the index totals.)
+    """
+    live = Session.deleted_at.is_(None)
+    months = {pk: created_at.strftime("%Y-%m") if created_at else None for pk, created_at in db_session.execute(
+        select(Session.pk, Session.created_at).where(live))}
+    counts = Counter({(TOTAL, "sessions"): len(months)})
+    for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
+        counts.update({(dimension, value): n for value, n in db_session.execute(
+            select(column, func.count()).where(live, column.is_not(None)).group_by(column))})
+    counts.update({("tag", name): n for name, n in db_session.execute(
+        select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name))})
+    counts[TOTAL, "tracks"] = db_session.scalar(
+        select(func.count()).select_from(Track).join(Session, Session.pk == Track.session_pk).where(live))
+    facets = {}
+    _learn_plugin_facets(db_session, facets, set(db_session.scalars(select(Plugin.pk))))
+    totals = {}
+    # Sorted by session (the table's own order), so that each session's facet values are counted once.
+    usage = db_session.execute(select(SessionPlugin.session_pk, SessionPlugin.plugin_pk, SessionPlugin.count,
+                                      SessionPlugin.track_count).order_by(SessionPlugin.session_pk)
+                               .execution_options(yield_per=10_000))
+    current, values = None, set()
+    for session_pk, plugin_pk, instances, tracks in usage:
+        if session_pk not in months:
+            continue
+        if session_pk != current:
+            counts.update(values)
+            current, values = session_pk, set()
+        total = totals.setdefault(plugin_pk, [0, 0, 0])
+        total[0] += instances
+        total[1] += 1
+        total[2] += tracks
+        counts[TOTAL, "instances"] += instances
+        for dimension, value in facets[plugin_pk]:
+            values.add((dimension, value))
+            if dimension == "product" and months[session_pk]:
+                values.add((product_months(value), months[session_pk]))
+    counts.update(values)
+    return {pk: tuple(total) for pk, total in totals.items()}, {key: n for key, n in counts.items() if n}
 
 
 def kept_plugin_totals(db_session) -> dict[int, tuple[int, int, int]]:
     """The plugin totals as kept."""
     return {row[0]: tuple(row[1:]) for row in db_session.execute(
         select(PluginTotal.plugin_pk, *[PluginTotal.__table__.c[name] for name in PLUGIN_TOTALS]))}
-
-
-def _month(db_session, column):
-    """`column` (a UTC time) as its month, YYYY-MM, in SQL."""
-    if db_session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", column), "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
-def recount_live_counts(db_session) -> dict[tuple[str, str], int]:
-    """Every live count, counted from the rows: (dimension, value) → sessions (or the totals)."""
-    live = Session.deleted_at.is_(None)
-    counts = {}
-    for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
-        counts.update(((dimension, value), n) for value, n in db_session.execute(
-            select(column, func.count()).where(live, column.is_not(None)).group_by(column)))
-    counts.update((("tag", name), n) for name, n in db_session.execute(
-        select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name)))
-    used = (select(SessionPlugin.session_pk, Plugin.vendor, Plugin.format, Plugin.product_key, Session.created_at)
-            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).join(Session, Session.pk == SessionPlugin.session_pk)
-            .where(live).subquery())
-    for dimension, column in zip(PLUGIN_FACETS, (used.c.vendor, used.c.format, used.c.product_key)):
-        counts.update(((dimension, value), n) for value, n in db_session.execute(
-            select(column, func.count(distinct(used.c.session_pk))).where(column.is_not(None)).group_by(column)))
-    month = _month(db_session, used.c.created_at)
-    counts.update(((product_months(product), value), n) for product, value, n in db_session.execute(
-        select(used.c.product_key, month, func.count(distinct(used.c.session_pk)))
-        .where(used.c.created_at.is_not(None)).group_by(used.c.product_key, month)))
-    sessions = db_session.scalar(select(func.count()).where(live))
-    tracks = db_session.scalar(select(func.count()).select_from(Track).join(Session, Session.pk == Track.session_pk)
-                               .where(live))
-    instances = db_session.scalar(select(func.coalesce(func.sum(SessionPlugin.count), 0))
-                                  .join(Session, Session.pk == SessionPlugin.session_pk).where(live))
-    counts.update({(TOTAL, "sessions"): sessions, (TOTAL, "tracks"): tracks, (TOTAL, "instances"): instances})
-    return {key: n for key, n in counts.items() if n}
 
 
 def kept_live_counts(db_session) -> dict[tuple[str, str], int]:

@@ -212,7 +212,8 @@ def search_drift(db_session) -> dict[int, str]:
         if dialect == "sqlite":
             kept = dict(db_session.execute(text(DIFFERING_DOCUMENTS[dialect]).bindparams(
                 bindparam("pks", expanding=True)), {"pks": list(documents)}).all())
-            differing = [pk for pk, body in documents.items() if pk in kept and _words(kept[pk]) != _words(body)]
+            differing = [pk for pk, body in documents.items()
+                         if pk in kept and kept[pk] != body and _words(kept[pk]) != _words(body)]
         else:
             differing = db_session.scalars(text(DIFFERING_DOCUMENTS[dialect]), {
                 "pks": list(documents), "bodies": list(documents.values())}).all()
