@@ -20,11 +20,11 @@ from app.auth import load_user
 from app.database import unit_of_work, upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
-from app.models import LiveCount, Session, User
+from app.models import LiveCount, Plugin, PluginTotal, Session, User
 from app.sample_data import generate_sessions
 from app.services.accounts import create_user, generate_password
 from app.services.ingest import ingest_sessions
-from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_plugins
+from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
 from app.services.sessions import index_overview, session_detail
 from app.services.sign_ins import begin_sign_in
@@ -79,7 +79,8 @@ def main():
             # The cookie holds the secret of a sign-in kept on the server, as a browser's does.
             user_cookie = begin_sign_in(db.session, user, "127.0.0.1", app.permanent_session_lifetime)
         session_id = db.session.scalar(select(Session.id).order_by(Session.pk).limit(1))
-        top = top_plugins(db.session, 1)[0].id
+        top = db.session.scalar(select(PluginTotal.plugin_pk).order_by(PluginTotal.instances.desc()).limit(1))
+        top = db.session.get(Plugin, top).id
         top_product = db.session.scalar(select(LiveCount.value).where(LiveCount.dimension == "product")
                                         .order_by(LiveCount.count.desc()).limit(1))
         totals = index_overview(db.session)
@@ -91,7 +92,7 @@ def main():
     filtered = SessionQuery(daw=("Pro Tools",), tag=("mix",))
     search = SessionQuery(q="vocal")
     pages = [
-        ("Overview", "/", lambda: (index_overview(db.session), top_plugins(db.session), latest_sessions(db.session))),
+        ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session))),
         ("Sessions, first page", "/sessions",
          lambda: (list_sessions(db.session, SessionQuery()), session_facets(db.session, SessionQuery()))),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
@@ -99,9 +100,10 @@ def main():
         ("Sessions, search \"vocal\"", "/sessions?q=vocal",
          lambda: (list_sessions(db.session, search), session_facets(db.session, search))),
         ("Session", f"/sessions/{quote(session_id)}", lambda: session_detail(db.session, session_id)),
-        ("Plugins", "/plugins", lambda: (list_plugins(db.session, PluginQuery()), plugin_facets(db.session))),
-        ("Plugins by product", "/plugins?view=product",
-         lambda: (list_plugins(db.session, PluginQuery(products=True)), plugin_facets(db.session))),
+        ("Plugins (by product)", "/plugins", lambda: (list_plugins(db.session, PluginQuery()),
+                                                      plugin_facets(db.session))),
+        ("Plugins, exact", "/plugins?view=exact",
+         lambda: (list_plugins(db.session, PluginQuery(products=False)), plugin_facets(db.session))),
         ("Plugin (the most used)", f"/plugins/{quote(top)}", lambda: plugin_usage(db.session, plugin_id=top)),
         ("Product (the most used)", f"/products/{quote(top_product)}",
          lambda: plugin_usage(db.session, product_key=top_product)),

@@ -54,12 +54,19 @@ ROUTE_ACCESS = {
     "api.refresh_stats_api": "editor",
     "api.openapi_json": "viewer",
     "api.rebuild_rollups_api": "admin",
+    "api.list_products_api": "viewer",
+    "api.product_api": "viewer",
+    "corrections.correct": "admin",
+    "corrections.merge": "admin",
+    "corrections.split": "admin",
+    "corrections.index": "admin",
+    "corrections.undo": "admin",
 }
 ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

@@ -54,28 +54,31 @@ def archive(client):
 
 def test_exact_and_product_totals_equal_a_recount(archive):
     instances, sessions, tracks = usage(exact)
-    page = soup(archive.get("/plugins?sort=name&dir=asc"))
+    page = soup(archive.get("/plugins?view=exact&sort=name&dir=asc"))
     assert int(page.select_one("#summary strong").get_text()) == len(instances)
     rows = table(page, "#plugins")
-    links = [a["href"] for a in page.select("#plugins tbody a")]
+    links = [a["href"] for a in page.select("#plugins tbody td:first-child a")]
     assert len(rows) == min(len(instances), 50)
     for row, link in zip(rows, links):
         key = unquote(link.removeprefix("/plugins/"))
-        assert [int(v.replace(",", "")) for v in row[4:7]] == [instances[key], len(sessions[key]), tracks[key]]
+        assert [int(v.replace(",", "")) for v in row[6:9]] == [instances[key], len(sessions[key]), tracks[key]]
 
     p_instances, p_sessions, p_tracks = usage(product)
-    for row in table(soup(archive.get("/plugins?view=product&sort=instances")), "#plugins"):
-        name, vendor = row[0], row[1]
-        key = product_key(name, vendor)
-        assert [int(v.replace(",", "")) for v in row[3:6]] == [p_instances[key], len(p_sessions[key]), p_tracks[key]]
+    page = soup(archive.get("/plugins?sort=instances"))
+    links = [a["href"] for a in page.select("#plugins tbody td:first-child a")]
+    for row, link in zip(table(page, "#plugins"), links):
+        key = unquote(link.removeprefix("/products/"))
+        assert [int(v.replace(",", "")) for v in row[4:7]] == [p_instances[key], len(p_sessions[key]), p_tracks[key]]
 
 
 def test_filters_and_sorting(archive):
-    rows = table(soup(archive.get("/plugins?vendor=FabFilter&format=VST3")), "#plugins")
-    assert rows and all(r[1] == "FabFilter" and r[3] == "VST3" for r in rows)
-    instances = [int(r[4].replace(",", "")) for r in rows]
+    rows = table(soup(archive.get("/plugins?view=exact&vendor=FabFilter&format=VST3")), "#plugins")
+    assert rows and all(r[1] == "FabFilter" and r[4] == "VST3" for r in rows)
+    instances = [int(r[6].replace(",", "")) for r in rows]
     assert instances == sorted(instances, reverse=True)
     assert {r[0] for r in table(soup(archive.get("/plugins?q=pro-q")), "#plugins")} == {"Pro-Q 3"}
+    by_category = table(soup(archive.get("/plugins?category=EQ")), "#plugins")
+    assert by_category and {r[2] for r in by_category} == {"EQ"}
     assert archive.get("/plugins?view=both").status_code == 400
     assert archive.get("/plugins?sort=colour").status_code == 400
 

@@ -10,6 +10,9 @@ from app.api import bp
 from app.api.schemas import (
     LikedParams,
     MetadataUpdate,
+    ProductAnswer,
+    ProductList,
+    ProductListParams,
     RebuildAnswer,
     RebuildRequest,
     SessionList,
@@ -27,7 +30,7 @@ ERRORS = {
     400: "The request is malformed.",
     401: "No valid API token (or signed-in user).",
     403: "The token's role does not allow this.",
-    404: "No such session.",
+    404: "No such session (or product).",
     409: "The sessions conflict with the index (an id taken by another session).",
     413: "The body is too large.",
     422: "Invalid parameters or body; `details` names each problem's parameter or field.",
@@ -106,7 +109,8 @@ class Purged(BaseModel):
 
 
 RESPONSE_MODELS = [SessionList, SessionStatsAnswer, SessionMetadataAnswer, StatsRefreshAnswer, IngestSummary,
-                   WireSessionPage, SessionStatsSession, Trashed, Purged, RebuildAnswer, Error]
+                   WireSessionPage, SessionStatsSession, Trashed, Purged, RebuildAnswer, ProductList, ProductAnswer,
+                   Error]
 REQUEST_MODELS = [MetadataUpdate, IngestSessions, ReplaceSessions, RebuildRequest]
 
 
@@ -143,6 +147,9 @@ def _query(model: type[BaseModel]) -> list[dict]:
 
 SESSION_ID = {"name": "session_id", "in": "path", "required": True, "description": "The session's id.",
               "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}}
+PRODUCT_KEY = {"name": "product_key", "in": "path", "required": True,
+               "description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
+               "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}}
 
 
 INGEST_REQUEST = {"oneOf": [_ref(IngestSessions), _ref(ReplaceSessions)],
@@ -213,6 +220,14 @@ def _paths() -> dict:
             "what differs; with {\"check\": true} only report it", "admin",
             _json(_ref(RebuildAnswer), "What differed, table by table, and whether it was repaired."), (422,),
             requestBody={"required": False, "content": {"application/json": {"schema": _ref(RebuildRequest)}}})},
+        "/api/products": {"get": _operation(
+            "Canonical products in use, most used first: vendor, name, category, their use over the live sessions and "
+            "the plugins (spellings, versions, formats) each gathers", "viewer",
+            _json(_ref(ProductList), "A page of products and how many match in all."), (422,),
+            parameters=_query(ProductListParams))},
+        "/api/products/{product_key}": {"get": _operation(
+            "One product with its use and its variants", "viewer", _json(_ref(ProductAnswer), "The product."), (404,),
+            parameters=[PRODUCT_KEY])},
         "/api/openapi.json": {"get": _operation(
             "This document", "viewer", _json({"type": "object"}, "The OpenAPI 3.1 document."), ())},
     }
@@ -238,7 +253,7 @@ def openapi_document() -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "Session Stats API", "version": "1",
-                 "description": "Sessions, their stats and metadata, and the ingest of the wire format. Send an API "
+                 "description": "Sessions, their stats and metadata, products, and the ingest of the wire format. Send an API "
                                 "token as `Authorization: Bearer <token>`. Errors are "
                                 "`{\"error\": {\"code\", \"message\", \"details\"}}`."},
         "servers": [{"url": "/"}],

@@ -1,5 +1,5 @@
-"""What the /api/sessions routes take and give, as Pydantic models: they validate requests and
-describe both directions in the OpenAPI document."""
+"""What the /api/sessions and /api/products routes take and give, as Pydantic models: they validate
+requests and describe both directions in the OpenAPI document."""
 from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
@@ -43,10 +43,13 @@ class SessionListParams(BaseModel):
     liked: bool | None = Field(None, description="Only sessions marked (true) or not marked (false) as favorites.")
     test: bool | None = Field(None, description="Only test sessions (true) or only real ones (false).")
     complete: bool | None = Field(None, description="Only sessions marked complete (true) or not (false).")
-    plugin: QueryText | None = Field(None, description="Sessions using a plugin whose name contains this text, "
-                                                       "in any case.")
-    vendor: list[QueryText] = Field([], description="Sessions using a plugin by this vendor (exact; repeat for any "
-                                                    "of several).")
+    plugin: QueryText | None = Field(None, description="Sessions using a plugin whose name (as its file spells it, "
+                                                       "or its product's) contains this text, in any case.")
+    product: list[QueryText] = Field([], description="Sessions using this product, by its key as /api/products "
+                                                     "gives it, or this exact plugin by its pluginId (repeat for "
+                                                     "any of several).")
+    vendor: list[QueryText] = Field([], description="Sessions using a product of this vendor (exact, as "
+                                                    "/api/products names it; repeat for any of several).")
     daw: list[QueryText] = Field([], description="Sessions made in this DAW (exact, as the dashboard shows it; "
                                                  "repeat for any of several).")
     artist: list[QueryText] = Field([], description="Sessions for this artist (exact; repeat for any of several).")
@@ -64,7 +67,7 @@ class SessionListParams(BaseModel):
         """The filters as the sessions query the list runs."""
         return SessionQuery(
             q=self.q or "", artist=tuple(self.artist), daw=tuple(self.daw), tag=tuple(self.tag),
-            vendor=tuple(self.vendor), plugin_name=self.plugin or "", favorite=self.liked, test=self.test,
+            plugin=tuple(self.product), vendor=tuple(self.vendor), plugin_name=self.plugin or "", favorite=self.liked, test=self.test,
             complete=self.complete, date_from=self.from_date, date_to=self.to_date)
 
 
@@ -181,3 +184,51 @@ class RebuildAnswer(BaseModel):
     drift: dict[str, TableDrift] = Field(description="Tables whose rows differed from a recount; empty when every "
                                                      "maintained figure was exact.")
     repaired: bool = Field(description="true when the rows that differed were rewritten from the recount.")
+
+
+class ProductListParams(BaseModel):
+    """The query of GET /api/products: filters (all must hold), then the page."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    q: QueryText | None = Field(None, description="Every word in the product's name, vendor or category, or in a "
+                                                  "spelling of one of its plugins (any case).")
+    vendor: list[QueryText] = Field([], description="Products of this vendor (exact; repeat for any of several).")
+    category: list[QueryText] = Field([], description="Products of this category (exact; repeat for any of several).")
+    limit: int = Field(100, ge=1, le=MAX_LIMIT, description="How many products to return, most used first.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many matching products to skip first.")
+
+
+class ProductVariant(BaseModel):
+    """One plugin of a product, exactly as files spell it, with its use over the live sessions."""
+
+    plugin_id: str
+    name: str
+    vendor: str | None
+    version: str | None
+    format: str | None
+    instances: int
+    sessions: int
+    tracks: int
+
+
+class ProductAnswer(BaseModel):
+    """A canonical product with its use over the live sessions (every variant together) and its variants."""
+
+    key: str = Field(description="The product key: lower-cased vendor|product.")
+    vendor: str | None
+    name: str
+    category: str | None
+    sessions: int = Field(description="Live sessions using any of its variants (each counted once).")
+    instances: int
+    tracks: int
+    variants: list[ProductVariant]
+
+
+class ProductList(BaseModel):
+    """A page of products and how many match in all."""
+
+    products: list[ProductAnswer]
+    total_count: int
+    limit: int
+    offset: int

@@ -20,7 +20,7 @@ def _problems(exc: ValidationError, where: str) -> list[dict]:
             for error in exc.errors()]
 
 
-def _query_params(model: type[BaseModel]):
+def query_params(model: type[BaseModel]):
     """The query string validated by `model` (a list field takes the parameter repeated); or a 422 answer."""
     values, problems = {}, []
     for name, given in request.args.lists():
@@ -48,7 +48,7 @@ def _missing(session_id: str):
 @requires("viewer")
 def list_sessions_api():
     """Sessions passing every filter, newest first, with their stats and metadata."""
-    params, refused = _query_params(SessionListParams)
+    params, refused = query_params(SessionListParams)
     if refused:
         return refused
     if params.from_date and params.to_date and type(params.from_date) is type(params.to_date) \
@@ -62,7 +62,7 @@ def list_sessions_api():
 @requires("viewer")
 def recently_liked_api():
     """The liked sessions, most recently edited first."""
-    params, refused = _query_params(LikedParams)
+    params, refused = query_params(LikedParams)
     if refused:
         return refused
     return jsonify(recently_liked(db.session, params.limit, params.offset))

@@ -7,9 +7,8 @@ from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from app import create_app
-from app.cli.common import import_legacy_file, writing
+from app.cli.common import import_legacy_file, migrate, writing
 from app.config import LEGACY_JSON_FILENAME
-from app.database import upgrade_database
 from app.extensions import db, jobs
 from app.sample_data import generate_sessions
 from app.services.accounts import create_first_admin
@@ -32,7 +31,7 @@ def cli():
 @with_appcontext
 def setup(sample):
     """Migrate the database; on first creation import instance/session-stats.json if present."""
-    created = upgrade_database()
+    created = migrate()
     legacy = Path(current_app.instance_path) / LEGACY_JSON_FILENAME
     if created and legacy.exists():
         import_legacy_file(legacy)
@@ -68,7 +67,7 @@ def serve(host, port, threads):
 
     app = create_app()
     with app.app_context():
-        upgrade_database()
+        migrate()
         _ensure_an_admin()
         with writing():
             fail_abandoned_jobs(db.session)

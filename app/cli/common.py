@@ -6,10 +6,12 @@ import click
 from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
-from app.database import database_unavailable, unit_of_work
+from app.database import database_unavailable, unit_of_work, upgrade_database
 from app.extensions import db
 from app.payloads import ingest_error_details, validation_details
 from app.services.audit import COMMAND_LINE, record
+from app.services.derived import reidentify
+from app.services.identities import identity_plan
 from app.services.ingest import IngestError
 from app.services.legacy import import_legacy
 
@@ -37,6 +39,19 @@ def writing():
         if unavailable is None:
             raise
         fail(f"{unavailable.message} Nothing was changed.")
+
+
+def migrate() -> bool:
+    """Migrate the database to the newest schema, then derive again the products that this version's normaliser
+    and catalogue name otherwise (counts included); True when this created the tables."""
+    created = upgrade_database()
+    # A read finds that nothing changed; only a change takes the write lock.
+    if identity_plan(db.session):
+        with writing():
+            plan = reidentify(db.session)
+            record(db.session, COMMAND_LINE, "products.rederived", None,
+                   {"plugins": len(plan.plugins), "products": len(plan.products)})
+    return created
 
 
 def import_legacy_file(path):

@@ -19,11 +19,12 @@ from app.services.backups import (
     restore_backup,
 )
 from app.services.derived import check_derived, drift_report, rebuild_derived
+from app.services.identities import identity_plan, instances_in_plan
 
 
 @cli.group()
 def rollups():
-    """The figures the index keeps from its rows: counts, totals, search indexes, cached stats."""
+    """The figures the index keeps from its rows: products, counts, totals, search indexes, cached stats."""
 
 
 def _echo_report(report: dict) -> None:
@@ -46,6 +47,9 @@ def rebuild(check):
             click.echo("Every maintained figure equals a recount from the rows.")
             return
         _echo_report(report)
+        if "plugins" in report:
+            moving = instances_in_plan(db.session, identity_plan(db.session))
+            click.echo(f"{moving:,} plugin instances in live sessions would move to another product.")
         raise click.exceptions.Exit(1)
     # A healthy index is found so by a read: only drift takes the write lock, to count its figures again and repair.
     with writing():

@@ -3,10 +3,10 @@ from app.models.account import ApiToken, AuditEntry, SignIn, User
 from app.models.counts import LiveCount
 from app.models.job import Job, JobError, JobSession
 from app.models.meta import Meta
-from app.models.plugin import Plugin, PluginTotal
+from app.models.plugin import Plugin, PluginTotal, Product, ProductCorrection
 from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
 
 __all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
-           "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
+           "Product", "ProductCorrection", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
            "TrackPlugin", "User"]

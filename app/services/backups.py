@@ -30,7 +30,7 @@ from app.services.accounts import FIRST_ADMIN
 from app.services.audit import Actor, record
 from app.services.backup_archive import FORMAT, BackupError
 from app.services.bulk import dialect_insert
-from app.services.derived import Difference, check_derived
+from app.services.derived import Difference, check_derived, reidentify
 
 log = logging.getLogger(__name__)
 
@@ -207,6 +207,8 @@ def restore_backup(path, *, now: datetime | None = None) -> Restored:
             raise BackupError(exc.message + before) from None
         kept += _restore_instance_files(checked.instance_files, stamp)
     upgrade_database()
+    with unit_of_work():
+        reidentify(db.session)
     counted = databases.live_counts()
     differences = {key: (value, counted.get(key)) for key, value in checked.manifest["counts"].items()
                    if counted.get(key) != value}

@@ -10,6 +10,10 @@ The derived figures, in the order a change brings them up to date:
   plugins each live session uses (`session_search_plugins`);
 - the cached stats of sessions (`session_stats`).
 
+Upstream of them all, each plugin's product (`plugins.product_key` and `products`) follows from
+what its files said, the shipped catalogue and the admins' corrections; `reidentify` derives it
+again, counts each product and vendor it touches again, and indexes the sessions using them again.
+
 Every writer that changes sessions does it inside `live_change`, within its unit of work:
 
     with live_change(db_session, pks_it_will_change) as change:
@@ -29,8 +33,13 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from app.models import Session
-from app.services import rollups, search, stats
+from app.services import identities, rollups, search, stats
 from app.services.bulk import chunked
+
+
+# What a row of a derived table is, in words, where it is not a session.
+ROW_NAMES = {"plugin_totals": "plugin", "plugins": "plugin", "products": "product"}
+IDENTITY_TABLES = ("plugins", "products")
 
 
 class Difference(NamedTuple):
@@ -46,7 +55,7 @@ class Difference(NamedTuple):
         """The row in words: "session 12", "plugin 7", "artist = Lumen"."""
         if isinstance(self.key, tuple):
             return f"{self.key[0]} = {self.key[1]}"
-        return f"{'plugin' if self.table == 'plugin_totals' else 'session'} {self.key}"
+        return f"{ROW_NAMES.get(self.table, 'session')} {self.key}"
 
 
 @dataclass(frozen=True)
@@ -192,9 +201,37 @@ def live_change(db_session, session_pks=()):
     change.finish()
 
 
+def reidentify(db_session, plan: identities.IdentityPlan | None = None) -> identities.IdentityPlan:
+    """Derive every plugin's product again (after a correction, or from a new catalogue) and write what differs,
+    with every figure of the sessions it touches, in the caller's unit of work; what changed."""
+    plan = plan if plan is not None else identities.identity_plan(db_session)
+    if not plan:
+        return plan
+    # Only what counts per product or vendor, and the search index, depend on products: they are counted again
+    # per product, and the sessions are indexed again.
+    sessions = identities.sessions_of_plan(db_session, plan)
+    _lock_sessions(db_session, sessions)
+    keys = identities.keys_of_plan(plan)
+    vendors = identities.vendors_of(db_session, keys)
+    identities.apply_identities(db_session, plan)
+    rollups.recount_products(db_session, keys, vendors | identities.vendors_of(db_session, keys))
+    search.index_sessions(db_session, sessions)
+    return plan
+
+
+def _identity_differences(db_session, plan: identities.IdentityPlan) -> list[Difference]:
+    return ([Difference("plugins", pk, kept, derived) for pk, (kept, derived) in sorted(plan.plugins.items())]
+            + [Difference("products", key, plan.kept_products.get(key), row)
+               for key, row in sorted(plan.products.items())])
+
+
 def check_derived(db_session) -> list[Difference]:
-    """Every row of every derived table that differs from a recount from the rows; empty when the index is exact."""
-    return [difference for figure in FIGURES for difference in figure.check(db_session)]
+    """Every row of every derived table that differs from a recount from the rows; empty when the index is exact.
+
+    Plugins whose product the normaliser, the catalogue and the corrections now derive otherwise come first.
+    """
+    return (_identity_differences(db_session, identities.identity_plan(db_session))
+            + [difference for figure in FIGURES for difference in figure.check(db_session)])
 
 
 def rebuild_derived(db_session, drift: list[Difference]) -> list[Difference]:
@@ -202,6 +239,8 @@ def rebuild_derived(db_session, drift: list[Difference]) -> list[Difference]:
     still differs; what was repaired."""
     tables = {difference.table for difference in drift}
     repaired = []
+    if not tables.isdisjoint(IDENTITY_TABLES):
+        repaired += _identity_differences(db_session, reidentify(db_session))
     for figure in FIGURES:
         if tables.isdisjoint(figure.tables):
             continue

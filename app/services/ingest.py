@@ -10,9 +10,10 @@ from app.gc_pause import gc_paused
 from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
-from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, product_key, track_plugin_ids
+from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, track_plugin_ids
 from app.services.bulk import chunked, dialect_insert
 from app.services.derived import live_change
+from app.services.identities import add_products, plugin_identity, stored_corrections
 from app.wire import SessionStatsSession
 
 # Wire fields stored as columns of `sessions` (same names, snake_case).
@@ -220,14 +221,13 @@ def _plugin_pks(db_session, sessions, instance_ids, usages):
     ids = list(definitions)
     for chunk in chunked(ids):
         pks.update(db_session.execute(select(table.c.id, table.c.pk).where(table.c.id.in_(chunk))).all())
-    missing = [
-        {
-            "id": pid, "product_key": product_key(d.name, d.vendor), "name": d.name,
-            "vendor": d.vendor, "version": d.version, "format": d.format,
-        }
-        for pid, d in definitions.items() if pid not in pks
-    ]
-    if missing:
+    new = [(pid, d) for pid, d in definitions.items() if pid not in pks]
+    if new:
+        corrections = stored_corrections(db_session)
+        identities = [plugin_identity(pid, d.name, d.vendor, d.format, corrections) for pid, d in new]
+        add_products(db_session, identities)
+        missing = [{"id": pid, "product_key": identity.key, "name": d.name, "vendor": d.vendor,
+                    "version": d.version, "format": d.format} for (pid, d), identity in zip(new, identities)]
         # Another writer may add the same plugin meanwhile: theirs is as good as ours.
         db_session.execute(dialect_insert(db_session, table).on_conflict_do_nothing(), missing)
         for chunk in chunked([row["id"] for row in missing]):

@@ -1,95 +1,152 @@
 """Plugin usage across the index: the plugins list, one plugin's sessions, its versions and its months."""
 from dataclasses import dataclass
 
-from sqlalchemy import and_, func, or_, select, union_all
+from sqlalchemy import and_, distinct, func, or_, select, union_all
 
-from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin
-from app.services.bulk import page_count
+from app.models import LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin
+from app.services.bulk import chunked, page_count
 from app.services.rollups import product_months
 
 PAGE_SIZE = 50
-PLUGIN_SORTS = ("instances", "sessions", "tracks", "name", "vendor")
+PLUGIN_SORTS = ("instances", "sessions", "tracks", "name", "vendor", "category")
+WITH_PRODUCT = Product.key == Plugin.product_key
 
 
 @dataclass(frozen=True)
 class PluginQuery:
-    """What the plugins list shows."""
+    """What the plugins list shows: products (all their spellings, versions and formats) or exact plugins."""
 
-    products: bool = False
+    products: bool = True
     q: str = ""
     vendor: tuple[str, ...] = ()
     format: tuple[str, ...] = ()
+    category: tuple[str, ...] = ()
     sort: str = "instances"
     descending: bool = True
     page: int = 1
 
 
-def top_plugins(db_session, limit: int = 10) -> list:
-    """The most used plugins over the live sessions: identity, instances, sessions and tracks."""
-    return db_session.execute(
-        select(Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format,
-               PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks)
-        .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)
-        .order_by(PluginTotal.instances.desc(), Plugin.pk).limit(limit)
-    ).all()
+def _product_totals():
+    """Per product key in use: instances, tracks and variants (summed over its plugins)."""
+    return (select(Plugin.product_key.label("key"), func.sum(PluginTotal.instances).label("instances"),
+                   func.sum(PluginTotal.tracks).label("tracks"), func.count().label("variants"))
+            .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).group_by(Plugin.product_key))
+
+
+def _with_sessions(totals):
+    """Products with their totals and their live sessions (each session counted once, however many variants)."""
+    return (select(totals.c.key, Product.name, Product.vendor, Product.category, totals.c.instances,
+                   func.coalesce(LiveCount.count, 0).label("sessions"), totals.c.tracks, totals.c.variants)
+            .join(Product, Product.key == totals.c.key)
+            .outerjoin(LiveCount, and_(LiveCount.dimension == "product", LiveCount.value == totals.c.key)))
+
+
+def top_products(db_session, limit: int = 10) -> list:
+    """The most used products over the live sessions: key, name, vendor, category, instances, sessions, tracks."""
+    totals = _product_totals().subquery()
+    statement = _with_sessions(totals)
+    return db_session.execute(statement.order_by(totals.c.instances.desc(), totals.c.key).limit(limit)).all()
 
 
 def _conditions(query: PluginQuery) -> list:
+    """Conditions on plugins joined to their products: every word in a spelling, a vendor, a product or a category."""
     conditions = []
-    if query.q.strip():
-        words = query.q.strip().lower().split()
-        conditions += [or_(func.lower(Plugin.name).contains(w, autoescape=True),
-                           func.lower(Plugin.vendor).contains(w, autoescape=True)) for w in words]
-    if query.vendor:
-        conditions.append(Plugin.vendor.in_(query.vendor))
-    if query.format:
-        conditions.append(Plugin.format.in_(query.format))
+    for word in query.q.lower().split():
+        conditions.append(or_(*[func.lower(column).contains(word, autoescape=True) for column in (
+            Plugin.name, Plugin.vendor, Product.name, Product.vendor, Product.category)]))
+    for values, column in ((query.vendor, Product.vendor), (query.format, Plugin.format),
+                           (query.category, Product.category)):
+        if values:
+            conditions.append(column.in_(values))
     return conditions
 
 
-def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
-    """One page of plugins (or products) used by live sessions with their totals; how many in all; the page count."""
+def _listing(query: PluginQuery):
     conditions = _conditions(query)
     if query.products:
-        # A product's figures are over all its versions and formats; the filters pick the products.
-        picked = select(Plugin.product_key).where(*conditions)
-        variants = (
-            select(Plugin.product_key.label("key"), func.min(Plugin.name).label("name"),
-                   func.min(Plugin.vendor).label("vendor"), func.sum(PluginTotal.instances).label("instances"),
-                   func.sum(PluginTotal.tracks).label("tracks"), func.count().label("variants"))
-            .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)
-            .where(Plugin.product_key.in_(picked)).group_by(Plugin.product_key)
-        ).subquery()
-        # Sessions are counted once however many of the product's variants a session holds.
-        statement = (
-            select(variants.c.key, variants.c.name, variants.c.vendor, variants.c.instances,
-                   func.coalesce(LiveCount.count, 0).label("sessions"), variants.c.tracks, variants.c.variants)
-            .outerjoin(LiveCount, and_(LiveCount.dimension == "product", LiveCount.value == variants.c.key))
-        )
-    else:
-        statement = (
-            select(Plugin.id.label("key"), Plugin.name, Plugin.vendor, Plugin.version, Plugin.format,
-                   PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks)
-            .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).where(*conditions)
-        )
-    total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
-    pages = page_count(total, PAGE_SIZE)
+        # A product's figures are over all its plugins; the filters pick the products.
+        picked = select(Plugin.product_key).outerjoin(Product, WITH_PRODUCT).where(*conditions)
+        return _with_sessions(_product_totals().where(Plugin.product_key.in_(picked)).subquery())
+    return (
+        select(Plugin.id.label("key"), Plugin.name, Plugin.vendor, Plugin.version, Plugin.format,
+               Product.name.label("product"), Plugin.product_key, Product.category,
+               PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks)
+        .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).outerjoin(Product, WITH_PRODUCT).where(*conditions)
+    )
+
+
+def _ordered(statement, query: PluginQuery):
     column = statement.selected_columns[query.sort]
     order = column.desc() if query.descending else column.asc()
-    rows = db_session.execute(
-        statement.order_by(order.nulls_last(), statement.selected_columns["key"])
-        .offset((min(query.page, pages) - 1) * PAGE_SIZE).limit(PAGE_SIZE)
-    ).all()
+    return statement.order_by(order.nulls_last(), statement.selected_columns["key"])
+
+
+def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
+    """One page of products (or exact plugins) used by live sessions with their totals; how many; the page count."""
+    statement = _listing(query)
+    total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
+    pages = page_count(total, PAGE_SIZE)
+    rows = db_session.execute(_ordered(statement, query).offset((min(query.page, pages) - 1) * PAGE_SIZE)
+                              .limit(PAGE_SIZE)).all()
     return rows, total, pages
 
 
+def product_variants(db_session, keys: list[str]) -> dict[str, list]:
+    """Per product key, its plugins in use (as files spell them, by version and format) with their totals."""
+    variants = {}
+    for chunk in chunked(keys):
+        for row in db_session.execute(
+                select(Plugin.product_key, Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format,
+                       PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks)
+                .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).where(Plugin.product_key.in_(chunk))
+                .order_by(PluginTotal.instances.desc(), Plugin.id)):
+            variants.setdefault(row.product_key, []).append(row)
+    return variants
+
+
+def product_summaries(db_session, *, q: str = "", vendor: tuple[str, ...] = (), category: tuple[str, ...] = (),
+                      key: str | None = None, limit: int = 100, offset: int = 0) -> tuple[list[dict], int]:
+    """Products in use (all, or the one with `key`), most used first, as the API gives them: identity, totals and
+    variants; and how many match."""
+    query = PluginQuery(q=q, vendor=vendor, category=category)
+    statement = _listing(query)
+    if key is not None:
+        statement = statement.where(statement.selected_columns["key"] == key)
+    total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
+    rows = db_session.execute(_ordered(statement, query).offset(offset).limit(limit)).all()
+    variants = product_variants(db_session, [row.key for row in rows])
+    return [{
+        "key": row.key, "vendor": row.vendor, "name": row.name, "category": row.category, "sessions": row.sessions,
+        "instances": row.instances, "tracks": row.tracks,
+        "variants": [{"plugin_id": v.id, "name": v.name, "vendor": v.vendor, "version": v.version, "format": v.format,
+                      "instances": v.instances, "sessions": v.sessions, "tracks": v.tracks}
+                     for v in variants.get(row.key, [])],
+    } for row in rows], total
+
+
+def plugin_labels(db_session, values: tuple[str, ...]) -> dict[str, str]:
+    """What each plugin filter value names, in words: a product's name and vendor, or a plugin as spelled with its
+    version and format."""
+    labels = {}
+    for chunk in chunked(list(values)):
+        for key, name, vendor in db_session.execute(select(Product.key, Product.name, Product.vendor)
+                                                    .where(Product.key.in_(chunk))):
+            labels[key] = f"{name} · {vendor}" if vendor else name
+        for plugin_id, name, version, format_ in db_session.execute(
+                select(Plugin.id, Plugin.name, Plugin.version, Plugin.format).where(Plugin.id.in_(chunk))):
+            labels.setdefault(plugin_id, " ".join(part for part in (name, version, format_) if part))
+    return labels
+
+
 def plugin_facets(db_session) -> dict[str, list[tuple[str, int]]]:
-    """Vendors and formats of the plugins in use, with how many plugins each has."""
+    """Vendors, formats and categories of the plugins in use, with how many products each has."""
     facets = {}
-    for name, column in (("vendor", Plugin.vendor), ("format", Plugin.format)):
+    for name, column in (("vendor", Product.vendor), ("format", Plugin.format), ("category", Product.category)):
+        products = func.count(distinct(Plugin.product_key))
         facets[name] = db_session.execute(
-            select(column, func.count()).join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)
-            .where(column.is_not(None)).group_by(column).order_by(func.count().desc(), column)
+            select(column, products).join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)
+            .outerjoin(Product, WITH_PRODUCT).where(column.is_not(None)).group_by(column)
+            .order_by(products.desc(), column)
         ).all()
     return facets
 
@@ -102,7 +159,8 @@ def _month(db_session, column):
 
 def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str | None = None,
                  page: int = 1) -> dict | None:
-    """A plugin (by pluginId) or a product (by product key): its variants, sessions (newest first) and months."""
+    """A plugin (by pluginId) or a product (by product key): the product, its variants (as files spell them),
+    sessions (newest first) and months."""
     match = Plugin.id == plugin_id if plugin_id is not None else Plugin.product_key == product_key
     variants = db_session.execute(
         select(Plugin.pk, Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format, Plugin.product_key,
@@ -126,8 +184,9 @@ def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str |
                                     .order_by(LiveCount.value)).all()
     pages = page_count(total, PAGE_SIZE)
     page = min(page, pages)
-    return {"variants": variants, "sessions": _sessions_using(db_session, pks, page), "total": total,
-            "months": every_month(months), "page": page, "pages": pages}
+    return {"identity": db_session.get(Product, variants[0].product_key), "variants": variants,
+            "sessions": _sessions_using(db_session, pks, page), "total": total, "months": every_month(months),
+            "page": page, "pages": pages}
 
 
 def _newest_first(created_at, session_pk) -> list:

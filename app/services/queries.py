@@ -2,9 +2,9 @@
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, distinct, exists, false, func, select
+from sqlalchemy import Select, distinct, exists, false, func, or_, select
 
-from app.models import JobSession, LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag
+from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Tag
 from app.services.bulk import chunked, page_count
 from app.services.search import (
     count_matching_sessions,
@@ -80,13 +80,18 @@ def _day_start(day: date) -> datetime:
 
 
 def _plugin_conditions(query: SessionQuery) -> list:
-    """A condition on `plugins` per plugin filter of `query`."""
+    """A condition on `plugins` per plugin filter of `query`: a plugin filter names a pluginId or a product key, a
+    vendor filter a product's vendor, a name part the plugin's name as its file spells it or its product's."""
     conditions = []
-    for values, column in ((query.plugin, Plugin.id), (query.vendor, Plugin.vendor), (query.format, Plugin.format)):
-        if values:
-            conditions.append(column.in_(values))
+    if query.plugin:
+        conditions.append(or_(Plugin.id.in_(query.plugin), Plugin.product_key.in_(query.plugin)))
+    if query.vendor:
+        conditions.append(Plugin.product_key.in_(select(Product.key).where(Product.vendor.in_(query.vendor))))
+    if query.format:
+        conditions.append(Plugin.format.in_(query.format))
     if query.plugin_name:
-        conditions.append(Plugin.name.icontains(query.plugin_name, autoescape=True))
+        conditions.append(or_(Plugin.name.icontains(query.plugin_name, autoescape=True), Plugin.product_key.in_(
+            select(Product.key).where(Product.name.icontains(query.plugin_name, autoescape=True)))))
     return conditions
 
 
@@ -186,6 +191,10 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
         values = getattr(query, name)
         if len(values) == 1 and narrowing == SessionQuery(**{name: values}):
             dimension, value = name, values[0]
+    if len(query.plugin) == 1 and narrowing == SessionQuery(plugin=query.plugin) and db_session.get(
+            Product, query.plugin[0]) is not None and db_session.scalar(
+            select(Plugin.pk).where(Plugin.id == query.plugin[0])) is None:
+        dimension, value = "product", query.plugin[0]
     if query.plugin_name and narrowing == SessionQuery(plugin_name=query.plugin_name):
         # When the part names all of one product's plugins, the product's count answers.
         products = db_session.execute(select(Plugin.product_key, func.count()).where(*_plugin_conditions(query))
@@ -264,9 +273,9 @@ def _facet_query(dimension: str, selected) -> Select:
         return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
     if dimension == "tag":
         return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
-    column = Plugin.vendor if dimension == "vendor" else Plugin.format
+    column = Product.vendor if dimension == "vendor" else Plugin.format
     return (select(column, func.count(distinct(SessionPlugin.session_pk)))
-            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
+            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).outerjoin(Product, Product.key == Plugin.product_key)
             .where(SessionPlugin.session_pk.in_(selected), column.is_not(None)).group_by(column))
 
 

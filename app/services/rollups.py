@@ -10,9 +10,9 @@ here compute the same figures from the rows alone, another way, to check them.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, or_, select, tuple_, update
+from sqlalchemy import String, cast, delete, func, or_, select, tuple_, update
 
-from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
+from app.models import LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked, dialect_insert
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
@@ -87,11 +87,7 @@ def counted(db_session, session_pks) -> Counted:
         ):
             result.plugins.update({(plugin_pk, "instances"): instances, (plugin_pk, "sessions"): sessions,
                                    (plugin_pk, "tracks"): tracks})
-        plugins_of = {}
-        for session_pk, plugin_pk in db_session.execute(
-            select(SessionPlugin.session_pk, SessionPlugin.plugin_pk).where(SessionPlugin.session_pk.in_(live))
-        ):
-            plugins_of.setdefault(session_pk, []).append(plugin_pk)
+        plugins_of = plugins_of_sessions(db_session, live)
         _learn_plugin_facets(db_session, plugin_facets, {pk for pks in plugins_of.values() for pk in pks})
         for session_pk, plugin_pks in plugins_of.items():
             facets = set()
@@ -104,16 +100,61 @@ def counted(db_session, session_pks) -> Counted:
     return result
 
 
+def recount_products(db_session, product_keys, vendors) -> None:
+    """Count again from the rows the live sessions of these products (in all and per month) and of these vendors.
+
+    What a change of plugins' products moves: it counts per product and per vendor, whatever the number of
+    sessions those use.
+    """
+    live = Session.deleted_at.is_(None)
+    users = select(SessionPlugin.session_pk).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
+    counts: dict[tuple[str, str], int | None] = {}
+    for key in sorted(product_keys):
+        _lock_counts(db_session, [("product", key)], product_months(key))
+        created = db_session.scalars(select(Session.created_at).where(
+            live, Session.pk.in_(users.where(Plugin.product_key == key)))).all()
+        counts[("product", key)] = len(created) or None
+        months = Counter(created_at.strftime("%Y-%m") for created_at in created if created_at is not None)
+        counts.update(((product_months(key), month), None) for month in db_session.scalars(
+            select(LiveCount.value).where(LiveCount.dimension == product_months(key))))
+        counts.update(((product_months(key), month), n) for month, n in months.items())
+    for vendor in sorted(vendors):
+        _lock_counts(db_session, [("vendor", vendor)])
+        counts[("vendor", vendor)] = db_session.scalar(select(func.count()).select_from(Session).where(
+            live, Session.pk.in_(users.join(Product, Product.key == Plugin.product_key)
+                                 .where(Product.vendor == vendor)))) or None
+    set_live_counts(db_session, counts)
+
+
+def _lock_counts(db_session, keys: list[tuple[str, str]], dimension: str | None = None) -> None:
+    """On PostgreSQL, hold these live counts (and every count of `dimension`) until the unit of work ends, so that no
+    other writer adds to them between their recount and its write."""
+    condition = tuple_(LiveCount.dimension, LiveCount.value).in_(keys)
+    if dimension is not None:
+        condition = or_(condition, LiveCount.dimension == dimension)
+    db_session.execute(select(LiveCount.dimension).where(condition).with_for_update())
+
+
+def plugins_of_sessions(db_session, session_pks) -> dict[int, list[int]]:
+    """The pks of the plugins each of these sessions (at most a chunk) uses; sessions without plugins left out."""
+    # One row per session, joined by the database: far fewer rows to carry than one per pair.
+    return {session_pk: [int(pk) for pk in pks.split(",")] for session_pk, pks in db_session.execute(
+        select(SessionPlugin.session_pk, func.aggregate_strings(cast(SessionPlugin.plugin_pk, String), ","))
+        .where(SessionPlugin.session_pk.in_(session_pks)).group_by(SessionPlugin.session_pk))}
+
+
 def product_months(product_key: str) -> str:
     """The dimension holding a product's live sessions per month (values YYYY-MM)."""
     return PRODUCT_MONTHS + product_key
 
 
 def _learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
-    """Add to `known` the (dimension, value) pairs of PLUGIN_FACETS for each of these plugins."""
+    """Add to `known` the (dimension, value) pairs of PLUGIN_FACETS for each of these plugins (the vendor is the
+    product's)."""
     for chunk in chunked(list(plugin_pks - known.keys())):
         for pk, vendor, format_, product in db_session.execute(
-            select(Plugin.pk, Plugin.vendor, Plugin.format, Plugin.product_key).where(Plugin.pk.in_(chunk))
+            select(Plugin.pk, Product.vendor, Plugin.format, Plugin.product_key)
+            .outerjoin(Product, Product.key == Plugin.product_key).where(Plugin.pk.in_(chunk))
         ):
             known[pk] = [(name, value) for name, value in zip(PLUGIN_FACETS, (vendor, format_, product))
                          if value is not None]

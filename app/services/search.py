@@ -6,10 +6,11 @@ plugins each live session uses (on SQLite), which is kept beside the search docu
 """
 import re
 
-from sqlalchemy import Select, bindparam, or_, select, text
+from sqlalchemy import Select, bindparam, func, or_, select, text
 
-from app.models import Plugin, Session, SessionPlugin, Tag, Track
+from app.models import Plugin, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked
+from app.services.rollups import plugins_of_sessions
 
 SEARCH_TABLE = "session_search"
 TERM = re.compile(r"[^\W_]+")
@@ -34,21 +35,22 @@ COUNT_MATCHING = {dialect: f"SELECT count(*) FROM ({sql}) AS matches" for dialec
 # whole vendor (or format, or product) is one term. PostgreSQL hashes session_plugins itself
 # and needs no such index.
 PLUGIN_TABLE = f"{SEARCH_TABLE}_plugins"
-# A session's terms: per plugin it uses, "p<pk>" and a letter and the hex of its vendor, format
-# and product (hex keeps any value one exact token; `_group_term` spells it so too). Repeated
+# A session's terms: per plugin it uses, "p<pk>" and a letter and the hex of its product's vendor,
+# its format and its product (hex keeps any value one exact token; `_group_term` spells it so too). Repeated
 # terms are stored once.
 PLUGIN_TERMS = (
     "SELECT sp.session_pk, group_concat('p' || p.pk"
-    " || coalesce(' v' || lower(hex(p.vendor)), '') || coalesce(' f' || lower(hex(p.format)), '')"
+    " || coalesce(' v' || lower(hex(pr.vendor)), '') || coalesce(' f' || lower(hex(p.format)), '')"
     " || ' r' || lower(hex(p.product_key)), ' ') "
-    "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk WHERE sp.session_pk IN :pks "
+    "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk "
+    "LEFT JOIN products AS pr ON pr.key = p.product_key WHERE sp.session_pk IN :pks "
     "GROUP BY sp.session_pk"
 )
 PLUGIN_WRITE = f"INSERT INTO {PLUGIN_TABLE} (rowid, terms) {PLUGIN_TERMS}"
 PLUGIN_DELETE = f"DELETE FROM {PLUGIN_TABLE} WHERE rowid IN :pks"
 PLUGIN_USERS = f"SELECT rowid FROM {PLUGIN_TABLE} WHERE {PLUGIN_TABLE} MATCH :terms"
-# Per plugin attribute that groups plugins, its term's letter.
-PLUGIN_GROUPS = (("vendor", "v"), ("format", "f"), ("product_key", "r"))
+# Per column that groups plugins, its term's letter.
+PLUGIN_GROUPS = ((Product.vendor, "v"), (Plugin.format, "f"), (Plugin.product_key, "r"))
 
 
 def _dialect(db_session_or_connection) -> str:
@@ -96,16 +98,18 @@ def _covering_terms(db_session, plugins: Select) -> list[str]:
     covers keep their own term.
     """
     selected = set(db_session.scalars(plugins))
-    related = db_session.execute(select(Plugin.pk, *[getattr(Plugin, attribute) for attribute, _ in PLUGIN_GROUPS])
-                                 .where(or_(*[getattr(Plugin, attribute).in_(select(getattr(Plugin, attribute))
-                                                                             .where(Plugin.pk.in_(plugins)))
-                                              for attribute, _ in PLUGIN_GROUPS]))).all()
+    with_product = Product.key == Plugin.product_key
+    related = db_session.execute(
+        select(Plugin.pk, *[column for column, _ in PLUGIN_GROUPS]).outerjoin(Product, with_product)
+        .where(or_(*[column.in_(select(column).select_from(Plugin).outerjoin(Product, with_product)
+                                .where(Plugin.pk.in_(plugins)))
+                     for column, _ in PLUGIN_GROUPS]))).all()
     terms, uncovered = [], set(selected)
-    for attribute, letter in PLUGIN_GROUPS:
+    for position, (_, letter) in enumerate(PLUGIN_GROUPS, start=1):
         groups = {}
         for plugin in related:
-            if getattr(plugin, attribute) is not None:
-                groups.setdefault(getattr(plugin, attribute), set()).add(plugin.pk)
+            if plugin[position] is not None:
+                groups.setdefault(plugin[position], set()).add(plugin.pk)
         for value, members in sorted(groups.items()):
             if members <= selected and members & uncovered:
                 terms.append(_group_term(letter, value))
@@ -148,15 +152,25 @@ def _documents(db_session, session_pks) -> dict[int, str]:
     if not parts:
         return {}
     live = list(parts)
-    for query in (
-        select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(live)),
-        select(Track.session_pk, Track.name).where(Track.session_pk.in_(live)),
-        select(SessionPlugin.session_pk, Plugin.name).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
-        .where(SessionPlugin.session_pk.in_(live)),
-    ):
-        for session_pk, words in db_session.execute(query):
-            parts[session_pk].append(words)
-    return {pk: " ".join(part for part in words if part) for pk, words in parts.items()}
+    for model in (Tag, Track):
+        # Joined by the database: one row per session rather than one per name.
+        for session_pk, names in db_session.execute(
+                select(model.session_pk, func.aggregate_strings(model.name, " "))
+                .where(model.session_pk.in_(live)).group_by(model.session_pk)):
+            parts[session_pk].append(names)
+    plugins_of = plugins_of_sessions(db_session, live)
+    # A plugin as its file spells it and as its product: "fab pro" and "eq" find FabFilter Pro-Q 3.
+    words_of = {}
+    for chunk in chunked(sorted({pk for pks in plugins_of.values() for pk in pks})):
+        for pk, *words in db_session.execute(
+                select(Plugin.pk, Plugin.name, Plugin.vendor, Product.vendor, Product.name, Product.category)
+                .outerjoin(Product, Product.key == Plugin.product_key).where(Plugin.pk.in_(chunk))):
+            words_of[pk] = words
+    for session_pk, plugin_pks in plugins_of.items():
+        for plugin_pk in plugin_pks:
+            parts[session_pk].extend(words_of[plugin_pk])
+    # A phrase said twice (a plugin's vendor as the file and as the product spell it) is kept once.
+    return {pk: " ".join(dict.fromkeys(part for part in words if part)) for pk, words in parts.items()}
 
 
 def index_sessions(db_session, session_pks) -> None:
@@ -196,8 +210,8 @@ DIFFERING_DOCUMENTS = {
 INDEXED = {"sqlite": f"SELECT rowid FROM {SEARCH_TABLE}", "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE}"}
 
 
-def _words(body: str | None) -> list[str]:
-    return sorted((body or "").split())
+def _words(body: str | None) -> set[str]:
+    return set((body or "").split())
 
 
 def search_drift(db_session) -> dict[int, str]:

@@ -4,7 +4,7 @@ from datetime import datetime
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 
-from app.models import LiveCount, Meta, Plugin, PluginTotal, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import LiveCount, Meta, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
@@ -86,12 +86,15 @@ def purge_session(db_session, session_id: str) -> str | None:
 
 
 def index_overview(db_session) -> dict:
-    """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins) and lastIngestedAt."""
+    """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins and products) and
+    lastIngestedAt."""
     totals = dict(db_session.execute(select(LiveCount.value, LiveCount.count).where(LiveCount.dimension == TOTAL)).all())
     return {
         "last_ingested_at": last_ingested_at(db_session),
         **{name: totals.get(name, 0) for name in ("sessions", "tracks", "instances")},
         "plugins": db_session.scalar(select(func.count()).select_from(PluginTotal)),
+        "products": db_session.scalar(select(func.count(func.distinct(Plugin.product_key)))
+                                      .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)),
     }
 
 
@@ -170,7 +173,8 @@ def _present(row, fields) -> dict:
 
 
 def session_detail(db_session, session_id: str) -> dict | None:
-    """A session for its page: the row, tags, tracks with plugin chains, plugin usage and sources."""
+    """A session for its page: the row, tags, tracks with plugin chains, plugin usage (each plugin as its file spells
+    it and as its product) and sources."""
     session = db_session.execute(select(Session.__table__).where(Session.id == session_id)).one_or_none()
     if session is None:
         return None
@@ -189,8 +193,10 @@ def session_detail(db_session, session_id: str) -> dict | None:
         "tracks": list(tracks.values()),
         "usage": db_session.execute(
             select(Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format, SessionPlugin.count,
-                   SessionPlugin.track_count)
-            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).where(SessionPlugin.session_pk == session.pk)
+                   SessionPlugin.track_count, Plugin.product_key, Product.name.label("product"),
+                   Product.vendor.label("product_vendor"), Product.category)
+            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
+            .outerjoin(Product, Product.key == Plugin.product_key).where(SessionPlugin.session_pk == session.pk)
             .order_by(SessionPlugin.count.desc(), Plugin.name)
         ).all(),
         "sources": db_session.execute(

@@ -2,8 +2,10 @@
 from flask import Blueprint, abort, request
 from werkzeug.exceptions import BadRequest
 
-from app.auth import requires
+from app.auth import may, requires
+from app.catalogue import CATEGORIES
 from app.extensions import db
+from app.services.corrections import similar_products
 from app.services.plugins import PLUGIN_SORTS, PluginQuery, list_plugins, plugin_facets, plugin_usage
 from app.web.rendering import arg_page, arg_texts, render_page
 
@@ -15,21 +17,22 @@ def plugin_query(args) -> PluginQuery:
     sort = args.get("sort", "instances")
     if sort not in PLUGIN_SORTS:
         raise BadRequest(f"sort must be one of {', '.join(PLUGIN_SORTS)}, not {sort!r}.")
-    direction = args.get("dir", "asc" if sort in ("name", "vendor") else "desc")
+    direction = args.get("dir", "asc" if sort in ("name", "vendor", "category") else "desc")
     if direction not in ("asc", "desc"):
         raise BadRequest("dir must be asc or desc.")
-    view = args.get("view", "exact")
+    view = args.get("view", "product")
     if view not in ("exact", "product"):
         raise BadRequest("view must be exact or product.")
     return PluginQuery(products=view == "product", q=args.get("q", "").strip(), vendor=arg_texts(args, "vendor"),
-                       format=arg_texts(args, "format"), sort=sort, descending=direction == "desc",
-                       page=arg_page(args))
+                       format=arg_texts(args, "format"), category=arg_texts(args, "category"), sort=sort,
+                       descending=direction == "desc", page=arg_page(args))
 
 
 @bp.get("/plugins")
 @requires("viewer")
 def index():
-    """Every plugin in use with instances, sessions and tracks; or every product, all versions together."""
+    """Every product in use with instances, sessions and tracks (all its spellings, versions and formats together);
+    or every exact plugin."""
     query = plugin_query(request.args)
     rows, total, pages = list_plugins(db.session, query)
     return render_page("plugins/index.html", "results", query=query, rows=rows, total=total, pages=pages,
@@ -40,7 +43,10 @@ def _usage_page(**key):
     usage = plugin_usage(db.session, page=arg_page(request.args), **key)
     if usage is None:
         abort(404, description="No plugin has this id.")
-    return render_page("plugins/show.html", "sessions", product=("product_key" in key), **usage)
+    identity = usage["identity"]
+    similar = similar_products(db.session, identity) if identity is not None and may("admin") else []
+    return render_page("plugins/show.html", "sessions", product=("product_key" in key), categories=CATEGORIES,
+                       similar=similar, **usage)
 
 
 @bp.get("/plugins/<path:plugin_id>")

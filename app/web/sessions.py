@@ -5,6 +5,7 @@ from werkzeug.exceptions import BadRequest
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
+from app.services.plugins import plugin_labels
 from app.services.queries import FACETS, SORTS, SessionQuery, list_sessions, session_facets
 from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
 from app.web.forms import ButtonForm
@@ -49,7 +50,8 @@ def index():
     """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
     query = session_query(request.args)
     return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
-                       facets=session_facets(db.session, query), facet_labels=FACET_LABELS, facet_names=FACETS)
+                       facets=session_facets(db.session, query), facet_labels=FACET_LABELS, facet_names=FACETS,
+                       plugin_labels=plugin_labels(db.session, query.plugin))
 
 
 @bp.get("/sessions/<session_id>")

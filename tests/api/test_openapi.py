@@ -6,6 +6,7 @@ it sends the examples added here: real session ids, and values a database refuse
 characters, integers beyond 32 and 64 bits, timestamps at the edges of the calendar, ids longer than a column).
 """
 import copy
+import re
 
 import pytest
 import schemathesis
@@ -77,7 +78,7 @@ def app_operations(app) -> set[tuple[str, str]]:
     operations = set()
     for rule in app.url_map.iter_rules():
         if rule.rule == "/api" or rule.rule.startswith("/api/"):
-            path = rule.rule.replace("<session_id>", "{session_id}")
+            path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
             operations |= {(path, method.lower()) for method in rule.methods - IGNORED_METHODS}
     return operations
 

@@ -17,11 +17,12 @@ def test_screenshots_of_the_main_pages(app, auth, client, live_server, browser, 
         pytest.skip("the pages look the same on PostgreSQL")
     ingest(client, *generate_sessions(120, seed=2))
     session_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
-    top = client.get("/").data.decode()
-    plugin_id = top.split('href="/plugins/', 1)[1].split('"', 1)[0]
+    product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
+    exact = client.get("/plugins?view=exact").data.decode()
+    plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     pages = {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
              "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
-             "plugin": f"/plugins/{plugin_id}"}
+             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}"}
     username = auth.user("editor")
     context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
     page = context.new_page()

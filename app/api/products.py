@@ -1,0 +1,32 @@
+"""/api/products: canonical products with their use across the archive and the plugins they gather."""
+from flask import jsonify
+
+from app.api import bp
+from app.api.schemas import ProductListParams
+from app.api.sessions import query_params
+from app.auth import requires
+from app.errors import error_response
+from app.extensions import db
+from app.services.plugins import product_summaries
+
+
+@bp.get("/products")
+@requires("viewer")
+def list_products_api():
+    """Products in use, most used first, with their totals and variants."""
+    params, refused = query_params(ProductListParams)
+    if refused:
+        return refused
+    products, total = product_summaries(db.session, q=params.q or "", vendor=tuple(params.vendor),
+                                        category=tuple(params.category), limit=params.limit, offset=params.offset)
+    return jsonify({"products": products, "total_count": total, "limit": params.limit, "offset": params.offset})
+
+
+@bp.get("/products/<path:product_key>")
+@requires("viewer")
+def product_api(product_key):
+    """One product with its totals and variants."""
+    products, _ = product_summaries(db.session, key=product_key)
+    if not products:
+        return error_response(404, f"No product in use has key {product_key!r}.")
+    return jsonify(products[0])
