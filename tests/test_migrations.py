@@ -14,7 +14,7 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.models import LiveCount, Session
 from app.services.derived import check_derived
-from app.services.search import matching_session_pks
+from app.services.search import search_conditions
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -89,5 +89,5 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         assert counts["artist/Lumen"] == 2 and counts["tag/analog"] == 1 and counts["total/tracks"] == 3
         assert counts["months of fabfilter|pro-q 3/2024-05"] == 1 and counts["vendor/FabFilter"] == 2
         found = db.session.scalars(select(Session.name).where(
-            Session.pk.in_(matching_session_pks(db.session, "analog vocal reverb")))).all()
+            *search_conditions(db.session, "analog vocal reverb"))).all()
         assert found == ["Old Tape"]

@@ -173,6 +173,10 @@ def _product_counts(client, key):
     return client.get("/api/products/" + quote(key)).get_json()
 
 
+def searched(client, words: str) -> int:
+    return client.get("/api/sessions/", query_string={"q": words, "limit": 1}).get_json()["total_count"]
+
+
 def test_corrections_move_every_figure_and_undo_restores(indexed, client, read):
     before = _product_counts(client, "fabfilter|pro-q 2")
     target = _product_counts(client, "fabfilter|pro-q 3")
@@ -185,15 +189,17 @@ def test_corrections_move_every_figure_and_undo_restores(indexed, client, read):
     assert ingest(client, *corpus_sessions()).status_code == 200
     assert client.get("/api/products/" + quote("fabfilter|pro-q 2")).status_code == 404
     # Rename, then set a category and remove the vendor.
-    _post(client, "/products/correct", key="fabfilter|pro-q 3", name="Pro-Q Three", vendor="", category="")
-    assert _product_counts(client, "fabfilter|pro-q three")["instances"] == merged["instances"]
-    _post(client, "/products/correct", key="fabfilter|pro-q three", name="Pro-Q Three", vendor="-",
+    _post(client, "/products/correct", key="fabfilter|pro-q 3", name="Pro-Q Zephyr", vendor="", category="")
+    assert _product_counts(client, "fabfilter|pro-q zephyr")["instances"] == merged["instances"]
+    _post(client, "/products/correct", key="fabfilter|pro-q zephyr", name="Pro-Q Zephyr", vendor="-",
           category="Filter")
-    renamed = _product_counts(client, "|pro-q three")
+    renamed = _product_counts(client, "|pro-q zephyr")
     assert renamed["category"] == "Filter" and renamed["vendor"] is None
+    # Search follows at once: the new name and category find the product's sessions.
+    assert searched(client, "zephyr") == searched(client, "pro-q zephyr filter") == renamed["sessions"]
     # Split the AU spelling out.
     au = next(v["plugin_id"] for v in renamed["variants"] if v["name"] == "FF Pro-Q 2")
-    _post(client, "/products/split", key="|pro-q three", plugin=au, name="Pro-Q 2 AU", vendor="FabFilter")
+    _post(client, "/products/split", key="|pro-q zephyr", plugin=au, name="Pro-Q 2 AU", vendor="FabFilter")
     assert [v["name"] for v in _product_counts(client, "fabfilter|pro-q 2 au")["variants"]] == ["FF Pro-Q 2"]
     assert exact(read)
     audit = read(lambda s: s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("product.%"))
@@ -203,6 +209,7 @@ def test_corrections_move_every_figure_and_undo_restores(indexed, client, read):
     for correction in reversed(corrections(read)):
         _post(client, f"/products/corrections/{correction}/undo")
     assert _product_counts(client, "fabfilter|pro-q 2") == before
+    assert searched(client, "zephyr") == 0
     assert exact(read)
     assert corrections(read) == []
 

@@ -4,7 +4,7 @@ from sqlalchemy import distinct, func, select
 from app.extensions import db
 from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.sample_data import generate_sessions
-from app.services.search import matching_session_pks
+from app.services.search import search_conditions
 from tests.auth import csrf_token
 from tests.helpers import ingest
 
@@ -100,8 +100,7 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
 
 def found(app, query):
     with app.app_context():
-        pks = matching_session_pks(db.session, query)
-        return sorted(db.session.scalars(select(Session.name).where(Session.pk.in_(pks))))
+        return sorted(db.session.scalars(select(Session.name).where(*search_conditions(db.session, query))))
 
 
 def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, client):
@@ -116,7 +115,7 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     assert found(app, "vocal daybreak") == ["Morning"]
     assert found(app, "nothing") == []
     with app.app_context():
-        assert matching_session_pks(db.session, " -*\"' ") is None
+        assert search_conditions(db.session, " -*\"' ") == []
 
     ingest(client, {"name": "Night Drive", "fingerprint": "a", "tracks": [{"name": "Bass"}]})
     assert found(app, "vocal") == ["Morning"]

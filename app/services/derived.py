@@ -12,7 +12,7 @@ The derived figures, in the order a change brings them up to date:
 
 Upstream of them all, each plugin's product (`plugins.product_key` and `products`) follows from
 what its files said, the shipped catalogue and the admins' corrections; `reidentify` derives it
-again, counts each product and vendor it touches again, and indexes the sessions using them again.
+again and counts each product and vendor it touches again (search matches products' words when it runs).
 
 Every writer that changes sessions does it inside `live_change`, within its unit of work:
 
@@ -207,15 +207,12 @@ def reidentify(db_session, plan: identities.IdentityPlan | None = None) -> ident
     plan = plan if plan is not None else identities.identity_plan(db_session)
     if not plan:
         return plan
-    # Only what counts per product or vendor, and the search index, depend on products: they are counted again
-    # per product, and the sessions are indexed again.
-    sessions = identities.sessions_of_plan(db_session, plan)
-    _lock_sessions(db_session, sessions)
+    # Of all derived figures, only the live sessions per product and per vendor depend on products: they are
+    # counted again per product and vendor, whatever the number of sessions those hold.
     keys = identities.keys_of_plan(plan)
     vendors = identities.vendors_of(db_session, keys)
     identities.apply_identities(db_session, plan)
     rollups.recount_products(db_session, keys, vendors | identities.vendors_of(db_session, keys))
-    search.index_sessions(db_session, sessions)
     return plan
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import delete, func, select, update
 
 from app.catalogue import Catalogue, shipped_catalogue
 from app.catalogue.identity import Correction, Identity, corrected, identify
-from app.models import Plugin, PluginTotal, Product, ProductCorrection, SessionPlugin
+from app.models import Plugin, PluginTotal, Product, ProductCorrection
 from app.services.bulk import chunked, dialect_insert
 
 
@@ -89,22 +89,6 @@ def identity_plan(db_session, corrections: list[Correction] | None = None) -> Id
         plan.products[key] = None
     plan.kept_products = {key: kept[key] for key in plan.products if key in kept}
     return plan
-
-
-def sessions_of_plan(db_session, plan: IdentityPlan) -> list[int]:
-    """The sessions whose figures the plan changes: those using a plugin that moves or whose product's row changes.
-
-    Sessions that only use the plugins a product already had keep what they count, even when others join it.
-    """
-    # Rows added or removed belong to plugins that move; a row changed in place touches all its plugins.
-    keys = [key for key, row in plan.products.items() if row is not None and key in plan.kept_products]
-    plugin_pks = set(plan.plugins)
-    for chunk in chunked(sorted(keys)):
-        plugin_pks.update(db_session.scalars(select(Plugin.pk).where(Plugin.product_key.in_(chunk))))
-    session_pks = set()
-    for chunk in chunked(sorted(plugin_pks)):
-        session_pks.update(db_session.scalars(select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(chunk))))
-    return sorted(session_pks)
 
 
 def keys_of_plan(plan: IdentityPlan) -> set[str]:

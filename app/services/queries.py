@@ -9,7 +9,7 @@ from app.services.bulk import chunked, page_count
 from app.services.search import (
     count_matching_sessions,
     count_sessions_using_plugins,
-    matching_session_pks,
+    search_conditions,
     sessions_using_plugins,
 )
 
@@ -161,10 +161,7 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.created_at <= query.date_to)
     elif query.date_to and query.date_to < date.max:
         conditions.append(Session.created_at < _day_start(query.date_to + timedelta(days=1)))
-    matches = matching_session_pks(db_session, query.q)
-    if matches is not None:
-        # As for plugins: walk the list's index in order and test each session against the matches.
-        conditions.append((Session.pk + 0).in_(matches))
+    conditions.extend(search_conditions(db_session, query.q))
     return where
 
 

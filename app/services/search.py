@@ -6,7 +6,7 @@ plugins each live session uses (on SQLite), which is kept beside the search docu
 """
 import re
 
-from sqlalchemy import Select, bindparam, func, or_, select, text
+from sqlalchemy import Select, bindparam, func, or_, select, text, union
 
 from app.models import Plugin, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked
@@ -24,33 +24,32 @@ DELETE = {
     "postgresql": f"DELETE FROM {SEARCH_TABLE} WHERE session_pk IN :pks",
 }
 MATCHING = {
-    "sqlite": f"SELECT rowid FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
-    "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
+    "sqlite": f"SELECT rowid AS pk FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
+    "postgresql": f"SELECT session_pk AS pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
 }
 COUNT_MATCHING = {dialect: f"SELECT count(*) FROM ({sql}) AS matches" for dialect, sql in MATCHING.items()}
 # SQLite has no hash join: finding which of many sessions use one of some plugins probes
 # session_plugins once per session. An FTS5 index of each live session's plugins answers it by
 # merging sorted lists of sessions instead. A session's document holds a term per plugin it
-# uses, and one per vendor, format and product of those plugins, so that a filter matching a
-# whole vendor (or format, or product) is one term. PostgreSQL hashes session_plugins itself
-# and needs no such index.
+# uses, and one per vendor and format of those plugins, so that a filter matching a whole
+# vendor (or format) is one term. PostgreSQL hashes session_plugins itself and needs no such
+# index.
 PLUGIN_TABLE = f"{SEARCH_TABLE}_plugins"
-# A session's terms: per plugin it uses, "p<pk>" and a letter and the hex of its product's vendor,
-# its format and its product (hex keeps any value one exact token; `_group_term` spells it so too). Repeated
-# terms are stored once.
+# A session's terms: per plugin it uses, "p<pk>" and a letter and the hex of its vendor and its
+# format as its file gave them (hex keeps any value one exact token; `_group_term` spells it so
+# too). Repeated terms are stored once. Nothing here depends on products, so that correcting a
+# product writes no session's terms.
 PLUGIN_TERMS = (
     "SELECT sp.session_pk, group_concat('p' || p.pk"
-    " || coalesce(' v' || lower(hex(pr.vendor)), '') || coalesce(' f' || lower(hex(p.format)), '')"
-    " || ' r' || lower(hex(p.product_key)), ' ') "
-    "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk "
-    "LEFT JOIN products AS pr ON pr.key = p.product_key WHERE sp.session_pk IN :pks "
+    " || coalesce(' v' || lower(hex(p.vendor)), '') || coalesce(' f' || lower(hex(p.format)), ''), ' ') "
+    "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk WHERE sp.session_pk IN :pks "
     "GROUP BY sp.session_pk"
 )
 PLUGIN_WRITE = f"INSERT INTO {PLUGIN_TABLE} (rowid, terms) {PLUGIN_TERMS}"
 PLUGIN_DELETE = f"DELETE FROM {PLUGIN_TABLE} WHERE rowid IN :pks"
-PLUGIN_USERS = f"SELECT rowid FROM {PLUGIN_TABLE} WHERE {PLUGIN_TABLE} MATCH :terms"
+PLUGIN_USERS = f"SELECT rowid AS pk FROM {PLUGIN_TABLE} WHERE {PLUGIN_TABLE} MATCH :terms"
 # Per column that groups plugins, its term's letter.
-PLUGIN_GROUPS = ((Product.vendor, "v"), (Plugin.format, "f"), (Plugin.product_key, "r"))
+PLUGIN_GROUPS = ((Plugin.vendor, "v"), (Plugin.format, "f"))
 
 
 def _dialect(db_session_or_connection) -> str:
@@ -69,22 +68,68 @@ def _expression(dialect: str, terms: list[str]) -> str:
     return " & ".join(f"{term}:*" for term in terms)
 
 
-def matching_session_pks(db_session, query: str):
-    """A subquery of the pks of live sessions holding every word of `query` (each as a prefix); None if no words."""
+def _matching(dialect: str, terms: list[str]):
+    """A subquery of the pks of live sessions whose documents hold every one of `terms` (each as a prefix)."""
+    # Unique: a search holds this subquery once per word that names a product.
+    expression = bindparam("query", _expression(dialect, terms), unique=True)
+    return text(MATCHING[dialect]).bindparams(expression).columns(pk=Session.pk.type)
+
+
+def _products_by_word(db_session, terms: list[str]) -> dict[str, list[str]]:
+    """Per search word, the keys of the products in use whose vendor, name or category has a word starting with it."""
+    found = {term: [] for term in terms}
+    for key, *fields in db_session.execute(select(Product.key, Product.vendor, Product.name, Product.category)):
+        words = search_terms(" ".join(field for field in fields if field))
+        for term in terms:
+            if any(word.startswith(term) for word in words):
+                found[term].append(key)
+    return found
+
+
+def search_conditions(db_session, query: str) -> list:
+    """Conditions on sessions for a search: every word of `query`, as a prefix, in the session's document or in the
+    vendor, name or category of a product the session uses ("fab pro", "eq")."""
     terms = search_terms(query)
     if not terms:
-        return None
+        return []
     dialect = _dialect(db_session)
-    return text(MATCHING[dialect]).bindparams(query=_expression(dialect, terms)).columns(pk=Session.pk.type)
+    products = _products_by_word(db_session, terms)
+    # "pk + 0": the list walks its index in order and tests each session against the matches.
+    plain = [term for term in terms if not products[term]]
+    conditions = [(Session.pk + 0).in_(_matching(dialect, plain))] if plain else []
+    for term in terms:
+        if products[term]:
+            conditions.append(or_((Session.pk + 0).in_(_matching(dialect, [term])),
+                                  (Session.pk + 0).in_(_product_users(db_session, products[term]))))
+    return conditions
 
 
 def count_matching_sessions(db_session, query: str) -> int | None:
-    """How many live sessions hold every word of `query`, from the search index alone; None if no words."""
+    """How many live sessions a search matches, from the indexes alone; None when it has no words, or on PostgreSQL
+    when one of them names a product (whose users there include trashed sessions)."""
     terms = search_terms(query)
     if not terms:
         return None
     dialect = _dialect(db_session)
-    return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": _expression(dialect, terms)})
+    products = _products_by_word(db_session, terms)
+    plain = [term for term in terms if not products[term]]
+    if plain == terms:
+        return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": _expression(dialect, terms)})
+    if dialect != "sqlite":
+        return None
+    named = [term for term in terms if products[term]]
+    # The sessions matching the first word that names a product, each tested against the other words.
+    first = union(_matching(dialect, [named[0]]), _product_users(db_session, products[named[0]])).subquery()
+    conditions = [first.c.pk.in_(_matching(dialect, plain))] if plain else []
+    conditions += [or_(first.c.pk.in_(_matching(dialect, [term])), first.c.pk.in_(_product_users(db_session,
+                                                                                                 products[term])))
+                   for term in named[1:]]
+    return db_session.scalar(select(func.count()).select_from(first).where(*conditions))
+
+
+def _product_users(db_session, product_keys: list[str]):
+    """A subquery of the pks of the sessions using a plugin of these products (on SQLite, of live sessions only)."""
+    return sessions_using_plugins(db_session, select(Plugin.pk).where(Plugin.product_key.in_(product_keys)))
 
 
 def _group_term(letter: str, value: str) -> str:
@@ -98,12 +143,9 @@ def _covering_terms(db_session, plugins: Select) -> list[str]:
     covers keep their own term.
     """
     selected = set(db_session.scalars(plugins))
-    with_product = Product.key == Plugin.product_key
     related = db_session.execute(
-        select(Plugin.pk, *[column for column, _ in PLUGIN_GROUPS]).outerjoin(Product, with_product)
-        .where(or_(*[column.in_(select(column).select_from(Plugin).outerjoin(Product, with_product)
-                                .where(Plugin.pk.in_(plugins)))
-                     for column, _ in PLUGIN_GROUPS]))).all()
+        select(Plugin.pk, *[column for column, _ in PLUGIN_GROUPS])
+        .where(or_(*[column.in_(select(column).where(Plugin.pk.in_(plugins))) for column, _ in PLUGIN_GROUPS]))).all()
     terms, uncovered = [], set(selected)
     for position, (_, letter) in enumerate(PLUGIN_GROUPS, start=1):
         groups = {}
@@ -159,17 +201,14 @@ def _documents(db_session, session_pks) -> dict[int, str]:
                 .where(model.session_pk.in_(live)).group_by(model.session_pk)):
             parts[session_pk].append(names)
     plugins_of = plugins_of_sessions(db_session, live)
-    # A plugin as its file spells it and as its product: "fab pro" and "eq" find FabFilter Pro-Q 3.
-    words_of = {}
+    # Plugins as their files spell them; their products' words match at search time (`search_conditions`), so
+    # that correcting a product rewrites no document.
+    names = {}
     for chunk in chunked(sorted({pk for pks in plugins_of.values() for pk in pks})):
-        for pk, *words in db_session.execute(
-                select(Plugin.pk, Plugin.name, Plugin.vendor, Product.vendor, Product.name, Product.category)
-                .outerjoin(Product, Product.key == Plugin.product_key).where(Plugin.pk.in_(chunk))):
-            words_of[pk] = words
+        names.update(db_session.execute(select(Plugin.pk, Plugin.name).where(Plugin.pk.in_(chunk))).all())
     for session_pk, plugin_pks in plugins_of.items():
-        for plugin_pk in plugin_pks:
-            parts[session_pk].extend(words_of[plugin_pk])
-    # A phrase said twice (a plugin's vendor as the file and as the product spell it) is kept once.
+        parts[session_pk].extend(names[plugin_pk] for plugin_pk in plugin_pks)
+    # A name said twice (a plugin in several versions or formats) is kept once.
     return {pk: " ".join(dict.fromkeys(part for part in words if part)) for pk, words in parts.items()}
 
 

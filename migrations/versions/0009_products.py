@@ -8,33 +8,16 @@ setup` and `serve` then derive every plugin's product again with the normaliser 
 of the running version, counts included (a data step of the app, not of this revision, so
 that this revision does the same whatever the app's catalogue becomes).
 
-Search documents now hold each plugin's vendor and its product's vendor, name and category, and
-the plugin index's vendor terms are the products' vendors: both are written again here.
+On SQLite, the index of the plugins each session uses no longer holds product terms (filters by
+product find their plugins instead): it is written again here.
 """
 from alembic import op
 import sqlalchemy as sa
 
-# Words of a session's search document, in any order (a search does not depend on it).
-PLUGIN_WORDS = ("SELECT {agg}({words}, ' ') FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk "
-                "LEFT JOIN products AS pr ON pr.key = p.product_key WHERE sp.session_pk = s.pk")
-WORDS = ("coalesce(s.name, '') || ' ' || coalesce(s.artist, '') || ' ' || coalesce(s.project, '') || ' ' || "
-         "coalesce(s.notes, '') || ' ' || coalesce((SELECT {agg}(t.name, ' ') FROM tags AS t "
-         "WHERE t.session_pk = s.pk), '') || ' ' || coalesce((SELECT {agg}(tr.name, ' ') FROM tracks AS tr "
-         "WHERE tr.session_pk = s.pk), '') || ' ' || coalesce((" + PLUGIN_WORDS + "), '')")
-PLUGIN_FIELDS = ("coalesce(p.name, '') || ' ' || coalesce(p.vendor, '') || ' ' || coalesce(pr.vendor, '') || ' ' || "
-                 "coalesce(pr.name, '') || ' ' || coalesce(pr.category, '')")
-DOCUMENTS = {
-    'sqlite': "INSERT INTO session_search (rowid, body) SELECT s.pk, " + WORDS.format(
-        agg='group_concat', words=PLUGIN_FIELDS) + " FROM sessions AS s WHERE s.deleted_at IS NULL",
-    'postgresql': "INSERT INTO session_search (session_pk, document) SELECT s.pk, to_tsvector('simple', " + WORDS.format(
-        agg='string_agg', words=PLUGIN_FIELDS) + ") FROM sessions AS s WHERE s.deleted_at IS NULL",
-}
 PLUGIN_INDEX = (
     "INSERT INTO session_search_plugins (rowid, terms) SELECT sp.session_pk, group_concat('p' || p.pk"
-    " || coalesce(' v' || lower(hex(pr.vendor)), '') || coalesce(' f' || lower(hex(p.format)), '')"
-    " || ' r' || lower(hex(p.product_key)), ' ') "
+    " || coalesce(' v' || lower(hex(p.vendor)), '') || coalesce(' f' || lower(hex(p.format)), ''), ' ') "
     "FROM session_plugins AS sp JOIN plugins AS p ON p.pk = sp.plugin_pk "
-    "LEFT JOIN products AS pr ON pr.key = p.product_key "
     "JOIN sessions AS s ON s.pk = sp.session_pk AND s.deleted_at IS NULL GROUP BY sp.session_pk"
 )
 
@@ -68,10 +51,7 @@ def upgrade():
     )
     op.execute("INSERT INTO products (key, vendor, name) SELECT product_key, min(vendor), min(name) FROM plugins "
                "GROUP BY product_key")
-    dialect = op.get_bind().dialect.name
-    op.execute("DELETE FROM session_search")
-    op.execute(DOCUMENTS[dialect])
-    if dialect == 'sqlite':
+    if op.get_bind().dialect.name == 'sqlite':
         op.execute("DELETE FROM session_search_plugins")
         op.execute(PLUGIN_INDEX)
 
