@@ -8,6 +8,7 @@ from app.auth import check_every_view_declares_access, init_auth
 from app.config import load_config
 from app.database import configure_engine
 from app.extensions import csrf, db, jobs, limiter, migrate
+from app.params import init_params
 from app.security import init_security
 from app.web.rendering import init_rendering
 
@@ -33,6 +34,7 @@ def create_app(config=None):
     with app.app_context():
         configure_engine(db.engine, float(app.config["WRITE_WAIT_SECONDS"]))
     init_security(app)
+    init_params(app)
     csrf.init_app(app)
     # The access check identifies the caller, which the rate limits are keyed on: it goes first.
     init_auth(app)

@@ -10,7 +10,7 @@ from app.extensions import db
 bp = Blueprint("errors", __name__)
 
 CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
-         409: "conflict", 413: "too_large", 422: "invalid", 429: "rate_limited", 500: "server_error",
+         409: "conflict", 413: "too_large", 414: "query_too_long", 422: "invalid", 429: "rate_limited", 500: "server_error",
          503: "unavailable"}
 
 

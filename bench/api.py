@@ -17,7 +17,7 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import delete, func, select
 
 from app import create_app
-from app.api.schemas import LikedParams, SessionListParams
+from app.list_params import LikedParams, SessionListParams
 from app.database import unit_of_work
 from app.extensions import db
 from app.models import ApiToken, LiveCount, Plugin, Session, SessionPlugin, SessionStatsCache, Tag

@@ -58,19 +58,19 @@ def test_every_filter_selects_what_an_independent_check_selects(archive):
         f"daw={first['daw']}&daw=REAPER": lambda s: s.get("daw") in (first["daw"], "REAPER"),
         f"project={first['project']}": lambda s: s.get("project") == first["project"],
         "tag=mix": lambda s: "mix" in s.get("tags", []),
-        f"plugin={some_plugin}": lambda s: some_plugin in plugin_ids(s),
+        f"product={some_plugin}": lambda s: some_plugin in plugin_ids(s),
         "vendor=Soundtoys": lambda s: any(p.get("vendor") == "Soundtoys" for t in s["tracks"] for p in t.get("plugins", [])),
         "format=CLAP": lambda s: any(p.get("format") == "CLAP" for t in s["tracks"] for p in t.get("plugins", [])),
-        "favorite=1": lambda s: s.get("isFavorite") is True,
+        "liked=1": lambda s: s.get("isFavorite") is True,
         "test=0": lambda s: not s.get("isTest"),
         "complete=1": lambda s: s.get("isComplete") is True,
-        "from=2020-01-01&to=2022-12-31": lambda s: date(2020, 1, 1) <= day(s) <= date(2022, 12, 31),
+        "from_date=2020-01-01&to_date=2022-12-31": lambda s: date(2020, 1, 1) <= day(s) <= date(2022, 12, 31),
         "sample_rate=48000": lambda s: s.get("sampleRate") == 48000,
-        f"artist={first['artist']}&favorite=0": lambda s: s.get("artist") == first["artist"] and not s.get("isFavorite"),
+        f"artist={first['artist']}&liked=0": lambda s: s.get("artist") == first["artist"] and not s.get("isFavorite"),
     }
     for query, predicate in cases.items():
         assert all_names(archive, query) == expected(predicate), query
-        assert expected(predicate) or query.startswith(("favorite", "complete", "format")), f"{query} selects nothing"
+        assert expected(predicate) or query.startswith(("liked", "complete", "format")), f"{query} selects nothing"
 
 
 def test_search_sort_and_pages(archive):
@@ -94,7 +94,7 @@ def test_search_sort_and_pages(archive):
         ).replace("-", " ").replace("#", " ").split()))
 
 
-@pytest.mark.parametrize("query", ["sort=size", "dir=up", "page=0", "page=x", "favorite=maybe", "from=yesterday",
+@pytest.mark.parametrize("query", ["sort=size", "dir=up", "page=0", "page=x", "liked=maybe", "from_date=yesterday",
                                    "sample_rate=high"])
 def test_nonsense_in_the_query_string_is_a_clear_400(client, query):
     response = client.get(f"/sessions?{query}")

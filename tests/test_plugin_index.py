@@ -66,25 +66,25 @@ def expect(sessions, test) -> tuple[list[str], int]:
 def test_each_plugin_filter_matches_exactly_its_sessions(app, archive, plugin_filter_form):
     pro_q_31 = plugin_pk_id(app, PRO_Q_31)
     cases = [
-        ({"plugin": (pro_q_31,)}, lambda plugins: PRO_Q_31 in plugins),  # one version of a product with two
+        ({"product": (pro_q_31,)}, lambda plugins: PRO_Q_31 in plugins),  # one version of a product with two
         ({"vendor": ("FabFilter",)}, lambda plugins: any(p.get("vendor") == "FabFilter" for p in plugins)),
         ({"format": ("VST3",)}, lambda plugins: any(p.get("format") == "VST3" for p in plugins)),
         ({"format": ("AU",)}, lambda plugins: any(p.get("format") == "AU" for p in plugins)),
-        ({"plugin_name": "pro-q"}, lambda plugins: any("pro-q" in p["name"].lower() for p in plugins)),
-        ({"plugin_name": "o"}, lambda plugins: any("o" in p["name"].lower() for p in plugins)),
+        ({"plugin": "pro-q"}, lambda plugins: any("pro-q" in p["name"].lower() for p in plugins)),
+        ({"plugin": "o"}, lambda plugins: any("o" in p["name"].lower() for p in plugins)),
         ({"vendor": ("FabFilter",), "format": ("AAX",)},
          lambda plugins: any(p.get("vendor") == "FabFilter" for p in plugins)
          and any(p.get("format") == "AAX" for p in plugins)),
-        ({"vendor": ("Soundtoys", "FabFilter"), "plugin_name": "echo"},
+        ({"vendor": ("Soundtoys", "FabFilter"), "plugin": "echo"},
          lambda plugins: any(p.get("vendor") in ("Soundtoys", "FabFilter") for p in plugins)
          and any("echo" in p["name"].lower() for p in plugins)),
-        ({"plugin_name": "verb"}, lambda plugins: ROOM_VERB in plugins),
-        ({"plugin_name": " tape"}, lambda plugins: TAPE_1 in plugins),
+        ({"plugin": "verb"}, lambda plugins: ROOM_VERB in plugins),
+        ({"plugin": " tape"}, lambda plugins: TAPE_1 in plugins),
         ({"vendor": ("Sønder Audio",)}, lambda plugins: ORESUND in plugins),
         ({"format": ("CLAP",)}, lambda plugins: ORESUND in plugins),
-        ({"plugin_name": "Øresund"}, lambda plugins: ORESUND in plugins),
-        ({"plugin_name": "tape"}, lambda plugins: TAPE_1 in plugins or TAPE_2 in plugins),
-        ({"plugin_name": "nothing like it"}, lambda plugins: False),
+        ({"plugin": "Øresund"}, lambda plugins: ORESUND in plugins),
+        ({"plugin": "tape"}, lambda plugins: TAPE_1 in plugins or TAPE_2 in plugins),
+        ({"plugin": "nothing like it"}, lambda plugins: False),
     ]
     for filters, test in cases:
         assert selected(app, **filters) == expect(archive, test), filters
@@ -94,19 +94,19 @@ def test_filters_follow_changed_trashed_and_restored_sessions(app, client, archi
     echo = lambda plugins: any("echoboy" in p["name"].lower() for p in plugins)  # noqa: E731
     assert ingest(client, session("s5", [DECAPITATOR], 5)).status_code == 200
     archive["s5"] = [DECAPITATOR]
-    assert selected(app, plugin_name="echoboy") == expect(archive, echo)
+    assert selected(app, plugin="echoboy") == expect(archive, echo)
     assert selected(app, vendor=("Soundtoys",))[0] == ["s1", "s3", "s5"]
 
     assert client.delete("/api/session-stats/s1").status_code == 200
-    assert selected(app, plugin_name="echoboy") == ([], 0)
+    assert selected(app, plugin="echoboy") == ([], 0)
     assert selected(app, format=("VST3",)) == (["s3"], 1)
     assert client.post("/api/session-stats/s1/restore").status_code == 200
-    assert selected(app, plugin_name="echoboy") == (["s1"], 1)
+    assert selected(app, plugin="echoboy") == (["s1"], 1)
 
     replaced = ingest(client, session("s2", [PRO_Q_32], 2), session("s7", [ECHOBOY_VST3], 7),
                       action="replaceSessions")
     assert replaced.status_code == 200
-    assert selected(app, plugin_name="echoboy") == (["s7"], 1)
+    assert selected(app, plugin="echoboy") == (["s7"], 1)
     assert selected(app, vendor=("FabFilter",)) == (["s2"], 1)
 
 

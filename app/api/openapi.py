@@ -8,21 +8,19 @@ from pydantic.json_schema import models_json_schema
 
 from app.api import bp
 from app.api.schemas import (
-    LikedParams,
     MetadataUpdate,
     ProductAnswer,
     ProductList,
-    ProductListParams,
     RebuildAnswer,
     RebuildRequest,
     SessionList,
-    SessionListParams,
     SessionMetadataAnswer,
     SessionStatsAnswer,
     StatsRefreshAnswer,
 )
-from app.api.session_stats import MAX_LIMIT as WIRE_MAX_LIMIT
 from app.auth import requires
+from app.list_params import LikedParams, ProductListParams, SessionListParams, WireListParams
+from app.params import MAX_QUERY_BYTES
 from app.wire import SessionsPayload, SessionStatsSession
 
 REF = "#/components/schemas/{model}"
@@ -33,6 +31,7 @@ ERRORS = {
     404: "No such session (or product).",
     409: "The sessions conflict with the index (an id taken by another session).",
     413: "The body is too large.",
+    414: f"The query string is too long (over {MAX_QUERY_BYTES:,} bytes).",
     422: "Invalid parameters or body; `details` names each problem's parameter or field.",
     429: "Too many writes: wait and try again.",
     500: "The session's stats cannot be computed from its stored values.",
@@ -162,7 +161,7 @@ def _operation(summary: str, role: str, answer: dict, errors: tuple[int, ...], *
     responses = {"200": answer}
     # Every write may find the database unable to take it.
     writes = (503,) if role != "viewer" else ()
-    for status in (400, 401, 403, 429) + errors + writes:
+    for status in (400, 401, 403, 414, 429) + errors + writes:
         responses[str(status)] = _json(_ref(Error), ERRORS[status])
     return {"summary": summary, "description": f"Needs the {role} role.", "responses": responses, **extra}
 
@@ -192,11 +191,7 @@ def _paths() -> dict:
         "/api/session-stats": {
             "get": _operation(
                 "Live sessions in the wire format, a page at a time", "viewer",
-                _json(_ref(WireSessionPage), "A page of sessions."), (422,), parameters=[
-                    {"name": "limit", "in": "query", "required": False,
-                     "schema": {"type": "integer", "minimum": 1, "maximum": WIRE_MAX_LIMIT, "default": 100}},
-                    {"name": "cursor", "in": "query", "required": False, "schema": {"type": "string"},
-                     "description": "The nextCursor of the page before."}]),
+                _json(_ref(WireSessionPage), "A page of sessions."), (422,), parameters=_query(WireListParams)),
             "post": _operation(
                 "Ingest sessions (editor), or replace the whole index with them (admin)", "editor",
                 _json(_ref(IngestSummary), "What the ingest did."), (409, 413, 422),

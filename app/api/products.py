@@ -2,11 +2,11 @@
 from flask import jsonify
 
 from app.api import bp
-from app.api.schemas import ProductListParams
 from app.api.sessions import query_params
 from app.auth import requires
 from app.errors import error_response
 from app.extensions import db
+from app.list_params import ProductListParams
 from app.services.plugins import product_summaries
 
 
@@ -17,7 +17,7 @@ def list_products_api():
     params, refused = query_params(ProductListParams)
     if refused:
         return refused
-    products, total = product_summaries(db.session, q=params.q or "", vendor=tuple(params.vendor),
+    products, total = product_summaries(db.session, q=params.q, vendor=tuple(params.vendor),
                                         category=tuple(params.category), limit=params.limit, offset=params.offset)
     return jsonify({"products": products, "total_count": total, "limit": params.limit, "offset": params.offset})
 

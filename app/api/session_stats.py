@@ -1,15 +1,13 @@
 """/api/session-stats: ingest, replace and read sessions in the wire format."""
-import base64
-import binascii
-import json
-
 from flask import jsonify, request
 
 from app.api import bp
+from app.api.sessions import query_params
 from app.auth import audit, may, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
+from app.list_params import WireListParams, encode_cursor
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.sessions import (
@@ -20,12 +18,6 @@ from app.services.sessions import (
     restore_session,
     trash_session,
 )
-
-DEFAULT_LIMIT = 100
-MAX_LIMIT = 1000
-# The largest pk an SQL INTEGER column holds (PostgreSQL's is 32 bits).
-MAX_PK = 2**31 - 1
-
 
 @bp.post("/session-stats")
 @requires("editor")
@@ -45,44 +37,14 @@ def post_session_stats():
     return jsonify(result.summary())
 
 
-def encode_cursor(pk: int) -> str:
-    """An opaque continuation token for the session list."""
-    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> int:
-    """The pk a cursor continues after; ValueError when it is not one of ours."""
-    try:
-        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
-    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise ValueError("not a cursor from this API") from exc
-    if type(after) is not int or not 0 <= after <= MAX_PK:
-        raise ValueError("not a cursor from this API")
-    return after
-
-
 @bp.get("/session-stats")
 @requires("viewer")
 def list_session_stats():
     """SessionStatsData: live sessions a page at a time, with lastIngestedAt."""
-    problems = [{"path": name, "message": "Extra inputs are not permitted"}
-                for name in request.args if name not in ("limit", "cursor")]
-    limit = request.args.get("limit", DEFAULT_LIMIT)
-    try:
-        limit = int(limit)
-        if not 1 <= limit <= MAX_LIMIT:
-            raise ValueError
-    except ValueError:
-        problems.append({"path": "limit", "message": f"must be a whole number from 1 to {MAX_LIMIT}"})
-    after = 0
-    if request.args.get("cursor"):
-        try:
-            after = decode_cursor(request.args["cursor"])
-        except ValueError as exc:
-            problems.append({"path": "cursor", "message": str(exc)})
-    if problems:
-        return error_response(422, "Invalid query parameters.", problems)
-    sessions, next_after = page_of_sessions(db.session, after, limit)
+    params, refused = query_params(WireListParams)
+    if refused:
+        return refused
+    sessions, next_after = page_of_sessions(db.session, params.cursor or 0, params.limit)
     body = {"sessions": sessions}
     stamp = last_ingested_at(db.session)
     if stamp:

@@ -3,7 +3,9 @@ from flask import current_app, jsonify, request
 from pydantic import BaseModel, ValidationError
 
 from app.api import bp
-from app.api.schemas import LikedParams, MetadataUpdate, SessionListParams
+from app.api.schemas import MetadataUpdate
+from app.list_params import LikedParams, SessionListParams
+from app.params import ParamsError, parse_query
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.errors import error_response
@@ -21,23 +23,11 @@ def _problems(exc: ValidationError, where: str) -> list[dict]:
 
 
 def query_params(model: type[BaseModel]):
-    """The query string validated by `model` (a list field takes the parameter repeated); or a 422 answer."""
-    values, problems = {}, []
-    for name, given in request.args.lists():
-        field = model.model_fields.get(name)
-        if field is not None and getattr(field.annotation, "__origin__", None) is list:
-            values[name] = given
-        elif len(given) > 1:
-            problems.append({"path": name, "message": "give this parameter once"})
-        else:
-            values[name] = given[0]
+    """The query string validated by a list's parameters `model`; or a 422 answer naming each parameter refused."""
     try:
-        params = model.model_validate(values)
-    except ValidationError as exc:
-        problems += _problems(exc, "query")
-    if problems:
-        return None, error_response(422, "Invalid query parameters.", problems)
-    return params, None
+        return parse_query(model, request.args), None
+    except ParamsError as exc:
+        return None, error_response(422, "Invalid query parameters.", exc.problems)
 
 
 def _missing(session_id: str):
@@ -51,10 +41,6 @@ def list_sessions_api():
     params, refused = query_params(SessionListParams)
     if refused:
         return refused
-    if params.from_date and params.to_date and type(params.from_date) is type(params.to_date) \
-            and params.from_date > params.to_date:
-        return error_response(422, "Invalid query parameters.",
-                              [{"path": "to_date", "message": "must not be before from_date"}])
     return jsonify(session_summaries(db.session, params.session_query(), params.limit, params.offset))
 
 

@@ -46,18 +46,19 @@ class SessionQuery:
     project: tuple[str, ...] = ()
     daw: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
-    plugin: tuple[str, ...] = ()
+    # Product keys or exact pluginIds: sessions using any of them.
+    product: tuple[str, ...] = ()
     # Part of a plugin's name, any case: sessions using any plugin whose name holds it.
-    plugin_name: str = ""
+    plugin: str = ""
     vendor: tuple[str, ...] = ()
     format: tuple[str, ...] = ()
     sample_rate: tuple[int, ...] = ()
-    favorite: bool | None = None
+    liked: bool | None = None
     test: bool | None = None
     complete: bool | None = None
     # A day includes all of it; a datetime is an exact bound (both inclusive).
-    date_from: date | datetime | None = None
-    date_to: date | datetime | None = None
+    from_date: date | datetime | None = None
+    to_date: date | datetime | None = None
     # The sessions one job (an archive scan) added, changed or found missing.
     job: int | None = None
     sort: str = "date"
@@ -83,15 +84,15 @@ def _plugin_conditions(query: SessionQuery) -> list:
     """A condition on `plugins` per plugin filter of `query`: a plugin filter names a pluginId or a product key, a
     vendor filter a product's vendor, a name part the plugin's name as its file spells it or its product's."""
     conditions = []
-    if query.plugin:
-        conditions.append(or_(Plugin.id.in_(query.plugin), Plugin.product_key.in_(query.plugin)))
+    if query.product:
+        conditions.append(or_(Plugin.id.in_(query.product), Plugin.product_key.in_(query.product)))
     if query.vendor:
         conditions.append(Plugin.product_key.in_(select(Product.key).where(Product.vendor.in_(query.vendor))))
     if query.format:
         conditions.append(Plugin.format.in_(query.format))
-    if query.plugin_name:
-        conditions.append(or_(Plugin.name.icontains(query.plugin_name, autoescape=True), Plugin.product_key.in_(
-            select(Product.key).where(Product.name.icontains(query.plugin_name, autoescape=True)))))
+    if query.plugin:
+        conditions.append(or_(Plugin.name.icontains(query.plugin, autoescape=True), Plugin.product_key.in_(
+            select(Product.key).where(Product.name.icontains(query.plugin, autoescape=True)))))
     return conditions
 
 
@@ -147,20 +148,20 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.pk.in_(select(Tag.session_pk).where(Tag.name.in_(query.tag))))
     for condition in _plugin_conditions(query):
         _add_plugin_filter(db_session, where, condition)
-    for value, column in ((query.favorite, Session.is_favorite), (query.test, Session.is_test),
+    for value, column in ((query.liked, Session.is_favorite), (query.test, Session.is_test),
                           (query.complete, Session.is_complete)):
         if value is not None:
             conditions.append(column.is_(value))
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
-    if isinstance(query.date_from, datetime):
-        conditions.append(Session.created_at >= query.date_from)
-    elif query.date_from:
-        conditions.append(Session.created_at >= _day_start(query.date_from))
-    if isinstance(query.date_to, datetime):
-        conditions.append(Session.created_at <= query.date_to)
-    elif query.date_to and query.date_to < date.max:
-        conditions.append(Session.created_at < _day_start(query.date_to + timedelta(days=1)))
+    if isinstance(query.from_date, datetime):
+        conditions.append(Session.created_at >= query.from_date)
+    elif query.from_date:
+        conditions.append(Session.created_at >= _day_start(query.from_date))
+    if isinstance(query.to_date, datetime):
+        conditions.append(Session.created_at <= query.to_date)
+    elif query.to_date and query.to_date < date.max:
+        conditions.append(Session.created_at < _day_start(query.to_date + timedelta(days=1)))
     conditions.extend(search_conditions(db_session, query.q))
     return where
 
@@ -188,11 +189,11 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
         values = getattr(query, name)
         if len(values) == 1 and narrowing == SessionQuery(**{name: values}):
             dimension, value = name, values[0]
-    if len(query.plugin) == 1 and narrowing == SessionQuery(plugin=query.plugin) and db_session.get(
-            Product, query.plugin[0]) is not None and db_session.scalar(
-            select(Plugin.pk).where(Plugin.id == query.plugin[0])) is None:
-        dimension, value = "product", query.plugin[0]
-    if query.plugin_name and narrowing == SessionQuery(plugin_name=query.plugin_name):
+    if len(query.product) == 1 and narrowing == SessionQuery(product=query.product) and db_session.get(
+            Product, query.product[0]) is not None and db_session.scalar(
+            select(Plugin.pk).where(Plugin.id == query.product[0])) is None:
+        dimension, value = "product", query.product[0]
+    if query.plugin and narrowing == SessionQuery(plugin=query.plugin):
         # When the part names all of one product's plugins, the product's count answers.
         products = db_session.execute(select(Plugin.product_key, func.count()).where(*_plugin_conditions(query))
                                       .group_by(Plugin.product_key).limit(2)).all()
@@ -204,7 +205,7 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
     if dimension is not None:
         return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
                                                               LiveCount.value == value)) or 0
-    if replace(narrowing, plugin=(), vendor=(), format=(), plugin_name="") == SessionQuery():
+    if replace(narrowing, product=(), vendor=(), format=(), plugin="") == SessionQuery():
         return count_sessions_using_plugins(db_session, [select(Plugin.pk).where(condition)
                                                          for condition in _plugin_conditions(query)])
     return None

@@ -10,7 +10,7 @@ COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, S
            Session.is_test, Session.is_complete, Session.is_favorite, Session.rating, Session.notes,
            Session.metadata_created_at, Session.metadata_updated_at)
 # The liked sessions most recently edited (liked) first.
-RECENTLY_LIKED = SessionQuery(favorite=True, sort="edited")
+RECENTLY_LIKED = SessionQuery(liked=True, sort="edited")
 
 
 def _metadata(row, tags: list[str]) -> dict:

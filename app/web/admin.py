@@ -9,7 +9,8 @@ from app.services.accounts import AccountError, create_user, generate_password, 
 from app.services.audit import audit_actions, page_of_audit_entries
 from app.services.bulk import page_count
 from app.web.forms import ButtonForm, NewUserForm, RoleForm
-from app.web.rendering import arg_page
+from app.list_params import AuditParams
+from app.web.rendering import list_params
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -110,8 +111,8 @@ def enable_user(user_pk):
 @requires("admin")
 def audit_log():
     """The audit log, newest first, a page at a time, optionally one action only."""
-    page = arg_page(request.args)
-    action = request.args.get("action") or None
+    params = list_params(AuditParams)
+    page, action = params.page, params.action or None
     entries, total = page_of_audit_entries(db.session, page=page, per_page=AUDIT_PAGE_SIZE, action=action)
     pages = page_count(total, AUDIT_PAGE_SIZE)
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages, action=action,

@@ -1,11 +1,12 @@
 """Pages and their fragments, and links that change one piece of a list's state."""
-from datetime import date
 from urllib.parse import urlencode
 
 from flask import g, make_response, render_template, request, url_for
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
+
+from app.params import ParamsError, parse_query
 
 # Characters a query string keeps as they are, as url_for writes them.
 QUERY_SAFE = "!$'()*,/:;?@"
@@ -51,48 +52,12 @@ def url_toggling(name: str, value: str) -> str:
     return _url({name: [v for v in values if v != value] if value in values else [*values, value]})
 
 
-def arg_flag(args, name: str) -> bool | None:
-    """A yes/no query parameter: None when absent or empty."""
-    value = args.get(name, "").strip().lower()
-    if value == "":
-        return None
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    if value in {"0", "false", "no", "off"}:
-        return False
-    raise BadRequest(f"{name} must be 1 or 0, not {value!r}.")
-
-
-def arg_date(args, name: str) -> date | None:
-    """An ISO date query parameter (YYYY-MM-DD), or None."""
-    value = args.get(name, "").strip()
-    if not value:
-        return None
+def list_params(model):
+    """The query string validated by a list's parameters `model`; 400 naming each parameter refused."""
     try:
-        return date.fromisoformat(value)
-    except ValueError:
-        raise BadRequest(f"{name} must be a date such as 2024-05-31, not {value!r}.") from None
-
-
-def arg_ints(args, name: str) -> tuple[int, ...]:
-    """Whole-number query parameters, possibly repeated."""
-    try:
-        return tuple(int(v) for v in args.getlist(name) if v.strip())
-    except ValueError:
-        raise BadRequest(f"{name} must be a whole number.") from None
-
-
-def arg_page(args) -> int:
-    """The page number, 1 when absent."""
-    value = args.get("page", "1").strip() or "1"
-    if not value.isdigit() or int(value) < 1:
-        raise BadRequest(f"page must be a whole number from 1, not {value!r}.")
-    return int(value)
-
-
-def arg_texts(args, name: str) -> tuple[str, ...]:
-    """Text query parameters, possibly repeated, blanks dropped."""
-    return tuple(v for v in args.getlist(name) if v.strip())
+        return parse_query(model, request.args, blank_is_absent=True)
+    except ParamsError as exc:
+        raise BadRequest(f"This list cannot be shown: {exc}.") from None
 
 
 def num(value) -> str:

@@ -14,7 +14,8 @@ from app.models.types import utc_now
 from app.scanning import ScanError, start_scan
 from app.services.jobs import get_job, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
 from app.web.forms import ButtonForm, StartScanForm
-from app.web.rendering import arg_page, is_fragment_request
+from app.list_params import PageParams
+from app.web.rendering import is_fragment_request, list_params
 
 bp = Blueprint("scans", __name__, url_prefix="/scans")
 
@@ -167,7 +168,7 @@ def show(job_pk):
     """One job: what it scans, what it did, its progress while it runs, and the files it could not read."""
     job = _job(job_pk)
     return render_template("scans/show.html", job=job, progress=job_progress(job), counts=scan_counts(job),
-                           errors=job_errors(db.session, job, arg_page(request.args)),
+                           errors=job_errors(db.session, job, list_params(PageParams).page),
                            changed=job_session_count(db.session, job))
 
 

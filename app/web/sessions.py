@@ -1,57 +1,33 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
 from flask import Blueprint, abort, flash, redirect, request, url_for
-from werkzeug.exceptions import BadRequest
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, SORTS, SessionQuery, list_sessions, session_facets
+from app.list_params import SessionPageParams
+from app.services.queries import FACETS, list_sessions, session_facets
 from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
 from app.web.forms import ButtonForm
-from app.web.rendering import arg_date, arg_flag, arg_ints, arg_page, arg_texts, render_page
+from app.web.rendering import list_params, render_page
 
 bp = Blueprint("sessions", __name__)
 
 # Field → (label, input type) of what the session page edits in place.
 EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": ("Project", "text"),
             "key": ("Key", "text"), "bpm": ("BPM", "number"), "notes": ("Notes", "textarea")}
-FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "vendor": "Plugin vendor", "format": "Plugin format"}
-
-
-def _arg_job(args) -> int | None:
-    jobs = arg_ints(args, "job")
-    if len(jobs) > 1:
-        raise BadRequest("job names one job.")
-    return jobs[0] if jobs else None
-
-
-def session_query(args) -> SessionQuery:
-    """The list state in a query string; BadRequest naming a parameter that makes no sense."""
-    sort = args.get("sort", "date")
-    if sort not in SORTS:
-        raise BadRequest(f"sort must be one of {', '.join(SORTS)}, not {sort!r}.")
-    direction = args.get("dir", "desc" if sort in ("date", "tracks", "instances", "plugins", "favorite") else "asc")
-    if direction not in ("asc", "desc"):
-        raise BadRequest("dir must be asc or desc.")
-    return SessionQuery(
-        q=args.get("q", "").strip(),
-        **{name: arg_texts(args, name) for name in ("artist", "project", "daw", "tag", "plugin", "vendor", "format")},
-        sample_rate=arg_ints(args, "sample_rate"),
-        favorite=arg_flag(args, "favorite"), test=arg_flag(args, "test"), complete=arg_flag(args, "complete"),
-        date_from=arg_date(args, "from"), date_to=arg_date(args, "to"), job=_arg_job(args),
-        sort=sort, descending=direction == "desc", page=arg_page(args),
-    )
+FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "product": "Plugin", "vendor": "Plugin vendor",
+                "format": "Plugin format"}
 
 
 @bp.get("/sessions")
 @requires("viewer")
 def index():
     """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
-    query = session_query(request.args)
+    query = list_params(SessionPageParams).session_query()
     return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
                        facets=session_facets(db.session, query), facet_labels=FACET_LABELS, facet_names=FACETS,
-                       plugin_labels=plugin_labels(db.session, query.plugin))
+                       plugin_labels=plugin_labels(db.session, query.product))
 
 
 @bp.get("/sessions/<session_id>")

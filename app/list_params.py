@@ -1,0 +1,166 @@
+"""The parameters of each list, shared by the page and the API that show it: one name, one rule and one limit for
+each, whichever of the two is asked."""
+import base64
+import binascii
+import json
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
+
+from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, WholeNumbers
+from app.services.plugins import PLUGIN_SORTS, PluginQuery
+from app.services.queries import SORTS, SessionQuery
+from app.wire import MAX_COUNT
+
+API_MAX_LIMIT = 500
+WIRE_MAX_LIMIT = 1000
+MAX_OFFSET = 1_000_000_000
+# Sorts that list the largest or newest first unless asked otherwise.
+DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "favorite")
+
+
+class Params(BaseModel):
+    """A query: parameters no list knows are refused, so that a misspelt filter does not silently show everything."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class SessionFilters(Params):
+    """Which sessions a list shows: every filter given must hold."""
+
+    q: SearchText = Field("", description="Full-text search: every word, as a word or the start of one, in the name, "
+                                          "artist, project, notes, tags, tracks or plugins, or in the vendor, name or "
+                                          "category of a product the session uses.")
+    artist: Texts = Field([], description="Sessions for this artist (exact; repeat for any of several).")
+    project: Texts = Field([], description="Sessions of this project (exact; repeat for any of several).")
+    daw: Texts = Field([], description="Sessions made in this DAW (exact, as the dashboard shows it; repeat for any "
+                                       "of several).")
+    tag: Texts = Field([], description="Sessions with this tag (any case; repeat for any of several).")
+    product: Texts = Field([], description="Sessions using this product, by its key as /api/products gives it, or "
+                                           "this exact plugin by its pluginId (repeat for any of several).")
+    plugin: QueryText = Field("", description="Sessions using a plugin whose name (as its file spells it, or its "
+                                              "product's) contains this text, in any case.")
+    vendor: Texts = Field([], description="Sessions using a product of this vendor (exact, as /api/products names "
+                                          "it; repeat for any of several).")
+    format: Texts = Field([], description="Sessions using a plugin of this format (exact: AAX Native, VST3, AU …; "
+                                          "repeat for any of several).")
+    sample_rate: WholeNumbers = Field([], description="Sessions at this sample rate in Hz (repeat for any of several).")
+    liked: bool | None = Field(None, description="Only sessions marked (true) or not marked (false) as favourites.")
+    test: bool | None = Field(None, description="Only test sessions (true) or only real ones (false).")
+    complete: bool | None = Field(None, description="Only sessions marked complete (true) or not (false).")
+    from_date: Moment | None = Field(None, description="Sessions created at or after this date (from its start) or "
+                                                       "date and time.")
+    to_date: Moment | None = Field(None, description="Sessions created at or before this date (to its end) or date "
+                                                     "and time.")
+    job: RowNumber | None = Field(None, description="The sessions one archive scan (a job) added, changed or found "
+                                                    "missing.")
+
+    @field_validator("to_date")
+    @classmethod
+    def _dates_in_order(cls, to_date, info):
+        from_date = info.data.get("from_date")
+        if from_date and to_date and type(from_date) is type(to_date) and from_date > to_date:
+            raise ValueError("must not be before from_date")
+        return to_date
+
+    def session_query(self, **list_state) -> SessionQuery:
+        """The filters as the sessions query that a list runs."""
+        filters = {name: tuple(value) if isinstance(value, list) else value
+                   for name, value in self.model_dump(include=set(SessionFilters.model_fields)).items()}
+        return SessionQuery(**filters, **list_state)
+
+
+class SessionPageParams(SessionFilters):
+    """The sessions page: its filters, then the sort and the page."""
+
+    sort: Literal[tuple(SORTS)] = "date"
+    dir: Literal["asc", "desc"] | None = None
+    page: PageNumber = 1
+
+    def session_query(self, **list_state) -> SessionQuery:
+        """The filters, sort and page as the sessions query."""
+        descending = self.dir == "desc" if self.dir else self.sort in DESCENDING_FIRST
+        return super().session_query(sort=self.sort, descending=descending, page=self.page)
+
+
+class ApiPage(Params):
+    """A page of an API list: how many items, after skipping how many."""
+
+    limit: int = Field(100, ge=1, le=API_MAX_LIMIT, description="How many items to return.")
+    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many matching items to skip first.")
+
+
+class SessionListParams(ApiPage, SessionFilters):
+    """The query of GET /api/sessions/: filters (all must hold), then the page."""
+
+
+class LikedParams(ApiPage):
+    """The query of GET /api/sessions/recent/liked."""
+
+    limit: int = Field(10, ge=1, le=API_MAX_LIMIT, description="How many sessions to return.")
+
+
+class ProductFilters(Params):
+    """Which products (or exact plugins) a list shows."""
+
+    q: SearchText = Field("", description="Every word in the product's name, vendor or category, or in a spelling "
+                                          "of one of its plugins (any case).")
+    vendor: Texts = Field([], description="Products of this vendor (exact; repeat for any of several).")
+    category: Texts = Field([], description="Products of this category (exact; repeat for any of several).")
+
+
+class PluginPageParams(ProductFilters):
+    """The plugins page: products or exact plugins, filtered, sorted and paged."""
+
+    view: Literal["product", "exact"] = "product"
+    format: Texts = []
+    sort: Literal[tuple(PLUGIN_SORTS)] = "instances"
+    dir: Literal["asc", "desc"] | None = None
+    page: PageNumber = 1
+
+    def plugin_query(self) -> PluginQuery:
+        """The page's state as the plugins query."""
+        descending = self.dir == "desc" if self.dir else self.sort not in ("name", "vendor", "category")
+        return PluginQuery(products=self.view == "product", q=self.q, vendor=tuple(self.vendor),
+                           format=tuple(self.format), category=tuple(self.category), sort=self.sort,
+                           descending=descending, page=self.page)
+
+
+class ProductListParams(ApiPage, ProductFilters):
+    """The query of GET /api/products: filters (all must hold), then the page."""
+
+
+class PageParams(Params):
+    """A page of a list that has no filters."""
+
+    page: PageNumber = 1
+
+
+class AuditParams(PageParams):
+    """The audit log: one action's entries, or all."""
+
+    action: QueryText = ""
+
+
+def encode_cursor(pk: int) -> str:
+    """An opaque continuation token for the wire-format session list."""
+    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The pk a cursor continues after; ValueError when it is not one of ours."""
+    try:
+        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+        raise ValueError("not a cursor from this API") from exc
+    if type(after) is not int or not 0 <= after <= MAX_COUNT:
+        raise ValueError("not a cursor from this API")
+    return after
+
+
+class WireListParams(Params):
+    """The query of GET /api/session-stats: a page of sessions in the wire format."""
+
+    limit: int = Field(100, ge=1, le=WIRE_MAX_LIMIT, description="How many sessions to return.")
+    cursor: Annotated[QueryText, AfterValidator(decode_cursor)] | None = Field(
+        None, description="The nextCursor of the page before.")
