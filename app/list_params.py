@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, WholeNumbers
+from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, Whole, WholeNumbers
 from app.services.plugins import PLUGIN_SORTS, PluginQuery
 from app.services.queries import SORTS, SessionQuery
-from app.wire import MAX_COUNT
+from app.wire import MAX_COUNT, MAX_TRACKS
 
 API_MAX_LIMIT = 500
 WIRE_MAX_LIMIT = 1000
@@ -35,7 +35,7 @@ class SessionFilters(Params):
     project: Texts = Field([], description="Sessions of this project (exact; repeat for any of several).")
     daw: Texts = Field([], description="Sessions made in this DAW (exact, as the dashboard shows it; repeat for any "
                                        "of several).")
-    tag: Texts = Field([], description="Sessions with this tag (any case; repeat for any of several).")
+    tag: Texts = Field([], description="Sessions with this tag (exact; repeat for any of several).")
     product: Texts = Field([], description="Sessions using this product, by its key as /api/products gives it, or "
                                            "this exact plugin by its pluginId (repeat for any of several).")
     plugin: QueryText = Field("", description="Sessions using a plugin whose name (as its file spells it, or its "
@@ -86,8 +86,8 @@ class SessionPageParams(SessionFilters):
 class ApiPage(Params):
     """A page of an API list: how many items, after skipping how many."""
 
-    limit: int = Field(100, ge=1, le=API_MAX_LIMIT, description="How many items to return.")
-    offset: int = Field(0, ge=0, le=MAX_OFFSET, description="How many matching items to skip first.")
+    limit: Whole = Field(100, ge=1, le=API_MAX_LIMIT, description="How many items to return.")
+    offset: Whole = Field(0, ge=0, le=MAX_OFFSET, description="How many matching items to skip first.")
 
 
 class SessionListParams(ApiPage, SessionFilters):
@@ -97,7 +97,7 @@ class SessionListParams(ApiPage, SessionFilters):
 class LikedParams(ApiPage):
     """The query of GET /api/sessions/recent/liked."""
 
-    limit: int = Field(10, ge=1, le=API_MAX_LIMIT, description="How many sessions to return.")
+    limit: Whole = Field(10, ge=1, le=API_MAX_LIMIT, description="How many sessions to return.")
 
 
 class ProductFilters(Params):
@@ -136,6 +136,12 @@ class PageParams(Params):
     page: PageNumber = 1
 
 
+class TrackRowParams(Params):
+    """The manual entry form's next track row."""
+
+    index: Annotated[Whole, Field(ge=0, lt=MAX_TRACKS)] = 0
+
+
 class AuditParams(PageParams):
     """The audit log: one action's entries, or all."""
 
@@ -161,6 +167,6 @@ def decode_cursor(cursor: str) -> int:
 class WireListParams(Params):
     """The query of GET /api/session-stats: a page of sessions in the wire format."""
 
-    limit: int = Field(100, ge=1, le=WIRE_MAX_LIMIT, description="How many sessions to return.")
+    limit: Whole = Field(100, ge=1, le=WIRE_MAX_LIMIT, description="How many sessions to return.")
     cursor: Annotated[QueryText, AfterValidator(decode_cursor)] | None = Field(
         None, description="The nextCursor of the page before.")

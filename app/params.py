@@ -46,8 +46,8 @@ def _search_words(text: str) -> str:
     return " ".join(words)
 
 
-def _whole_number(value):
-    """Digits 0-9 only: int() would take '²' and '١٢', and Pydantic '1_000' and '5.0'."""
+def whole_number(value):
+    """A whole number from text of digits 0-9 only: int() would take '²' and '١٢', and Pydantic '1_000' and '5.0'."""
     if isinstance(value, str):
         if not ASCII_WHOLE_NUMBER.fullmatch(value):
             raise ValueError("must be a whole number written with the digits 0-9")
@@ -75,10 +75,11 @@ Texts = Annotated[list[QueryText], BeforeValidator(_distinct), Field(max_length=
 Moment = Annotated[date | datetime, PlainValidator(_moment), WithJsonSchema(
     {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
 SearchText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL), AfterValidator(_search_words)]
-RowNumber = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_COUNT)]
-WholeNumbers = Annotated[list[Annotated[int, BeforeValidator(_whole_number), Field(ge=0, le=MAX_COUNT)]],
+Whole = Annotated[int, BeforeValidator(whole_number)]
+RowNumber = Annotated[Whole, Field(ge=1, le=MAX_COUNT)]
+WholeNumbers = Annotated[list[Annotated[Whole, Field(ge=0, le=MAX_COUNT)]],
                          BeforeValidator(_distinct), Field(max_length=MAX_VALUES)]
-PageNumber = Annotated[int, BeforeValidator(_whole_number), Field(ge=1, le=MAX_PAGE)]
+PageNumber = Annotated[Whole, Field(ge=1, le=MAX_PAGE)]
 
 
 def parse_query(model: type[BaseModel], args, *, blank_is_absent: bool = False) -> Any:

@@ -4,6 +4,7 @@ Input rules: unknown keys are ignored; types are strict (no "48000" for a number
 are capped so that one payload cannot exhaust the server. `id`, `fingerprint`,
 `tracks[].id` and `plugins` may be omitted: the ingest service fills them.
 """
+import math
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
@@ -18,6 +19,7 @@ MAX_PLUGINS_PER_TRACK = 1_000
 MAX_PLUGIN_USAGES = 100_000
 MAX_TAGS = 500
 MAX_TAG = 200
+MAX_ATTRIBUTES_DEPTH = 32
 MAX_SOURCES = 100
 MAX_ID = 200
 # The largest value of an SQL INTEGER column (PostgreSQL's is 32 bits).
@@ -25,6 +27,11 @@ MAX_COUNT = 2**31 - 1
 # PostgreSQL cannot hold a NUL character in text.
 NO_NUL = r"^[^\x00]*$"
 ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A session id goes into URLs as one path segment: letters, digits and - _ . : ~, starting with a letter or digit.
+SESSION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:~-]*$"
+# Ids that a session's own URLs already use for something else (/sessions/new).
+RESERVED_SESSION_IDS = frozenset({"new"})
+WHITESPACE = re.compile(r"\s+")
 
 
 def _iso_text(value):
@@ -44,6 +51,47 @@ def _within_utc(moment: datetime) -> datetime:
     return moment
 
 
+def _not_reserved(session_id: str) -> str:
+    if session_id in RESERVED_SESSION_IDS:
+        raise ValueError(f"{session_id!r} is reserved: the dashboard's URLs use it")
+    return session_id
+
+
+def _single_spaced(value):
+    """Text trimmed, each run of whitespace one space."""
+    return WHITESPACE.sub(" ", value).strip() if isinstance(value, str) else value
+
+
+def distinct_tags(tags: list[str] | None) -> list[str] | None:
+    """Tags without empties, each once: the first spelling wins over later ones differing only in case."""
+    if tags is None:
+        return None
+    seen, kept = set(), []
+    for tag in tags:
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            kept.append(tag)
+    return kept
+
+
+def _finite_json(value, depth: int = 0):
+    """Free JSON whose numbers are all finite (JSON has no Infinity or NaN), nested at most MAX_ATTRIBUTES_DEPTH."""
+    if depth > MAX_ATTRIBUTES_DEPTH:
+        raise ValueError(f"nests deeper than {MAX_ATTRIBUTES_DEPTH} levels")
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError("holds a number JSON cannot carry (too large, Infinity or NaN)")
+    if isinstance(value, str) and "\x00" in value:
+        raise ValueError("holds a NUL character")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite_json(key, depth + 1)
+            _finite_json(item, depth + 1)
+    elif isinstance(value, list):
+        for item in value:
+            _finite_json(item, depth + 1)
+    return value
+
+
 def problem_message(error: dict) -> str:
     """A validation error's message in plain words."""
     if error["type"] == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NO_NUL:
@@ -52,12 +100,18 @@ def problem_message(error: dict) -> str:
 
 
 Id = Annotated[str, Field(max_length=MAX_ID, pattern=NO_NUL)]
+SessionId = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=SESSION_ID), AfterValidator(_not_reserved)]
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
 ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_within_utc), Field(strict=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
-TagName = Annotated[str, Field(max_length=MAX_TAG, pattern=NO_NUL)]
+Bpm = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
+TagName = Annotated[str, BeforeValidator(_single_spaced), Field(max_length=MAX_TAG, pattern=NO_NUL)]
+# A session's tags: each trimmed and single-spaced, at most MAX_TAG characters, at most MAX_TAGS of them, each once
+# in any case.
+Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS), AfterValidator(distinct_tags)]
+Attributes = Annotated[dict[str, Any], AfterValidator(_finite_json)]
 SourceType = Literal["protools", "archive", "manual", "import"]
 Rating = Literal["like", "dislike", "none"]
 
@@ -130,7 +184,7 @@ class SessionStatsSessionSource(WireModel):
 class SessionStatsSession(WireModel):
     """One DAW session with its tracks and plugin usage."""
 
-    id: Id | None = None
+    id: SessionId | None = None
     fingerprint: LongText | None = None
     name: Name
     artist: ShortText | None = None
@@ -140,11 +194,11 @@ class SessionStatsSession(WireModel):
     updated_at: Timestamp | None = None
     sample_rate: Annotated[int, Field(gt=0, le=10_000_000)] | None = None
     bit_depth: Annotated[int, Field(gt=0, le=256)] | None = None
-    bpm: Annotated[float, Field(gt=0, le=10_000)] | None = None
+    bpm: Bpm | None = None
     key: ShortText | None = None
     duration_seconds: Annotated[float, Field(ge=0)] | None = None
     notes: LongText | None = None
-    tags: Annotated[list[TagName], Field(max_length=MAX_TAGS)] | None = None
+    tags: Tags | None = None
     tracks: Annotated[list[SessionStatsTrack], Field(max_length=MAX_TRACKS)] | None = None
     plugins: Annotated[list[SessionStatsPluginUsage], Field(max_length=MAX_PLUGIN_USAGES)] | None = None
     sources: Annotated[list[SessionStatsSessionSource], Field(max_length=MAX_SOURCES)] | None = None
@@ -157,7 +211,7 @@ class SessionStatsSession(WireModel):
     is_test: bool | None = None
     is_complete: bool | None = None
     rating: Rating | None = None
-    attributes: dict[str, Any] | None = None
+    attributes: Attributes | None = None
 
     @field_validator("tracks")
     @classmethod

@@ -382,3 +382,11 @@ def test_a_long_current_path_shows_its_end_from_a_folder_on():
     assert progress.current_item_short == "…/Clients/Lumen/Night Drive.rpp"
     progress.job.current_item = "/mnt/archive/Night Drive.rpp"
     assert progress.current_item_short == "/mnt/archive/Night Drive.rpp"
+
+
+@pytest.mark.parametrize("folder, problem", [("Sessions\x00/x", "NUL"), ("Sessions/" + "n" * 256, "255 bytes")])
+def test_a_folder_no_file_system_can_hold_is_refused_by_the_form(app, client, archive, folder, problem):
+    response = start(client, folder=str(archive / folder))
+    assert response.status_code == 422
+    assert problem in BeautifulSoup(response.data, "html.parser").select_one("#start-scan").get_text(" ")
+    assert jobs(app) == []

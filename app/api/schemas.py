@@ -4,9 +4,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
-from app.services.metadata import MAX_TAGS
 from app.services.stats import SessionStats
-from app.wire import LongText, TagName
+from app.wire import LongText, Tags
 
 IsoTimestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
 
@@ -21,7 +20,7 @@ class MetadataUpdate(BaseModel):
     is_favorite: StrictBool = None
     user_rating: Literal["like", "dislike"] | None = Field(None, description="null clears the rating.")
     user_note: LongText | None = Field(None, description="null clears the note.")
-    tags: Annotated[list[TagName], Field(max_length=MAX_TAGS)] = Field(
+    tags: Tags = Field(
         None, description="The session's tags, in order; [] removes them all.")
 
 

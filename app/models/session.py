@@ -55,6 +55,9 @@ class Session(db.Model):
     is_complete: Mapped[bool] = mapped_column(Boolean, default=False)
     rating: Mapped[str | None] = mapped_column(String(20))
     attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The fields people edited by hand, each with the value the session's file gave for it last: an ingest writes
+    # a file's value here instead of over the edit, until someone asks for the file's value again.
+    edited: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Set when an archive scan no longer finds the session's file; cleared when it is found again.
     missing_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -109,7 +109,8 @@ def _ingest(db_session, sessions, replace, now):
 
 def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created):
     """Replace the tags, tracks, usage and sources each session of the payload gives."""
-    with_tags = [i for i, s in enumerate(sessions) if "tags" in s.model_fields_set]
+    with_tags = [i for i, s in enumerate(sessions) if "tags" in s.model_fields_set
+                 and "tags" not in _stored_edits(stored, fingerprints[i])]
     with_tracks = [i for i, s in enumerate(sessions) if "tracks" in s.model_fields_set]
     with_usage = [i for i, u in enumerate(usages) if u is not None]
     with_sources = [i for i, s in enumerate(sessions) if "sources" in s.model_fields_set]
@@ -126,7 +127,7 @@ def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stor
 
     _insert(db_session, Tag, ("session_pk", "name", "position"), (
         (pks[i], name, position)
-        for i in with_tags for position, name in enumerate(_clean_tags(sessions[i].tags))
+        for i in with_tags for position, name in enumerate(sessions[i].tags or ())
     ))
     _insert_tracks(db_session, sessions, instance_ids, with_tracks, pks, plugin_pks)
     _insert(db_session, SessionPlugin, ("session_pk", "plugin_pk", "count", "track_count", "session_created_at"), (
@@ -164,7 +165,8 @@ def _stored_sessions(db_session, fingerprints):
     table = Session.__table__
     stored = {}
     for chunk in chunked(fingerprints):
-        query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at, table.c.deleted_at).where(
+        query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at, table.c.deleted_at,
+                       table.c.edited).where(
             table.c.fingerprint.in_(chunk)
         )
         stored.update((row.fingerprint, row) for row in db_session.execute(query))
@@ -269,6 +271,8 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, result):
             result.inserted.append(session_id)
             created[index] = values.get("created_at")
         else:
+            if row.edited:
+                values = _keeping_edits(values, row.edited, session)
             db_session.execute(update(table).where(table.c.pk == row.pk).values(values | {"deleted_at": None}))
             pks[index] = row.pk
             created[index] = values.get("created_at", row.created_at)
@@ -279,6 +283,24 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, result):
         for index in new_indexes:
             pks[index] = pk_by_fingerprint[fingerprints[index]]
     return pks, created
+
+
+def _stored_edits(stored, session_fingerprint) -> dict:
+    row = stored.get(session_fingerprint)
+    return (row.edited if row is not None else None) or {}
+
+
+def _keeping_edits(values: dict, edited: dict, session) -> dict:
+    """`values` without the fields people edited: what the payload gives for those is kept as their file's value."""
+    kept = dict(edited)
+    for name in edited:
+        if name in values:
+            kept[name] = values.pop(name)
+        elif name == "tags" and "tags" in session.model_fields_set:
+            kept[name] = session.tags or []
+    if kept != edited:
+        values["edited"] = kept
+    return values
 
 
 def _delete_children(db_session, model, session_pks):
@@ -331,17 +353,6 @@ def _processed(row, processors):
     for index, processor in processors:
         values[index] = processor(values[index])
     return tuple(values)
-
-
-def _clean_tags(tags):
-    """Tags trimmed, without empties, each once (first spelling wins, case-insensitively)."""
-    seen, cleaned = set(), []
-    for tag in tags or ():
-        tag = tag.strip()
-        if tag and tag.lower() not in seen:
-            seen.add(tag.lower())
-            cleaned.append(tag)
-    return cleaned
 
 
 def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks):

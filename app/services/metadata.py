@@ -1,14 +1,12 @@
 """Editing a session's metadata: fields people set by hand, validated, saved at once."""
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import delete, func, insert, select, update
 
 from app.models import Session, Tag
 from app.models.types import utc_now
 from app.services.derived import live_change
 from app.services.ingest import column_values
-from app.wire import LongText, Name, Rating, ShortText, problem_message
-
-MAX_TAGS = 200
+from app.wire import Bpm, LongText, Name, Rating, ShortText, Tags, problem_message
 
 
 class MetadataChange(BaseModel):
@@ -20,9 +18,9 @@ class MetadataChange(BaseModel):
     artist: ShortText | None = None
     project: ShortText | None = None
     key: ShortText | None = None
-    bpm: float | None = Field(default=None, gt=0, lt=1000, allow_inf_nan=False)
+    bpm: Bpm | None = None
     notes: LongText | None = None
-    tags: list[ShortText] | None = Field(default=None, max_length=MAX_TAGS)
+    tags: Tags | None = None
     is_favorite: bool | None = None
     is_test: bool | None = None
     is_complete: bool | None = None
@@ -34,15 +32,6 @@ class MetadataChange(BaseModel):
         if value is None:
             raise ValueError("a session needs a name")
         return value
-
-    @field_validator("tags")
-    @classmethod
-    def _distinct_tags(cls, tags):
-        seen = []
-        for tag in tags or []:
-            if tag and tag not in seen:
-                seen.append(tag)
-        return seen
 
 
 class MetadataError(ValueError):
@@ -86,12 +75,55 @@ def edit_tags(db_session, session_id: str, add: str | None = None, remove: str |
     if pk is None:
         return None
     tags = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
-    if add and add.strip() and add.strip() not in tags:
-        tags.append(add.strip())
+    if add:
+        tags.append(add)
     if remove in tags:
         tags.remove(remove)
-    _write(db_session, pk, parse_change({"tags": tags}))
-    return tags
+    change = parse_change({"tags": tags})
+    _write(db_session, pk, change)
+    return change.tags
+
+
+def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
+    """Give an edited field of a live session its file's value again (and ingests the field again); None when there
+    is no such session, False when the field was not edited."""
+    pk = _live_session_pk(db_session, session_id)
+    if pk is None:
+        return None
+    table = Session.__table__
+    edited = dict(db_session.scalar(select(table.c.edited).where(table.c.pk == pk)) or {})
+    if field not in edited:
+        return False
+    file_value = edited.pop(field)
+    values = {"edited": edited or None}
+    with live_change(db_session, [pk]):
+        if field == "tags":
+            _replace_tags(db_session, pk, file_value)
+        else:
+            values |= column_values({field: file_value})
+        db_session.execute(update(table).where(table.c.pk == pk).values(values))
+    return True
+
+
+def _edits_after(db_session, pk: int, change: MetadataChange) -> dict:
+    """The session's edited fields with those of `change` added, each first edit keeping the value it replaces."""
+    table = Session.__table__
+    fields = change.model_fields_set - {"tags"}
+    row = db_session.execute(select(table.c.edited, *(table.c[name] for name in fields))
+                             .where(table.c.pk == pk)).one()
+    edited = dict(row.edited or {})
+    for name in fields:
+        edited.setdefault(name, row._mapping[name])
+    if "tags" in change.model_fields_set and "tags" not in edited:
+        edited["tags"] = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
+    return edited
+
+
+def _replace_tags(db_session, pk: int, tags: list[str]) -> None:
+    db_session.execute(delete(Tag).where(Tag.session_pk == pk))
+    if tags:
+        db_session.execute(insert(Tag), [{"session_pk": pk, "name": name, "position": position}
+                                         for position, name in enumerate(tags)])
 
 
 def _write(db_session, pk: int, change: MetadataChange) -> None:
@@ -100,10 +132,7 @@ def _write(db_session, pk: int, change: MetadataChange) -> None:
     table = Session.__table__
     with live_change(db_session, [pk]):
         db_session.execute(update(table).where(table.c.pk == pk).values(
-            **values, metadata_updated_at=now,
+            **values, edited=_edits_after(db_session, pk, change), metadata_updated_at=now,
             metadata_created_at=func.coalesce(table.c.metadata_created_at, now)))
         if "tags" in change.model_fields_set:
-            db_session.execute(delete(Tag).where(Tag.session_pk == pk))
-            if change.tags:
-                db_session.execute(insert(Tag), [{"session_pk": pk, "name": name, "position": position}
-                                                 for position, name in enumerate(change.tags)])
+            _replace_tags(db_session, pk, change.tags)

@@ -9,6 +9,8 @@ from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLE
 from app.services.tokens import MAX_NAME_LENGTH
 
 ROLE_CHOICES = list(ROLES)
+# The longest name of one file or folder that file systems allow.
+MAX_NAME_BYTES = 255
 NEW_PASSWORD = [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
 
 
@@ -79,6 +81,13 @@ class StartScanForm(FlaskForm):
             return False
         if not self.roots.data and not (self.folder.data or "").strip():
             self.roots.errors.append("Tick at least one archive root, or name a folder to scan.")
+            return False
+        folder = self.folder.data or ""
+        if "\x00" in folder:
+            self.folder.errors.append("A folder's path cannot hold a NUL character.")
+            return False
+        if any(len(part.encode()) > MAX_NAME_BYTES for part in folder.replace("\\", "/").split("/")):
+            self.folder.errors.append(f"No folder's name is longer than {MAX_NAME_BYTES} bytes: check the path.")
             return False
         return True
 

@@ -7,7 +7,7 @@ from flask import abort, redirect, render_template, request, url_for
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
-from app.services.metadata import MetadataError, edit_tags, parse_change, update_metadata
+from app.services.metadata import MetadataError, edit_tags, parse_change, reset_to_file_value, update_metadata
 from app.services.sessions import session_detail
 from app.web.rendering import is_fragment_request
 from app.web.sessions import EDITABLE, bp
@@ -79,6 +79,22 @@ def save_field(session_id, field):
         message = next(iter(problems.values()))
         return _render_field(session_id, field, editing=True, value=raw, error=message, status=422)
     return _render_field(session_id, field, saved=True)
+
+
+@bp.post("/sessions/<session_id>/fields/<field>/reset")
+@requires("editor")
+def reset_field(session_id, field):
+    """Give an edited field its file's value again; later ingests write the field again."""
+    _field(field)
+    with unit_of_work():
+        reset = reset_to_file_value(db.session, session_id, field)
+        if reset is None:
+            _missing(session_id)
+        if reset:
+            audit("session.reset_to_file", target=session_id, details={"fields": [field]})
+    if not is_fragment_request():
+        return redirect(url_for("sessions.show", session_id=session_id))
+    return _render_field(session_id, field, saved=reset)
 
 
 def _render_region(session_id, template, saved=False, error=None, status=200):

@@ -2,7 +2,7 @@
 import re
 from datetime import datetime, time
 
-from flask import redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import audit, requires
@@ -11,9 +11,11 @@ from app.extensions import db
 from app.models.types import utc_now
 from app.services.ingest import IngestError, ingest_sessions
 from app.web.sessions import bp
-from app.wire import SessionStatsSession, problem_message
+from app.list_params import TrackRowParams
+from app.web.rendering import list_params
+from app.wire import MAX_TRACKS, SessionStatsSession, problem_message
 
-TRACK_FIELD = re.compile(r"track-(\d+)-(name|type|plugins)")
+TRACK_FIELD = re.compile(r"track-([0-9]+)-(name|type|plugins)")
 TRACK_TYPES = ("audio", "midi", "instrument", "aux", "folder", "vca", "master")
 TEXT_FIELDS = ("name", "artist", "project", "daw", "key", "notes")
 
@@ -23,6 +25,8 @@ def _tracks_from(form) -> list[dict]:
     for key, value in form.items():
         match = TRACK_FIELD.fullmatch(key)
         if match:
+            if len(match[1]) > len(str(MAX_TRACKS)) or int(match[1]) >= MAX_TRACKS:
+                abort(400, description=f"Track rows are numbered from 0 to {MAX_TRACKS - 1:,}; {key[:40]}… is not.")
             rows.setdefault(int(match[1]), {"index": int(match[1])})[match[2]] = value.strip()
     return [rows[i] for i in sorted(rows)]
 
@@ -98,7 +102,7 @@ def new():
 @requires("editor")
 def new_track_row():
     """One more empty track row (and the Add button that makes the next)."""
-    index = request.args.get("index", 0, type=int)
+    index = list_params(TrackRowParams).index
     return render_template("sessions/_track_row.html", row={"index": index}, errors={}, next_index=index + 1,
                            track_types=TRACK_TYPES, with_button=True)
 

@@ -10,7 +10,10 @@ from app.extensions import db
 from app.models import AuditEntry, Job, Session, SessionStatsCache
 from app.scanning import run_job, start_scan
 from app.services.metadata import parse_change, update_metadata
+from tests.auth import csrf_token
 from tests.helpers import ingest, table_rows
+
+HX = {"HX-Request": "true"}
 
 REAPER_PROJECT = '<REAPER_PROJECT 0.1 "7.10/linux-x86_64" 1700000000\n  TEMPO 120 4 4\n{tracks}>\n'
 REAPER_TRACK = '  <TRACK\n    NAME "{name}"\n    <FXCHAIN\n{fx}    >\n  >\n'
@@ -359,3 +362,39 @@ def test_a_nul_character_is_refused_in_words_the_address_and_bodies(client, edit
         response = client.get(url)
         assert response.status_code == 400, url
     assert client.get("/api/sessions/?q=vocal%00").json["error"]["code"] == "bad_request"
+
+
+def test_name_and_bpm_edited_by_hand_survive_refreshes_until_reset(app, client, editor, tmp_path):
+    path = write_project(tmp_path / "Song.rpp", ("Vox", [REAEQ]))
+    assert scan(app, path) == "succeeded"
+    sid = session_id(app, path=str(path))
+    from_file = client.get(f"/api/session-stats/{sid}").json
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    for field, value in (("name", "Song (final vocal)"), ("bpm", "96")):
+        assert client.patch(f"/sessions/{sid}/fields/{field}", data={"value": value}, headers=HX).status_code == 200
+    client.patch(f"/api/sessions/{sid}/metadata", json={"is_favorite": True})
+
+    path.write_text(path.read_text().replace("TEMPO 120", "TEMPO 140"))
+    assert editor.post(f"/api/sessions/{sid}/stats/refresh").json["source"] == "file"
+    assert scan(app, path) == "succeeded"
+    ingest(client, {"fingerprint": from_file["fingerprint"], "name": "Pushed over the API", "isFavorite": False})
+    wire = client.get(f"/api/session-stats/{sid}").json
+    assert (wire["name"], wire["bpm"], wire["isFavorite"]) == ("Song (final vocal)", 96, True)
+
+    page = BeautifulSoup(client.get(f"/sessions/{sid}").data, "html.parser")
+    assert page.select_one("#field-name .edited") and page.select_one("#field-bpm .edited")
+    assert page.select_one("#field-artist .edited") is None
+    reset = page.select_one("#field-name button.reset")
+    assert reset.get_text(strip=True) == "Use the file’s value (Pushed over the API)"
+    assert page.select_one("#field-bpm button.reset").get_text(strip=True) == "Use the file’s value (140.0)"
+
+    response = client.post(reset["hx-post"], headers=HX)
+    assert response.status_code == 200
+    assert BeautifulSoup(response.data, "html.parser").select_one(".value").get_text() == "Pushed over the API"
+    ingest(client, {"fingerprint": from_file["fingerprint"], "name": "Renamed in the DAW"})
+    assert client.get(f"/api/session-stats/{sid}").json["name"] == "Renamed in the DAW"
+    assert client.get(f"/api/session-stats/{sid}").json["bpm"] == 96
+    # A field never edited has nothing to reset: asking changes nothing.
+    assert client.post(f"/sessions/{sid}/fields/artist/reset", headers=HX).status_code == 200
+    after = BeautifulSoup(client.get(f"/sessions/{sid}").data, "html.parser")
+    assert after.select_one("#field-name .edited") is None and after.select_one("#field-bpm .edited")

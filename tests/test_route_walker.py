@@ -1,0 +1,132 @@
+"""Every route, every method, with hostile values in every path parameter, query parameter and form field: no
+answer is a server error, and none is larger than MAX_ANSWER.
+
+The parameter names sent are all those any list, form or route reads, so that each route meets the ones it
+knows among the ones it does not. The largest answer and the slowest request are printed (`pytest -s`) for the
+record; timings are not asserted.
+"""
+import time
+from urllib.parse import quote
+
+import pytest
+from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
+
+from app import list_params
+from app.extensions import db
+from app.models import User
+from app.sample_data import generate_sessions
+from app.web import forms
+from tests.auth import csrf_token
+from tests.helpers import ingest
+
+MAX_ANSWER = 1_000_000
+HOSTILE = ["²", "١٢", "9" * 30, "-1", "0", "", " ", "\x00", "x" * 10_000, "' OR 1=1 --", "<script>alert(1)</script>",
+           "../../etc/passwd", "1e400", "NaN", "true", "%", "a|b|c|d", "\U0001f3b5\u202e"]
+# One of each kind, for the walk that sends one parameter at a time (the longest fits under the query string cap).
+HOSTILE_ALONE = ["²", "9" * 30, "-1", " ", "x" * 1_500, "\U0001f3b5\u202e"]
+HOSTILE_IN_PATHS = ["²", "١٢", "9" * 30, "-1", "0", "x" * 5_000, "..%2F..%2Fetc%2Fpasswd", "%00", "new", "%25"]
+# Routes the walk leaves alone: signing out ends the walker's own sign-in; static files are not the app's code.
+SKIPPED = {"auth.logout", "static"}
+EXTRA_NAMES = {"value", "add", "remove", "rating", "is_favorite", "is_test", "is_complete", "index", "next",
+               "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check"}
+
+
+def parameter_names() -> list[str]:
+    """Every query parameter a list model names and every field a form names, and what views read by hand."""
+    names = set(EXTRA_NAMES)
+    for model in vars(list_params).values():
+        if isinstance(model, type) and issubclass(model, list_params.Params):
+            names.update(model.model_fields)
+    for form in vars(forms).values():
+        if isinstance(form, type) and issubclass(form, forms.FlaskForm):
+            names.update(name for name in dir(form) if not name.startswith("_") and name.islower()
+                         and getattr(getattr(form, name), "field_class", None) is not None)
+    return sorted(names)
+
+
+NAMES = parameter_names()
+
+
+class Walk:
+    """The requests of one walk, and the largest and slowest answers seen."""
+
+    def __init__(self, client):
+        self.client = client
+        self.count = 0
+        self.largest = (0, "")
+        self.slowest = (0.0, "")
+
+    def send(self, method: str, path: str, query: MultiDict, form: MultiDict | None = None):
+        started = time.perf_counter()
+        response = self.client.open(path, method=method, query_string=query, data=form)
+        elapsed = time.perf_counter() - started
+        size = len(response.get_data())
+        where = f"{method} {path[:80]} {str(list(query.items()))[:80]}"
+        self.count += 1
+        self.largest = max(self.largest, (size, where))
+        self.slowest = max(self.slowest, (elapsed, where))
+        assert response.status_code < 500, (where, response.status_code, response.get_data(as_text=True)[:300])
+        assert size <= MAX_ANSWER, (where, size)
+        return response
+
+
+@pytest.fixture
+def walk(app, auth, client):
+    """An admin's client on an archive of sample sessions, with a viewer account the walk may disable."""
+    assert ingest(client, *generate_sessions(30)).status_code == 200
+    auth.user("viewer", "walked-viewer")
+    auth.token("viewer")
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    return Walk(client)
+
+
+def real_values(app, client) -> dict[str, str]:
+    """A value of each path parameter that names something that exists."""
+    session = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]
+    product = client.get("/api/products?limit=1").get_json()["products"][0]
+    with app.app_context():
+        user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
+    return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
+            "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1"}
+
+
+def routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if rule.endpoint in SKIPPED:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule, method
+
+
+def path_of(rule, values: dict[str, str]) -> str:
+    path = rule.rule
+    for argument in rule.arguments:
+        for spelled in (f"<int:{argument}>", f"<path:{argument}>", f"<{argument}>"):
+            path = path.replace(spelled, values[argument])
+    return path
+
+
+def test_every_route_takes_hostile_values_in_every_parameter(app, walk):
+    real = real_values(app, walk.client)
+    for rule, method in routes(app):
+        path = path_of(rule, {name: quote(value, safe="") for name, value in real.items()})
+        for value in HOSTILE:
+            every = MultiDict([(name, value) for name in NAMES])
+            walk.send(method, path, every, every if method != "GET" else None)
+        repeated = MultiDict([(NAMES[0], "a")] * 10_000)
+        walk.send(method, path, repeated, repeated if method != "GET" else None)
+        for value in HOSTILE_IN_PATHS:
+            walk.send(method, path_of(rule, {name: value for name in rule.arguments}), MultiDict())
+    print(f"\n{walk.count} requests; largest answer {walk.largest[0]:,} bytes ({walk.largest[1]}); "
+          f"slowest {walk.slowest[0] * 1000:.0f} ms ({walk.slowest[1]})")
+
+
+def test_each_list_parameter_alone_takes_every_hostile_value(app, walk):
+    lists = [rule for rule, method in routes(app) if method == "GET" and not rule.arguments]
+    for rule in lists:
+        for name in NAMES:
+            for value in HOSTILE_ALONE:
+                walk.send("GET", rule.rule, MultiDict([(name, value)]))
+    print(f"\n{walk.count} requests; largest answer {walk.largest[0]:,} bytes ({walk.largest[1]}); "
+          f"slowest {walk.slowest[0] * 1000:.0f} ms ({walk.slowest[1]})")
