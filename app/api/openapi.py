@@ -1,29 +1,17 @@
-"""The OpenAPI 3.1 document of every /api route, built from the models that validate the requests."""
-from functools import cache
-from typing import Any, Literal
+"""The OpenAPI 3.1 document of every /api route, generated from the routes themselves: each view's access level,
+docstring and declaration (its query, body and answer models, see app/api/documented.py)."""
+import re
 
-from flask import jsonify
-from pydantic import BaseModel, Field
+from flask import current_app, jsonify
+from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
 from app.api import bp
-from app.api.schemas import (
-    MetadataUpdate,
-    ProductAnswer,
-    ProductList,
-    RebuildAnswer,
-    RebuildRequest,
-    SessionList,
-    SessionMetadataAnswer,
-    SessionStatsAnswer,
-    StatsRefreshAnswer,
-)
+from app.api.documented import documented
+from app.api.schemas import REF, Error, IngestSessions, MetadataUpdate, ReplaceSessions
 from app.auth import requires
-from app.list_params import LikedParams, ProductListParams, SessionListParams, WireListParams
 from app.params import MAX_QUERY_BYTES
-from app.wire import SessionsPayload, SessionStatsSession
 
-REF = "#/components/schemas/{model}"
 ERRORS = {
     400: "The request is malformed.",
     401: "No valid API token (or signed-in user).",
@@ -38,79 +26,15 @@ ERRORS = {
     503: "The database cannot take the write now (busy with other writes, disk full, read-only): nothing was "
          "changed; `Retry-After` says when to try again.",
 }
-
-
-class Problem(BaseModel):
-    """One problem of a refused request."""
-
-    path: str | int | None = Field(None, description="The parameter or field it concerns.")
-    message: str | None = None
-
-
-class ErrorBody(BaseModel):
-    """What went wrong."""
-
-    code: str
-    message: str
-    details: list[Problem | dict[str, Any]]
-
-
-class Error(BaseModel):
-    """Every error of the API."""
-
-    error: ErrorBody
-
-
-class IngestSessions(BaseModel):
-    """Sessions to add to or update in the index: `{sessions: [...]}`, or one session without a `sessions` key."""
-
-    action: Literal["ingestSessions"]
-    payload: SessionsPayload | SessionStatsSession
-
-
-class ReplaceSessions(BaseModel):
-    """The whole index: every live session not in `payload` moves to the trash (admin)."""
-
-    action: Literal["replaceSessions"]
-    payload: list[SessionStatsSession]
-
-
-class IngestSummary(BaseModel):
-    """What an ingest did."""
-
-    inserted: int
-    updated: int
-    trashed: int
-    insertedIds: list[str]  # noqa: N815  (wire names are camelCase)
-    updatedIds: list[str]  # noqa: N815
-    trashedIds: list[str]  # noqa: N815
-    lastIngestedAt: str | None  # noqa: N815
-
-
-class WireSessionPage(BaseModel):
-    """Live sessions in the wire format, a page at a time."""
-
-    sessions: list[SessionStatsSession]
-    lastIngestedAt: str | None = None  # noqa: N815
-    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")  # noqa: N815
-
-
-class Trashed(BaseModel):
-    """A session moved to the trash."""
-
-    trashed: str
-
-
-class Purged(BaseModel):
-    """A session deleted for good."""
-
-    purged: str
-
-
-RESPONSE_MODELS = [SessionList, SessionStatsAnswer, SessionMetadataAnswer, StatsRefreshAnswer, IngestSummary,
-                   WireSessionPage, SessionStatsSession, Trashed, Purged, RebuildAnswer, ProductList, ProductAnswer,
-                   Error]
-REQUEST_MODELS = [MetadataUpdate, IngestSessions, ReplaceSessions, RebuildRequest]
+# Every route may answer these; a write may also find the database unable to take it (503).
+ALWAYS = (400, 401, 403, 414, 429)
+PATH_PARAMETERS = {
+    "session_id": {"description": "The session's id.",
+                   "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
+    "product_key": {"description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
+                    "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
+}
+ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 
 
 def _ref(model: type[BaseModel]) -> dict:
@@ -144,88 +68,34 @@ def _query(model: type[BaseModel]) -> list[dict]:
     return parameters
 
 
-SESSION_ID = {"name": "session_id", "in": "path", "required": True, "description": "The session's id.",
-              "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}}
-PRODUCT_KEY = {"name": "product_key", "in": "path", "required": True,
-               "description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
-               "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}}
+def _routes(app):
+    """(OpenAPI path, method, view) of every /api route of `app`."""
+    for rule in sorted(app.url_map.iter_rules(), key=lambda rule: rule.rule):
+        if rule.rule.startswith("/api/"):
+            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+                yield ARGUMENT.sub(r"{\1}", rule.rule), method.lower(), app.view_functions[rule.endpoint]
 
 
-INGEST_REQUEST = {"oneOf": [_ref(IngestSessions), _ref(ReplaceSessions)],
-                  "discriminator": {"propertyName": "action", "mapping": {
-                      "ingestSessions": REF.format(model=IngestSessions.__name__),
-                      "replaceSessions": REF.format(model=ReplaceSessions.__name__)}}}
-
-
-def _operation(summary: str, role: str, answer: dict, errors: tuple[int, ...], **extra) -> dict:
-    responses = {"200": answer}
-    # Every write may find the database unable to take it.
-    writes = (503,) if role != "viewer" else ()
-    for status in (400, 401, 403, 414, 429) + errors + writes:
+def _operation(path: str, method: str, view) -> dict:
+    declared = view.declaration
+    answer = _ref(declared.answer) if declared.answer is not None else {"type": "object"}
+    responses = {"200": _json(answer, declared.described)}
+    writes = (503,) if method != "get" else ()
+    for status in sorted(set(ALWAYS + declared.errors + writes)):
         responses[str(status)] = _json(_ref(Error), ERRORS[status])
-    return {"summary": summary, "description": f"Needs the {role} role.", "responses": responses, **extra}
-
-
-def _paths() -> dict:
-    body = {"required": True}
-    return {
-        "/api/sessions/": {"get": _operation(
-            "Sessions passing every filter, newest first, with their stats and metadata", "viewer",
-            _json(_ref(SessionList), "A page of sessions and how many match in all."), (422,),
-            parameters=_query(SessionListParams))},
-        "/api/sessions/recent/liked": {"get": _operation(
-            "The liked (favorite) sessions, most recently edited first", "viewer",
-            _json(_ref(SessionList), "A page of liked sessions."), (422,), parameters=_query(LikedParams))},
-        "/api/sessions/{session_id}/stats": {"get": _operation(
-            "A session's stats: computed on first read, then cached until the session changes", "viewer",
-            _json(_ref(SessionStatsAnswer), "The session's stats."), (404, 500), parameters=[SESSION_ID])},
-        "/api/sessions/{session_id}/metadata": {"patch": _operation(
-            "Change a session's metadata: only the fields given change", "editor",
-            _json(_ref(SessionMetadataAnswer), "The metadata after the change."), (404, 422),
-            parameters=[SESSION_ID],
-            requestBody=body | {"content": {"application/json": {"schema": _ref(MetadataUpdate)}}})},
-        "/api/sessions/{session_id}/stats/refresh": {"post": _operation(
-            "Recompute a session's stats now, reading its file again first when it has one", "editor",
-            _json(_ref(StatsRefreshAnswer), "The recomputed stats and how they were made."), (404,),
-            parameters=[SESSION_ID])},
-        "/api/session-stats": {
-            "get": _operation(
-                "Live sessions in the wire format, a page at a time", "viewer",
-                _json(_ref(WireSessionPage), "A page of sessions."), (422,), parameters=_query(WireListParams)),
-            "post": _operation(
-                "Ingest sessions (editor), or replace the whole index with them (admin)", "editor",
-                _json(_ref(IngestSummary), "What the ingest did."), (409, 413, 422),
-                requestBody=body | {"content": {"application/json": {"schema": INGEST_REQUEST}}}),
-        },
-        "/api/session-stats/{session_id}": {
-            "get": _operation("One live session in the wire format", "viewer",
-                              _json(_ref(SessionStatsSession), "The session."), (404,), parameters=[SESSION_ID]),
-            "delete": _operation("Move a session to the trash", "editor",
-                                 _json(_ref(Trashed), "The session is in the trash."), (404,),
-                                 parameters=[SESSION_ID]),
-        },
-        "/api/session-stats/{session_id}/restore": {"post": _operation(
-            "Take a session out of the trash", "editor", _json(_ref(SessionStatsSession), "The restored session."),
-            (404,), parameters=[SESSION_ID])},
-        "/api/session-stats/{session_id}/purge": {"post": _operation(
-            "Delete a trashed session for good", "admin", _json(_ref(Purged), "The session is gone."), (404,),
-            parameters=[SESSION_ID])},
-        "/api/rollups/rebuild": {"post": _operation(
-            "Recount every maintained figure (counts, totals, search indexes, cached stats) from the rows and repair "
-            "what differs; with {\"check\": true} only report it", "admin",
-            _json(_ref(RebuildAnswer), "What differed, table by table, and whether it was repaired."), (422,),
-            requestBody={"required": False, "content": {"application/json": {"schema": _ref(RebuildRequest)}}})},
-        "/api/products": {"get": _operation(
-            "Canonical products in use, most used first: vendor, name, category, their use over the live sessions and "
-            "the plugins (spellings, versions, formats) each gathers", "viewer",
-            _json(_ref(ProductList), "A page of products and how many match in all."), (422,),
-            parameters=_query(ProductListParams))},
-        "/api/products/{product_key}": {"get": _operation(
-            "One product with its use and its variants", "viewer", _json(_ref(ProductAnswer), "The product."), (404,),
-            parameters=[PRODUCT_KEY])},
-        "/api/openapi.json": {"get": _operation(
-            "This document", "viewer", _json({"type": "object"}, "The OpenAPI 3.1 document."), ())},
-    }
+    parameters = [{"name": name, "in": "path", "required": True, **PATH_PARAMETERS[name]}
+                  for name in ARGUMENT.findall(path.replace("{", "<").replace("}", ">"))]
+    if declared.query is not None:
+        parameters += _query(declared.query)
+    operation = {"summary": (view.__doc__ or "").strip().splitlines()[0].rstrip("."),
+                 "description": f"Needs the {view.access} role.", "responses": responses}
+    if parameters:
+        operation["parameters"] = parameters
+    if declared.body is not None:
+        schema = declared.body if isinstance(declared.body, dict) else _ref(declared.body)
+        operation["requestBody"] = {"required": declared.body_required,
+                                    "content": {"application/json": {"schema": schema}}}
+    return operation
 
 
 def _without_null_defaults(schema: dict) -> dict:
@@ -236,31 +106,44 @@ def _without_null_defaults(schema: dict) -> dict:
     return schema
 
 
-@cache
-def openapi_document() -> dict:
-    """The whole document (built once)."""
-    _, responses = models_json_schema([(model, "serialization") for model in RESPONSE_MODELS], ref_template=REF)
-    _, requests = models_json_schema([(model, "validation") for model in REQUEST_MODELS], ref_template=REF)
+def _schemas(declarations) -> dict:
+    answers = {d.answer for d in declarations if d.answer is not None} | {Error}
+    bodies = {d.body for d in declarations if isinstance(d.body, type)} | {IngestSessions, ReplaceSessions}
+    _, responses = models_json_schema([(model, "serialization") for model in sorted(answers, key=str)],
+                                      ref_template=REF)
+    _, requests = models_json_schema([(model, "validation") for model in sorted(bodies, key=str)], ref_template=REF)
     schemas = responses["$defs"]
     for name, schema in requests["$defs"].items():
         # A model used both ways keeps the stricter, request form: its answers satisfy it as well.
         schemas[name] = _without_null_defaults(schema) if name == MetadataUpdate.__name__ else schema
-    return {
-        "openapi": "3.1.0",
-        "info": {"title": "Session Stats API", "version": "1",
-                 "description": "Sessions, their stats and metadata, products, and the ingest of the wire format. Send an API "
-                                "token as `Authorization: Bearer <token>`. Errors are "
-                                "`{\"error\": {\"code\", \"message\", \"details\"}}`."},
-        "servers": [{"url": "/"}],
-        "security": [{"bearer": []}],
-        "paths": _paths(),
-        "components": {"schemas": schemas,
-                       "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-    }
+    return dict(sorted(schemas.items()))
+
+
+def openapi_document(app) -> dict:
+    """The whole document, from the routes of `app` (built once per app)."""
+    if "openapi" not in app.extensions:
+        routes = list(_routes(app))
+        paths = {}
+        for path, method, view in routes:
+            paths.setdefault(path, {})[method] = _operation(path, method, view)
+        app.extensions["openapi"] = {
+            "openapi": "3.1.0",
+            "info": {"title": "Session Stats API", "version": "1",
+                     "description": "Sessions, their stats and metadata, products, and the ingest of the wire format. "
+                                    "Send an API token as `Authorization: Bearer <token>`. Errors are "
+                                    "`{\"error\": {\"code\", \"message\", \"details\"}}`."},
+            "servers": [{"url": "/"}],
+            "security": [{"bearer": []}],
+            "paths": paths,
+            "components": {"schemas": _schemas([view.declaration for _, _, view in routes]),
+                           "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        }
+    return app.extensions["openapi"]
 
 
 @bp.get("/openapi.json")
 @requires("viewer")
+@documented(None, "The OpenAPI 3.1 document.")
 def openapi_json():
-    """The OpenAPI 3.1 document of this API."""
-    return jsonify(openapi_document())
+    """This document."""
+    return jsonify(openapi_document(current_app))

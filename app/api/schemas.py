@@ -1,11 +1,11 @@
-"""What the /api/sessions and /api/products routes take and give, as Pydantic models: they validate
-requests and describe both directions in the OpenAPI document."""
+"""What the /api routes take and give, as Pydantic models: they validate requests, build answers and describe both
+directions in the OpenAPI document."""
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.services.stats import SessionStats
-from app.wire import LongText, Tags
+from app.wire import LongText, SessionsPayload, SessionStatsSession, Tags
 
 IsoTimestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
 
@@ -149,3 +149,77 @@ class ProductList(BaseModel):
     total_count: int
     limit: int
     offset: int
+
+
+class Problem(BaseModel):
+    """One problem of a refused request."""
+
+    path: str | int | None = Field(None, description="The parameter or field it concerns.")
+    message: str | None = None
+
+
+class ErrorBody(BaseModel):
+    """What went wrong."""
+
+    code: str
+    message: str
+    details: list[Problem | dict[str, Any]]
+
+
+class Error(BaseModel):
+    """Every error of the API."""
+
+    error: ErrorBody
+
+
+class IngestSessions(BaseModel):
+    """Sessions to add to or update in the index: `{sessions: [...]}`, or one session without a `sessions` key."""
+
+    action: Literal["ingestSessions"]
+    payload: SessionsPayload | SessionStatsSession
+
+
+class ReplaceSessions(BaseModel):
+    """The whole index: every live session not in `payload` moves to the trash (admin)."""
+
+    action: Literal["replaceSessions"]
+    payload: list[SessionStatsSession]
+
+
+class IngestSummary(BaseModel):
+    """What an ingest did."""
+
+    inserted: int
+    updated: int
+    trashed: int
+    insertedIds: list[str]  # noqa: N815  (wire names are camelCase)
+    updatedIds: list[str]  # noqa: N815
+    trashedIds: list[str]  # noqa: N815
+    lastIngestedAt: str | None  # noqa: N815
+
+
+class WireSessionPage(BaseModel):
+    """Live sessions in the wire format, a page at a time."""
+
+    sessions: list[SessionStatsSession]
+    lastIngestedAt: str | None = None  # noqa: N815
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")  # noqa: N815
+
+
+class Trashed(BaseModel):
+    """A session moved to the trash."""
+
+    trashed: str
+
+
+class Purged(BaseModel):
+    """A session deleted for good."""
+
+    purged: str
+
+
+REF = "#/components/schemas/{model}"
+INGEST_REQUEST = {"oneOf": [{"$ref": REF.format(model=m.__name__)} for m in (IngestSessions, ReplaceSessions)],
+                  "discriminator": {"propertyName": "action", "mapping": {
+                      "ingestSessions": REF.format(model=IngestSessions.__name__),
+                      "replaceSessions": REF.format(model=ReplaceSessions.__name__)}}}

@@ -1,9 +1,16 @@
 """/api/sessions: sessions with their stats and metadata, filters, metadata edits and stats refresh."""
-from flask import current_app, jsonify, request
+from flask import current_app, request
 from pydantic import BaseModel, ValidationError
 
 from app.api import bp
-from app.api.schemas import MetadataUpdate
+from app.api.documented import documented
+from app.api.schemas import (
+    MetadataUpdate,
+    SessionList,
+    SessionMetadataAnswer,
+    SessionStatsAnswer,
+    StatsRefreshAnswer,
+)
 from app.list_params import LikedParams, SessionListParams
 from app.params import ParamsError, parse_query
 from app.auth import audit, principal, requires
@@ -36,41 +43,45 @@ def _missing(session_id: str):
 
 @bp.get("/sessions/")
 @requires("viewer")
+@documented(SessionList, "A page of sessions and how many match in all.", query=SessionListParams, errors=(422,))
 def list_sessions_api():
     """Sessions passing every filter, newest first, with their stats and metadata."""
     params, refused = query_params(SessionListParams)
     if refused:
         return refused
-    return jsonify(session_summaries(db.session, params.session_query(), params.limit, params.offset))
+    return session_summaries(db.session, params.session_query(), params.limit, params.offset)
 
 
 @bp.get("/sessions/recent/liked")
 @requires("viewer")
+@documented(SessionList, "A page of liked sessions.", query=LikedParams, errors=(422,))
 def recently_liked_api():
-    """The liked sessions, most recently edited first."""
+    """The liked (favorite) sessions, most recently edited first."""
     params, refused = query_params(LikedParams)
     if refused:
         return refused
-    return jsonify(recently_liked(db.session, params.limit, params.offset))
+    return recently_liked(db.session, params.limit, params.offset)
 
 
 @bp.get("/sessions/<session_id>/stats")
 @requires("viewer")
+@documented(SessionStatsAnswer, "The session's stats.", errors=(404, 500))
 def session_stats_api(session_id):
-    """A session's stats: cached, or computed now and cached."""
+    """A session's stats: computed on first read, then cached until the session changes."""
     found, stats = stats_of_session(db.session, session_id)
     if not found:
         return _missing(session_id)
     if stats is None:
         return error_response(500, "The stats of this session cannot be computed from its stored values; the "
                                    "server log says why.", code="stats_failed")
-    return jsonify(stats)
+    return stats
 
 
 @bp.patch("/sessions/<session_id>/metadata")
 @requires("editor")
+@documented(SessionMetadataAnswer, "The metadata after the change.", body=MetadataUpdate, errors=(404, 422))
 def update_metadata_api(session_id):
-    """Change the fields given of a session's metadata; the metadata after the change."""
+    """Change a session's metadata: only the fields given change."""
     body = request.get_json(force=True, silent=True)
     if not isinstance(body, dict):
         return error_response(400, "Send the change as a JSON object, such as {\"is_favorite\": true}.")
@@ -87,11 +98,12 @@ def update_metadata_api(session_id):
             audit("session.metadata_updated", target=session_id, details={"fields": sorted(given)})
     if not found:
         return _missing(session_id)
-    return jsonify(session_metadata(db.session, session_id))
+    return session_metadata(db.session, session_id)
 
 
 @bp.post("/sessions/<session_id>/stats/refresh")
 @requires("editor")
+@documented(StatsRefreshAnswer, "The recomputed stats and how they were made.", errors=(404,))
 def refresh_stats_api(session_id):
     """Recompute a session's stats now, reading its file again first when it has one."""
     reread = reread_session_file(db.session, session_id, current_app.config["ARCHIVE_ROOTS"], principal().name)
@@ -101,5 +113,5 @@ def refresh_stats_api(session_id):
         refreshed = recompute_session_stats(db.session, reread)
         audit("session.stats_refreshed", target=session_id,
               details={"source": refreshed.source, "job": refreshed.job_pk})
-    return jsonify({"session_id": refreshed.session_id, "stats": refreshed.stats, "source": refreshed.source,
-                    "file_error": refreshed.file_error, "job": refreshed.job_pk, "message": refreshed.message})
+    return {"session_id": refreshed.session_id, "stats": refreshed.stats, "source": refreshed.source,
+            "file_error": refreshed.file_error, "job": refreshed.job_pk, "message": refreshed.message}

@@ -7,6 +7,8 @@ characters, integers beyond 32 and 64 bits, timestamps at the edges of the calen
 """
 import copy
 import re
+import tempfile
+from pathlib import Path
 
 import pytest
 import schemathesis
@@ -20,6 +22,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from app import create_app
 from app.api.openapi import openapi_document
 from app.list_params import encode_cursor
 from app.database import unit_of_work
@@ -28,6 +31,7 @@ from app.sample_data import generate_sessions
 from app.services.ingest import ingest_sessions
 from app.services.sessions import trash_session
 from app.wire import MAX_NAME, SessionStatsSession
+from tests.helpers import app_settings
 
 DOCUMENT = "/api/openapi.json"
 IGNORED_METHODS = {"HEAD", "OPTIONS"}
@@ -105,7 +109,8 @@ def named(values: dict) -> dict:
 
 def fuzzed_document() -> dict:
     """The document with the examples above: sample ids for every session_id, and the bodies and values."""
-    document = copy.deepcopy(openapi_document())
+    app = create_app(app_settings(Path(tempfile.mkdtemp()), "sqlite://"))
+    document = copy.deepcopy(openapi_document(app))
     for path, item in document["paths"].items():
         for method, operation in item.items():
             for parameter in operation.get("parameters", []):
