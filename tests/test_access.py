@@ -17,6 +17,7 @@ ROUTE_ACCESS = {
     "sessions.field_view": "viewer",
     "sessions.field_form": "editor",
     "sessions.save_field": "editor",
+    "sessions.reset_field": "editor",
     "sessions.save_tags": "editor",
     "sessions.save_flags": "editor",
     "sessions.new": "editor",
