@@ -4,7 +4,7 @@ from the other."""
 from dataclasses import dataclass
 from functools import wraps
 
-from flask import jsonify
+from flask import current_app
 from pydantic import BaseModel, TypeAdapter
 
 
@@ -35,7 +35,8 @@ def documented(answer: type[BaseModel] | None, described: str, **declared):
             # The data comes from services in JSON's types (timestamps as ISO text): the models' strictness is for
             # what clients send.
             answer_model = adapter.validate_python(result, strict=False)
-            return jsonify(adapter.dump_python(answer_model, mode="json", by_alias=True, exclude_unset=True))
+            return current_app.response_class(adapter.dump_json(answer_model, by_alias=True, exclude_unset=True),
+                                              mimetype="application/json")
 
         answering.declaration = declaration
         return answering
