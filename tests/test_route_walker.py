@@ -24,7 +24,7 @@ MAX_ANSWER = 1_000_000
 HOSTILE = ["²", "١٢", "9" * 30, "-1", "0", "", " ", "\x00", "x" * 10_000, "' OR 1=1 --", "<script>alert(1)</script>",
            "../../etc/passwd", "1e400", "NaN", "true", "%", "a|b|c|d", "\U0001f3b5\u202e"]
 # One of each kind, for the walk that sends one parameter at a time (the longest fits under the query string cap).
-HOSTILE_ALONE = ["²", "9" * 30, "-1", " ", "x" * 1_500, "\U0001f3b5\u202e"]
+HOSTILE_ALONE = ["²", "9" * 30, "x" * 1_500, "\U0001f3b5\u202e"]
 HOSTILE_IN_PATHS = ["²", "١٢", "9" * 30, "-1", "0", "x" * 5_000, "..%2F..%2Fetc%2Fpasswd", "%00", "new", "%25"]
 # Routes the walk leaves alone: signing out ends the walker's own sign-in; static files are not the app's code.
 SKIPPED = {"auth.logout", "static"}

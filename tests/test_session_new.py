@@ -18,8 +18,10 @@ def test_a_form_with_mistakes_saves_nothing_and_says_where(app, auth):
     errors = {error.find_parent(class_="field").label["for"]: error.get_text() for error in page.select(".error")}
     assert set(errors) == {"name", "bpm", "date", "track-0-plugins"}
     assert errors["track-0-plugins"].startswith("Line 2")
-    assert page.select_one("#track-0-plugins").get_text() == "Pro-Q 3 | FabFilter\n | Waves"
-    assert page.select_one("#track-3-name")["value"] == "Bass"
+    # A browser drops the line break that opens a textarea's content (WTForms writes one).
+    assert page.select_one("#track-0-plugins").get_text().removeprefix("\r\n") == "Pro-Q 3 | FabFilter\n | Waves"
+    # Rows are numbered again from 0 in their order.
+    assert page.select_one("#track-1-name")["value"] == "Bass"
     with app.app_context():
         assert row_counts() == before
 

@@ -1,14 +1,17 @@
 """The HTML forms; each carries the CSRF token of Flask-WTF."""
 from flask_wtf import FlaskForm
-from wtforms import (BooleanField, HiddenField, IntegerField, PasswordField, SelectField, SelectMultipleField,
-                     StringField)
+from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
+                     PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 from app.services.tokens import MAX_NAME_LENGTH
+from app.wire import MAX_TRACKS
 
 ROLE_CHOICES = list(ROLES)
+TRACK_TYPES = ("audio", "midi", "instrument", "aux", "folder", "vca", "master")
 # The longest name of one file or folder that file systems allow.
 MAX_NAME_BYTES = 255
 NEW_PASSWORD = [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
@@ -95,3 +98,27 @@ class StartScanForm(FlaskForm):
         """The paths to scan: the folder when one is named, else the ticked roots."""
         folder = (self.folder.data or "").strip()
         return [folder] if folder else list(self.roots.data)
+
+
+class TrackRowForm(Form):
+    """One track of the manual entry form; its plugins one per line as name | vendor | version | format."""
+
+    name = StringField("Track name")
+    type = SelectField("Type", choices=[SelectChoice("", "—"), *(SelectChoice(kind) for kind in TRACK_TYPES)], default="")
+    plugins = TextAreaField("Plugins, in slot order")
+
+
+class NewSessionForm(FlaskForm):
+    """A session entered by hand. The form reads the values' types; the wire format's rules then judge them."""
+
+    name = StringField("Name")
+    artist = StringField("Artist")
+    project = StringField("Project")
+    daw = StringField("DAW")
+    date = DateField("Date", validators=[Optional()])
+    sample_rate = IntegerField("Sample rate (Hz)", validators=[Optional()])
+    bpm = FloatField("BPM", validators=[Optional()])
+    key = StringField("Key")
+    tags = StringField("Tags", description="Separated by commas.")
+    notes = TextAreaField("Notes")
+    track = FieldList(FormField(TrackRowForm), max_entries=MAX_TRACKS)

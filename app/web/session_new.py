@@ -8,27 +8,26 @@ from pydantic import ValidationError
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
+from app.list_params import TrackRowParams
 from app.models.types import utc_now
 from app.services.ingest import IngestError, ingest_sessions
-from app.web.sessions import bp
-from app.list_params import TrackRowParams
+from app.web.forms import TRACK_TYPES, NewSessionForm, TrackRowForm
 from app.web.rendering import list_params
+from app.web.sessions import bp
 from app.wire import MAX_TRACKS, SessionStatsSession, problem_message
 
-TRACK_FIELD = re.compile(r"track-([0-9]+)-(name|type|plugins)")
-TRACK_TYPES = ("audio", "midi", "instrument", "aux", "folder", "vca", "master")
+TRACK_FIELD = re.compile(r"track-([^-]*)-")
 TEXT_FIELDS = ("name", "artist", "project", "daw", "key", "notes")
+# Wire fields whose form field has another name.
+FORM_FIELDS = {"sampleRate": "sample_rate", "createdAt": "date"}
 
 
-def _tracks_from(form) -> list[dict]:
-    rows = {}
-    for key, value in form.items():
-        match = TRACK_FIELD.fullmatch(key)
-        if match:
-            if len(match[1]) > len(str(MAX_TRACKS)) or int(match[1]) >= MAX_TRACKS:
-                abort(400, description=f"Track rows are numbered from 0 to {MAX_TRACKS - 1:,}; {key[:40]}… is not.")
-            rows.setdefault(int(match[1]), {"index": int(match[1])})[match[2]] = value.strip()
-    return [rows[i] for i in sorted(rows)]
+def _refuse_odd_track_numbers(form) -> None:
+    """Track rows are numbered 0-9999 in digits 0-9: WTForms would read '²' or 5,000 digits as a number and fail."""
+    for key in form:
+        match = TRACK_FIELD.match(key)
+        if match and not (match[1].isascii() and match[1].isdigit() and int(match[1][:5]) < MAX_TRACKS):
+            abort(400, description=f"Track rows are numbered from 0 to {MAX_TRACKS - 1:,}; {key[:40]}… is not.")
 
 
 def _plugin(line: str) -> dict:
@@ -38,64 +37,55 @@ def _plugin(line: str) -> dict:
                               ("format", plugin_format)) if v is not None}
 
 
-def _number(form, name, kind, errors):
-    raw = form.get(name, "").strip()
-    if not raw:
-        return None
-    try:
-        return kind(raw)
-    except ValueError:
-        errors[name] = "Enter a number." if kind is float else "Enter a whole number."
-        return None
-
-
-def session_from_form(form) -> tuple[dict, list[dict], dict]:
-    """The wire session a form describes, its track rows, and the problems found so far (by form field)."""
-    errors = {}
-    session = {name: form.get(name, "").strip() for name in TEXT_FIELDS if form.get(name, "").strip()}
-    session["name"] = form.get("name", "").strip()
-    for name, kind in (("sample_rate", int), ("bpm", float)):
-        value = _number(form, name, kind, errors)
-        if value is not None:
-            session["sampleRate" if name == "sample_rate" else name] = value
-    if form.get("date", "").strip():
-        try:
-            day = datetime.fromisoformat(form["date"].strip())
-            session["createdAt"] = datetime.combine(day.date(), time(12)).isoformat() + "Z"
-        except ValueError:
-            errors["date"] = "Enter a date such as 2024-05-31."
-    tags = [tag.strip() for tag in form.get("tags", "").split(",") if tag.strip()]
+def _wire_session(form: NewSessionForm) -> dict:
+    """The wire session the form's values describe, for the wire format's rules to judge."""
+    session = {name: form[name].data.strip() for name in TEXT_FIELDS if (form[name].data or "").strip()}
+    session["name"] = (form.name.data or "").strip()
+    if form.sample_rate.data is not None:
+        session["sampleRate"] = form.sample_rate.data
+    if form.bpm.data is not None:
+        session["bpm"] = form.bpm.data
+    if form.date.data is not None:
+        session["createdAt"] = datetime.combine(form.date.data, time(12)).isoformat() + "Z"
+    tags = [tag for tag in (form.tags.data or "").split(",") if tag.strip()]
     if tags:
         session["tags"] = tags
-    rows = _tracks_from(form)
     session["tracks"] = [
-        {"name": row.get("name", ""), **({"type": row["type"]} if row.get("type") else {}),
-         "plugins": [_plugin(line) for line in row.get("plugins", "").splitlines() if line.strip()]}
-        for row in rows
+        {"name": (row.form.name.data or "").strip(), **({"type": row.form.type.data} if row.form.type.data else {}),
+         "plugins": [_plugin(line) for line in (row.form.plugins.data or "").splitlines() if line.strip()]}
+        for row in form.track.entries
     ]
     session["sources"] = [{"type": "manual", "ingestedAt": utc_now().isoformat()}]
-    return session, rows, errors
+    return session
 
 
-def _form_field(loc, rows) -> str:
+def _add_error(form: NewSessionForm, error: dict) -> None:
+    """Put a wire-format problem beside the form field it concerns."""
+    loc = error["loc"]
     if loc[0] == "tracks" and len(loc) > 2:
-        index = rows[loc[1]]["index"]
-        return f"track-{index}-{'plugins' if loc[2] == 'plugins' else loc[2]}"
-    return {"sampleRate": "sample_rate", "createdAt": "date"}.get(loc[0], loc[0])
+        row = form.track.entries[loc[1]].form
+        if loc[2] == "plugins" and len(loc) > 3:
+            row.plugins.errors.append(f"Line {loc[3] + 1}: {problem_message(error)} ({loc[-1]})")
+        else:
+            row[loc[2]].errors.append(problem_message(error))
+    else:
+        field = form[FORM_FIELDS.get(loc[0], loc[0])]
+        if not field.errors:
+            field.errors = [problem_message(error)]
 
 
-def _message(error, loc) -> str:
-    if loc[0] == "tracks" and len(loc) > 3 and loc[2] == "plugins":
-        return f"Line {loc[3] + 1}: {problem_message(error)} ({loc[-1]})"
-    return problem_message(error)
+def _render_form(form: NewSessionForm, status: int = 200):
+    if not form.track.entries:
+        form.track.append_entry()
+    return render_template("sessions/new.html", form=form, next_index=form.track.last_index + 1,
+                           track_types=TRACK_TYPES), status
 
 
 @bp.get("/sessions/new")
 @requires("editor")
 def new():
     """The manual entry form, with one empty track row."""
-    return render_template("sessions/new.html", form={}, rows=[{"index": 0}], errors={}, next_index=1,
-                           track_types=TRACK_TYPES)
+    return _render_form(NewSessionForm(formdata=None))
 
 
 @bp.get("/sessions/new/track")
@@ -103,29 +93,33 @@ def new():
 def new_track_row():
     """One more empty track row (and the Add button that makes the next)."""
     index = list_params(TrackRowParams).index
-    return render_template("sessions/_track_row.html", row={"index": index}, errors={}, next_index=index + 1,
-                           track_types=TRACK_TYPES, with_button=True)
+    return render_template("sessions/_track_row.html", row=TrackRowForm(prefix=f"track-{index}"),
+                           prefix=f"track-{index}", next_index=index + 1, with_button=True)
 
 
 @bp.post("/sessions/new")
 @requires("editor")
 def create():
     """Validate the form on the server; a valid session is ingested with source type manual."""
-    session, rows, errors = session_from_form(request.form)
+    _refuse_odd_track_numbers(request.form)
+    form = NewSessionForm()
+    # Both judge every field, so that one answer names every mistake.
+    acceptable = form.validate_on_submit()
+    session = _wire_session(form)
     try:
         valid = SessionStatsSession.model_validate(session)
     except ValidationError as exc:
         for error in exc.errors():
-            errors.setdefault(_form_field(error["loc"], rows), _message(error, error["loc"]))
-    if not errors:
-        try:
-            with unit_of_work():
-                result = ingest_sessions(db.session, [valid])
-                session_id = (result.inserted or result.updated)[0]
-                audit("session.created", target=session_id, details={"name": session["name"]})
-        except IngestError as exc:
-            errors["name"] = exc.message
-    if errors:
-        return render_template("sessions/new.html", form=request.form, rows=rows or [{"index": 0}], errors=errors,
-                               next_index=max([r["index"] for r in rows] + [0]) + 1, track_types=TRACK_TYPES), 422
+            _add_error(form, error)
+        acceptable = False
+    if not acceptable:
+        return _render_form(form, 422)
+    try:
+        with unit_of_work():
+            result = ingest_sessions(db.session, [valid])
+            session_id = (result.inserted or result.updated)[0]
+            audit("session.created", target=session_id, details={"name": session["name"]})
+    except IngestError as exc:
+        form.name.errors = [exc.message]
+        return _render_form(form, 422)
     return redirect(url_for("sessions.show", session_id=session_id))
