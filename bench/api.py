@@ -17,9 +17,9 @@ from urllib.parse import quote, urlencode
 from sqlalchemy import delete, func, select
 
 from app import create_app
-from app.list_params import LikedParams, SessionListParams
 from app.database import unit_of_work
 from app.extensions import db
+from app.list_params import LikedParams, SessionListParams
 from app.models import ApiToken, LiveCount, Plugin, Session, SessionPlugin, SessionStatsCache, Tag
 from app.models.types import utc_now
 from app.services.queries import SessionQuery, select_sessions

@@ -4,8 +4,8 @@ from sqlalchemy import select, text
 
 from app.extensions import db
 from app.models import Plugin, Session
-from app.services.queries import SessionQuery, select_sessions
 from app.services.derived import check_derived
+from app.services.queries import SessionQuery, select_sessions
 from app.services.search import PLUGIN_TABLE
 from tests.helpers import ingest
 

@@ -12,7 +12,6 @@ from app.extensions import db
 from app.list_params import WireListParams, encode_cursor
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.ingest import IngestError, ingest_sessions
-from app.wire import SessionStatsSession
 from app.services.sessions import (
     get_session,
     last_ingested_at,
@@ -21,6 +20,8 @@ from app.services.sessions import (
     restore_session,
     trash_session,
 )
+from app.wire import SessionStatsSession
+
 
 @bp.post("/session-stats")
 @requires("editor")

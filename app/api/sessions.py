@@ -11,12 +11,12 @@ from app.api.schemas import (
     SessionStatsAnswer,
     StatsRefreshAnswer,
 )
-from app.list_params import LikedParams, SessionListParams
-from app.params import ParamsError, parse_query
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
+from app.list_params import LikedParams, SessionListParams
+from app.params import ParamsError, parse_query
 from app.scanning.refresh import recompute_session_stats, reread_session_file
 from app.services.metadata import parse_change, update_metadata
 from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session

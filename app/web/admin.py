@@ -1,15 +1,15 @@
 """Administration: users and their roles, and the audit log."""
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
+from app.list_params import AuditParams
 from app.models import User
 from app.services.accounts import AccountError, create_user, generate_password, list_users, set_disabled, set_role
 from app.services.audit import audit_actions, page_of_audit_entries
 from app.services.bulk import page_count
 from app.web.forms import ButtonForm, NewUserForm, RoleForm
-from app.list_params import AuditParams
 from app.web.rendering import list_params
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")

@@ -1,10 +1,10 @@
 """Plugins: usage across the archive, exact or by product, and one plugin's sessions."""
-from flask import Blueprint, abort, request
+from flask import Blueprint, abort
 
 from app.auth import may, requires
 from app.catalogue import CATEGORIES
-from app.list_params import PageParams, PluginPageParams
 from app.extensions import db
+from app.list_params import PageParams, PluginPageParams
 from app.services.corrections import similar_products
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
 from app.web.rendering import list_params, render_page

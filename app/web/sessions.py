@@ -1,11 +1,11 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, url_for
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
-from app.services.plugins import plugin_labels
 from app.list_params import SessionPageParams
+from app.services.plugins import plugin_labels
 from app.services.queries import FACETS, list_sessions, session_facets
 from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
 from app.web.forms import ButtonForm

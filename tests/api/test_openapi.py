@@ -24,9 +24,9 @@ from schemathesis.specs.openapi.checks import (
 
 from app import create_app
 from app.api.openapi import openapi_document
-from app.list_params import encode_cursor
 from app.database import unit_of_work
 from app.extensions import db
+from app.list_params import encode_cursor
 from app.sample_data import generate_sessions
 from app.services.ingest import ingest_sessions
 from app.services.sessions import trash_session
