@@ -34,7 +34,8 @@ def test_merge_then_undo_in_the_browser(auth, client, live_server, page, width):
     page.click("#merge-form button[type=submit]")
     expect(page.locator("h1")).to_contain_text("Pro-Q 3")
     expect(page.locator(".flash, [role=status]").first).to_contain_text("Merged")
-    # Width holds: nothing scrolls sideways.
+    # Width holds: nothing scrolls sideways (measured once the stylesheet has loaded and laid the page out).
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
     page.goto(f"{live_server}/plugins")
