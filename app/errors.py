@@ -1,11 +1,13 @@
 """Errors in one place: JSON for /api, HTML pages elsewhere."""
 from flask import Blueprint, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
+from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException, InternalServerError, ServiceUnavailable
 
 from app.database import database_unavailable
 from app.extensions import db
+from app.wire import problem_message
 
 bp = Blueprint("errors", __name__)
 
@@ -17,6 +19,12 @@ CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_fo
 def wants_json() -> bool:
     """True for requests that get JSON errors: everything under /api."""
     return request.path == "/api" or request.path.startswith("/api/")
+
+
+def validation_problems(error: ValidationError, where: str = "body") -> list[dict]:
+    """Each problem of a refused body as {path, message}; `where` names a problem of the whole body."""
+    return [{"path": ".".join(str(part) for part in problem["loc"]) or where, "message": problem_message(problem)}
+            for problem in error.errors()]
 
 
 def error_response(status: int, message: str, details=None, code: str | None = None):

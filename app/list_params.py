@@ -77,7 +77,7 @@ class SessionPageParams(SessionFilters):
     dir: Literal["asc", "desc"] | None = None
     page: PageNumber = 1
 
-    def session_query(self, **list_state) -> SessionQuery:
+    def session_query(self) -> SessionQuery:
         """The filters, sort and page as the sessions query."""
         descending = self.dir == "desc" if self.dir else self.sort in DESCENDING_FIRST
         return super().session_query(sort=self.sort, descending=descending, page=self.page)

@@ -7,10 +7,9 @@ from app.api.documented import documented
 from app.api.schemas import RebuildAnswer, RebuildRequest
 from app.auth import audit, requires
 from app.database import unit_of_work
-from app.errors import error_response
+from app.errors import error_response, validation_problems
 from app.extensions import db
 from app.services.derived import check_derived, drift_report, rebuild_derived
-from app.wire import problem_message
 
 
 @bp.post("/rollups/rebuild")
@@ -24,9 +23,7 @@ def rebuild_rollups_api():
     try:
         options = RebuildRequest.model_validate(body)
     except ValidationError as exc:
-        return error_response(422, "Invalid request.", [
-            {"path": ".".join(str(part) for part in error["loc"]) or "body", "message": problem_message(error)}
-            for error in exc.errors()])
+        return error_response(422, "Invalid request.", validation_problems(exc))
     drift = check_derived(db.session)
     if options.check:
         return {"drift": drift_report(drift), "repaired": False}

@@ -13,20 +13,13 @@ from app.api.schemas import (
 )
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
-from app.errors import error_response
+from app.errors import error_response, validation_problems
 from app.extensions import db
 from app.list_params import LikedParams, SessionListParams
 from app.params import ParamsError, parse_query
 from app.scanning.refresh import recompute_session_stats, reread_session_file
 from app.services.metadata import parse_change, update_metadata
 from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session
-from app.wire import problem_message
-
-
-def _problems(exc: ValidationError, where: str) -> list[dict]:
-    """Each problem of a refused request, with the parameter or field it concerns."""
-    return [{"path": ".".join(str(part) for part in error["loc"]) or where, "message": problem_message(error)}
-            for error in exc.errors()]
 
 
 def query_params(model: type[BaseModel]):
@@ -88,7 +81,7 @@ def update_metadata_api(session_id):
     try:
         update = MetadataUpdate.model_validate(body)
     except ValidationError as exc:
-        return error_response(422, "Invalid metadata.", _problems(exc, "body"))
+        return error_response(422, "Invalid metadata.", validation_problems(exc))
     given = update.model_dump(exclude_unset=True)
     change = parse_change({
         {"user_rating": "rating", "user_note": "notes"}.get(name, name): value for name, value in given.items()})
