@@ -7,9 +7,9 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, Whole, WholeNumbers
+from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, Whole, WholeNumbers, YesOrNo
 from app.services.plugins import PLUGIN_SORTS, PluginQuery
-from app.services.queries import SORTS, SessionQuery
+from app.services.queries import FACETS, SORTS, SessionQuery
 from app.wire import MAX_COUNT, MAX_TRACKS
 
 API_MAX_LIMIT = 500
@@ -31,23 +31,26 @@ class SessionFilters(Params):
     q: SearchText = Field("", description="Full-text search: every word, as a word or the start of one, in the name, "
                                           "artist, project, notes, tags, tracks or plugins, or in the vendor, name or "
                                           "category of a product the session uses.")
-    artist: Texts = Field([], description="Sessions for this artist (exact; repeat for any of several).")
+    artist: Texts = Field([], description="Sessions for this artist (any case; repeat for any of several).")
     project: Texts = Field([], description="Sessions of this project (exact; repeat for any of several).")
-    daw: Texts = Field([], description="Sessions made in this DAW (exact, as the dashboard shows it; repeat for any "
-                                       "of several).")
-    tag: Texts = Field([], description="Sessions with this tag (exact; repeat for any of several).")
+    daw: Texts = Field([], description="Sessions made in this DAW (as the dashboard shows it, in any case; repeat "
+                                       "for any of several).")
+    tag: Texts = Field([], description="Sessions with this tag (any case; repeat for any of several).")
     product: Texts = Field([], description="Sessions using this product, by its key as /api/products gives it, or "
                                            "this exact plugin by its pluginId (repeat for any of several).")
     plugin: QueryText = Field("", description="Sessions using a plugin whose name (as its file spells it, or its "
                                               "product's) contains this text, in any case.")
-    vendor: Texts = Field([], description="Sessions using a product of this vendor (exact, as /api/products names "
-                                          "it; repeat for any of several).")
-    format: Texts = Field([], description="Sessions using a plugin of this format (exact: AAX Native, VST3, AU …; "
+    vendor: Texts = Field([], description="Sessions using a product of this vendor (as /api/products names it, in "
+                                          "any case; repeat for any of several).")
+    format: Texts = Field([], description="Sessions using a plugin of this format (AAX Native, VST3, AU …, any case; "
                                           "repeat for any of several).")
     sample_rate: WholeNumbers = Field([], description="Sessions at this sample rate in Hz (repeat for any of several).")
-    liked: bool | None = Field(None, description="Only sessions marked (true) or not marked (false) as favourites.")
-    test: bool | None = Field(None, description="Only test sessions (true) or only real ones (false).")
-    complete: bool | None = Field(None, description="Only sessions marked complete (true) or not (false).")
+    liked: YesOrNo | None = Field(None, description="Only sessions marked (true) or not marked (false) as favourites: "
+                                                    "the favourite star, whatever the session's rating.")
+    test: YesOrNo | None = Field(None, description="Only test sessions (true) or only real ones (false).")
+    missing: YesOrNo | None = Field(None, description="Only sessions whose file the last archive scan did not find "
+                                                      "(true), or only those it found or never looked for (false).")
+    complete: YesOrNo | None = Field(None, description="Only sessions marked complete (true) or not (false).")
     from_date: Moment | None = Field(None, description="Sessions created at or after this date (from its start) or "
                                                        "date and time.")
     to_date: Moment | None = Field(None, description="Sessions created at or before this date (to its end) or date "
@@ -76,6 +79,7 @@ class SessionPageParams(SessionFilters):
     sort: Literal[tuple(SORTS)] = "date"
     dir: Literal["asc", "desc"] | None = None
     page: PageNumber = 1
+    expand: Literal[FACETS] | None = None
 
     def session_query(self) -> SessionQuery:
         """The filters, sort and page as the sessions query."""
@@ -117,6 +121,7 @@ class PluginPageParams(ProductFilters):
     sort: Literal[tuple(PLUGIN_SORTS)] = "instances"
     dir: Literal["asc", "desc"] | None = None
     page: PageNumber = 1
+    expand: Literal["vendor", "category", "format"] | None = None
 
     def plugin_query(self) -> PluginQuery:
         """The page's state as the plugins query."""

@@ -38,6 +38,11 @@ def _distinct(values):
     return list(dict.fromkeys(v for v in values if not isinstance(v, str) or v.strip()))
 
 
+def _distinct_items_schema(schema: dict) -> None:
+    """The limit counts distinct values, which JSON Schema's maxItems cannot say: it is named by an extension."""
+    schema["x-max-distinct-items"] = schema.pop("maxItems")
+
+
 def _search_words(text: str) -> str:
     """A search's words, each once; ValueError beyond MAX_WORDS."""
     words = list(dict.fromkeys(text.split()))
@@ -53,6 +58,18 @@ def whole_number(value):
             raise ValueError("must be a whole number written with the digits 0-9")
         return int(value)
     return value
+
+
+def _yes_or_no(value):
+    """True or False from exactly the words the documentation names; "yes", "on" and the like are refused."""
+    if isinstance(value, bool):
+        return value
+    spelt = value.strip().lower() if isinstance(value, str) else None
+    if spelt in ("true", "1"):
+        return True
+    if spelt in ("false", "0"):
+        return False
+    raise ValueError("must be true or false (or 1 or 0)")
 
 
 def _moment(value):
@@ -71,14 +88,17 @@ def _moment(value):
 
 
 QueryText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
-Texts = Annotated[list[QueryText], BeforeValidator(_distinct), Field(max_length=MAX_VALUES)]
+Texts = Annotated[list[QueryText], BeforeValidator(_distinct),
+                  Field(max_length=MAX_VALUES, json_schema_extra=_distinct_items_schema)]
 Moment = Annotated[date | datetime, PlainValidator(_moment), WithJsonSchema(
     {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
 SearchText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL), AfterValidator(_search_words)]
 Whole = Annotated[int, BeforeValidator(whole_number)]
+YesOrNo = Annotated[bool, PlainValidator(_yes_or_no), WithJsonSchema({"type": "boolean"})]
 RowNumber = Annotated[Whole, Field(ge=1, le=MAX_COUNT)]
 WholeNumbers = Annotated[list[Annotated[Whole, Field(ge=0, le=MAX_COUNT)]],
-                         BeforeValidator(_distinct), Field(max_length=MAX_VALUES)]
+                         BeforeValidator(_distinct),
+                         Field(max_length=MAX_VALUES, json_schema_extra=_distinct_items_schema)]
 PageNumber = Annotated[Whole, Field(ge=1, le=MAX_PAGE)]
 
 

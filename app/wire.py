@@ -92,10 +92,37 @@ def _finite_json(value, depth: int = 0):
     return value
 
 
+# Validation errors in plain words, by Pydantic's error type; the others keep Pydantic's message.
+PLAIN_WORDS = {
+    "greater_than": "must be a number above {gt}",
+    "greater_than_equal": "must be a number of at least {ge}",
+    "less_than": "must be a number below {lt}",
+    "less_than_equal": "must be a number of at most {le}",
+    "float_parsing": "must be a number",
+    "float_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "int_from_float": "must be a whole number",
+    "finite_number": "must be a finite number",
+    "string_too_long": "must be at most {max_length} characters long",
+    "too_long": "may have at most {max_length} items",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "missing": "is required",
+}
+
+
 def problem_message(error: dict) -> str:
     """A validation error's message in plain words."""
-    if error["type"] == "string_pattern_mismatch" and error.get("ctx", {}).get("pattern") == NO_NUL:
+    context = error.get("ctx", {})
+    if error["type"] == "string_pattern_mismatch" and context.get("pattern") == NO_NUL:
         return "must not contain a NUL character"
+    if error["type"] == "string_too_short" and context.get("min_length") == 1:
+        return "must not be empty"
+    if error["type"] in PLAIN_WORDS:
+        limits = {name: int(value) if isinstance(value, float) and value.is_integer() else value
+                  for name, value in context.items()}
+        return PLAIN_WORDS[error["type"]].format(**limits)
     return error["msg"].removeprefix("Value error, ")
 
 

@@ -12,6 +12,7 @@ ROUTE_ACCESS = {
     "sessions.index": "viewer",
     "sessions.show": "viewer",
     "sessions.trash": "viewer",
+    "sessions.move_to_trash": "editor",
     "sessions.restore": "editor",
     "sessions.purge": "admin",
     "sessions.field_view": "viewer",

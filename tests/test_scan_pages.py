@@ -264,11 +264,14 @@ def test_cancelling_a_queued_scan(app, client, archive):
     job_pk = int(start(client, roots=str(archive)).headers["Location"].rsplit("/", 1)[1])
     page = html(client.get(f"/scans/{job_pk}"))
     form = page.select_one(f"form[action='/scans/{job_pk}/cancel']")
-    assert form["hx-target"] == f"#job-{job_pk}-progress"
-    response = client.post(f"/scans/{job_pk}/cancel", data={"csrf_token": csrf_token(client)},
+    # On the job's page, cancelling answers with all the page says about what the job did.
+    assert form["hx-target"] == "#job-outcome"
+    response = client.post(f"/scans/{job_pk}/cancel", data={"csrf_token": csrf_token(client), "then": "page"},
                            headers={"HX-Request": "true"})
     assert response.status_code == 200
-    panel = html(response).select_one(f"#job-{job_pk}-progress")
+    outcome = html(response).select_one("#job-outcome")
+    assert outcome.select_one("#job-message").get_text() == "Cancelled before it started."
+    panel = outcome.select_one(f"#job-{job_pk}-progress")
     assert panel["data-status"] == "cancelled" and not panel.has_attr(POLLING)
     assert jobs(app)[0].status == "cancelled"
     [entry] = audit_entries(app, "scan.cancelled")
@@ -342,6 +345,9 @@ def test_a_vanished_file_marks_its_session_missing(app, client, archive):
               for row in listing.select("#sessions tbody tr")}
     assert [name for name, badge in badges.items() if badge] == [gone.name]
     assert gone.missing_at.strftime("%Y-%m-%d") in badges[gone.name]["title"]
+    assert session_names(client, "/sessions?missing=1") == [gone.name]
+    assert session_names(client, "/sessions?missing=0") == sorted(set(badges) - {gone.name})
+    assert [s["session_id"] for s in client.get("/api/sessions/?missing=true").get_json()["sessions"]] == [gone.id]
 
     notice = html(client.get(f"/sessions/{gone.id}")).select_one("#missing-notice")
     assert " ".join(notice.get_text().split()) == (

@@ -40,7 +40,8 @@ def test_a_field_is_edited_in_place_and_saved(editor, client):
 
 
 @pytest.mark.parametrize(("field", "value", "reason"), [
-    ("bpm", "fast", "number"), ("bpm", "-1", "greater than 0"), ("name", "", "name"), ("name", "x" * 1001, "1000"),
+    ("bpm", "fast", "BPM must be a number"), ("bpm", "-1", "BPM must be a number above 0"),
+    ("name", "", "Name is required"), ("name", "x" * 1001, "Name must be at most 1000 characters long"),
 ])
 def test_a_refused_value_shows_its_reason_and_saves_nothing(app, editor, field, value, reason):
     with app.app_context():

@@ -19,6 +19,7 @@ from app.list_params import LikedParams, SessionListParams
 from app.params import ParamsError, parse_query
 from app.scanning.refresh import recompute_session_stats, reread_session_file
 from app.services.metadata import parse_change, update_metadata
+from app.services.queries import with_stored_spellings
 from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session
 
 
@@ -42,14 +43,15 @@ def list_sessions_api():
     params, refused = query_params(SessionListParams)
     if refused:
         return refused
-    return session_summaries(db.session, params.session_query(), params.limit, params.offset)
+    return session_summaries(db.session, with_stored_spellings(db.session, params.session_query()), params.limit,
+                             params.offset)
 
 
 @bp.get("/sessions/recent/liked")
 @requires("viewer")
-@documented(SessionList, "A page of liked sessions.", query=LikedParams, errors=(422,))
+@documented(SessionList, "A page of favourite (starred) sessions.", query=LikedParams, errors=(422,))
 def recently_liked_api():
-    """The liked (favorite) sessions, most recently edited first."""
+    """The favourite (starred) sessions, most recently edited first; the star alone decides, not the rating."""
     params, refused = query_params(LikedParams)
     if refused:
         return refused

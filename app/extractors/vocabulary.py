@@ -39,6 +39,10 @@ MASTER = "master"
 VIDEO = "video"
 TRACK_TYPES = (AUDIO, MIDI, INSTRUMENT, AUX, GROUP, FOLDER, VCA, MASTER, VIDEO)
 
+# The DAWs a session entered by hand may name, as the extractors spell them, with other common ones.
+DAW_NAMES = ("Pro Tools", "REAPER", "Ableton Live", "FL Studio", "Studio One", "Bitwig Studio", "Cubase", "Logic Pro",
+             "Nuendo")
+
 # How DAWs and plugin hosts spell a format, lower-cased, to our word for it.
 _FORMAT_SPELLINGS = {
     "aax": AAX_NATIVE, "aax native": AAX_NATIVE, "aax dsp": AAX_DSP, "audiosuite": AUDIOSUITE,

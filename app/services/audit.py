@@ -3,7 +3,7 @@ from typing import NamedTuple
 
 from sqlalchemy import func, insert, select, true
 
-from app.models import AuditEntry
+from app.models import AuditEntry, Session
 from app.models.types import utc_now
 
 
@@ -41,3 +41,11 @@ def page_of_audit_entries(db_session, *, page: int = 1, per_page: int = 50,
         .offset((page - 1) * per_page).limit(per_page)
     )
     return list(entries), total
+
+
+def sessions_named_in(db_session, entries: list[AuditEntry]) -> dict[str, str]:
+    """The names of the sessions (live or trashed) that entries about sessions target, by session id."""
+    ids = {entry.target for entry in entries if entry.action.startswith("session.") and entry.target}
+    if not ids:
+        return {}
+    return dict(db_session.execute(select(Session.id, Session.name).where(Session.id.in_(ids))).all())

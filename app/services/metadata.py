@@ -30,7 +30,7 @@ class MetadataChange(BaseModel):
     @classmethod
     def _name_is_required(cls, value):
         if value is None:
-            raise ValueError("a session needs a name")
+            raise ValueError("is required: a session needs a name")
         return value
 
 

@@ -15,6 +15,8 @@ from app.services.search import (
 
 PAGE_SIZE = 50
 FACET_SIZE = 10
+# How many values a facet shows when asked to show them all.
+FACET_ALL = 1000
 # Beyond this many matching sessions, facets count the newest this many (and say so).
 FACET_SAMPLE = 500
 # Column a list may be sorted by → the expression it sorts on.
@@ -56,6 +58,8 @@ class SessionQuery:
     liked: bool | None = None
     test: bool | None = None
     complete: bool | None = None
+    # Whether the archive scan last found the session's file missing.
+    missing: bool | None = None
     # A day includes all of it; a datetime is an exact bound (both inclusive).
     from_date: date | datetime | None = None
     to_date: date | datetime | None = None
@@ -152,6 +156,8 @@ def _where(db_session, query: SessionQuery) -> _Where:
                           (query.complete, Session.is_complete)):
         if value is not None:
             conditions.append(column.is_(value))
+    if query.missing is not None:
+        conditions.append(Session.missing_at.is_not(None) if query.missing else Session.missing_at.is_(None))
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     if isinstance(query.from_date, datetime):
@@ -164,6 +170,26 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.created_at < _day_start(query.to_date + timedelta(days=1)))
     conditions.extend(search_conditions(db_session, query.q))
     return where
+
+
+def common_values(db_session, dimension: str, limit: int = FACET_ALL) -> list[str]:
+    """The values of a facet over the live sessions, the most common first."""
+    return db_session.scalars(select(LiveCount.value).where(LiveCount.dimension == dimension)
+                              .order_by(LiveCount.count.desc(), LiveCount.value).limit(limit)).all()
+
+
+def with_stored_spellings(db_session, query: SessionQuery) -> SessionQuery:
+    """`query` with its facet values spelt as the index stores them: a value stored as given stays as it is, any
+    other stands for every stored value that differs from it only in case (of ASCII letters)."""
+    changes = {}
+    for dimension in FACETS:
+        spelt = []
+        for value in getattr(query, dimension):
+            stored = db_session.scalars(select(LiveCount.value).where(
+                LiveCount.dimension == dimension, func.lower(LiveCount.value) == value.lower())).all()
+            spelt.extend([value] if value in stored or not stored else stored)
+        changes[dimension] = tuple(dict.fromkeys(spelt))
+    return replace(query, **changes)
 
 
 def _narrowing(query: SessionQuery) -> SessionQuery:
@@ -255,13 +281,13 @@ def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
 
 @dataclass
 class SessionFacets:
-    """Per facet, its most common values with their counts and whether it has more values.
+    """Per facet, its most common values with their counts, and how many values it has in all.
 
     `sample` is set when the matching sessions were too many to count them all: the counts
     are then over the newest `sample` of them.
     """
 
-    values: dict[str, tuple[list[tuple[str, int]], bool]]
+    values: dict[str, tuple[list[tuple[str, int]], int]]
     sample: int | None = None
 
 
@@ -277,22 +303,29 @@ def _facet_query(dimension: str, selected) -> Select:
             .where(SessionPlugin.session_pk.in_(selected), column.is_not(None)).group_by(column))
 
 
-def _top_values(db_session, statement: Select) -> tuple[list[tuple[str, int]], bool]:
+def _top_values(db_session, statement: Select, size: int) -> tuple[list[tuple[str, int]], int]:
     count, value = statement.selected_columns[1], statement.selected_columns[0]
-    rows = db_session.execute(statement.order_by(count.desc(), value).limit(FACET_SIZE + 1)).all()
-    return [(value, count) for value, count in rows[:FACET_SIZE]], len(rows) > FACET_SIZE
+    rows = db_session.execute(statement.order_by(count.desc(), value).limit(size + 1)).all()
+    values = [(value, count) for value, count in rows[:size]]
+    if len(rows) <= size:
+        return values, len(values)
+    return values, db_session.scalar(select(func.count()).select_from(statement.subquery()))
 
 
-def session_facets(db_session, query: SessionQuery) -> SessionFacets:
-    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted."""
+def session_facets(db_session, query: SessionQuery, expand: str | None = None) -> SessionFacets:
+    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted.
+
+    Each facet has its FACET_SIZE most common values; the one named by `expand` up to FACET_ALL."""
+    sizes = {dimension: FACET_ALL if dimension == expand else FACET_SIZE for dimension in FACETS}
     if _narrowing(query) == SessionQuery():
         return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
-                                                     .where(LiveCount.dimension == dimension))
+                                                     .where(LiveCount.dimension == dimension), sizes[dimension])
                               for dimension in FACETS})
     newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
                                 .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
     selected = newest[:FACET_SAMPLE]
-    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected)) for dimension in FACETS},
+    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension])
+                          for dimension in FACETS},
                          sample=FACET_SAMPLE if len(newest) > FACET_SAMPLE else None)
 
 

@@ -11,9 +11,12 @@ from app.normalize import iso_utc
 from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
 from app.services.derived import live_change
+from app.services.queries import common_values
 from app.services.rollups import TOTAL
 
 EXPORT_CHUNK = 200
+# How many of the most used tags a session page offers as it adds a tag.
+KNOWN_TAGS = 200
 SESSION_FIELDS = {"id": "id", "fingerprint": "fingerprint"} | {to_camel(c): c for c in SESSION_COLUMNS}
 
 
@@ -201,6 +204,7 @@ def session_detail(db_session, session_id: str) -> dict | None:
         ).all(),
         "sources": db_session.execute(
             select(Source.__table__).where(Source.session_pk == session.pk).order_by(Source.position)).all(),
+        "known_tags": common_values(db_session, "tag", KNOWN_TAGS),
     }
 
 

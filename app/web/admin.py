@@ -7,7 +7,7 @@ from app.extensions import db
 from app.list_params import AuditParams
 from app.models import User
 from app.services.accounts import AccountError, create_user, generate_password, list_users, set_disabled, set_role
-from app.services.audit import audit_actions, page_of_audit_entries
+from app.services.audit import audit_actions, page_of_audit_entries, sessions_named_in
 from app.services.bulk import page_count
 from app.web.forms import ButtonForm, NewUserForm, RoleForm
 from app.web.rendering import list_params
@@ -116,4 +116,4 @@ def audit_log():
     entries, total = page_of_audit_entries(db.session, page=page, per_page=AUDIT_PAGE_SIZE, action=action)
     pages = page_count(total, AUDIT_PAGE_SIZE)
     return render_template("admin/audit.html", entries=entries, total=total, page=page, pages=pages, action=action,
-                           actions=audit_actions(db.session))
+                           actions=audit_actions(db.session), session_names=sessions_named_in(db.session, entries))

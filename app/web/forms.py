@@ -1,7 +1,7 @@
 """The HTML forms; each carries the CSRF token of Flask-WTF."""
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
-                     PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField)
+                     PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -114,8 +114,9 @@ class NewSessionForm(FlaskForm):
     name = StringField("Name")
     artist = StringField("Artist")
     project = StringField("Project")
-    daw = StringField("DAW")
+    daw = SelectField("DAW", choices=[], validate_choice=False)
     date = DateField("Date", validators=[Optional()])
+    time = TimeField("Time (UTC)", validators=[Optional()], description="Leave it empty when only the day is known.")
     sample_rate = IntegerField("Sample rate (Hz)", validators=[Optional()])
     bpm = FloatField("BPM", validators=[Optional()])
     key = StringField("Key")

@@ -17,10 +17,11 @@ bp = Blueprint("plugins", __name__)
 def index():
     """Every product in use with instances, sessions and tracks (all its spellings, versions and formats together);
     or every exact plugin."""
-    query = list_params(PluginPageParams).plugin_query()
+    params = list_params(PluginPageParams)
+    query = params.plugin_query()
     rows, total, pages = list_plugins(db.session, query)
     return render_page("plugins/index.html", "results", query=query, rows=rows, total=total, pages=pages,
-                       page=min(query.page, pages), facets=plugin_facets(db.session))
+                       page=min(query.page, pages), facets=plugin_facets(db.session), expand=params.expand)
 
 
 def _usage_page(**key):

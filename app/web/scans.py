@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask import Blueprint, abort, current_app, make_response, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
@@ -15,7 +15,7 @@ from app.models.types import utc_now
 from app.scanning import ScanError, start_scan
 from app.services.jobs import get_job, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
 from app.web.forms import ButtonForm, StartScanForm
-from app.web.rendering import is_fragment_request, list_params
+from app.web.rendering import is_fragment_request, list_params, render_page
 
 bp = Blueprint("scans", __name__, url_prefix="/scans")
 
@@ -166,10 +166,14 @@ def start():
 @requires("viewer")
 def show(job_pk):
     """One job: what it scans, what it did, its progress while it runs, and the files it could not read."""
-    job = _job(job_pk)
-    return render_template("scans/show.html", job=job, progress=job_progress(job), counts=scan_counts(job),
-                           errors=job_errors(db.session, job, list_params(PageParams).page),
-                           changed=job_session_count(db.session, job))
+    return _job_page(_job(job_pk))
+
+
+def _job_page(job: Job):
+    """The job's page, or for htmx what the job did (the page's region that its progress panel keeps current)."""
+    return render_page("scans/show.html", "outcome", job=job, progress=job_progress(job), counts=scan_counts(job),
+                       errors=job_errors(db.session, job, list_params(PageParams).page),
+                       changed=job_session_count(db.session, job))
 
 
 @bp.get("/<int:job_pk>/progress")
@@ -188,4 +192,6 @@ def cancel(job_pk):
         with unit_of_work():
             job = request_cancel(db.session, job_pk)
             audit("scan.cancelled", target=", ".join(job.params.get("paths", [])), details={"job": job.pk})
+    if request.form.get("then") == "page" and is_fragment_request():
+        return _job_page(job)
     return _progress_or_redirect(job)

@@ -10,7 +10,7 @@ from app.extensions import db
 from app.services.metadata import MetadataError, edit_tags, parse_change, reset_to_file_value, update_metadata
 from app.services.sessions import session_detail
 from app.web.rendering import is_fragment_request
-from app.web.sessions import EDITABLE, bp
+from app.web.sessions import EDITABLE, MUSICAL_KEYS, bp
 
 FLAGS = ("is_favorite", "is_test", "is_complete")
 
@@ -32,8 +32,10 @@ def _render_field(session_id, field, *, editing=False, saved=False, value=None, 
     if not is_fragment_request() and request.method == "GET":
         return redirect(url_for("sessions.show", session_id=session_id))
     detail = _detail(session_id)
+    # Back from its form, a field takes the focus again, so that the keyboard stays where it was.
     return render_template("sessions/_field.html", session=detail["session"], field=field, editable=EDITABLE,
-                           editing=editing, saved=saved, value=value, error=error), status
+                           musical_keys=MUSICAL_KEYS, editing=editing, saved=saved, value=value, error=error,
+                           refocus=not editing), status
 
 
 @bp.get("/sessions/<session_id>/fields/<field>")
@@ -76,7 +78,7 @@ def save_field(session_id, field):
     value = raw.strip() or None
     problems = _save(session_id, {field: value})
     if problems:
-        message = next(iter(problems.values()))
+        message = f"{EDITABLE[field][0]} {next(iter(problems.values()))}"
         return _render_field(session_id, field, editing=True, value=raw, error=message, status=422)
     return _render_field(session_id, field, saved=True)
 
@@ -97,9 +99,9 @@ def reset_field(session_id, field):
     return _render_field(session_id, field, saved=reset)
 
 
-def _render_region(session_id, template, saved=False, error=None, status=200):
+def _render_region(session_id, template, saved=False, error=None, status=200, focus=None):
     detail = _detail(session_id)
-    return render_template(template, saved=saved, error=error, **detail), status
+    return render_template(template, saved=saved, error=error, focus=focus, **detail), status
 
 
 @bp.patch("/sessions/<session_id>/tags")
@@ -124,7 +126,9 @@ def save_flags(session_id):
     values = {flag: request.form[flag] == "1" for flag in FLAGS if flag in request.form}
     if "rating" in request.form:
         values["rating"] = request.form["rating"]
+    focus = next(iter(values), None)
     problems = _save(session_id, values)
     if problems:
-        return _render_region(session_id, "sessions/_flags.html", error=next(iter(problems.values())), status=422)
-    return _render_region(session_id, "sessions/_flags.html", saved=True)
+        return _render_region(session_id, "sessions/_flags.html", error=next(iter(problems.values())), status=422,
+                              focus=focus)
+    return _render_region(session_id, "sessions/_flags.html", saved=True, focus=focus)

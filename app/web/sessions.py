@@ -1,13 +1,13 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
-from flask import Blueprint, abort, flash, redirect, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, list_sessions, session_facets
-from app.services.sessions import purge_session, restore_session, session_detail, trashed_sessions
+from app.services.queries import FACETS, list_sessions, session_facets, with_stored_spellings
+from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
 from app.web.forms import ButtonForm
 from app.web.rendering import list_params, render_page
 
@@ -16,6 +16,9 @@ bp = Blueprint("sessions", __name__)
 # Field → (label, input type) of what the session page edits in place.
 EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": ("Project", "text"),
             "key": ("Key", "text"), "bpm": ("BPM", "number"), "notes": ("Notes", "textarea")}
+# The 24 keys the key field offers; any other text is still accepted.
+MUSICAL_KEYS = ("C", "Cm", "Db", "C#m", "D", "Dm", "Eb", "Ebm", "E", "Em", "F", "Fm", "F#", "F#m", "G", "Gm", "Ab", "G#m",
+                "A", "Am", "Bb", "Bbm", "B", "Bm")
 FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "product": "Plugin", "vendor": "Plugin vendor",
                 "format": "Plugin format"}
 
@@ -24,9 +27,11 @@ FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "product": "Plug
 @requires("viewer")
 def index():
     """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
-    query = list_params(SessionPageParams).session_query()
+    params = list_params(SessionPageParams)
+    query = with_stored_spellings(db.session, params.session_query())
     return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
-                       facets=session_facets(db.session, query), facet_labels=FACET_LABELS, facet_names=FACETS,
+                       facets=session_facets(db.session, query, params.expand), expand=params.expand,
+                       facet_labels=FACET_LABELS, facet_names=FACETS,
                        plugin_labels=plugin_labels(db.session, query.product))
 
 
@@ -37,7 +42,8 @@ def show(session_id):
     detail = session_detail(db.session, session_id)
     if detail is None:
         abort(404, description=f"No session has id {session_id!r}.")
-    return render_page("sessions/show.html", "content", editable=EDITABLE, **detail)
+    return render_page("sessions/show.html", "content", editable=EDITABLE, musical_keys=MUSICAL_KEYS,
+                       form=ButtonForm(), **detail)
 
 
 @bp.get("/trash")
@@ -47,10 +53,24 @@ def trash():
     return render_page("sessions/trash.html", "content", sessions=trashed_sessions(db.session), form=ButtonForm())
 
 
+@bp.post("/sessions/<session_id>/trash")
+@requires("editor")
+def move_to_trash(session_id):
+    """Move a session to the trash; its page then says so and offers to restore it."""
+    if ButtonForm().validate_on_submit():
+        with unit_of_work():
+            trashed = trash_session(db.session, session_id)
+            if trashed:
+                audit("session.trashed", target=session_id)
+        flash("Moved the session to the trash: Restore brings it back." if trashed else
+              "That session is already in the trash.", "message" if trashed else "error")
+    return redirect(url_for("sessions.show", session_id=session_id))
+
+
 @bp.post("/trash/<session_id>/restore")
 @requires("editor")
 def restore(session_id):
-    """Take a session out of the trash."""
+    """Take a session out of the trash, then go back to the trash or to the session's page (`then=session`)."""
     if ButtonForm().validate_on_submit():
         with unit_of_work():
             restored = restore_session(db.session, session_id)
@@ -58,6 +78,8 @@ def restore(session_id):
                 audit("session.restored", target=session_id)
         flash("Restored the session." if restored else "That session is no longer in the trash.",
               "message" if restored else "error")
+    if request.form.get("then") == "session":
+        return redirect(url_for("sessions.show", session_id=session_id))
     return redirect(url_for("sessions.trash"))
 
 

@@ -348,9 +348,12 @@ def test_exact_filters_take_any_of_their_repeated_values(viewer, archive, plugin
     ]
     for params, predicate in cases:
         assert_filter(viewer, params, predicate)
-    # Exact means exact: neither a part nor another case.
-    for params in ([("vendor", "Fab")], [("daw", "reaper")], [("artist", "Ivy")], [("tag", "Mix")]):
+    # A whole value in any case, never a part of one.
+    for params in ([("vendor", "Fab")], [("daw", "REAP")], [("artist", "Ivy")], [("tag", "mi")]):
         assert listed(viewer, params) == ([], 0), params
+    for params, stored in (([("daw", "reaper")], "REAPER"), ([("vendor", "FABFILTER")], "FabFilter"),
+                           ([("artist", "ivy calder")], "Ivy Calder"), ([("tag", "Mix")], "mix")):
+        assert listed(viewer, params) == listed(viewer, [(params[0][0], stored)]) != ([], 0), params
 
 
 SEARCHES = [
@@ -474,6 +477,9 @@ def test_pages_concatenate_to_the_whole_list(viewer, archive):
     ("limit=abc", "limit"),
     ("offset=-1", "offset"),
     ("liked=maybe", "liked"),
+    ("liked=yes", "liked"),
+    ("complete=on", "complete"),
+    ("missing=2", "missing"),
     ("test=yes%20please", "test"),
     ("from_date=yesterday", "from_date"),
     ("to_date=2024-02-30", "to_date"),

@@ -19,7 +19,7 @@ def test_manual_entry_with_an_error_then_success(auth, client, live_server, page
     page.fill("#bpm", "-5")
     page.click("form.new-session button[type=submit]")
     expect(page.locator("#name").locator("xpath=..").locator(".error")).to_be_visible()
-    expect(page.locator("#bpm").locator("xpath=..").locator(".error")).to_contain_text("greater than 0")
+    expect(page.locator("#bpm").locator("xpath=..").locator(".error")).to_contain_text("must be a number above 0")
     # The rows come back numbered again in their order, with what was typed.
     expect(page.locator("#track-1-name")).to_have_value("Voice")
 

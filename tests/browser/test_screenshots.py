@@ -1,44 +1,81 @@
-"""Screenshots of the main pages at 1280×800, light and dark, for people to look at (see the README)."""
+"""Every page at 1280, 800 and 390 px is no wider than the window; screenshots of the main pages in light and dark,
+for people to look at (see the README)."""
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from playwright.sync_api import expect
 
 from app.sample_data import generate_sessions
 from tests.auth import PASSWORD
 from tests.helpers import ingest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
+WIDTHS = (1280, 800, 390)
+# Pages with nothing to show on their own, checked for width only.
+OTHER_PAGES = ("/trash", "/scans/", "/admin/users", "/admin/audit", "/settings", "/settings/tokens", "/products/corrections",
+               "/sessions/new")
 
 
-@pytest.mark.parametrize("scheme", ["light", "dark"])
-def test_screenshots_of_the_main_pages(app, auth, client, live_server, browser, scheme, backend):
-    if backend != "sqlite":
-        pytest.skip("the pages look the same on PostgreSQL")
-    ingest(client, *generate_sessions(120, seed=2))
+def main_pages(client) -> dict[str, str]:
     session_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
-    pages = {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
-             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
-             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}"}
-    username = auth.user("editor")
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, color_scheme=scheme)
+    return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
+            "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
+            "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}"}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_no_page_is_wider_than_the_window_and_screenshots(app, auth, client, live_server, browser, width, backend):
+    if backend != "sqlite":
+        pytest.skip("the pages look the same on PostgreSQL")
+    ingest(client, *generate_sessions(120, seed=2))
+    pages = main_pages(client)
+    username = auth.user("admin")
+    SCREENSHOTS.mkdir(exist_ok=True)
+    for scheme in ("light", "dark"):
+        context = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+        page = context.new_page()
+        errors = []
+        page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+        page.goto(f"{live_server}/login")
+        page.fill("#username", username)
+        page.fill("#password", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{live_server}/")
+        others = {path: path for path in OTHER_PAGES} if scheme == "light" else {}
+        for name, path in {**pages, **others}.items():
+            response = page.goto(live_server + path)
+            assert response.status == 200, path
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)
+            if name in pages:
+                target = SCREENSHOTS / f"{name}-{width}-{scheme}.png"
+                page.screenshot(path=target)
+                assert target.stat().st_size > 10_000
+        context.close()
+        assert errors == []
+
+
+def test_on_a_narrow_screen_results_come_first_and_facets_open_from_a_button(auth, client, live_server, browser):
+    ingest(client, *generate_sessions(30, seed=3))
+    context = browser.new_context(viewport={"width": 800, "height": 800})
     page = context.new_page()
-    errors = []
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
     page.goto(f"{live_server}/login")
-    page.fill("#username", username)
+    page.fill("#username", auth.user("viewer"))
     page.fill("#password", PASSWORD)
     page.click("button[type=submit]")
-    page.wait_for_url(f"{live_server}/")
-    SCREENSHOTS.mkdir(exist_ok=True)
-    for name, path in pages.items():
-        response = page.goto(live_server + path)
-        assert response.status == 200, path
-        target = SCREENSHOTS / f"{name}-{scheme}.png"
-        page.screenshot(path=target)
-        assert target.stat().st_size > 10_000
+    page.goto(f"{live_server}/sessions?daw=REAPER")
+    facet = page.locator('.facet[data-facet="artist"]')
+    expect(facet).to_be_hidden()
+    toggle = page.get_by_role("button", name="Filters (1 chosen)")
+    toggle.click()
+    expect(facet).to_be_visible()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    # The table scrolls within its box, its name column stays in view.
+    box = page.locator(".table-box").first
+    assert box.evaluate("element => element.scrollWidth > element.clientWidth")
+    name_cell = page.locator("#sessions tbody tr:first-child td:nth-child(2)")
+    assert name_cell.evaluate("cell => getComputedStyle(cell).position") == "sticky"
     context.close()
-    assert errors == []

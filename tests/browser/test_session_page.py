@@ -14,7 +14,7 @@ def test_edits_save_at_once_and_survive_a_reload(auth, client, live_server, page
     page.click("#field-bpm button.edit")
     page.fill("#edit-bpm", "-5")
     page.click("#field-bpm button[type=submit]")
-    expect(page.locator("#error-bpm")).to_contain_text("greater than 0")
+    expect(page.locator("#error-bpm")).to_contain_text("must be a number above 0")
     page.fill("#edit-bpm", "96")
     page.click("#field-bpm button[type=submit]")
     expect(page.locator("#field-bpm .saved")).to_be_visible()
