@@ -91,9 +91,9 @@ def is_api_request() -> bool:
 
 def audit(action: str, target: str | None = None, details: dict | None = None):
     """Record `action` in the audit log as done by the current principal from its address, within the unit of work
-    of the action."""
+    of the action; the entry's pk."""
     who = principal()
-    record(db.session, Actor(who.name, who.user_pk, who.token_pk, request.remote_addr), action, target, details)
+    return record(db.session, Actor(who.name, who.user_pk, who.token_pk, request.remote_addr), action, target, details)
 
 
 def init_auth(app) -> None:

@@ -119,6 +119,8 @@ def problem_message(error: dict) -> str:
         return "must not contain a NUL character"
     if error["type"] == "string_too_short" and context.get("min_length") == 1:
         return "must not be empty"
+    if error["type"] == "too_long" and isinstance(error.get("input"), str):
+        return PLAIN_WORDS["string_too_long"].format(**context)
     if error["type"] in PLAIN_WORDS:
         limits = {name: int(value) if isinstance(value, float) and value.is_integer() else value
                   for name, value in context.items()}

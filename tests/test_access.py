@@ -13,6 +13,8 @@ ROUTE_ACCESS = {
     "sessions.show": "viewer",
     "sessions.trash": "viewer",
     "sessions.move_to_trash": "editor",
+    "sessions.bulk": "editor",
+    "sessions.undo_bulk": "editor",
     "sessions.restore": "editor",
     "sessions.purge": "admin",
     "sessions.field_view": "viewer",

@@ -19,11 +19,11 @@ class Actor(NamedTuple):
 COMMAND_LINE = Actor("command line")
 
 
-def record(db_session, actor: Actor, action: str, target: str | None = None, details: dict | None = None) -> None:
-    """Write one audit entry, within the unit of work of what it records."""
-    db_session.execute(insert(AuditEntry).values(actor=actor.name[:200], user_pk=actor.user_pk, token_pk=actor.token_pk,
-                                                 address=actor.address, action=action, target=target, details=details,
-                                                 at=utc_now()))
+def record(db_session, actor: Actor, action: str, target: str | None = None, details: dict | None = None) -> int:
+    """Write one audit entry, within the unit of work of what it records; its pk."""
+    return db_session.scalar(insert(AuditEntry).values(
+        actor=actor.name[:200], user_pk=actor.user_pk, token_pk=actor.token_pk, address=actor.address, action=action,
+        target=target, details=details, at=utc_now()).returning(AuditEntry.pk))
 
 
 def audit_actions(db_session) -> list[str]:
@@ -49,3 +49,14 @@ def sessions_named_in(db_session, entries: list[AuditEntry]) -> dict[str, str]:
     if not ids:
         return {}
     return dict(db_session.execute(select(Session.id, Session.name).where(Session.id.in_(ids))).all())
+
+
+def audit_entry(db_session, entry_pk: int, action: str) -> AuditEntry | None:
+    """The entry with this pk when it records `action`."""
+    return db_session.scalar(select(AuditEntry).where(AuditEntry.pk == entry_pk, AuditEntry.action == action))
+
+
+def entry_followed_by(db_session, entry_pk: int, action: str) -> bool:
+    """Whether an entry of `action` names the entry `entry_pk` as its target (an undo, say)."""
+    return db_session.scalar(select(AuditEntry.pk).where(AuditEntry.action == action,
+                                                         AuditEntry.target == str(entry_pk)).limit(1)) is not None

@@ -55,6 +55,16 @@ def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
             return
 
 
+def sessions_in_wire_format(db_session, session_pks: list[int]) -> list[dict]:
+    """These sessions in the wire format, in the order given."""
+    table = Session.__table__
+    sessions = {}
+    for chunk in chunked(session_pks, EXPORT_CHUNK):
+        rows = db_session.execute(select(table).where(table.c.pk.in_(chunk))).all()
+        sessions |= {row.pk: wire for row, wire in zip(rows, _wire_sessions(db_session, rows))}
+    return [sessions[pk] for pk in session_pks if pk in sessions]
+
+
 def _set_trashed(db_session, session_id: str, trashed: bool) -> int | None:
     """Move a session into or out of the trash; its pk, or None if none moved."""
     table = Session.__table__

@@ -73,3 +73,94 @@ document.addEventListener("click", async (event) => {
   button.textContent = "Copied";
   setTimeout(() => { button.textContent = label; }, 1500);
 });
+
+// Keyboard shortcuts, listed by "?": "/" search, "j"/"k" (or ↓ from the search box) move through
+// a list's rows, Enter opens the row, "e" edits the field in focus (or the first one). Keys typed
+// into a control are left to it.
+const typing = (element) => element.closest?.("input, textarea, select, [contenteditable]");
+
+function listRows() {
+  return [...document.querySelectorAll("main table.grid tbody tr")].filter((row) => row.querySelector("a[href]"));
+}
+
+function moveThroughRows(step) {
+  const rows = listRows();
+  if (!rows.length) return;
+  const current = rows.indexOf(document.activeElement.closest?.("tr"));
+  const next = rows[current === -1 ? (step > 0 ? 0 : rows.length - 1) : Math.min(Math.max(current + step, 0), rows.length - 1)];
+  next.tabIndex = -1;
+  next.focus();
+  next.scrollIntoView({ block: "nearest" });
+}
+
+document.addEventListener("keydown", (event) => {
+  if (event.key === "ArrowDown" && event.target.matches?.("main input[type=search]") && listRows().length) {
+    event.preventDefault();
+    moveThroughRows(1);
+    return;
+  }
+  if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
+  const row = event.target.closest?.("tr");
+  if (event.key === "Enter" && row && event.target === row) {
+    row.querySelector("a[href]")?.click();
+    return;
+  }
+  const action = {
+    "/": () => document.querySelector("main input[type=search]")?.focus(),
+    j: () => moveThroughRows(1),
+    k: () => moveThroughRows(-1),
+    e: () => (event.target.closest?.(".meta-field") ?? document.querySelector(".meta-field"))?.querySelector("button.edit")?.click(),
+    "?": () => document.getElementById("shortcuts")?.showModal(),
+  }[event.key];
+  if (!action) return;
+  event.preventDefault();
+  action();
+});
+
+document.addEventListener("click", (event) => {
+  const opener = event.target.closest("[data-open-dialog]");
+  if (opener) document.getElementById(opener.dataset.openDialog)?.showModal();
+});
+
+// Choosing rows for a bulk action: a box per row, one for the whole page (shift-click chooses
+// a range), or every session the list matches. The bar says what is chosen; Apply waits for a choice.
+let lastChosen = null;
+
+function updateBulkBar() {
+  const bar = document.getElementById("bulk");
+  if (!bar) return;
+  const boxes = [...document.querySelectorAll('input[name=id][form=bulk]')];
+  const chosen = boxes.filter((box) => box.checked).length;
+  const matching = document.getElementById("bulk-matching");
+  const count = document.getElementById("bulk-count");
+  if (matching?.checked) {
+    count.textContent = `${matching.parentElement.textContent.trim()} chosen`;
+  } else {
+    count.textContent = chosen ? `${chosen} chosen` : "None chosen";
+  }
+  document.getElementById("bulk-apply").disabled = !chosen && !matching?.checked;
+  const page = document.getElementById("choose-page");
+  if (page) {
+    page.checked = chosen > 0 && chosen === boxes.length;
+    page.indeterminate = chosen > 0 && chosen < boxes.length;
+  }
+}
+
+document.addEventListener("click", (event) => {
+  const box = event.target;
+  if (!(box instanceof HTMLInputElement)) return;
+  if (box.id === "choose-page") {
+    for (const row of document.querySelectorAll('input[name=id][form=bulk]')) row.checked = box.checked;
+  } else if (box.name === "id" && box.getAttribute("form") === "bulk") {
+    const boxes = [...document.querySelectorAll('input[name=id][form=bulk]')];
+    if (event.shiftKey && lastChosen && boxes.includes(lastChosen)) {
+      const [from, to] = [boxes.indexOf(lastChosen), boxes.indexOf(box)].sort((a, b) => a - b);
+      for (const row of boxes.slice(from, to + 1)) row.checked = box.checked;
+    }
+    lastChosen = box;
+  } else if (box.id !== "bulk-matching") {
+    return;
+  }
+  updateBulkBar();
+});
+document.addEventListener("htmx:after:swap", updateBulkBar);

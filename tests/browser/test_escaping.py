@@ -1,5 +1,5 @@
 """Text that people and files supply is shown as text on every page: no script it carries runs."""
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from sqlalchemy import select, update
 
@@ -69,4 +69,7 @@ def test_hostile_text_is_shown_as_text_and_runs_nothing(app, auth, client, live_
     cells = page.locator("tbody td").all_inner_texts()
     # Whole-cell matches: the template syntax in them came through literally, not evaluated.
     assert f"name: {HOSTILE}" in cells
-    assert HOSTILE_ID in cells
+    # An entry about a session names it and links to it; the id is the link's title.
+    trashed = page.get_by_title(f"Session {HOSTILE_ID}", exact=True)
+    assert trashed.inner_text() == HOSTILE
+    assert unquote(trashed.get_attribute("href")) == f"/sessions/{HOSTILE_ID}"

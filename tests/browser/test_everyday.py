@@ -163,3 +163,75 @@ def test_a_session_goes_to_the_trash_from_its_page_and_comes_back(auth, client, 
     page.locator("#trashed-notice").get_by_role("button", name="Restore").click()
     expect(page.locator("#move-to-trash")).to_be_visible()
     assert [entry["id"] for entry in client.get("/api/session-stats").get_json()["sessions"]] == [session_id]
+
+
+def test_keyboard_only_find_open_edit_save_and_return(auth, client, live_server, page):
+    ingest(client, {"name": "Harbour Lights", "fingerprint": "h", "artist": "Lumen"},
+           {"name": "Night Drive", "fingerprint": "n", "artist": "Dawn"})
+    sign_in(page, live_server, auth.user("editor"))
+    page.goto(f"{live_server}/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to the content")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("?")
+    expect(page.locator("#shortcuts")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(page.locator("#shortcuts")).to_be_hidden()
+
+    page.goto(f"{live_server}/sessions")
+    page.keyboard.press("Shift+Tab")  # away from the search box, which takes the focus as the page opens
+    page.keyboard.press("/")
+    expect(page.locator("#q")).to_be_focused()
+    page.keyboard.type("harb")
+    expect(rows(page)).to_have_count(1)
+    page.keyboard.press("ArrowDown")  # from the search box to the first row
+    expect(rows(page).first).to_be_focused()
+    page.keyboard.press("j")  # the last row stays the last
+    expect(rows(page).first).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Harbour Lights")
+    page.wait_for_load_state()
+
+    page.keyboard.press("e")
+    expect(page.locator("#edit-name")).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.type(" (mix)")
+    page.keyboard.press("Enter")
+    expect(page.locator("h1")).to_have_text("Harbour Lights (mix)")
+    expect(page.locator("#field-name button.edit")).to_be_focused()
+    page.keyboard.press("Tab")  # the name's "Use the file's value"
+    page.keyboard.press("Tab")
+    expect(page.locator("#field-artist button.edit")).to_be_focused()
+    page.keyboard.press("e")
+    expect(page.locator("#edit-artist")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.locator("#field-artist button.edit")).to_be_focused()
+
+    page.go_back()  # the browser's own Back key (Alt+←), which headless Chromium leaves to its window
+    page.wait_for_url("**/sessions?q=harb")
+    expect(page.locator("#q")).to_have_value("harb")
+    assert names(page) == ["Harbour Lights (mix)"]
+
+
+def test_rows_chosen_with_a_shift_click_are_tagged_in_one_action_and_undone(auth, client, live_server, page):
+    ingest(client, *({"name": f"Take {number}", "fingerprint": f"t{number}", "createdAt": f"2024-01-{number + 1:02}"}
+                     for number in range(5)))
+    sign_in(page, live_server, auth.user("editor"))
+    page.goto(f"{live_server}/sessions?sort=name&dir=asc")
+    expect(page.locator("#bulk-apply")).to_be_disabled()
+    boxes = page.locator("#sessions tbody input[name=id]")
+    boxes.nth(1).click()
+    boxes.nth(3).click(modifiers=["Shift"])
+    expect(page.locator("#bulk-count")).to_have_text("3 chosen")
+    expect(page.locator("#choose-page")).to_have_js_property("indeterminate", True)
+    page.select_option("#bulk-action", "add_tag")
+    page.fill("#bulk input[name=tag]", "keeper")
+    page.click("#bulk-apply")
+    expect(page.locator("#bulk-done")).to_contain_text("Tagged 3 sessions “keeper”.")
+    assert page.url.endswith("/sessions?sort=name&dir=asc")
+    tagged = lambda: sorted(s["name"] for s in client.get("/api/sessions/?tag=keeper").get_json()["sessions"])  # noqa: E731
+    assert tagged() == ["Take 1", "Take 2", "Take 3"]
+    page.locator("#bulk-done").get_by_role("button", name="Undo").click()
+    expect(page.locator(".flash")).to_contain_text("Undone: 3 sessions changed back.")
+    assert tagged() == []
