@@ -7,14 +7,18 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
-from app.params import Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, Whole, WholeNumbers, YesOrNo
+from app.params import (Moment, PageNumber, QueryText, RowNumber, SearchText, Texts, Whole, WholeNumbers, YesOrNo,
+                        whole_number)
 from app.services.plugins import PLUGIN_SORTS, PluginQuery
-from app.services.queries import FACETS, SORTS, SessionQuery
+from app.services.queries import FACETS, PAGE_SIZE, PAGE_SIZES, SORTS, SessionQuery
 from app.wire import MAX_COUNT, MAX_TRACKS
 
 API_MAX_LIMIT = 500
 WIRE_MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
+# The sessions list's columns besides the name, and those it shows unless asked otherwise.
+SESSION_COLUMNS = ("artist", "project", "daw", "date", "tracks", "instances", "plugins", "tags", "path")
+DEFAULT_COLUMNS = SESSION_COLUMNS[:-1]
 # Sorts that list the largest or newest first unless asked otherwise.
 DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "favorite")
 
@@ -79,12 +83,26 @@ class SessionPageParams(SessionFilters):
     sort: Literal[tuple(SORTS)] = "date"
     dir: Literal["asc", "desc"] | None = None
     page: PageNumber = 1
+    size: Literal[PAGE_SIZES] = Field(PAGE_SIZE, description="Sessions per page.")
+    cols: Annotated[list[Literal[SESSION_COLUMNS]], Field(max_length=len(SESSION_COLUMNS))] = Field(
+        [], description="The columns to show besides the name (repeat for each), in the list's order; all but the "
+                        "path when not given.")
     expand: Literal[FACETS] | None = None
+
+    @field_validator("size", mode="before")
+    @classmethod
+    def _size_in_digits(cls, size):
+        return whole_number(size)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The columns shown besides the name, in the list's order."""
+        return tuple(name for name in SESSION_COLUMNS if name in self.cols) if self.cols else DEFAULT_COLUMNS
 
     def session_query(self) -> SessionQuery:
         """The filters, sort and page as the sessions query."""
         descending = self.dir == "desc" if self.dir else self.sort in DESCENDING_FIRST
-        return super().session_query(sort=self.sort, descending=descending, page=self.page)
+        return super().session_query(sort=self.sort, descending=descending, page=self.page, page_size=self.size)
 
 
 class ApiPage(Params):

@@ -10,6 +10,9 @@ from bisect import bisect
 from datetime import UTC, datetime, timedelta
 from itertools import accumulate
 
+# The extractor named by the sources of generated sessions: it marks them as samples.
+SAMPLE_EXTRACTOR = "sample-data"
+
 # (vendor, product, versions oldest first); popularity follows this order.
 PLUGINS = [
     ("FabFilter", "Pro-Q 3", ["3.21", "3.24"]), ("Avid", "EQ3 7-Band", ["23.12", "24.6"]),
@@ -136,5 +139,5 @@ def _session(rng, number, product_weights, daw_weights, instance_weights):
         "isFavorite": rng.random() < 0.1,
         "isComplete": rng.random() < 0.5,
         "tracks": tracks,
-        "sources": [{"type": "archive", "path": path, "extractor": "sample-data"}],
+        "sources": [{"type": "archive", "path": path, "extractor": SAMPLE_EXTRACTOR}],
     }

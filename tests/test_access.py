@@ -9,6 +9,9 @@ ROUTE_ACCESS = {
     "auth.login": "public",
     "auth.logout": "account",
     "web.home": "viewer",
+    "web.remove_sample_sessions": "admin",
+    "views.save": "account",
+    "views.delete": "account",
     "sessions.index": "viewer",
     "sessions.show": "viewer",
     "sessions.trash": "viewer",
@@ -70,7 +73,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

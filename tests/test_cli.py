@@ -11,7 +11,7 @@ from app.extensions import db
 from app.models import Session
 from app.sample_data import generate_sessions
 from tests.auth import Auth
-from tests.helpers import SEED_EXAMPLE, app_settings, row_counts
+from tests.helpers import SEED_EXAMPLE, app_settings, ingest, row_counts
 
 
 def invoke(app, *args, input=None):
@@ -141,3 +141,15 @@ def test_setup_loads_sample_sessions_into_an_empty_index(tmp_path):
     with app.app_context():
         assert row_counts()["sessions"] == SAMPLE_SESSIONS
         db.engine.dispose()
+    assert "session-stats samples remove" in result.output
+
+
+def test_samples_remove_moves_only_the_samples_to_the_trash(app, client):
+    ingest(client, *generate_sessions(5, seed=1), {"name": "Real work", "fingerprint": "real"})
+    assert "sample" in client.get("/sessions").data.decode()
+    result = invoke(app, "samples", "remove")
+    assert result.exit_code == 0 and result.output == "Moved 5 sample sessions to the trash.\n", result.output
+    assert [s["name"] for s in client.get("/api/session-stats").get_json()["sessions"]] == ["Real work"]
+    with app.app_context():
+        assert len(db.session.scalars(select(Session.id).where(Session.deleted_at.is_not(None))).all()) == 5
+    assert invoke(app, "samples", "remove").output == "There are no sample sessions.\n"

@@ -22,7 +22,7 @@ def listed(client, query=""):
     """(total, names on the page) of the sessions list for a query string."""
     page = soup(client.get(f"/sessions?{query}"))
     total = int(page.select_one("#summary strong").get_text().replace(",", ""))
-    return total, [td.get_text() for td in page.select("#sessions tbody td:nth-of-type(2) a")]
+    return total, [td.get_text() for td in page.select("#sessions tbody td.name a")]
 
 
 def expected(predicate):
@@ -82,7 +82,7 @@ def test_search_sort_and_pages(archive):
     assert listed(archive, "page=99")[1] == [s["name"] for s in newest[PAGE_SIZE:]]
 
     by_tracks = soup(archive.get("/sessions?sort=tracks&dir=desc"))
-    counts = [int(td.get_text().replace(",", "")) for td in by_tracks.select("#sessions tbody td:nth-of-type(7)")]
+    counts = [int(td.get_text().replace(",", "")) for td in by_tracks.select("#sessions tbody td.tracks")]
     assert counts == sorted((len(s["tracks"]) for s in SAMPLES), reverse=True)[:PAGE_SIZE]
     assert listed(archive, "sort=name&dir=asc")[1] == sorted(s["name"] for s in SAMPLES)[:PAGE_SIZE]
 
@@ -237,3 +237,17 @@ def test_trash_restore_and_purge_from_the_page(auth, client):
     assert client.post(f"/trash/{ids['Old mix']}/purge", data={"csrf_token": csrf_token(client)}).status_code == 302
     assert client.get(f"/api/session-stats/{ids['Old mix']}").status_code == 404
     assert "empty" in soup(client.get("/trash")).select_one("#trash td").get_text()
+
+
+def test_page_size_and_columns_are_list_state(archive):
+    page = soup(archive.get("/sessions?size=25&cols=path&cols=artist"))
+    assert len(page.select("#sessions tbody tr")) == 25
+    assert [th.get_text(strip=True) for th in page.select("#sessions thead th")][-3:] == ["Name", "Artist", "Path"]
+    assert page.select_one("#sessions tbody td.path code").get_text().startswith("/")
+    # The search box's form carries them, as it carries the rest of the list's state.
+    carried = {(field["name"], field["value"]) for field in page.select("input[type=hidden][form=filters]")}
+    assert {("size", "25"), ("cols", "path"), ("cols", "artist")} <= carried
+    default = soup(archive.get("/sessions"))
+    assert len(default.select("#sessions tbody tr")) == PAGE_SIZE and not default.select("td.path")
+    for query in ("size=30", "size=x", "cols=secret"):
+        assert archive.get(f"/sessions?{query}").status_code == 400, query

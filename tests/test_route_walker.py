@@ -29,7 +29,8 @@ HOSTILE_IN_PATHS = ["²", "١٢", "9" * 30, "-1", "0", "x" * 5_000, "..%2F..%2Fe
 # Routes the walk leaves alone: signing out ends the walker's own sign-in; static files are not the app's code.
 SKIPPED = {"auth.logout", "static"}
 EXTRA_NAMES = {"value", "add", "remove", "rating", "is_favorite", "is_test", "is_complete", "index", "next",
-               "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check"}
+               "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check", "id", "tag", "scope",
+               "query", "back", "then", "page", "shared"}
 
 
 def parameter_names() -> list[str]:
@@ -88,7 +89,8 @@ def real_values(app, client) -> dict[str, str]:
     with app.app_context():
         user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
     return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
-            "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1"}
+            "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
+            "entry_pk": "1", "view_pk": "1"}
 
 
 def routes(app):

@@ -39,7 +39,8 @@ def setup(sample):
         sessions = [SessionStatsSession.model_validate(s) for s in generate_sessions(SAMPLE_SESSIONS)]
         with writing():
             ingest_sessions(db.session, sessions)
-        click.echo(f"Loaded {len(sessions)} sample sessions.")
+        click.echo(f"Loaded {len(sessions)} sample sessions, marked as samples; remove them with `session-stats samples "
+                   "remove` or the button on the overview.")
     _ensure_an_admin()
 
 

@@ -18,6 +18,7 @@ from app.services.backups import (
     make_backup,
     restore_backup,
 )
+from app.services.bulk_edit import remove_samples
 from app.services.derived import check_derived, drift_report, rebuild_derived
 from app.services.identities import identity_plan, instances_in_plan
 
@@ -125,3 +126,20 @@ def restore(path, check_only):
         click.echo("Every maintained figure equals a recount from the rows.")
     if problems:
         raise click.exceptions.Exit(1)
+
+
+@cli.group()
+def samples():
+    """The sample sessions `setup --sample` loads (and `make run`), made up to try Session Stats with."""
+
+
+@samples.command("remove")
+@with_appcontext
+def remove_sample_sessions():
+    """Move every sample session to the trash (restore them from there, or delete them for good)."""
+    with writing():
+        removed = remove_samples(db.session)
+        if removed:
+            record(db.session, COMMAND_LINE, "samples.removed", None, {"sessions": removed})
+    click.echo(f"Moved {removed:,} sample session{'' if removed == 1 else 's'} to the trash." if removed else
+               "There are no sample sessions.")

@@ -1,5 +1,5 @@
 """The SQLAlchemy models, one module per aggregate."""
-from app.models.account import ApiToken, AuditEntry, SignIn, User
+from app.models.account import ApiToken, AuditEntry, SavedView, SignIn, User
 from app.models.counts import LiveCount
 from app.models.job import Job, JobError, JobSession
 from app.models.meta import Meta
@@ -8,5 +8,5 @@ from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
 
 __all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
-           "Product", "ProductCorrection", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
+           "Product", "ProductCorrection", "SavedView", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
            "TrackPlugin", "User"]

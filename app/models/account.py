@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Any
 
 from flask_login import UserMixin
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.extensions import db
@@ -100,3 +100,19 @@ class AuditEntry(db.Model):
         Index("ix_audit_entries_at", "at"),
         Index("ix_audit_entries_action_at", "action", "at"),
     )
+
+
+class SavedView(db.Model):
+    """A list's state (its query string) under a name: its owner's, or shared with everyone."""
+
+    __tablename__ = "saved_views"
+
+    pk: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    page: Mapped[str] = mapped_column(String(20))
+    query: Mapped[str] = mapped_column(Text)
+    owner_pk: Mapped[int] = mapped_column(ForeignKey("users.pk", ondelete="CASCADE"))
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    __table_args__ = (UniqueConstraint("owner_pk", "page", "name"),)

@@ -172,7 +172,8 @@ class Source(db.Model):
     ingested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     extractor: Mapped[str | None] = mapped_column(String(1000))
 
-    __table_args__ = (WITHOUT_ROWID,)
+    # Finds the sessions one extractor read, such as the samples, without reading every source.
+    __table_args__ = (Index("ix_sources_extractor", "extractor"), WITHOUT_ROWID)
 
 
 class SessionStatsCache(db.Model):

@@ -10,11 +10,12 @@ from dataclasses import dataclass
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import bindparam, delete, func, insert, select, update
 
-from app.models import Session, Tag
+from app.models import Session, Source, Tag
+from app.sample_data import SAMPLE_EXTRACTOR
 from app.models.types import utc_now
 from app.services.bulk import chunked
 from app.services.derived import live_change
-from app.services.queries import SessionQuery, select_sessions, session_tags
+from app.services.queries import SessionQuery, is_sample, select_sessions, session_tags
 from app.wire import TagName, problem_message
 
 # The most sessions one bulk edit changes: its undo record stays a reasonable size.
@@ -166,3 +167,16 @@ def _move(db_session, pks: list[int], to_trash: bool) -> list[int]:
     for chunk in chunked(changed):
         db_session.execute(update(table).where(table.c.pk.in_(chunk)).values(deleted_at=utc_now() if to_trash else None))
     return changed
+
+
+def has_samples(db_session) -> bool:
+    """Whether any live session is a sample."""
+    return db_session.scalar(select(Source.session_pk).join(Session, Session.pk == Source.session_pk).where(
+        Source.extractor == SAMPLE_EXTRACTOR, Session.deleted_at.is_(None)).limit(1)) is not None
+
+
+def remove_samples(db_session) -> int:
+    """Move every live sample session to the trash, in the caller's unit of work; how many moved."""
+    pks = db_session.scalars(select(Session.pk).where(Session.deleted_at.is_(None), is_sample())).all()
+    with live_change(db_session, pks):
+        return len(_move(db_session, pks, to_trash=True))

@@ -4,7 +4,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import Select, distinct, exists, false, func, or_, select
 
-from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Tag
+from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag
+from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
 from app.services.search import (
     count_matching_sessions,
@@ -14,6 +15,7 @@ from app.services.search import (
 )
 
 PAGE_SIZE = 50
+PAGE_SIZES = (25, 50, 100, 200)
 FACET_SIZE = 10
 # How many values a facet shows when asked to show them all.
 FACET_ALL = 1000
@@ -68,6 +70,7 @@ class SessionQuery:
     sort: str = "date"
     descending: bool = True
     page: int = 1
+    page_size: int = PAGE_SIZE
 
 
 @dataclass
@@ -78,6 +81,11 @@ class SessionPage:
     total: int = 0
     page: int = 1
     pages: int = 1
+
+
+def is_sample():
+    """A condition on sessions: made up by the sample data generator."""
+    return exists().where(Source.session_pk == Session.pk, Source.extractor == SAMPLE_EXTRACTOR)
 
 
 def _day_start(day: date) -> datetime:
@@ -194,7 +202,7 @@ def with_stored_spellings(db_session, query: SessionQuery) -> SessionQuery:
 
 def _narrowing(query: SessionQuery) -> SessionQuery:
     """The part of `query` that decides which sessions match (no sort, no page)."""
-    return replace(query, sort="date", descending=True, page=1)
+    return replace(query, sort="date", descending=True, page=1, page_size=PAGE_SIZE)
 
 
 def _order(query: SessionQuery) -> list:
@@ -256,14 +264,14 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
     where = _where(db_session, query)
     total = _total(db_session, query, where)
-    pages = page_count(total, PAGE_SIZE)
+    pages = page_count(total, query.page_size)
     page = min(query.page, pages)
-    offset = (page - 1) * PAGE_SIZE
+    offset = (page - 1) * query.page_size
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
-               Session.is_favorite, Session.missing_at)
-        .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(PAGE_SIZE)
+               Session.is_favorite, Session.missing_at, Session.path, is_sample().label("is_sample"))
+        .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(query.page_size)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)

@@ -8,6 +8,7 @@ from app.models import LiveCount, Meta, Plugin, PluginTotal, Product, Session, S
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
+from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
 from app.services.derived import live_change
@@ -200,6 +201,8 @@ def session_detail(db_session, session_id: str) -> dict | None:
         .where(TrackPlugin.session_pk == session.pk).order_by(TrackPlugin.track_position, TrackPlugin.position)
     ):
         tracks[row.track_position]["plugins"].append(row)
+    sources = db_session.execute(
+        select(Source.__table__).where(Source.session_pk == session.pk).order_by(Source.position)).all()
     return {
         "session": session,
         "tags": db_session.scalars(select(Tag.name).where(Tag.session_pk == session.pk).order_by(Tag.position)).all(),
@@ -212,8 +215,8 @@ def session_detail(db_session, session_id: str) -> dict | None:
             .outerjoin(Product, Product.key == Plugin.product_key).where(SessionPlugin.session_pk == session.pk)
             .order_by(SessionPlugin.count.desc(), Plugin.name)
         ).all(),
-        "sources": db_session.execute(
-            select(Source.__table__).where(Source.session_pk == session.pk).order_by(Source.position)).all(),
+        "sources": sources,
+        "is_sample": any(source.extractor == SAMPLE_EXTRACTOR for source in sources),
         "known_tags": common_values(db_session, "tag", KNOWN_TAGS),
     }
 

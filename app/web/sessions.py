@@ -1,12 +1,13 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
 from flask import Blueprint, abort, flash, redirect, request, url_for
 
-from app.auth import audit, requires
+from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
-from app.list_params import SessionPageParams
+from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, list_sessions, session_facets, with_stored_spellings
+from app.services.saved_views import saved_views
+from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
 from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
 from app.web.forms import ButtonForm
 from app.web.rendering import list_params, render_page
@@ -31,7 +32,9 @@ def index():
     query = with_stored_spellings(db.session, params.session_query())
     return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
                        facets=session_facets(db.session, query, params.expand), expand=params.expand,
-                       facet_labels=FACET_LABELS, facet_names=FACETS,
+                       facet_labels=FACET_LABELS, facet_names=FACETS, columns=params.columns,
+                       all_columns=SESSION_COLUMNS, page_sizes=PAGE_SIZES,
+                       views=saved_views(db.session, principal().user_pk, "sessions"),
                        plugin_labels=plugin_labels(db.session, query.product))
 
 

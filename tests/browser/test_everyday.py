@@ -4,6 +4,7 @@ from urllib.parse import parse_qs, urlsplit
 from playwright.sync_api import expect
 
 from app.extractors.protools_session import PLUGINS_NOT_READ
+from app.sample_data import generate_sessions
 from tests.browser.test_sessions_page import names, rows, sign_in
 from tests.helpers import ingest
 
@@ -235,3 +236,16 @@ def test_rows_chosen_with_a_shift_click_are_tagged_in_one_action_and_undone(auth
     page.locator("#bulk-done").get_by_role("button", name="Undo").click()
     expect(page.locator(".flash")).to_contain_text("Undone: 3 sessions changed back.")
     assert tagged() == []
+
+
+def test_sample_sessions_are_marked_and_an_admin_moves_them_to_the_trash(auth, client, live_server, page):
+    ingest(client, *generate_sessions(3, seed=4), {"name": "Real work", "fingerprint": "real"})
+    sign_in(page, live_server, auth.user("admin"))
+    page.goto(f"{live_server}/sessions")
+    expect(page.locator("#sessions tbody .tag.sample")).to_have_count(3)
+    page.goto(f"{live_server}/")
+    expect(page.locator("#samples-notice")).to_be_visible()
+    page.get_by_role("button", name="Move the samples to the trash").click()
+    expect(page.locator(".flash").first).to_contain_text("Moved 3 sample sessions to the trash")
+    expect(page.locator("#samples-notice")).to_have_count(0)
+    assert [s["name"] for s in client.get("/api/session-stats").get_json()["sessions"]] == ["Real work"]

@@ -20,7 +20,7 @@ def rows(page):
 
 
 def names(page):
-    return sorted(page.locator("#sessions tbody td:nth-child(2)").all_inner_texts())
+    return sorted(page.locator("#sessions tbody td.name").all_inner_texts())
 
 
 def query_of(page):
