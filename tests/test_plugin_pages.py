@@ -91,8 +91,9 @@ def test_a_plugin_page_lists_exactly_the_sessions_that_use_it(archive):
     assert sorted(names) == sorted(sessions[key])
     by_name = {s["name"]: s for s in SAMPLES}
     assert names == sorted(names, key=lambda n: by_name[n]["createdAt"], reverse=True)
-    months = sum(int(t.get_text().split(": ")[1].split()[0]) for t in page.select("#months title"))
-    assert months == len(sessions[key])
+    bars = [int(t.get_text().split(": ")[1].replace(",", "")) for t in page.select("#months rect title")]
+    numbers = [int(td.get_text().replace(",", "")) for td in page.select("#months .chart-numbers td.num")]
+    assert sum(bars) == sum(numbers) == len(sessions[key])
     assert page.select_one("#variants tr.current")
 
     p_instances, p_sessions, _ = usage(product)
@@ -145,3 +146,29 @@ def test_months_without_sessions_are_shown_empty():
     assert every_month([("2023-11", 2), ("2024-02", 1)]) == [("2023-11", 2), ("2023-12", 0), ("2024-01", 0),
                                                             ("2024-02", 1)]
     assert every_month([]) == []
+
+
+def test_a_chart_of_months_reads_with_one_month_or_ten_years_and_gives_its_numbers(client):
+    ten_years = [{"name": f"Take {n}", "fingerprint": f"t{n}", "createdAt": f"{2016 + n // 12}-{1 + n % 12:02d}-05T10:00:00Z",
+                  "tracks": [{"name": "Bus", "plugins": [{"name": "Decapitator", "vendor": "Soundtoys"}]}]}
+                 for n in range(0, 120, 7)]
+    ingest(client, *ten_years, {"name": "Once", "fingerprint": "once", "createdAt": "2020-06-01T00:00:00Z",
+                                "tracks": [{"name": "Vox", "plugins": [{"name": "EchoBoy", "vendor": "Soundtoys"}]}]})
+    url = f"/products/{quote(product_key('Decapitator', 'Soundtoys'))}"
+    page = soup(client.get(url))
+    chart = page.select_one("#months svg")
+    assert len(chart.select("rect")) == 120  # every month from the first to the last, empty ones at 0
+    labels = [float(text["x"]) for text in chart.select("text.axis[text-anchor=middle]")]
+    assert 5 <= len(labels) <= 12 and all(b - a >= 50 for a, b in zip(labels, labels[1:]))
+    assert [text.get_text() for text in chart.select("text.axis[text-anchor=end]")][:2] == ["0", "1"]
+    assert not chart.select("text.value")  # too many bars to label each
+    csv_link = page.select_one("#months a[download]")["href"]
+    rows = client.get(csv_link).data.decode().splitlines()
+    assert rows[0] == "month,sessions" and len(rows) == 1 + 120 and sum(int(r.split(",")[1]) for r in rows[1:]) == 18
+
+    once = soup(client.get(f"/products/{quote(product_key('EchoBoy', 'Soundtoys'))}")).select_one("#months svg")
+    assert [rect.title.get_text() for rect in once.select("rect")] == ["2020-06: 1"]
+    assert [text.get_text() for text in once.select("text.value")] == ["1"]
+    recent = soup(client.get(f"{url}?range=1y"))
+    assert not recent.select("#months svg") and "in this time" in recent.select_one(".empty").get_text()
+    assert client.get(f"{url}?range=2y").status_code == 400 and client.get(f"{url}?csv=all").status_code == 400

@@ -4,9 +4,11 @@ from flask import Blueprint, abort
 from app.auth import may, requires
 from app.catalogue import CATEGORIES
 from app.extensions import db
-from app.list_params import PageParams, PluginPageParams
+from app.list_params import PluginPageParams, UsagePageParams
 from app.services.corrections import similar_products
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
+from app.models.types import utc_now
+from app.web.charts import bar_chart, csv_download
 from app.web.rendering import list_params, render_page
 
 bp = Blueprint("plugins", __name__)
@@ -24,14 +26,28 @@ def index():
                        page=min(query.page, pages), facets=plugin_facets(db.session), expand=params.expand)
 
 
+def _in_range(months: list[tuple[str, int]], years: str) -> list[tuple[str, int]]:
+    """The months of the last `years` ("1y", "3y", "10y") up to this one, or all of them."""
+    if years == "all":
+        return months
+    today = utc_now()
+    start = today.year * 12 + today.month - 1 - (int(years[:-1]) * 12 - 1)
+    first = f"{start // 12:04d}-{start % 12 + 1:02d}"
+    return [(month, count) for month, count in months if month >= first]
+
+
 def _usage_page(**key):
-    usage = plugin_usage(db.session, page=list_params(PageParams).page, **key)
+    params = list_params(UsagePageParams)
+    usage = plugin_usage(db.session, page=params.page, **key)
     if usage is None:
         abort(404, description="No plugin has this id.")
+    months = _in_range(usage.pop("months"), params.range)
+    if params.csv:
+        return csv_download("sessions-per-month.csv", ("month", "sessions"), months)
     identity = usage["identity"]
     similar = similar_products(db.session, identity) if identity is not None and may("admin") else []
     return render_page("plugins/show.html", "sessions", product=("product_key" in key), categories=CATEGORIES,
-                       similar=similar, **usage)
+                       similar=similar, months=months, chart=bar_chart(months), range=params.range, **usage)
 
 
 @bp.get("/plugins/<path:plugin_id>")

@@ -1,0 +1,84 @@
+"""Bar charts drawn on the server as SVG: the bars, an axis of values with round steps, and labels under the bars
+that never crowd each other, whether the chart has one bar or hundreds."""
+import csv
+import io
+import math
+import re
+from dataclasses import dataclass, field
+
+from flask import Response
+
+# The drawing's size in SVG units, and the margins that hold the axes' labels.
+WIDTH, HEIGHT = 640, 200
+LEFT, BOTTOM, TOP = 44, 22, 14
+# Labels under the bars are at least this far apart.
+LABEL_SPACING = 56
+MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+# Up to this many bars each show their value above them.
+VALUES_SHOWN = 24
+
+
+@dataclass
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    value: int
+
+
+@dataclass
+class BarChart:
+    """What a template needs to draw a bar chart, in SVG units."""
+
+    bars: list[Bar]
+    ticks: list[tuple[float, int]]  # (y, value) of each line of the value axis
+    labels: list[tuple[float, str]]  # (x, text) under the bars
+    show_values: bool
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    bottom: float = field(default=HEIGHT - BOTTOM)
+
+
+def _step(peak: int) -> int:
+    """A round step (1, 2 or 5 times a power of ten) that divides 0..peak into at most five parts."""
+    raw = max(peak / 5, 1)
+    power = 10 ** math.floor(math.log10(raw))
+    return next(step * power for step in (1, 2, 5, 10) if step * power >= raw)
+
+
+def _labelled(bars: list[Bar], every: int) -> list[Bar]:
+    """Every `every`-th bar; for months (YYYY-MM), whole quarters, halves or years from a January on."""
+    if every <= 1 or not all(MONTH.fullmatch(bar.label) for bar in bars):
+        return bars[::max(every, 1)]
+    months = next(step for step in (2, 3, 4, 6, 12, 24, 60, 120, 1200) if step >= every)
+    return [bar for bar in bars if (int(bar.label[:4]) * 12 + int(bar.label[5:]) - 1) % months == 0]
+
+
+def bar_chart(points: list[tuple[str, int]]) -> BarChart:
+    """A chart of one bar per (label, value), in the order given."""
+    plot_width, plot_height = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
+    peak = max((value for _, value in points), default=0)
+    step = _step(peak)
+    top = max(step * math.ceil(peak / step), step)
+    slot = plot_width / max(len(points), 1)
+    bars = []
+    for index, (label, value) in enumerate(points):
+        height = value / top * plot_height
+        bars.append(Bar(round(LEFT + index * slot + slot * 0.1, 2), round(TOP + plot_height - height, 2),
+                        round(max(slot * 0.8, 0.5), 2), round(height, 2), label, value))
+    labels = [(round(bar.x + bar.width / 2, 2), bar.label) for bar in _labelled(bars, math.ceil(LABEL_SPACING / slot))]
+    ticks = [(round(TOP + plot_height - value / top * plot_height, 2), value) for value in range(0, top + 1, step)]
+    return BarChart(bars, ticks, labels, len(points) <= VALUES_SHOWN)
+
+
+def csv_download(filename: str, header: tuple[str, ...], rows: list[tuple]) -> Response:
+    """Rows as a CSV file to download."""
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(text.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": f"attachment; filename={filename}"})
