@@ -159,12 +159,15 @@ class PageParams(Params):
     page: PageNumber = 1
 
 
-class UsagePageParams(PageParams):
-    """A plugin's or product's page: its sessions a page at a time, and the years its chart of months covers
-    (`csv=months` answers the chart's numbers as CSV)."""
+class OverviewParams(Params):
+    """The overview: the years its chart of months covers (`csv=months` answers the chart's numbers as CSV)."""
 
     range: Literal["1y", "3y", "10y", "all"] = "all"
     csv: Literal["months"] | None = None
+
+
+class UsagePageParams(OverviewParams, PageParams):
+    """A plugin's or product's page: its sessions a page at a time, and the years its chart of months covers."""
 
 
 class TrackRowParams(Params):

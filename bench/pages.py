@@ -91,6 +91,8 @@ def main():
 
     filtered = SessionQuery(daw=("Pro Tools",), tag=("mix",))
     search = SessionQuery(q="vocal")
+    wide = SessionQuery(page_size=200)
+    missing = SessionQuery(missing=True)
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session))),
         ("Sessions, first page", "/sessions",
@@ -99,6 +101,10 @@ def main():
          lambda: (list_sessions(db.session, filtered), session_facets(db.session, filtered))),
         ("Sessions, search \"vocal\"", "/sessions?q=vocal",
          lambda: (list_sessions(db.session, search), session_facets(db.session, search))),
+        ("Sessions, 200 a page with the path", "/sessions?size=200&cols=artist&cols=date&cols=path",
+         lambda: (list_sessions(db.session, wide), session_facets(db.session, wide))),
+        ("Sessions, file missing", "/sessions?missing=1",
+         lambda: (list_sessions(db.session, missing), session_facets(db.session, missing))),
         ("Session", f"/sessions/{quote(session_id)}", lambda: session_detail(db.session, session_id)),
         ("Plugins (by product)", "/plugins", lambda: (list_plugins(db.session, PluginQuery()),
                                                       plugin_facets(db.session))),

@@ -88,6 +88,8 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         counts = dict(db.session.execute(select(LiveCount.dimension + "/" + LiveCount.value, LiveCount.count)).all())
         assert counts["artist/Lumen"] == 2 and counts["tag/analog"] == 1 and counts["total/tracks"] == 3
         assert counts["months of fabfilter|pro-q 3/2024-05"] == 1 and counts["vendor/FabFilter"] == 2
+        assert counts["daw months of Pro Tools/2024-05"] == 1 and not any(key.startswith("daw months of REAPER")
+                                                                          for key in counts)
         found = db.session.scalars(select(Session.name).where(
             *search_conditions(db.session, "analog vocal reverb"))).all()
         assert found == ["Old Tape"]

@@ -1,7 +1,9 @@
 """The overview page and HTML errors."""
 from bs4 import BeautifulSoup
 
-from tests.helpers import SEED_EXAMPLE
+from app.extensions import db
+from app.services.derived import check_derived
+from tests.helpers import SEED_EXAMPLE, ingest
 
 
 def test_overview_shows_totals_and_last_ingest(client):
@@ -29,3 +31,26 @@ def test_unknown_page_is_an_html_404(client):
     assert response.status_code == 404
     assert response.mimetype == "text/html"
     assert BeautifulSoup(response.data, "html.parser").h1.get_text().startswith("404")
+
+
+def test_the_overview_charts_sessions_per_month_by_daw_from_the_counts_kept(app, client):
+    daws = ["Pro Tools"] * 4 + ["REAPER"] * 3 + ["Ableton Live", "FL Studio", "Studio One", "Bitwig Studio", "Cubase"]
+    ingest(client, *({"name": f"S{n}", "fingerprint": f"s{n}", "daw": daw, "createdAt": f"2024-0{1 + n % 3}-10T10:00:00Z"}
+                     for n, daw in enumerate(daws)), {"name": "Undated", "fingerprint": "u", "daw": "REAPER"})
+    page = BeautifulSoup(client.get("/").data, "html.parser")
+    legend = [item.get_text(strip=True) for item in page.select("#daw-months .legend li")]
+    assert legend == ["Pro Tools", "REAPER", "Ableton Live", "Bitwig Studio", "Cubase", "Other"]
+    table = [[cell.get_text() for cell in row.select("td")] for row in page.select("#daw-months .chart-numbers tbody tr")]
+    assert [row[0] for row in table] == ["2024-01", "2024-02", "2024-03"]
+    assert sum(int(row[-1]) for row in table) == len(daws)
+    assert sum(int(row[1]) for row in table) == 4 and sum(int(row[-2]) for row in table) == 2  # Other: FL, Studio One
+    assert len(page.select("#daw-months svg rect")) == sum(1 for row in table for cell in row[1:-1] if cell != "0")
+    csv_rows = client.get("/?csv=months").data.decode().splitlines()
+    assert csv_rows[0] == "month,daw,sessions" and sum(int(row.rsplit(",", 1)[1]) for row in csv_rows[1:]) == len(daws)
+
+    trashed = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
+    client.delete(f"/api/session-stats/{trashed}")
+    with app.app_context():
+        assert check_derived(db.session) == []
+    assert "No dated sessions in this time" in client.get("/?range=1y").data.decode()
+    assert client.get("/?range=forever").status_code == 400

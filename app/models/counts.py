@@ -9,8 +9,9 @@ class LiveCount(db.Model):
     """A count over the live sessions, maintained on every write: how many sessions have a facet value.
 
     Dimensions: artist, daw, tag, vendor, format and product (sessions with that value);
-    "total" (values sessions, tracks and instances: the index's totals); and "months of "
-    followed by a product key (values YYYY-MM: that product's sessions per month).
+    "total" (values sessions, tracks and instances: the index's totals); "months of "
+    followed by a product key (values YYYY-MM: that product's sessions per month); and "daw months
+    of " followed by a DAW's name (values YYYY-MM: that DAW's sessions per month).
     """
 
     __tablename__ = "live_counts"

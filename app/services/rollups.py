@@ -18,6 +18,7 @@ from app.services.bulk import chunked, dialect_insert
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
 TOTAL = "total"
 PRODUCT_MONTHS = "months of "
+DAW_MONTHS = "daw months of "
 # Facets of a session read from its plugins: the sessions with at least one plugin of that value.
 PLUGIN_FACETS = ("vendor", "format", "product")
 
@@ -69,6 +70,8 @@ def counted(db_session, session_pks) -> Counted:
             .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))
         ):
             months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
+            if daw is not None and months[pk] is not None:
+                values[daw_months(daw), months[pk]] += 1
             values[TOTAL, "sessions"] += 1
             values[TOTAL, "tracks"] += tracks
             values[TOTAL, "instances"] += instances
@@ -148,6 +151,11 @@ def product_months(product_key: str) -> str:
     return PRODUCT_MONTHS + product_key
 
 
+def daw_months(daw: str) -> str:
+    """The dimension holding a DAW's live sessions per month (values YYYY-MM)."""
+    return DAW_MONTHS + daw
+
+
 def _learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
     """Add to `known` the (dimension, value) pairs of PLUGIN_FACETS for each of these plugins (the vendor is the
     product's)."""
@@ -205,9 +213,12 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
     (Plugin pk → (instances, sessions, tracks), and (dimension, value) → sessions, or the index totals.)
     """
     live = Session.deleted_at.is_(None)
-    months = {pk: created_at.strftime("%Y-%m") if created_at else None for pk, created_at in db_session.execute(
-        select(Session.pk, Session.created_at).where(live))}
-    counts = Counter({(TOTAL, "sessions"): len(months)})
+    months, counts = {}, Counter()
+    for pk, created_at, daw in db_session.execute(select(Session.pk, Session.created_at, Session.daw).where(live)):
+        months[pk] = created_at.strftime("%Y-%m") if created_at else None
+        if daw is not None and months[pk] is not None:
+            counts[daw_months(daw), months[pk]] += 1
+    counts[TOTAL, "sessions"] = len(months)
     for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
         counts.update({(dimension, value): n for value, n in db_session.execute(
             select(column, func.count()).where(live, column.is_not(None)).group_by(column))})

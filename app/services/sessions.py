@@ -13,7 +13,7 @@ from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
 from app.services.derived import live_change
 from app.services.queries import common_values
-from app.services.rollups import TOTAL
+from app.services.rollups import DAW_MONTHS, TOTAL
 
 EXPORT_CHUNK = 200
 # How many of the most used tags a session page offers as it adds a tag.
@@ -54,6 +54,16 @@ def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
         yield from sessions
         if after is None:
             return
+
+
+def months_by_daw(db_session) -> dict[str, dict[str, int]]:
+    """Each DAW's live sessions per month (YYYY-MM → sessions), from the counts kept on write."""
+    months = {}
+    for dimension, month, count in db_session.execute(
+            select(LiveCount.dimension, LiveCount.value, LiveCount.count)
+            .where(LiveCount.dimension.startswith(DAW_MONTHS, autoescape=True))):
+        months.setdefault(dimension.removeprefix(DAW_MONTHS), {})[month] = count
+    return months
 
 
 def sessions_in_wire_format(db_session, session_pks: list[int]) -> list[dict]:

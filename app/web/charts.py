@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 
 from flask import Response
 
+from app.models.types import utc_now
+
 # The drawing's size in SVG units, and the margins that hold the axes' labels.
 WIDTH, HEIGHT = 640, 200
 LEFT, BOTTOM, TOP = 44, 22, 14
@@ -26,6 +28,17 @@ class Bar:
     height: float
     label: str
     value: int
+
+
+@dataclass
+class StackedBar:
+    """One bar made of a segment per series, bottom up: (series index, y, height, value)."""
+
+    x: float
+    width: float
+    label: str
+    total: int
+    segments: list[tuple[int, float, float, int]]
 
 
 @dataclass
@@ -74,6 +87,28 @@ def bar_chart(points: list[tuple[str, int]]) -> BarChart:
     return BarChart(bars, ticks, labels, len(points) <= VALUES_SHOWN)
 
 
+def stacked_bar_chart(labels: list[str], series: list[tuple[str, dict[str, int]]]) -> BarChart:
+    """A chart of one bar per label, each stacked from the series' values for that label (series in order, the
+    first at the bottom)."""
+    totals = [(label, sum(values.get(label, 0) for _, values in series)) for label in labels]
+    chart = bar_chart(totals)
+    plot_height = HEIGHT - BOTTOM - TOP
+    scale = plot_height / max(chart.ticks[-1][1], 1)
+    stacked = []
+    for bar in chart.bars:
+        bottom, segments = TOP + plot_height, []
+        for index, (_, values) in enumerate(series):
+            value = values.get(bar.label, 0)
+            if value:
+                height = value * scale
+                bottom -= height
+                segments.append((index, round(bottom, 2), round(height, 2), value))
+        stacked.append(StackedBar(bar.x, bar.width, bar.label, bar.value, segments))
+    chart.bars = stacked
+    chart.show_values = False
+    return chart
+
+
 def csv_download(filename: str, header: tuple[str, ...], rows: list[tuple]) -> Response:
     """Rows as a CSV file to download."""
     text = io.StringIO()
@@ -82,3 +117,14 @@ def csv_download(filename: str, header: tuple[str, ...], rows: list[tuple]) -> R
     writer.writerows(rows)
     return Response(text.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": f"attachment; filename={filename}"})
+
+
+def in_range(months: list, years: str) -> list:
+    """The months (YYYY-MM, or (YYYY-MM, count) pairs) of the last `years` ("1y", "3y", "10y") up to this one,
+    or all of them ("all")."""
+    if years == "all":
+        return months
+    today = utc_now()
+    start = today.year * 12 + today.month - 1 - (int(years[:-1]) * 12 - 1)
+    first = f"{start // 12:04d}-{start % 12 + 1:02d}"
+    return [month for month in months if (month if isinstance(month, str) else month[0]) >= first]

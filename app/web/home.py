@@ -1,26 +1,55 @@
 """The home page: what the index holds."""
+from collections import Counter
+
 from flask import Blueprint, flash, redirect, url_for
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
+from app.list_params import OverviewParams
 from app.services.bulk_edit import has_samples, remove_samples
 from app.services.jobs import unfinished_jobs
-from app.services.plugins import top_products
+from app.services.plugins import every_month, top_products
 from app.services.queries import latest_sessions
-from app.services.sessions import index_overview
+from app.services.sessions import index_overview, months_by_daw
+from app.web.charts import csv_download, in_range, stacked_bar_chart
 from app.web.forms import ButtonForm
-from app.web.rendering import render_page
+from app.web.rendering import list_params, render_page
 from app.web.scans import job_progress
 
 bp = Blueprint("web", __name__)
 
 
+# The DAWs the overview's chart shows one by one; the rest are summed as "Other".
+CHART_DAWS = 5
+
+
+def _daw_series(by_daw: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, int]]]:
+    ranked = sorted(by_daw, key=lambda daw: (-sum(by_daw[daw].values()), daw))
+    series = [(daw, by_daw[daw]) for daw in ranked[:CHART_DAWS]]
+    if len(ranked) > CHART_DAWS:
+        other = Counter()
+        for daw in ranked[CHART_DAWS:]:
+            other.update(by_daw[daw])
+        series.append(("Other", dict(other)))
+    return series
+
+
 @bp.get("/")
 @requires("viewer")
 def home():
-    """Totals (the panel polls this page for its fragment), running jobs, the top products and the latest sessions."""
+    """Totals (the panel polls this page for its fragment), running jobs, sessions per month by DAW, the top
+    products and the latest sessions."""
+    params = list_params(OverviewParams)
+    series = _daw_series(months_by_daw(db.session))
+    months = in_range([month for month, _ in every_month(sorted({(m, 0) for _, counts in series for m in counts}))],
+                      params.range)
+    if params.csv:
+        return csv_download("sessions-per-month-by-daw.csv", ("month", "daw", "sessions"),
+                            [(month, daw, counts[month]) for month in months for daw, counts in series
+                             if counts.get(month)])
     return render_page("home/index.html", "totals", overview=index_overview(db.session),
+                       chart=stacked_bar_chart(months, series), daws=[daw for daw, _ in series], range=params.range,
                        running=[job_progress(job) for job in unfinished_jobs(db.session)],
                        products=top_products(db.session), sessions=latest_sessions(db.session),
                        samples=has_samples(db.session), form=ButtonForm())

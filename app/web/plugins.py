@@ -7,8 +7,7 @@ from app.extensions import db
 from app.list_params import PluginPageParams, UsagePageParams
 from app.services.corrections import similar_products
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
-from app.models.types import utc_now
-from app.web.charts import bar_chart, csv_download
+from app.web.charts import bar_chart, csv_download, in_range
 from app.web.rendering import list_params, render_page
 
 bp = Blueprint("plugins", __name__)
@@ -26,22 +25,12 @@ def index():
                        page=min(query.page, pages), facets=plugin_facets(db.session), expand=params.expand)
 
 
-def _in_range(months: list[tuple[str, int]], years: str) -> list[tuple[str, int]]:
-    """The months of the last `years` ("1y", "3y", "10y") up to this one, or all of them."""
-    if years == "all":
-        return months
-    today = utc_now()
-    start = today.year * 12 + today.month - 1 - (int(years[:-1]) * 12 - 1)
-    first = f"{start // 12:04d}-{start % 12 + 1:02d}"
-    return [(month, count) for month, count in months if month >= first]
-
-
 def _usage_page(**key):
     params = list_params(UsagePageParams)
     usage = plugin_usage(db.session, page=params.page, **key)
     if usage is None:
         abort(404, description="No plugin has this id.")
-    months = _in_range(usage.pop("months"), params.range)
+    months = in_range(usage.pop("months"), params.range)
     if params.csv:
         return csv_download("sessions-per-month.csv", ("month", "sessions"), months)
     identity = usage["identity"]
