@@ -23,6 +23,7 @@ from app.models.types import UTCDateTime
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
 LIVE = text("deleted_at IS NULL")
 TRASHED = text("deleted_at IS NOT NULL")
+MISSING = text("missing_at IS NOT NULL AND deleted_at IS NULL")
 
 
 class Session(db.Model):
@@ -78,6 +79,8 @@ class Session(db.Model):
         Index("ix_sessions_daw_created_at", "daw", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        # The few live sessions whose file is missing, for the list's filter.
+        Index("ix_sessions_missing", "created_at", sqlite_where=MISSING, postgresql_where=MISSING),
     )
 
 
