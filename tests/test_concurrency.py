@@ -1,10 +1,11 @@
 """Many people writing at once, through a real server: no request fails, nothing acknowledged is lost, and every
 maintained figure still equals a recount.
 
-A waitress server with eight threads serves nine clients at once: API clients ingesting small batches, one
+A waitress server with eight threads serves ten clients at once: API clients ingesting small batches, one
 editing metadata, two editors adding tags to the same session from the dashboard, one renaming by hand (and going
-back to the file's name) a session the ingests rename too, one signing in again and again (and starting an archive
-scan, which a consumer in this process runs), one reading with a token.
+back to the file's name) a session the ingests rename too, one tagging sessions in bulk (and undoing every other
+action), one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
+reading with a token.
 """
 import threading
 import time
@@ -99,14 +100,15 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
     base = server
     editor_tokens = [auth.token("editor") for _ in range(4)]
     reader_token = auth.token("viewer")
-    editors = [auth.user("editor") for _ in range(3)]
+    editors = [auth.user("editor") for _ in range(4)]
     admin = auth.user("admin")
     seeded = requests.post(f"{base}/api/session-stats", headers={"Authorization": f"Bearer {editor_tokens[3]}"},
                            json={"action": "ingestSessions", "payload": {"sessions": [
                                {"name": f"Shared {n}", "fingerprint": f"shared-{n}"} for n in range(3)]}}).json()
     shared, *patched = seeded["insertedIds"]
     outcomes = Outcomes()
-    acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None}
+    acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None,
+                    "bulk": set(), "undone": set()}
     record = threading.Lock()
 
     def ingester(number: int):
@@ -163,6 +165,26 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             if outcomes.note("fields", answer).status_code == 200:
                 acknowledged["name"] = name
 
+    def bulk_editor():
+        # Tags two sessions in one action each time, and undoes every other action.
+        session = browser(base, editors[3])
+        for number in range(REQUESTS_PER_CLIENT):
+            answer = outcomes.note("bulk", session.post(f"{base}/sessions/bulk", allow_redirects=False, data={
+                "id": [shared, patched[1]], "action": "add_tag", "tag": f"bulk-{number}"}))
+            if answer.status_code != 302:
+                continue
+            if number % 2:
+                with app.app_context():
+                    entry = db.session.scalar(select(AuditEntry.pk).where(AuditEntry.action == "sessions.bulk")
+                                              .order_by(AuditEntry.pk.desc()).limit(1))
+                undone = outcomes.note("bulk", session.post(f"{base}/sessions/bulk/{entry}/undo", allow_redirects=False))
+                if undone.status_code == 302:
+                    with record:
+                        acknowledged["undone"].add(f"bulk-{number}")
+                    continue
+            with record:
+                acknowledged["bulk"].add(f"bulk-{number}")
+
     def signer_in():
         for attempt in range(REQUESTS_PER_CLIENT):
             session = browser(base, admin)
@@ -186,7 +208,7 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
 
     clients = [outcomes.client(ingester, n) for n in range(3)] + [
         outcomes.client(metadata_editor), outcomes.client(tag_editor, 0), outcomes.client(tag_editor, 1),
-        outcomes.client(field_editor),
+        outcomes.client(field_editor), outcomes.client(bulk_editor),
         outcomes.client(signer_in), outcomes.client(reader)]
     for client in clients:
         client.start()
@@ -205,8 +227,10 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             time.sleep(0.2)
         stored = set(db.session.scalars(select(Session.fingerprint)))
         assert acknowledged["fingerprints"] <= stored
-        assert acknowledged["tags"] <= set(db.session.scalars(
+        tags = set(db.session.scalars(
             select(Tag.name).join(Session, Session.pk == Tag.session_pk).where(Session.id == shared)))
+        assert acknowledged["tags"] | acknowledged["bulk"] <= tags and not acknowledged["undone"] & tags
+        assert len(acknowledged["bulk"] | acknowledged["undone"]) == REQUESTS_PER_CLIENT
         notes = dict(db.session.execute(select(Session.id, Session.notes).where(Session.id.in_(patched))).all())
         assert notes == acknowledged["notes"]
         assert db.session.scalar(select(Session.name).where(Session.id == patched[0])) == acknowledged["name"]

@@ -30,6 +30,10 @@ def recount_live_counts():
     for key, _, created_at in product_months:
         dimension = ("months of " + key, created_at.strftime("%Y-%m"))
         counts[dimension] = counts.get(dimension, 0) + 1
+    for daw, created_at in db.session.execute(select(Session.daw, Session.created_at).where(
+            live, Session.daw.is_not(None), Session.created_at.is_not(None))):
+        dimension = ("daw months of " + daw, created_at.strftime("%Y-%m"))
+        counts[dimension] = counts.get(dimension, 0) + 1
     sessions, tracks, instances = db.session.execute(
         select(func.count(), func.sum(Session.track_count), func.sum(Session.instance_count)).where(live)).one()
     counts.update({("total", "sessions"): sessions, ("total", "tracks"): tracks, ("total", "instances"): instances})
@@ -93,9 +97,10 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert maintained(app) == recount(app)
     _, totals, live_counts = maintained(app)
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
-    assert {dimension for dimension, _ in live_counts if not dimension.startswith("months of ")} == {
-        "artist", "daw", "tag", "vendor", "format", "product", "total"}
+    assert {dimension for dimension, _ in live_counts if not dimension.startswith(("months of ", "daw months of "))} \
+        == {"artist", "daw", "tag", "vendor", "format", "product", "total"}
     assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
+    assert any(dimension.startswith("daw months of ") for dimension, _ in live_counts)
 
 
 def found(app, query):

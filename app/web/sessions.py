@@ -6,8 +6,8 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.saved_views import saved_views
 from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
+from app.services.saved_views import saved_views
 from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
 from app.web.forms import ButtonForm
 from app.web.rendering import list_params, render_page
