@@ -159,14 +159,20 @@ class PageParams(Params):
     page: PageNumber = 1
 
 
-class OverviewParams(Params):
-    """The overview: the years its chart of months covers (`csv=months` answers the chart's numbers as CSV)."""
+class MonthsParams(Params):
+    """A page with a chart of months: the years it covers (`csv=months` answers the chart's numbers as CSV)."""
 
     range: Literal["1y", "3y", "10y", "all"] = "all"
     csv: Literal["months"] | None = None
 
 
-class UsagePageParams(OverviewParams, PageParams):
+class OverviewParams(MonthsParams):
+    """The overview: its chart of months, and `csv=products` for the top products as CSV."""
+
+    csv: Literal["months", "products"] | None = None
+
+
+class UsagePageParams(MonthsParams, PageParams):
     """A plugin's or product's page: its sessions a page at a time, and the years its chart of months covers."""
 
 

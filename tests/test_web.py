@@ -54,3 +54,16 @@ def test_the_overview_charts_sessions_per_month_by_daw_from_the_counts_kept(app,
         assert check_derived(db.session) == []
     assert "No dated sessions in this time" in client.get("/?range=1y").data.decode()
     assert client.get("/?range=forever").status_code == 400
+
+
+def test_the_overview_charts_the_top_products_and_gives_them_as_csv(client):
+    ingest(client, *({"name": f"S{n}", "fingerprint": f"s{n}", "tracks": [{"name": "Bus", "plugins": [
+        {"name": "Pro-Q 3", "vendor": "FabFilter", "format": "VST3"}] * (1 + n % 3) + [
+        {"name": "EchoBoy", "vendor": "Soundtoys", "format": "AU"}]}]} for n in range(6)))
+    page = BeautifulSoup(client.get("/").data, "html.parser")
+    bars = [rect.title.get_text() for rect in page.select("#top-products-chart rect")]
+    assert bars == ["Pro-Q 3: 12", "EchoBoy: 6"]
+    widths = [float(rect["width"]) for rect in page.select("#top-products-chart rect")]
+    assert widths[0] == 400 and widths[1] == 200
+    rows = client.get("/?csv=products").data.decode().splitlines()
+    assert rows == ["product,vendor,category,instances,sessions", "Pro-Q 3,FabFilter,EQ,12,6", "EchoBoy,Soundtoys,Delay,6,6"]

@@ -44,14 +44,18 @@ def home():
     series = _daw_series(months_by_daw(db.session))
     months = in_range([month for month, _ in every_month(sorted({(m, 0) for _, counts in series for m in counts}))],
                       params.range)
-    if params.csv:
+    products = top_products(db.session)
+    if params.csv == "months":
         return csv_download("sessions-per-month-by-daw.csv", ("month", "daw", "sessions"),
                             [(month, daw, counts[month]) for month in months for daw, counts in series
                              if counts.get(month)])
+    if params.csv == "products":
+        return csv_download("top-products.csv", ("product", "vendor", "category", "instances", "sessions"),
+                            [(p.name, p.vendor, p.category, p.instances, p.sessions) for p in products])
     return render_page("home/index.html", "totals", overview=index_overview(db.session),
                        chart=stacked_bar_chart(months, series), daws=[daw for daw, _ in series], range=params.range,
                        running=[job_progress(job) for job in unfinished_jobs(db.session)],
-                       products=top_products(db.session), sessions=latest_sessions(db.session),
+                       products=products, sessions=latest_sessions(db.session),
                        samples=has_samples(db.session), form=ButtonForm())
 
 
