@@ -23,10 +23,11 @@ from app.gc_pause import gc_paused
 from app.models import LiveCount, Plugin, PluginTotal, Session, User
 from app.sample_data import generate_sessions
 from app.services.accounts import create_user, generate_password
+from app.services.bulk_edit import has_samples
 from app.services.ingest import ingest_sessions
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
-from app.services.sessions import index_overview, session_detail
+from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession
 from bench.results import write_section
@@ -94,7 +95,8 @@ def main():
     wide = SessionQuery(page_size=200)
     missing = SessionQuery(missing=True)
     pages = [
-        ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session))),
+        ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
+                                   months_by_daw(db.session), has_samples(db.session))),
         ("Sessions, first page", "/sessions",
          lambda: (list_sessions(db.session, SessionQuery()), session_facets(db.session, SessionQuery()))),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
