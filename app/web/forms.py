@@ -1,4 +1,5 @@
 """The HTML forms; each carries the CSRF token of Flask-WTF."""
+from flask import abort
 from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
                      PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
@@ -19,6 +20,12 @@ NEW_PASSWORD = [Length(min=MIN_PASSWORD_LENGTH, max=MAX_PASSWORD_LENGTH)]
 
 class ButtonForm(FlaskForm):
     """A form that is only a button: its CSRF token is all it carries."""
+
+
+def require_button_form() -> None:
+    """400 unless the request carries the page's CSRF token: without it the form is stale or forged."""
+    if not ButtonForm().validate_on_submit():
+        abort(400, description="The form has expired: reload the page and try again.")
 
 
 class SignInForm(FlaskForm):

@@ -14,7 +14,7 @@ from app.services.queries import latest_sessions
 from app.services.sessions import index_overview, months_by_daw
 from app.web.charts import csv_download, in_range, stacked_bar_chart
 from app.web.forms import ButtonForm
-from app.web.rendering import list_params, render_page
+from app.web.rendering import is_fragment_request, list_params, render_page
 from app.web.scans import job_progress
 
 bp = Blueprint("web", __name__)
@@ -40,10 +40,13 @@ def _daw_series(by_daw: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, 
 def home():
     """Totals (the panel polls this page for its fragment), running jobs, sessions per month by DAW, the top
     products and the latest sessions."""
+    if is_fragment_request():
+        # The totals panel polls every 10 seconds: it reads the totals and nothing else.
+        return render_page("home/index.html", "totals", overview=index_overview(db.session))
     params = list_params(OverviewParams)
     series = _daw_series(months_by_daw(db.session))
-    months = in_range([month for month, _ in every_month(sorted({(m, 0) for _, counts in series for m in counts}))],
-                      params.range)
+    dated = sorted({month for _, counts in series for month in counts})
+    months = in_range([month for month, _ in every_month([(month, 0) for month in dated])], params.range)
     products = top_products(db.session)
     if params.csv == "months":
         return csv_download("sessions-per-month-by-daw.csv", ("month", "daw", "sessions"),

@@ -14,7 +14,7 @@ from app.services.audit import audit_entry, entry_followed_by
 from app.services.bulk_edit import BulkEditError, bulk_edit, sessions_by_id, sessions_matching, undo_bulk_edit
 from app.services.queries import with_stored_spellings
 from app.services.sessions import sessions_in_wire_format
-from app.web.forms import ButtonForm
+from app.web.forms import require_button_form
 from app.web.sessions import bp
 
 BULK = "sessions.bulk"
@@ -55,8 +55,7 @@ def _sessions(count: int) -> str:
 def bulk():
     """Apply one action to the chosen sessions (`id`, repeated) or to all the list matches (`scope=matching` with the
     list's `query`); export answers them as a JSON file instead."""
-    if not ButtonForm().validate_on_submit():
-        abort(400, description="The form has expired: reload the page and try again.")
+    require_button_form()
     action = request.form.get("action", "")
     try:
         if action == "export":
@@ -83,8 +82,7 @@ def bulk():
 @requires("editor")
 def undo_bulk(entry_pk):
     """Change back what one bulk action changed, once."""
-    if not ButtonForm().validate_on_submit():
-        abort(400, description="The form has expired: reload the page and try again.")
+    require_button_form()
     with unit_of_work():
         entry = audit_entry(db.session, entry_pk, BULK)
         if entry is None:

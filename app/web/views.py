@@ -7,7 +7,7 @@ from app.auth import audit, may, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.services.saved_views import PAGES, SavedViewError, delete_view, save_view
-from app.web.forms import ButtonForm
+from app.web.forms import require_button_form
 
 bp = Blueprint("views", __name__)
 
@@ -30,8 +30,7 @@ def save():
     """Save the list's state (`query`) under `name`, for oneself or shared (`shared`, editors and admins)."""
     page = _page()
     query = urlsplit("?" + request.form.get("query", "")).query
-    if not ButtonForm().validate_on_submit():
-        abort(400, description="The form has expired: reload the page and try again.")
+    require_button_form()
     shared = request.form.get("shared") == "1" and may("editor")
     try:
         with unit_of_work():
@@ -48,8 +47,7 @@ def save():
 @requires("account")
 def delete(view_pk):
     """Delete a view (one's own; an admin any); the message links to what it showed, to save it again."""
-    if not ButtonForm().validate_on_submit():
-        abort(400, description="The form has expired: reload the page and try again.")
+    require_button_form()
     try:
         with unit_of_work():
             view = delete_view(db.session, view_pk, principal().user_pk, may("admin"))
