@@ -1,10 +1,10 @@
 """Many people writing at once, through a real server: no request fails, nothing acknowledged is lost, and every
 maintained figure still equals a recount.
 
-A waitress server with eight threads serves ten clients at once: API clients ingesting small batches, one
+A waitress server with eight threads serves twelve clients at once: API clients ingesting small batches, one
 editing metadata, two editors adding tags to the same session from the dashboard, one renaming by hand (and going
 back to the file's name) a session the ingests rename too, one tagging sessions in bulk (and undoing every other
-action), one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
+action), two saving the same views at once, one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
 reading with a token.
 """
 import threading
@@ -18,7 +18,7 @@ from sqlalchemy import select, text
 from waitress.server import create_server
 
 from app.extensions import db, jobs
-from app.models import AuditEntry, Job, Session, Tag
+from app.models import AuditEntry, Job, SavedView, Session, Tag
 from app.services.derived import check_derived
 from tests.auth import PASSWORD
 
@@ -108,7 +108,7 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
     shared, *patched = seeded["insertedIds"]
     outcomes = Outcomes()
     acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None,
-                    "bulk": set(), "undone": set()}
+                    "bulk": set(), "undone": set(), "views": set()}
     record = threading.Lock()
 
     def ingester(number: int):
@@ -185,6 +185,16 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             with record:
                 acknowledged["bulk"].add(f"bulk-{number}")
 
+    def view_saver(number: int):
+        # Two browsers of one user save the same names at once: each name is kept once, the other save refused.
+        session = browser(base, editors[0])
+        for view in range(REQUESTS_PER_CLIENT):
+            answer = outcomes.note(f"views {number}", session.post(f"{base}/views", allow_redirects=False, data={
+                "page": "sessions", "name": f"view {view}", "query": f"tag=batch-{view}"}))
+            if answer.status_code == 302:
+                with record:
+                    acknowledged["views"].add(f"view {view}")
+
     def signer_in():
         for attempt in range(REQUESTS_PER_CLIENT):
             session = browser(base, admin)
@@ -208,7 +218,8 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
 
     clients = [outcomes.client(ingester, n) for n in range(3)] + [
         outcomes.client(metadata_editor), outcomes.client(tag_editor, 0), outcomes.client(tag_editor, 1),
-        outcomes.client(field_editor), outcomes.client(bulk_editor),
+        outcomes.client(field_editor), outcomes.client(bulk_editor), outcomes.client(view_saver, 0),
+        outcomes.client(view_saver, 1),
         outcomes.client(signer_in), outcomes.client(reader)]
     for client in clients:
         client.start()
@@ -231,13 +242,15 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             select(Tag.name).join(Session, Session.pk == Tag.session_pk).where(Session.id == shared)))
         assert acknowledged["tags"] | acknowledged["bulk"] <= tags and not acknowledged["undone"] & tags
         assert len(acknowledged["bulk"] | acknowledged["undone"]) == REQUESTS_PER_CLIENT
+        assert sorted(db.session.scalars(select(SavedView.name))) == sorted(acknowledged["views"]) == sorted(
+            f"view {view}" for view in range(REQUESTS_PER_CLIENT))
         notes = dict(db.session.execute(select(Session.id, Session.notes).where(Session.id.in_(patched))).all())
         assert notes == acknowledged["notes"]
         assert db.session.scalar(select(Session.name).where(Session.id == patched[0])) == acknowledged["name"]
         assert db.session.get(Job, acknowledged["scan"]).status == "succeeded"
         assert {str(archive / f"take-{n}.rpp") for n in range(5)} <= set(db.session.scalars(select(Session.path)))
         assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in")).all()) \
-            == acknowledged["sign_ins"] + len(editors)
+            == acknowledged["sign_ins"] + len(editors) + 2  # the view savers sign in once more each
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         assert check_derived(db.session) == []

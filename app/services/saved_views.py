@@ -1,5 +1,6 @@
 """Saved views: a list's state (its query string) kept under a name, for its owner or shared with everyone."""
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 
 from app.models import SavedView, User
 
@@ -36,7 +37,10 @@ def save_view(db_session, owner_pk: int, page: str, name: str, query: str, share
         raise SavedViewError(f"You already have a view named “{name}”: choose another name, or delete that one first.")
     view = SavedView(owner_pk=owner_pk, page=page, name=name, query=query.lstrip("?"), shared=shared)
     db_session.add(view)
-    db_session.flush()
+    try:
+        db_session.flush()
+    except IntegrityError:  # the same name saved by the same user at the same moment
+        raise SavedViewError(f"You already have a view named “{name}”: choose another name.") from None
     return view
 
 
