@@ -303,7 +303,7 @@ def test_the_home_page_shows_running_jobs_while_there_are_any(app, client, archi
 
 def session_names(client, url: str) -> list[str]:
     page = html(client.get(url))
-    return sorted(row.select("td")[1].select_one("a").get_text() for row in page.select("#sessions tbody tr")
+    return sorted(row.select_one("td.name a").get_text() for row in page.select("#sessions tbody tr")
                   if not row.select_one(".empty"))
 
 
@@ -341,7 +341,7 @@ def test_a_vanished_file_marks_its_session_missing(app, client, archive):
         "1 missing")
 
     listing = html(client.get("/sessions"))
-    badges = {row.select("td")[1].select_one("a").get_text(): row.select_one(".missing")
+    badges = {row.select_one("td.name a").get_text(): row.select_one(".missing")
               for row in listing.select("#sessions tbody tr")}
     assert [name for name, badge in badges.items() if badge] == [gone.name]
     assert gone.missing_at.strftime("%Y-%m-%d") in badges[gone.name]["title"]

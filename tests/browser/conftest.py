@@ -3,12 +3,16 @@ import threading
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import sync_playwright
+from playwright.sync_api import expect, sync_playwright
 from werkzeug.serving import make_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
+
+# Two test processes share two cores with PostgreSQL and Chromium, so a swap can take longer than
+# Playwright's 5 s default while the suite runs; a slow swap is not a failure, a missing one is.
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture
