@@ -22,6 +22,10 @@ MAX_TAG = 200
 MAX_ATTRIBUTES_DEPTH = 32
 MAX_SOURCES = 100
 MAX_ID = 200
+MAX_MARKERS = 10_000
+MAX_MEDIA_FILES = 100_000
+# A position on a session's timeline, in seconds: at most 100 days.
+MAX_SECONDS = 100 * 24 * 3600
 # The largest value of an SQL INTEGER column (PostgreSQL's is 32 bits).
 MAX_COUNT = 2**31 - 1
 # PostgreSQL cannot hold a NUL character in text.
@@ -143,6 +147,7 @@ Tags = Annotated[list[TagName], Field(max_length=MAX_TAGS), AfterValidator(disti
 Attributes = Annotated[dict[str, Any], AfterValidator(_finite_json)]
 SourceType = Literal["protools", "archive", "manual", "import"]
 Rating = Literal["like", "dislike", "none"]
+Seconds = Annotated[float, Field(ge=0, le=MAX_SECONDS, allow_inf_nan=False)]
 
 
 class WireModel(BaseModel):
@@ -210,6 +215,34 @@ class SessionStatsSessionSource(WireModel):
     extractor: ShortText | None = None
 
 
+class SessionStatsMarker(WireModel):
+    """A marker on the session's timeline, in seconds from its start; a region also has `endSec`."""
+
+    name: ShortText
+    t_sec: Seconds
+    end_sec: Seconds | None = None
+    comment: LongText | None = None
+    track: ShortText | None = None
+
+    @field_validator("end_sec")
+    @classmethod
+    def _ends_after_start(cls, end_sec, info):
+        if end_sec is not None and "t_sec" in info.data and end_sec < info.data["t_sec"]:
+            raise ValueError("endSec cannot come before tSec")
+        return end_sec
+
+
+class SessionStatsMediaFile(WireModel):
+    """An audio or video file the session plays, as the session names it (absolute or relative to its folder)."""
+
+    path: Annotated[str, Field(min_length=1, max_length=MAX_TEXT, pattern=NO_NUL)]
+    name: ShortText | None = None
+    offline: bool | None = None
+    # What a scan found where the path leads: whether a file is there, and its size.
+    exists: bool | None = None
+    size_bytes: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None
+
+
 class SessionStatsSession(WireModel):
     """One DAW session with its tracks and plugin usage."""
 
@@ -241,6 +274,8 @@ class SessionStatsSession(WireModel):
     is_complete: bool | None = None
     rating: Rating | None = None
     attributes: Attributes | None = None
+    markers: Annotated[list[SessionStatsMarker], Field(max_length=MAX_MARKERS)] | None = None
+    media_files: Annotated[list[SessionStatsMediaFile], Field(max_length=MAX_MEDIA_FILES)] | None = None
 
     @field_validator("tracks")
     @classmethod

@@ -4,7 +4,8 @@ Each format module has `extract(data, filename)`: a pure function from the file'
 SessionStatsSession with what the file says. `extract_file` reads the file within the size
 caps, picks the module, and adds what follows from the file itself: its path, a fingerprint
 derived from that path (so that re-reading a changed file updates the same session), its
-modification time, and a source naming the extractor. Every failure is one ExtractError.
+modification time, a source naming the extractor, and whether each media file it names is on
+disk (`found_media`). Every failure is one ExtractError.
 A Pro Tools session file is completed with the plug-ins of the Session Info text export saved
 beside it under the same name (`text_export_beside`), since the binary file's are not read.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
+from types import ModuleType, SimpleNamespace
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import read_file
@@ -31,7 +32,7 @@ class Extractor:
     name: str
     label: str
     source_type: str
-    module: ModuleType
+    module: ModuleType | SimpleNamespace
 
 
 # Built on first use: the format modules import this package's errors and limits.
@@ -60,12 +61,28 @@ def _formats() -> dict[str, Extractor]:
 BACKUP_SUFFIXES = (".rpp-bak",)
 
 
+def _from_extension(suffix: str) -> Extractor | None:
+    """The extractor an enabled extension adds for files with this suffix, or None."""
+    from app.hooks import extension_extractors
+
+    reader = extension_extractors().get(suffix)
+    if reader is None:
+        return None
+
+    def extract(data: bytes, filename: str) -> SessionStatsSession:
+        found = reader.extract(data, filename)
+        return found if isinstance(found, SessionStatsSession) else SessionStatsSession.model_validate(found)
+    return Extractor(reader.name, f"{suffix} file (read by the extension {reader.name})", "archive",
+                     SimpleNamespace(extract=extract))
+
+
 def extractor_for(path: Path, backups: bool = False) -> Extractor | None:
-    """The extractor for a file by its name, or None when no format (or a skipped backup) matches."""
+    """The extractor for a file by its name (a built-in format's, else an extension's), or None when none (or a
+    skipped backup) matches."""
     suffix = path.suffix.lower()
     if suffix in BACKUP_SUFFIXES and not backups:
         return None
-    return _formats().get(suffix)
+    return _formats().get(suffix) or (_from_extension(suffix) if suffix else None)
 
 
 def file_fingerprint(path: Path) -> str:
@@ -93,6 +110,8 @@ def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession
     except Exception as exc:  # a damaged file must never stop the caller: say what broke
         raise ExtractError(f"damaged or not a {extractor.label} ({type(exc).__name__}: {exc})", str(path)) from exc
     resolved = path.resolve()
+    if session.media_files is not None:
+        session = session.model_copy(update={"media_files": found_media(resolved.parent, session.media_files)})
     session = session.model_copy(update={
         "path": str(resolved),
         "fingerprint": file_fingerprint(path),
@@ -102,6 +121,37 @@ def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession
                                               extractor=extractor.name)],
     })
     return _with_text_export(path, session) if extractor.name == PROTOOLS_SESSION else session
+
+
+# Where a session's audio is looked for besides the path it names: its folder and the DAWs' own audio folders.
+MEDIA_FOLDERS = ("", "Audio Files", "Audio", "Samples", "Media")
+
+
+def _media_on_disk(folder: Path, named: str) -> Path | None:
+    """The file a session names, at its path (relative ones from the session's folder) or, moved with the session,
+    by its name in the session's folder or its audio folders; None when it is nowhere."""
+    given = Path(named)
+    # Windows paths (from Live and FL Studio) keep their backslashes here: the name is what follows the last.
+    name = named.replace("\\", "/").rsplit("/", 1)[-1]
+    candidates = [given if given.is_absolute() else folder / given]
+    candidates += [folder / sub / name for sub in MEDIA_FOLDERS if name]
+    for candidate in dict.fromkeys(candidates):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def found_media(folder: Path, media_files: list) -> list:
+    """Each media file with whether it was found (as `_media_on_disk` looks) and its size."""
+    found = []
+    for media in media_files:
+        try:
+            on_disk = _media_on_disk(folder, media.path)
+            update = {"exists": on_disk is not None, "size_bytes": on_disk.stat().st_size if on_disk else None}
+        except (OSError, ValueError):  # unreadable folder, or a path the file system cannot take: not known
+            update = {"exists": None, "size_bytes": None}
+        found.append(media.model_copy(update=update))
+    return found
 
 
 def text_export_beside(path: Path) -> Path | None:

@@ -23,9 +23,23 @@ What is read, and from where:
 - A device is active when its `On` switch and the switches of every rack around it are on.
 - Tempo: the master's `Mixer/Tempo`. Live 9 and later store a parameter's value in
   `Manual@Value`; Live 8 only as the first event of its `ArrangerAutomation`.
+- Markers: the arrangement's locators, `Locators/Locators/Locator` (`Name`, `Time` in beats, `Annotation`
+  as the comment), the same in Live 8 to 12; in seconds through the master's tempo automation when it has
+  one: `Tempo/ArrangerAutomation/Events` in Live 8 and 9, the master's `AutomationEnvelopes` entry whose
+  `PointeeId` is the tempo's `AutomationTarget` in Live 10 and later. Live draws straight lines between
+  breakpoints (two at one beat make a jump), so the tempo changes linearly with the beat between events;
+  an event before the song (Time -63072000) sets the tempo at its start. Live 11's curved segments are read
+  as straight, and Live plays a ramp in small steps, so after a ramp a marker may sit some milliseconds
+  from where Live plays it. A set whose tempo automation is switched off (overridden) is still read with it.
+- Media files: every `SampleRef/FileRef` outside the preview track (clips, Simpler, Sampler, Drum Rack
+  pads, impulse responses), once per path: `Path` (Live 11 and later); before that the absolute path in
+  `Data` (Type 1: UTF-16 Windows path; Type 2: a Mac OS alias record, whose POSIX path is read), else the
+  `RelativePath` folders and `Name` when relative to the project folder (RelativePathType 1 or 3, Live's
+  project folder being the set's). Live does not store whether a sample is missing.
 Live sets do not store the sample rate.
 """
-import math
+import re
+import struct
 from pathlib import PurePath
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
@@ -33,11 +47,15 @@ from xml.etree.ElementTree import Element
 from app.extractors.errors import ExtractError
 from app.extractors.limits import gunzip, parse_xml
 from app.extractors.names import clip, file_title
+from app.extractors.session_timeline import (
+    LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files,
+)
 from app.extractors.vocabulary import (
     AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, vendor_name,
 )
 from app.wire import (
-    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
+    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance,
+    SessionStatsSession, SessionStatsTrack,
 )
 
 WHAT = "Ableton Live set"
@@ -96,6 +114,17 @@ MAX_FOR_LIVE_NAMES = {
 }
 VST3_BROWSER = "query:Plugins#VST3:"
 
+TEMPO_PATHS = ("DeviceChain/Mixer/Tempo", "MasterChain/Mixer/Tempo")
+PREVIEW_TRACK = "PreHearTrack"
+# FileRef Types: how `Data` holds the absolute path.
+WINDOWS_PATH, MAC_ALIAS = "1", "2"
+# RelativePathTypes of paths relative to the project folder: 1 outside it ("" steps up), 3 inside it.
+PROJECT_RELATIVE = ("1", "3")
+WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]|\\\\")
+# A Mac OS alias record (version 2): a fixed part of 150 bytes, then tagged fields until tag -1.
+ALIAS_VERSION, ALIAS_FIELDS = b"\x00\x02", 150
+ALIAS_POSIX_PATH, ALIAS_MOUNT_POINT = 0x12, 0x13
+
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
     """The session in an Ableton Live set's bytes."""
@@ -108,12 +137,14 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     if live_set is None:
         raise ExtractError(f"not an {WHAT}: it holds no LiveSet (a rack, clip or preset file?)")
     master = _first(live_set, MASTER_TAGS)
+    bpm = _tempo(master)
     return SessionStatsSession(
         name=file_title(filename),
         tracks=_tracks(live_set, master),
-        bpm=_tempo(master),
+        bpm=bpm,
         daw=DAW,
         daw_version=_version(root.get("Creator")),
+        **known(markers=_markers(live_set, master, bpm), media_files=_media_files(live_set)),
     )
 
 
@@ -266,14 +297,104 @@ def _max_for_live_name(device: Element) -> str:
 
 def _tempo(master: Element | None) -> float | None:
     """The master's tempo in BPM; None when absent or not a tempo."""
-    value = _parameter(_first(master, ("DeviceChain/Mixer/Tempo", "MasterChain/Mixer/Tempo")))
-    if value is None:
+    bpm = finite_number(_parameter(_first(master, TEMPO_PATHS)))
+    return bpm if bpm is not None and 0 < bpm <= 10_000 else None
+
+
+def _markers(live_set: Element, master: Element | None, bpm: float | None) -> list[SessionStatsMarker] | None:
+    """The locators in time order and in seconds; None when there are some but no tempo to place them."""
+    locators = live_set.findall("Locators/Locators/Locator")
+    if not locators:
+        return []
+    if bpm is None:
         return None
+    tempo_map = TempoMap(bpm, _tempo_points(master, _first(master, TEMPO_PATHS)))
+    return in_time_order(
+        marker(_attribute(locator, "Name"), _seconds(tempo_map, _attribute(locator, "Time")),
+               comment=_attribute(locator, "Annotation"))
+        for locator in locators)
+
+
+def _seconds(tempo_map: TempoMap, beat: str | None) -> float | None:
+    number = finite_number(beat)
+    return tempo_map.seconds(number) if number is not None else None
+
+
+def _tempo_points(master: Element, tempo: Element) -> list[TempoPoint]:
+    """The master tempo's automation events, each ramping linearly to the next."""
+    events = tempo.findall("ArrangerAutomation/Events/FloatEvent")  # Live 8 and 9
+    target = tempo.find("AutomationTarget")
+    if not events and target is not None and target.get("Id"):
+        for envelope in master.findall("AutomationEnvelopes/Envelopes/AutomationEnvelope"):
+            if _attribute(envelope, "EnvelopeTarget/PointeeId") == target.get("Id"):
+                events = envelope.findall("Automation/Events/FloatEvent")
+                break
+    points = ((finite_number(event.get("Time")), finite_number(event.get("Value"))) for event in events)
+    # The event before the song (-63072000) is the tempo where the song starts, ramping from there to the next.
+    return [TempoPoint(max(beat, 0.0), bpm, LINEAR) for beat, bpm in points if beat is not None and bpm is not None]
+
+
+def _media_files(live_set: Element) -> list[SessionStatsMediaFile]:
+    """Every sample the set plays, once per path, in the order of the file."""
+    found = []
+    for part in live_set:
+        if part.tag == PREVIEW_TRACK:  # the browser's preview channel is not part of the set
+            continue
+        found.extend((_sample_path(sample.find("FileRef")), None, None) for sample in part.iter("SampleRef"))
+    return media_files(found)
+
+
+def _sample_path(file_ref: Element | None) -> str | None:
+    """Where a sample is: its absolute path, else its path relative to the project folder."""
+    if file_ref is None:
+        return None
+    return _attribute(file_ref, "Path") or _data_path(file_ref) or _relative_path(file_ref)
+
+
+def _data_path(file_ref: Element) -> str | None:
+    """The absolute path Live 10 and older keep in `Data`: UTF-16 text on Windows, an alias record on a Mac."""
+    data = file_ref.find("Data")
     try:
-        bpm = float(value)
+        raw = bytes.fromhex("".join((data.text or "").split())) if data is not None else b""
     except ValueError:
         return None
-    return bpm if math.isfinite(bpm) and 0 < bpm <= 10_000 else None
+    kind = _attribute(file_ref, "Type")
+    if kind == WINDOWS_PATH:
+        path = raw.decode("utf-16-le", "replace").split("\0", 1)[0]
+        return path if WINDOWS_ABSOLUTE.match(path) else None
+    return _alias_path(raw) if kind == MAC_ALIAS else None
+
+
+def _alias_path(alias: bytes) -> str | None:
+    """The POSIX path in a Mac OS alias record: its volume's mount point, then the path on that volume."""
+    if len(alias) < ALIAS_FIELDS or alias[6:8] != ALIAS_VERSION:
+        return None
+    fields, position = {}, ALIAS_FIELDS
+    while position + 4 <= len(alias):
+        tag, size = struct.unpack_from(">hH", alias, position)
+        if tag == -1:
+            break
+        fields[tag] = alias[position + 4:position + 4 + size]
+        position += 4 + size + size % 2  # fields are padded to an even length
+    path = fields.get(ALIAS_POSIX_PATH, b"").decode("utf-8", "replace")
+    if not path:
+        return None
+    mount_point = fields.get(ALIAS_MOUNT_POINT, b"/").decode("utf-8", "replace")
+    return f"{mount_point.rstrip('/')}/{path.lstrip('/')}"
+
+
+def _relative_path(file_ref: Element) -> str | None:
+    """The path from the project folder, for samples Live keeps relative to it ("" is the folder above)."""
+    if _attribute(file_ref, "RelativePathType") not in PROJECT_RELATIVE:
+        return None
+    relative = _attribute(file_ref, "RelativePath")  # Live 11 and later: one text
+    if relative:
+        return relative
+    name = _attribute(file_ref, "Name")
+    if _attribute(file_ref, "HasRelativePath") != "true" or not name:
+        return None
+    folders = [element.get("Dir") or ".." for element in file_ref.findall("RelativePath/RelativePathElement")]
+    return "/".join([*folders, name])
 
 
 def _switch(parameter: Element | None) -> bool | None:

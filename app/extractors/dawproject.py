@@ -12,6 +12,16 @@ artist, ...); a bare project.xml is read the same way. What is read from project
   AuPlugin, and the DAW's own devices (BuiltinDevice, Equalizer, Compressor, NoiseGate, Limiter),
   with deviceName, deviceVendor, pluginVersion, deviceRole, loaded and an `<Enabled value=>` child.
   A `<Channel>` straight in the Structure (one without a track) is listed as a track of its own.
+- `<Arrangement><Markers><Marker name= time= comment=>`: the markers, in seconds. A timeline's `timeUnit`
+  holds for it and what it nests, "beats" when no scope gives one; beats become seconds through the
+  arrangement's `<TempoAutomation>` (or `<Points>` whose target is the transport's Tempo) when there is one,
+  its `<RealPoint time= value= interpolation="hold|linear">` holding or ramping linearly to the next point
+  (hold when unspecified), else through the transport's tempo. Tempo automation timed in seconds or not in
+  BPM is not followed: markers in beats are then left out rather than misplaced.
+- `<Audio>` and `<Video>` anywhere, with `<File path= external=>`: the media files, once per path. An
+  external path is relative to the .dawproject file or absolute; any other path is inside the container,
+  so it is listed for a bare project.xml (an unpacked container, the files beside it) and left out for an
+  archive, where the file is inside the session rather than beside it.
 """
 import math
 import re
@@ -21,10 +31,15 @@ from xml.etree.ElementTree import Element
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
 from app.extractors.names import file_title
+from app.extractors.session_timeline import (
+    HOLD, LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, marker, media_files, sensible_bpm,
+)
 from app.extractors.vocabulary import (
     AUDIO, AUX, BUILT_IN, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VIDEO, daw_maker, plugin_format, vendor_name,
 )
-from app.wire import SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
+from app.wire import (
+    SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
+)
 
 WHAT = "DAWproject file"
 PROJECT = "project.xml"
@@ -39,6 +54,10 @@ GENERIC_DEVICE = "Device"  # a device of no stated kind
 
 ROLE_TYPES = {"master": MASTER, "effect": AUX, "submix": GROUP, "vca": VCA}
 WIDTHS = {"1": "mono", "2": "stereo"}
+
+# Time units of timelines, and the media files that are timelines.
+BEATS, SECONDS = "beats", "seconds"
+MEDIA_TAGS = ("Audio", "Video")
 
 # Who makes the programs that write DAWproject: the vendor of their built-in devices.
 # metadata.xml fields other than Title and Artist, kept as session attributes.
@@ -59,6 +78,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     maker = daw_maker(daw)
     structure = project.find("Structure")
     tracks = [_track(element, maker) for element in _track_elements(structure)]
+    arrangement = project.find("Arrangement")
     return SessionStatsSession(
         name=metadata.pop("Title", None) or file_title(filename),
         artist=metadata.pop("Artist", None),
@@ -67,6 +87,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         bpm=_tempo(project),
         tracks=tracks,
         attributes=_attributes(project, version, metadata),
+        markers=_markers(project, arrangement),
+        media_files=_media_files(project, archived=data.startswith(b"PK")),
     )
 
 
@@ -197,6 +219,77 @@ def _tempo(project: Element) -> float | None:
     except ValueError:
         return None
     return bpm if math.isfinite(bpm) and 0 < bpm <= 10_000 else None
+
+
+def _markers(project: Element, arrangement: Element | None) -> list[SessionStatsMarker]:
+    """The arrangement's markers in time order and in seconds."""
+    holder = arrangement.find("Markers") if arrangement is not None else None
+    if holder is None:
+        return []
+    in_seconds = _time_unit(holder, arrangement) == SECONDS
+    tempo_map = None if in_seconds else _tempo_map(project, arrangement)
+    found = []
+    for element in holder.findall("Marker"):
+        time = finite_number(element.get("time"))
+        if time is None or in_seconds:
+            seconds = time
+        else:
+            seconds = tempo_map.seconds(time) if tempo_map else None
+        found.append(marker(element.get("name"), seconds, comment=element.get("comment")))
+    return in_time_order(found)
+
+
+def _tempo_map(project: Element, arrangement: Element) -> TempoMap | None:
+    """Beats to seconds: the arrangement's tempo automation, else the transport's tempo; None when neither serves."""
+    bpm = _tempo(project)
+    automation = _tempo_automation(project, arrangement)
+    if automation is None:
+        return TempoMap(bpm) if bpm else None
+    points_element, unit = automation
+    if unit != BEATS or points_element.get("unit", "bpm") != "bpm":
+        return None
+    points = []
+    for point in points_element.findall("RealPoint"):
+        time, value = finite_number(point.get("time")), finite_number(point.get("value"))
+        if time is not None and value is not None:
+            points.append(TempoPoint(time, value, LINEAR if point.get("interpolation") == "linear" else HOLD))
+    fallback = bpm or next((point.bpm for point in points if sensible_bpm(point.bpm)), None)
+    return TempoMap(fallback, points) if fallback else None
+
+
+def _tempo_automation(project: Element, arrangement: Element) -> tuple[Element, str] | None:
+    """The tempo's automation with its time unit: `<TempoAutomation>`, else `<Points>` targeting the Tempo."""
+    automation = arrangement.find("TempoAutomation")
+    if automation is not None:
+        return automation, _time_unit(automation, arrangement)
+    tempo = project.find("Transport/Tempo")
+    tempo_id = tempo.get("id") if tempo is not None else None
+    if not tempo_id:
+        return None
+    pending = [(child, _time_unit(arrangement)) for child in reversed(arrangement)]
+    while pending:  # a stack instead of recursion: lanes nest as deep as the file says
+        element, unit = pending.pop()
+        unit = element.get("timeUnit") or unit
+        target = element.find("Target")
+        if element.tag == "Points" and target is not None and target.get("parameter") == tempo_id:
+            return element, unit
+        pending.extend((child, unit) for child in reversed(element))
+    return None
+
+
+def _time_unit(*scopes: Element) -> str:
+    """The time unit of the innermost scope that names one, "beats" when none does."""
+    return next((scope.get("timeUnit") for scope in scopes if scope.get("timeUnit")), BEATS)
+
+
+def _media_files(project: Element, archived: bool) -> list[SessionStatsMediaFile]:
+    """The audio and video files the project plays, once per path; files inside an archive are left out."""
+    found = []
+    for element in project.iter():
+        file = element.find("File") if element.tag in MEDIA_TAGS else None
+        if file is not None and (not archived or _flag(file.get("external"))):
+            found.append((file.get("path"), None, None))
+    return media_files(found)
 
 
 def _attributes(project: Element, version: str, metadata: dict[str, str]) -> dict[str, str]:

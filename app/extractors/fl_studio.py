@@ -14,21 +14,29 @@ What is read, by event id:
 - mixer inserts, in order (the first is the master): each ends with 147; name (204), flags
   (236: bit 2 effects on, bit 3 insert on), effect slots. A slot's plugin events (201, 203,
   213) come before its slot-index event (98). The mixer parameters (225) say which slots are on;
-- a wrapped plugin's state: records of id, size and data; 54 name, 55 plugin file, 56 vendor.
+- a wrapped plugin's state: records of id, size and data; 54 name, 55 plugin file, 56 vendor;
+- arrangements and their time markers (fl_studio_timeline says how).
 
 Tracks: channels first, then inserts. Sampler and generator channels are instrument tracks
 (the Sampler or the generator plugin as their instance), audio clip channels audio tracks,
 layer channels (which only pass notes on to other channels) midi tracks; automation clips hold
 no sound and are left out. Of the mixer, the master is always listed, and every other insert
 with a custom name, an effect, or a channel routed to it; unused inserts are left out.
+
+Markers: the time markers of the arrangement shown (fl_studio_timeline). Media files: the channels' sample
+files (196), once per path, as FL writes them (absolute, or from one of FL's folder variables such as
+%FLStudioFactoryData%).
 """
 import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import PureWindowsPath
 
 from app.extractors.errors import ExtractError
 from app.extractors.names import clip, file_title
+from app.extractors.fl_studio_timeline import TIMELINE_EVENTS, Timeline, read_timeline_event, timeline_markers
+from app.extractors.session_timeline import known, media_files
 from app.extractors.vocabulary import (
     AU, AUDIO, AUX, BUILT_IN, CLAP, INSTRUMENT, MASTER, MIDI, VST2, VST3, vendor_name,
 )
@@ -105,6 +113,7 @@ class Project:
     channels: list[Channel] = field(default_factory=list)
     inserts: list[Insert] = field(default_factory=lambda: [Insert()])
     slot_switches: dict[tuple[int, int], bool] = field(default_factory=dict)
+    timeline: Timeline = field(default_factory=Timeline)
 
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
@@ -124,6 +133,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         daw_version=project.version,
         tracks=channel_tracks(project) + insert_tracks(project),
         attributes=attributes,
+        media_files=media_files((channel.sample_path, None, None) for channel in project.channels),
+        **known(markers=timeline_markers(project.timeline, header["ppq"], bpm)),
     )
 
 
@@ -203,6 +214,8 @@ def gather(events: Iterator[tuple[int, int | bytes]]) -> Project:
             project.texts[event_id] = text(value, project.unicode)
         elif event_id == MIXER_PARAMS:
             project.slot_switches.update(slot_switches(value))
+        elif event_id in TIMELINE_EVENTS and not in_mixer:
+            read_timeline_event(project.timeline, event_id, value, partial(text, unicode=project.unicode))
         elif event_id == NEW_CHANNEL and not in_mixer:
             project.channels.append(Channel())
             check_size(project)

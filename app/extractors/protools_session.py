@@ -338,7 +338,8 @@ def _is_audio_file(name: str, kind: bytes) -> bool:
 
 def complete_with_text_export(session: SessionStatsSession, text_session: SessionStatsSession,
                               text_name: str | None = None) -> SessionStatsSession:
-    """The session completed from its Session Info text export: plug-ins per track, missing tracks, usage."""
+    """The session completed from its Session Info text export: plug-ins per track, missing tracks, usage, and the
+    markers and media files the session file does not give."""
     name = text_name or (PurePath(text_session.path).name if text_session.path else f"{text_session.name}.txt")
     text_tracks = list(text_session.tracks or ())
     pairs = _pairs(list(session.tracks or ()), text_tracks)
@@ -360,7 +361,7 @@ def complete_with_text_export(session: SessionStatsSession, text_session: Sessio
     update = {"tracks": tracks[:MAX_TRACKS], "attributes": attributes}
     if text_session.plugins is not None:
         update["plugins"] = text_session.plugins
-    for field in ("sample_rate", "bit_depth"):
+    for field in ("sample_rate", "bit_depth", "markers", "media_files"):
         if getattr(session, field) is None and getattr(text_session, field) is not None:
             update[field] = getattr(text_session, field)
     if session.sources or text_session.sources:

@@ -5,14 +5,18 @@ ending. It opens with `LABEL:<tab>value` header lines (session name, sample rate
 session start, timecode format, counts), then the sections the user chose to export, each under
 a heading in spaced capitals ("T R A C K  L I S T I N G"):
 
-- files and clips in the session (kept in attributes);
+- the files in the session, online and offline: the session's media files, each a POSIX path
+  made of its folder (a Mac path, "Macintosh HD:Users:...:Audio Files:") and its name; the
+  listings are kept in attributes, as are the clips;
 - the plug-in listing: one row per plug-in with manufacturer (blank when it is the one above),
   name, version, format, stems and the number of instances. It is the session's plug-in usage;
 - the track listing: per track its name, comments, user delay, state words and, on a
   `PLUG-INS:` line, its inserts in order, each named with its channel format ("Pro-Q 3 (stereo)")
   and matched back to the listing, which gives its name, vendor, version and format (so that an
   insert and the usage entry of its plug-in are the same plug-in); then the clips on the track;
-- markers (kept in attributes).
+- markers: name, position, comments and, for a track marker, its track (kept in attributes too,
+  as listed; a marker whose position cannot be worked out is counted in `unplacedMarkers`).
+  How positions and paths are read: protools_text_timeline.
 
 The export names neither the Pro Tools version nor the track types, so neither is set.
 """
@@ -22,6 +26,7 @@ from dataclasses import dataclass, field
 
 from pydantic import ValidationError
 
+from app.extractors import protools_text_timeline as timeline
 from app.extractors.errors import ExtractError
 from app.extractors.names import file_title
 from app.extractors.vocabulary import AUDIOSUITE, plugin_format, vendor_name
@@ -45,7 +50,7 @@ MAX_KEPT = 20_000
 _HEADING_WORD = r"[A-Z0-9#-](?: [A-Z0-9#-])*"
 HEADING = re.compile(rf"{_HEADING_WORD}(?:  {_HEADING_WORD})+")
 SECTIONS = {
-    "F I L E S  I N  S E S S I O N": "onlineFiles",  # older exports, before online and offline were apart
+    "F I L E S  I N  S E S S I O N": "files",  # older exports, before online and offline were apart
     "O N L I N E  F I L E S  I N  S E S S I O N": "onlineFiles",
     "O F F L I N E  F I L E S  I N  S E S S I O N": "offlineFiles",
     "O N L I N E  C L I P S  I N  S E S S I O N": "onlineClips",
@@ -56,6 +61,8 @@ SECTIONS = {
 }
 
 FILE_COLUMNS = {"FILENAME": "name", "LOCATION": "location"}
+# The files listings and what each says of its files being offline (the older one lists both kinds).
+FILE_LISTINGS = {"files": None, "onlineFiles": False, "offlineFiles": True}
 CLIP_COLUMNS = {"CLIP NAME": "name", "SOURCE FILE": "sourceFile"}
 LISTING_COLUMNS = {"MANUFACTURER": "vendor", "PLUG-IN NAME": "name", "VERSION": "version", "FORMAT": "format",
                    "STEMS": "stems", "NUMBER OF INSTANCES": "instances"}
@@ -109,22 +116,34 @@ def _session(lines: list[str], filename: str) -> SessionStatsSession:
     info = _header_attributes(header)
     listing = Listing(_listed_plugins(sections["plugins"])) if "plugins" in sections else None
     tracks = _tracks(sections["tracks"], listing, info) if "tracks" in sections else None
-    for key in ("onlineFiles", "offlineFiles"):
-        if key in sections:
-            _keep(info, key, _table(sections[key], FILE_COLUMNS))
+    files = {key: _table(sections[key], FILE_COLUMNS) for key in FILE_LISTINGS if key in sections}
+    for key, rows in files.items():
+        _keep(info, key, rows)
     for key in ("onlineClips", "offlineClips"):
         if key in sections:
             _keep(info, key, [row["name"] for row in _table(sections[key], CLIP_COLUMNS) if row.get("name")])
+    sample_rate = _sample_rate(header.get("SAMPLE RATE"))
+    # A section the export leaves out leaves its markers or files unknown (None), not none.
+    markers = media_files = None
     if "markers" in sections:
-        _keep(info, "markers", _markers(sections["markers"]))
+        rows = _markers(sections["markers"])
+        _keep(info, "markers", rows)
+        markers, unplaced = timeline.markers(rows, sample_rate, header.get("SESSION START TIMECODE"),
+                                             header.get("TIMECODE FORMAT"))
+        if unplaced:
+            info["unplacedMarkers"] = unplaced
+    if files:
+        media_files = timeline.media_files([(rows, FILE_LISTINGS[key]) for key, rows in files.items()])
     return SessionStatsSession(
         name=header.get("SESSION NAME") or file_title(filename),
         daw="Pro Tools",
-        sample_rate=_sample_rate(header.get("SAMPLE RATE")),
+        sample_rate=sample_rate,
         bit_depth=_bit_depth(header.get("BIT DEPTH")),
         tracks=tracks,
         plugins=_usage(listing) if listing is not None else None,
         attributes={"protools": info},
+        markers=markers,
+        media_files=media_files,
     )
 
 

@@ -19,7 +19,9 @@ What is read, and from where:
   In a chain, a line `BYPASS a b c` comes before each plugin block (a=1 bypassed, b=1 offline:
   either makes the instance inactive) and a line `PRESETNAME` after it;
 - `<MASTERFXLIST`: the master FX, as a track "Master" listed first, only when it holds plugins
-  (MASTER_FX 0 bypasses them, MASTERMUTESOLO bit 1 mutes the master).
+  (MASTER_FX 0 bypasses them, MASTERMUTESOLO bit 1 mutes the master);
+- project lines MARKER (markers and regions) and the FILE lines of items' `<SOURCE` blocks (the
+  media files): see reaper_timeline.
 
 Plugin blocks: `<VST "VST3i: Kontakt (Native Instruments) (64 out)" ...` and likewise AU, CLAP,
 LV2 and DX: the quoted display string is "FORMAT: Name (Vendor)", where REAPER may add notes
@@ -34,12 +36,12 @@ track, then one with audio items an audio track, then one with only video items 
 anything else has no type.
 """
 import io
-import math
 import re
 from dataclasses import dataclass, field
 
 from app.extractors.errors import ExtractError
 from app.extractors.names import file_title
+from app.extractors.reaper_timeline import Timeline, value_number
 from app.extractors.vocabulary import (
     AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, vendor_name,
 )
@@ -56,10 +58,11 @@ MAX_VALUES = 8
 MAX_INSTANCES = 100_000
 
 QUOTES = "\"'`"
-# The lines read in the project block, a track block and a chain block, by how they start.
-PROJECT_KEYS = (b"TEMPO ", b"SAMPLERATE ", b"MASTER_FX ", b"MASTERMUTESOLO ")
+# The lines read in the project block, a track block, a chain block and a source block, by how they start.
+PROJECT_KEYS = (b"TEMPO ", b"SAMPLERATE ", b"MASTER_FX ", b"MASTERMUTESOLO ", b"MARKER ")
 TRACK_KEYS = (b"NAME ", b"MUTESOLO ", b"SHOWINMIX ", b"ISBUS ", b"FX ")
 CHAIN_KEYS = (b"BYPASS ", b"PRESETNAME ")
+SOURCE_KEYS = (b"FILE ",)
 _SPACES = re.compile(r"\s*")
 _WORD = re.compile(r"\S*")
 
@@ -167,6 +170,7 @@ class _Reader:
         self.bpm: float | None = None
         self.sample_rate: int | None = None
         self.instances = 0
+        self.timeline = Timeline()
 
     def read(self, data: bytes) -> None:
         """Reads the project's lines into this reader."""
@@ -226,6 +230,8 @@ class _Reader:
             source = _values(rest)[:1] if tag == "SOURCE" else []
             if source and source[0] in MIDI_SOURCES | AUDIO_SOURCES | VIDEO_SOURCES:
                 frame.track.sources.add(source[0])
+            if tag == "SOURCE":
+                frame.keys = SOURCE_KEYS
         if frame.chain is not None:
             frame.keys = CHAIN_KEYS
         self.stack.append(frame)
@@ -264,6 +270,8 @@ class _Reader:
             self._chain_line(frame.chain, line)
         elif frame.is_track:
             self._track_line(frame.track, line)
+        elif frame.tag == "SOURCE":
+            self.timeline.file(_values(line.partition(" ")[2]))
         elif len(self.stack) == 1:
             self._project_line(line)
 
@@ -272,7 +280,7 @@ class _Reader:
         key, _, rest = line.partition(" ")
         if key == "BYPASS":
             values = _values(rest)
-            chain.bypass = (_number(values, 0) not in (None, 0), _number(values, 1) not in (None, 0))
+            chain.bypass = (value_number(values, 0) not in (None, 0), value_number(values, 1) not in (None, 0))
         elif key == "PRESETNAME" and chain.last is not None and chain.last.preset is None:
             chain.last.preset = _preset(_values(rest))
 
@@ -283,28 +291,30 @@ class _Reader:
             values = _values(rest)
             track.name = values[0] if values else ""
         elif key == "MUTESOLO":
-            track.muted = _number(_values(rest), 0) not in (None, 0)
+            track.muted = value_number(_values(rest), 0) not in (None, 0)
         elif key == "SHOWINMIX":
             values = _values(rest)
-            track.hidden = _number(values, 0) == 0 and _number(values, 3) == 0
+            track.hidden = value_number(values, 0) == 0 and value_number(values, 3) == 0
         elif key == "ISBUS":
-            track.folder = _number(_values(rest), 0) == 1
+            track.folder = value_number(_values(rest), 0) == 1
         elif key == "FX":
-            track.chain_bypassed = _number(_values(rest), 0) == 0
+            track.chain_bypassed = value_number(_values(rest), 0) == 0
 
     def _project_line(self, line: str) -> None:
         key, _, rest = line.partition(" ")
         if key == "TEMPO":
-            bpm = _number(_values(rest), 0)
+            bpm = value_number(_values(rest), 0)
             self.bpm = bpm if bpm is not None and 0 < bpm <= 10_000 else None
         elif key == "SAMPLERATE":
-            rate = _number(_values(rest), 0)
+            rate = value_number(_values(rest), 0)
             self.sample_rate = int(rate) if rate is not None and rate.is_integer() and 0 < rate <= 10_000_000 else None
         elif key == "MASTER_FX":
-            self.master.chain_bypassed = _number(_values(rest), 0) == 0
+            self.master.chain_bypassed = value_number(_values(rest), 0) == 0
         elif key == "MASTERMUTESOLO":
-            flags = _number(_values(rest), 0)
+            flags = value_number(_values(rest), 0)
             self.master.muted = flags is not None and flags.is_integer() and int(flags) & 1 == 1
+        elif key == "MARKER":
+            self.timeline.marker(_values(rest))
 
     def session(self, name: str) -> SessionStatsSession:
         """The session read, named `name`."""
@@ -319,6 +329,8 @@ class _Reader:
             daw="REAPER",
             daw_version=self.version,
             attributes={"platform": self.platform} if self.platform else None,
+            markers=self.timeline.markers(),
+            media_files=self.timeline.media_files(),
         )
 
 
@@ -343,15 +355,6 @@ def _values(text: str) -> list[str]:
             position = end
         position = _SPACES.match(text, position).end()
     return values
-
-
-def _number(values: list[str], index: int) -> float | None:
-    """Value `index` as a finite number, or None when absent or not a number."""
-    try:
-        number = float(values[index])
-    except (IndexError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
 
 
 def _preset(values: list[str]) -> str | None:

@@ -12,7 +12,16 @@ What is read, and from where:
   plugin and its format; Studio One's own effects say "(Native)/...".
 - Devices/audiosynthfolder.xml: the instruments, each with the mixer channels it plays into.
 - Devices/mixerconsole.xml: the console's order of the channels and which are hidden.
-- Song/song.xml: present in every song; its tempo map and sample rate back up metainfo.xml.
+- Song/song.xml: present in every song; its tempo map and sample rate back up metainfo.xml. Its
+  `<MarkerTrack>` holds the markers: `<MarkerEvent name= start= timeFormat=>`, `start` left out at 0, in
+  beats (quarter notes) when timeFormat is 2 and in seconds when it is 0 (the event's, else the track's;
+  beats when neither says). The Start and End markers every song has (markerType 2 and 3) are the song's
+  bounds rather than markers someone placed, and are left out. Beats become seconds through the
+  `<TempoMapSegment start= tempo=>`s (start in beats, tempo in seconds per beat); a segment's tempo holds
+  until the next one (ramps, curveType other than 0, are read as holding their tempo).
+- Song/mediapool.xml: the media pool. Each clip's `<Url x:id="path" url="file:///...">` is a media file
+  (audio, and video where the pool has it), once per path; URLs inside the song ("media://") are not files
+  beside it. Studio One writes the path in the URL as it is (spaces and all), so it is not percent-decoded.
 
 Studio One writes the prefix `x:` (as in `x:id`) without declaring it, which XML does not allow;
 a declaration is added to the root element before parsing.
@@ -24,10 +33,15 @@ from xml.etree.ElementTree import Element
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
 from app.extractors.names import file_title
+from app.extractors.session_timeline import (
+    TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files, sensible_bpm,
+)
 from app.extractors.vocabulary import (
     AUDIO, AUX, BUILT_IN, GROUP, INSTRUMENT, MASTER, VCA, plugin_format, vendor_name,
 )
-from app.wire import SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
+from app.wire import (
+    SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
+)
 
 WHAT = "Studio One song"
 SONG = "Song/song.xml"
@@ -35,6 +49,7 @@ MIXER = "Devices/audiomixer.xml"
 METAINFO = "metainfo.xml"
 INSTRUMENTS = "Devices/audiosynthfolder.xml"
 CONSOLE = "Devices/mixerconsole.xml"
+MEDIA_POOL = "Song/mediapool.xml"
 
 # The mixer channels that are tracks of the song; inputs and the listen bus are not.
 CHANNEL_TYPES = {
@@ -49,6 +64,12 @@ CHANNEL_TYPES = {
 OUTPUT_CHANNEL = "AudioOutputChannel"
 NATIVE = "(Native)"
 MAKER = "PreSonus"
+
+# Marker positions (timeFormat): 0 seconds, 2 beats; markerType 2 and 3 are the song's Start and End.
+SECONDS_FORMAT, BEATS_FORMAT = "0", "2"
+SONG_BOUNDS = ("2", "3")
+FILE_URL = "file://"
+WINDOWS_DRIVE = re.compile(r"/[A-Za-z]:/")
 
 _ROOT_TAG = re.compile(rb"<[A-Za-z_][\w.:-]*")
 _X_DECLARATION = b' xmlns:x="urn:studio-one:x"'
@@ -68,7 +89,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     console = _console(_parse(archive, CONSOLE)) if CONSOLE in names else {}
     tracks = [_track(channel, track_type, instruments, console)
               for channel, track_type in _channels(mixer, console)]
-    return _session(meta, song, tracks, filename)
+    media = _media_files(_parse(archive, MEDIA_POOL)) if MEDIA_POOL in names else None
+    return _session(meta, song, tracks, filename, **known(markers=_markers(song), media_files=media))
 
 
 def _parse(archive, name: str) -> Element:
@@ -117,7 +139,7 @@ def _console(root: Element) -> dict[str, tuple[float, bool]]:
     for section in root.iter("Section"):
         shown = section.find("Attributes")
         if section.get("path") and shown is not None:
-            order = _number(shown.get("order"))
+            order = finite_number(shown.get("order"))
             settings[_same_uid(section.get("path"))] = (
                 math.inf if order is None else order, shown.get("visible") != "0")
     return settings
@@ -205,17 +227,17 @@ def _plugin(slot: Element) -> SessionStatsPluginInstance | None:
     )
 
 
-def _session(meta: dict[str, str], song: Element, tracks: list, filename: str) -> SessionStatsSession:
-    """The session fields from metainfo.xml, with song.xml's tempo and sample rate as fallback."""
+def _session(meta: dict[str, str], song: Element, tracks: list, filename: str, **timeline) -> SessionStatsSession:
+    """The session from metainfo.xml (song.xml's tempo and sample rate as fallback), with `timeline`'s fields."""
     program, _, version = meta.get("Document:Generator", "").partition("/")
     time_context = next((item for item in song.iter("Attributes") if _xid(item) == "timeContext"), None)
     tempo_segment = song.find(".//TempoMapSegment")
-    seconds_per_beat = _number(tempo_segment.get("tempo")) if tempo_segment is not None else None
-    bpm = _number(meta.get("Media:Tempo")) or (60 / seconds_per_beat if seconds_per_beat else None)
-    sample_rate = _number(meta.get("Media:SampleRate")) or (
-        _number(time_context.get("sampleRate")) if time_context is not None else None)
-    bit_depth = _number(meta.get("Media:BitDepth"))
-    length = _number(meta.get("Media:Length"))
+    seconds_per_beat = finite_number(tempo_segment.get("tempo")) if tempo_segment is not None else None
+    bpm = finite_number(meta.get("Media:Tempo")) or (60 / seconds_per_beat if seconds_per_beat else None)
+    sample_rate = finite_number(meta.get("Media:SampleRate")) or (
+        finite_number(time_context.get("sampleRate")) if time_context is not None else None)
+    bit_depth = finite_number(meta.get("Media:BitDepth"))
+    length = finite_number(meta.get("Media:Length"))
     key = meta.get("Media:KeySignature", "").strip()
     return SessionStatsSession(
         name=meta.get("Document:Title") or file_title(filename),
@@ -229,7 +251,55 @@ def _session(meta: dict[str, str], song: Element, tracks: list, filename: str) -
         duration_seconds=length if length is not None and length >= 0 else None,
         tracks=tracks,
         attributes=_attributes(meta) or None,
+        **timeline,
     )
+
+
+def _markers(song: Element) -> list[SessionStatsMarker]:
+    """The marker track's markers in time order and in seconds, without the song's Start and End."""
+    tempo_map = _tempo_map(song)
+    found = []
+    for track in song.iter("MarkerTrack"):
+        for event in track.iter("MarkerEvent"):
+            if event.get("markerType") in SONG_BOUNDS:
+                continue
+            position = finite_number(event.get("start", "0"))
+            time_format = event.get("timeFormat") or track.get("timeFormat") or BEATS_FORMAT
+            if position is None or time_format not in (SECONDS_FORMAT, BEATS_FORMAT):
+                seconds = None
+            elif time_format == SECONDS_FORMAT:
+                seconds = position
+            else:
+                seconds = tempo_map.seconds(position) if tempo_map else None
+            found.append(marker(event.get("name"), seconds))
+    return in_time_order(found)
+
+
+def _tempo_map(song: Element) -> TempoMap | None:
+    """Beats to seconds through the song's tempo segments; None when it has none."""
+    points = []
+    for segment in song.iter("TempoMapSegment"):
+        start, seconds_per_beat = finite_number(segment.get("start", "0")), finite_number(segment.get("tempo"))
+        if start is not None and seconds_per_beat and sensible_bpm(60 / seconds_per_beat):
+            points.append(TempoPoint(start, 60 / seconds_per_beat))
+    return TempoMap(points[0].bpm, points) if points else None
+
+
+def _media_files(pool: Element) -> list[SessionStatsMediaFile]:
+    """The files of the media pool, once per path, in the pool's order."""
+    found = []
+    for url in pool.iter("Url"):
+        if _xid(url) == "path" and (url.get("url") or "").startswith(FILE_URL):
+            found.append((_file_path(url.get("url")), None, None))
+    return media_files(found)
+
+
+def _file_path(url: str) -> str:
+    """A file URL's path: file:///C:/a.wav is C:/a.wav, file:///Users/a.wav /Users/a.wav, file://host/a //host/a."""
+    path = url[len(FILE_URL):]
+    if not path.startswith("/"):
+        return f"//{path}"
+    return path[1:] if WINDOWS_DRIVE.match(path) else path
 
 
 def _attributes(meta: dict[str, str]) -> dict[str, str]:
@@ -246,10 +316,3 @@ def _attributes(meta: dict[str, str]) -> dict[str, str]:
     return {key: value for key, value in found.items() if value}
 
 
-def _number(text: str | None) -> float | None:
-    """A finite number from an attribute, or None."""
-    try:
-        value = float(text)
-    except (TypeError, ValueError):
-        return None
-    return value if math.isfinite(value) else None

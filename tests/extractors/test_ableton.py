@@ -2,6 +2,7 @@
 import gzip
 import io
 import random
+import struct
 
 import pytest
 
@@ -575,3 +576,167 @@ def test_a_damaged_file_on_disk_names_its_path(tmp_path):
     with pytest.raises(ExtractError, match="not gzip-compressed") as raised:
         extract_file(path)
     assert raised.value.path == str(path)
+
+
+# ---- markers (locators) and media files (sample references) ----
+
+def markers_of(session):
+    return [(m.name, m.t_sec, m.comment) for m in session.markers]
+
+
+def test_live_12_locators_in_seconds_through_the_tempo_ramps_of_the_main_tracks_envelope(corpus):
+    # Tempo events: 60 BPM from before the song to beat 4, a ramp to 120 at beat 8, another to 200 at beat 12.
+    # Each second below is the integral of 60 / tempo over the beats (dawtool's "theoretical" times agree).
+    session = extract_file(corpus("als/dawtool_L12-automation.als"))
+    assert session.bpm == 120.0  # the Manual value, which the automation overrides
+    assert markers_of(session) == [  # in time order; the file lists them A B C D E Z
+        ("A", 0.0, None), ("B", 4.0, None), ("D", pytest.approx(5.622, abs=0.001), None),
+        ("C", pytest.approx(6.773, abs=0.001), None), ("Z", pytest.approx(7.636, abs=0.001), None),
+        ("E", pytest.approx(8.905, abs=0.001), None),
+    ]
+    assert session.media_files == []
+
+
+def test_live_8_locators_through_its_arranger_automation_and_samples_from_mac_alias_records(corpus):
+    session = extract_file(corpus("als/dawtool_live8-patch-markers-auto.als"))
+    # 95.3 BPM, a ramp to 138.3 by beat 4, a ramp to 160 by beat 200, then 160: b at beat 200, c at 318.
+    assert markers_of(session) == [("b", pytest.approx(81.065, abs=0.001), None),
+                                   ("c", pytest.approx(125.315, abs=0.001), None)]
+    assert len(session.media_files) == 28  # 47 sample references
+    first = session.media_files[0]
+    assert (first.path, first.name, first.offline) == (
+        "/Users/mark/Music/recording/samples/edsheeran-ateam.mp3", "edsheeran-ateam.mp3", None)
+    assert session.media_files[-1].path == ("/Users/mark/Library/Application Support/Ableton/Library/Samples/"
+                                            "Waveforms/Synth/Lead/Byte Sized/Byte Sized - C5.aif")
+
+
+def test_live_9_locators_and_samples_relative_to_the_project_folder(corpus):
+    session = extract_file(corpus("als/dawtool_live9-patch-2-0point.als"))
+    # 135 BPM ramping to 175 over the first 4 beats, then 175: locators at beats 32, 64 and 128.
+    assert markers_of(session) == [("Live9Marker", pytest.approx(11.157, abs=0.001), None),
+                                   ("Live9Marker2", pytest.approx(22.128, abs=0.001), None),
+                                   ("Live9Marker3", pytest.approx(44.071, abs=0.001), None)]
+    assert len(session.media_files) == 154  # 298 references; this file keeps no absolute paths
+    assert [m.path for m in session.media_files[:2]] == ["Samples/splice/Hat_Closed_02.wav",
+                                                         "Samples/splice/TRW_DMX_Closed_Hat.wav"]
+
+
+@pytest.mark.parametrize("name, count, first", [
+    ("abletoolz_9.0.1", 14, "F:\\p30082\\p29579\\p62511\\Samples\\p35208\\p78476\\p11571.wav"),
+    ("abletoolz_10.0.1", 2, "G:\\p25648\\p25076\\p54929\\Samples\\p57936\\p38251.wav"),
+    ("abletoolz_11.0.12", 10, "D:/p64034/p66562/Samples/p35208/p05901/p75576.wav"),
+    ("polisen_test_vocal_project", 3, "/Users/fredrik/Dropbox/Entropy Management/helios Project/Samples/Recorded/"
+                                      "1-Audio 0001 [2021-08-02 132543].aif"),
+    ("pyableton_test", 47, "C:/ProgramData/Ableton/Live 11 Suite/Resources/Core Library/Samples/One Shots/Drums/"
+                           "Kick/Kick Felt Soft Dry Session.aif"),
+    ("abletoolz_11.3.41", 0, None),
+])
+def test_sets_without_locators_list_their_distinct_samples(corpus, name, count, first):
+    session = extract_file(corpus(f"als/{name}.als"))
+    assert session.markers == []
+    assert len(session.media_files) == count
+    assert len({m.path for m in session.media_files}) == count
+    assert (session.media_files[0].path if session.media_files else None) == first
+
+
+def locators(*items):
+    """Locators as (name, beat, annotation)."""
+    inner = "".join(f'<Locator><Time Value="{beat}"/><Name Value="{name}"/><Annotation Value="{note}"/></Locator>'
+                    for name, beat, note in items)
+    return f"<Locators><Locators>{inner}</Locators></Locators>"
+
+
+def master_with_tempo(manual="120", events="", pointee="8", other=""):
+    """A Live 10+ master whose tempo (AutomationTarget 8) has an envelope of `events` pointing at `pointee`."""
+    envelopes = (f'<AutomationEnvelope><EnvelopeTarget><PointeeId Value="{pointee}"/></EnvelopeTarget>'
+                 f'<Automation><Events>{events}</Events></Automation></AutomationEnvelope>{other}')
+    return (f'<MasterTrack><AutomationEnvelopes><Envelopes>{envelopes}</Envelopes></AutomationEnvelopes>'
+            f'<Name><EffectiveName Value="Master"/></Name><DeviceChain><Mixer><Tempo><Manual Value="{manual}"/>'
+            f'<AutomationTarget Id="8"/></Tempo></Mixer></DeviceChain></MasterTrack>')
+
+
+def float_events(*points):
+    return "".join(f'<FloatEvent Time="{beat}" Value="{bpm}"/>' for beat, bpm in points)
+
+
+def test_a_set_without_locators_has_no_markers_and_one_without_a_tempo_cannot_place_them():
+    assert extract(live_set(), "Song.als").markers == []
+    assert extract(live_set(more="<Locators><Locators/></Locators>"), "Song.als").markers == []
+    no_tempo = '<MasterTrack><Name><EffectiveName Value="Master"/></Name></MasterTrack>'
+    unplaced = extract(live_set(master=no_tempo, more=locators(("A", 4, ""))), "Song.als")
+    assert unplaced.markers is None and "markers" not in unplaced.model_fields_set  # stored markers stay
+
+
+def test_a_constant_tempo_places_locators_at_beats_times_60_over_bpm_with_annotations_as_comments():
+    session = extract(live_set(master=master_with_tempo("90"), more=locators(
+        ("Chorus", 48, "big"), ("Intro", 0, ""), ("Verse", 16.5, "  "))), "Song.als")
+    assert markers_of(session) == [("Intro", 0.0, None), ("Verse", 11.0, None), ("Chorus", 32.0, "big")]
+
+
+def test_only_the_envelope_pointing_at_the_tempo_counts_and_two_events_on_one_beat_are_a_jump():
+    unrelated = ('<AutomationEnvelope><EnvelopeTarget><PointeeId Value="10"/></EnvelopeTarget><Automation><Events>'
+                 '<FloatEvent Time="0" Value="999"/></Events></Automation></AutomationEnvelope>')
+    events = float_events((-63072000, 120), (8, 120), (8, 60))
+    session = extract(live_set(master=master_with_tempo("100", events, other=unrelated),
+                               more=locators(("Drop", 8, ""), ("End", 12, ""))), "Song.als")
+    assert markers_of(session) == [("Drop", 4.0, None), ("End", 8.0, None)]
+    # An envelope that points elsewhere leaves the manual tempo in charge.
+    session = extract(live_set(master=master_with_tempo("100", events, pointee="9"),
+                               more=locators(("Drop", 8, ""))), "Song.als")
+    assert markers_of(session) == [("Drop", 4.8, None)]
+
+
+def test_the_pre_song_event_is_the_tempo_at_the_start_and_locators_before_the_start_are_left_out():
+    # A ramp from 60 BPM at the start to 120 at beat 4 takes 4 * ln 2 seconds.
+    events = float_events((-63072000, 60), (4, 120))
+    session = extract(live_set(master=master_with_tempo("120", events),
+                               more=locators(("Early", -1, ""), ("Four", 4, ""), ("Odd", "x", ""))), "Song.als")
+    assert markers_of(session) == [("Four", pytest.approx(2.773, abs=0.001), None)]
+
+
+def sample(file_ref):
+    return f"<AudioClip><SampleRef><FileRef>{file_ref}</FileRef></SampleRef></AudioClip>"
+
+
+def mac_alias(posix_path, mount_point="/"):
+    """A Mac OS alias record (version 2) with only the fields the extractor reads after its fixed part."""
+    def field(tag, value):
+        return struct.pack(">hH", tag, len(value)) + value + b"\0" * (len(value) % 2)
+    fixed = b"\0" * 6 + b"\x00\x02" + b"\0" * 142
+    return fixed + field(0x12, posix_path.encode()) + field(0x13, mount_point.encode()) + struct.pack(">hH", -1, 0)
+
+
+def data(raw):
+    return f"<Data>{raw.hex().upper()}</Data>"
+
+
+def test_sample_paths_of_each_live_version_once_each_in_the_order_of_the_set():
+    windows = data("C:\\Samples\\kick.wav".encode("utf-16-le") + b"\0\0")
+    tracks = track(devices="".join([
+        sample('<Path Value="/Users/me/Live 11/snare.wav"/><RelativePath Value="snare.wav"/>'),
+        sample(f'<Type Value="1"/>{windows}<Name Value="kick.wav"/>'),
+        sample(f'<Type Value="2"/>{data(mac_alias("Samples/hat.aif", "/Volumes/Drive"))}'),
+        sample('<HasRelativePath Value="true"/><RelativePathType Value="1"/><RelativePath>'
+               '<RelativePathElement Dir=""/><RelativePathElement Dir="Shared"/></RelativePath>'
+               '<Name Value="pad.wav"/><Type Value="0"/>'),
+        sample('<Path Value="/Users/me/Live 11/snare.wav"/>'),  # the same file again
+        sample('<HasRelativePath Value="true"/><RelativePathType Value="2"/><RelativePath>'
+               '<RelativePathElement Dir="Lib"/></RelativePath><Name Value="library.wav"/>'),  # nowhere to place it
+        sample(f'<Type Value="1"/>{data("relative.wav".encode("utf-16-le"))}'),  # not an absolute path
+        sample('<Type Value="1"/><Data>not hex</Data>'),
+        sample(f'<Type Value="2"/>{data(mac_alias("")[:-8])}'),  # an alias without a path
+        sample(f'<Type Value="2"/>{data(b"short")}'),
+        sample(f'<Type Value="0"/>{data(b"unknown")}'),
+        sample('<HasRelativePath Value="false"/><RelativePathType Value="3"/><Name Value="lost.wav"/>'),
+        sample('<RelativePathType Value="3"/><RelativePath Value="Samples/Recorded/take.wav"/>'),
+        "<AudioClip><SampleRef/></AudioClip>",
+    ]))
+    preview = "<PreHearTrack>" + sample('<Path Value="/preview.wav"/>') + "</PreHearTrack>"
+    session = extract(live_set(tracks, more=preview), "Song.als")
+    assert [(m.path, m.name, m.offline) for m in session.media_files] == [
+        ("/Users/me/Live 11/snare.wav", "snare.wav", None),
+        ("C:\\Samples\\kick.wav", "kick.wav", None),
+        ("/Volumes/Drive/Samples/hat.aif", "hat.aif", None),
+        ("../Shared/pad.wav", "pad.wav", None),
+        ("Samples/Recorded/take.wav", "take.wav", None),
+    ]

@@ -225,3 +225,111 @@ def test_deep_nesting_is_read_without_recursion():
     depth = 5_000
     structure = '<Track name="t" contentType="tracks">' * depth + "</Track>" * depth
     assert len(extract(project(structure), "x.xml").tracks) == depth
+
+
+# Markers and media files.
+
+def markers_of(session):
+    return [(m.name, m.t_sec, m.comment) for m in session.markers]
+
+
+def test_corpus_markers_in_beats_through_the_transport_tempo(corpus):
+    session = extract_file(corpus("dawproject/perivar_testfile2.dawproject"))
+    # <Markers> without a timeUnit: beats, at 120 BPM half a second each.
+    assert markers_of(session) == [("Verse", 0.0, None), ("Chorus", pytest.approx(12.0, abs=0.001), None)]
+    assert session.media_files == []
+    session = extract_file(corpus("dawproject/perivar_testfile.dawproject"))
+    assert (session.markers, session.media_files) == ([], [])
+
+
+def test_corpus_audio_file_of_a_bare_project_xml_sits_beside_it(corpus):
+    session = extract_file(corpus("dawproject/bitwig_README_example_project.xml"))
+    assert session.markers == []
+    assert [(m.path, m.name, m.offline) for m in session.media_files] == [
+        ("audio/Drumfunk3 170bpm.wav", "Drumfunk3 170bpm.wav", None)]
+
+
+def with_arrangement(arrangement, transport='<Tempo id="t" unit="bpm" value="90"/>'):
+    return (f'<?xml version="1.0" encoding="UTF-8"?><Project version="1.0"><Application name="Bitwig Studio"/>'
+            f'<Transport>{transport}</Transport><Structure/><Arrangement>{arrangement}</Arrangement>'
+            f'</Project>').encode()
+
+
+def test_markers_default_to_beats_keep_their_comment_and_come_in_time_order():
+    session = extract(with_arrangement(
+        '<Markers><Marker name="Bridge" time="48" comment="key change"/><Marker name="Intro" time="0"/>'
+        '<Marker name="Verse" time="3"/><Marker time="6"/><Marker name="Before" time="-1"/>'
+        '<Marker name="Nowhere" time="x"/></Markers>'), "project.xml")
+    assert markers_of(session) == [("Intro", 0.0, None), ("Verse", 2.0, None), ("", 4.0, None),
+                                   ("Bridge", 32.0, "key change")]
+
+
+def test_markers_in_seconds_need_no_tempo_and_the_unit_may_come_from_the_arrangement():
+    own = with_arrangement('<Markers timeUnit="seconds"><Marker name="Drop" time="61.25"/></Markers>', transport="")
+    inherited = with_arrangement('<Markers><Marker name="Drop" time="61.25"/></Markers>', transport="").replace(
+        b"<Arrangement>", b'<Arrangement timeUnit="seconds">')
+    for data in (own, inherited):
+        assert markers_of(extract(data, "project.xml")) == [("Drop", 61.25, None)]
+
+
+def test_markers_in_beats_without_any_tempo_cannot_be_placed():
+    session = extract(with_arrangement('<Markers><Marker name="A" time="4"/></Markers>', transport=""), "p.xml")
+    assert session.markers == []
+    assert extract(with_arrangement(""), "p.xml").markers == []
+
+
+def test_tempo_automation_holds_or_ramps_from_each_point():
+    automation = ('<TempoAutomation unit="bpm"><Target parameter="t"/>'
+                  '<RealPoint time="0" value="120"/>'  # held (the default) until beat 8
+                  '<RealPoint time="8" value="60" interpolation="linear"/>'  # ramps to 120 at beat 12
+                  '<RealPoint time="12" value="120" interpolation="hold"/></TempoAutomation>')
+    markers = '<Markers><Marker name="A" time="8"/><Marker name="B" time="12"/><Marker name="C" time="14"/></Markers>'
+    session = extract(with_arrangement(automation + markers), "p.xml")
+    # 8 beats at 120 = 4 s; the ramp from 60 to 120 over 4 beats takes 4 * ln 2; then 2 beats at 120.
+    assert markers_of(session) == [("A", 4.0, None), ("B", pytest.approx(6.773, abs=0.001), None),
+                                   ("C", pytest.approx(7.773, abs=0.001), None)]
+
+
+def test_points_targeting_the_transport_tempo_inside_the_lanes_are_its_automation():
+    lanes = ('<Lanes timeUnit="beats"><Lanes><Points unit="bpm"><Target parameter="t"/>'
+             '<RealPoint time="0" value="60"/><RealPoint time="4" value="240"/></Points></Lanes></Lanes>')
+    session = extract(with_arrangement(lanes + '<Markers><Marker name="A" time="8"/></Markers>'), "p.xml")
+    assert markers_of(session) == [("A", 5.0, None)]  # 4 beats at 60, 4 at 240
+    # Before its first point, a tempo automation holds that point's tempo.
+    late = lanes.replace('time="0" value="60"', 'time="2" value="60"')
+    session = extract(with_arrangement(late + '<Markers><Marker name="A" time="8"/></Markers>'), "p.xml")
+    assert markers_of(session) == [("A", 5.0, None)]
+
+
+def test_tempo_automation_timed_in_seconds_leaves_markers_in_beats_out_rather_than_misplacing_them():
+    automation = ('<TempoAutomation timeUnit="seconds" unit="bpm"><Target parameter="t"/>'
+                  '<RealPoint time="0" value="120"/><RealPoint time="2" value="60"/></TempoAutomation>')
+    session = extract(with_arrangement(automation + '<Markers><Marker name="A" time="8"/></Markers>'), "p.xml")
+    assert session.markers == []
+
+
+def media(path, external=None, tag="Audio"):
+    flag = f' external="{external}"' if external is not None else ""
+    return f'<{tag} duration="1" sampleRate="48000" channels="2"><File path="{path}"{flag}/></{tag}>'
+
+
+def test_media_files_once_per_path_and_embedded_ones_only_beside_a_bare_project_xml():
+    clips = (f'<Lanes><Clips><Clip time="0" duration="4"><Warps>{media("audio/a.wav")}</Warps></Clip>'
+             f'<Clip time="4" duration="4">{media("C:/Loops/b.wav", "true")}</Clip>'
+             f'<Clip time="8" duration="4">{media("../shared/c.wav", "true")}</Clip>'
+             f'<Clip time="9" duration="4">{media("audio/a.wav")}{media("film.mp4", "true", tag="Video")}</Clip>'
+             f'<Clip time="12" duration="4">{media("C:/Loops/b.wav", "true")}</Clip></Clips></Lanes>')
+    bare = extract(with_arrangement(clips), "project.xml")
+    assert [(m.path, m.name) for m in bare.media_files] == [
+        ("audio/a.wav", "a.wav"), ("C:/Loops/b.wav", "b.wav"), ("../shared/c.wav", "c.wav"), ("film.mp4", "film.mp4")]
+    zipped = extract(archive({"project.xml": with_arrangement(clips)}), "song.dawproject")
+    assert [m.path for m in zipped.media_files] == ["C:/Loops/b.wav", "../shared/c.wav", "film.mp4"]
+
+
+def test_what_the_wire_format_cannot_carry_is_left_out():
+    many = "".join(f'<Marker name="M{index}" time="{index}"/>' for index in range(10_005))
+    session = extract(with_arrangement(f"<Markers>{many}</Markers>"), "p.xml")
+    assert len(session.markers) == 10_000 and session.markers[-1].name == "M9999"
+    long_path = "a" * 100_001
+    session = extract(with_arrangement(f'<Lanes>{media(long_path, "true")}{media("", "true")}</Lanes>'), "p.xml")
+    assert session.media_files == []

@@ -117,3 +117,51 @@ def test_re_extracting_a_changed_file_updates_its_session_and_keeps_user_edits(a
         session = db.session.scalar(select(Session))
         assert session.id == session_id and session.track_count == 2
         assert db.session.scalars(select(Tag.name)).all() == ["keeper"] and session.notes == "Final mix approved"
+
+
+MEDIA_PROJECT = """<REAPER_PROJECT 0.1 "7.51/linux-x86_64" 1700000000
+  MARKER 1 1.5 Verse 0
+  <TRACK
+    NAME "Drums"
+    <ITEM
+      <SOURCE WAVE
+        FILE "Media/kick.wav"
+      >
+    >
+    <ITEM
+      <SOURCE WAVE
+        FILE "{absolute}"
+      >
+    >
+    <ITEM
+      <SOURCE WAVE
+        FILE "/old/drive/Project/snare.wav"
+      >
+    >
+    <ITEM
+      <SOURCE WAVE
+        FILE "gone.wav"
+      >
+    >
+  >
+>
+"""
+
+
+def test_a_read_file_says_which_of_its_media_files_are_on_disk(tmp_path):
+    elsewhere = tmp_path / "library" / "pad.wav"
+    elsewhere.parent.mkdir()
+    elsewhere.write_bytes(b"p" * 7)
+    project = tmp_path / "Project"
+    (project / "Media").mkdir(parents=True)
+    (project / "Media" / "kick.wav").write_bytes(b"k" * 100)
+    (project / "Audio Files").mkdir()
+    (project / "Audio Files" / "snare.wav").write_bytes(b"s" * 50)  # moved with the session from another drive
+    session_file = project / "song.rpp"
+    session_file.write_text(MEDIA_PROJECT.format(absolute=elsewhere))
+
+    session = extract_file(session_file)
+    assert [(m.path, m.exists, m.size_bytes) for m in session.media_files] == [
+        ("Media/kick.wav", True, 100), (str(elsewhere), True, 7), ("/old/drive/Project/snare.wav", True, 50),
+        ("gone.wav", False, None)]
+    assert [(m.name, m.t_sec) for m in session.markers] == [("Verse", 1.5)]

@@ -313,3 +313,88 @@ def test_large_junk_is_fast():
     session = extract(flp(junk), "junk.flp")
     assert session.tracks == []
     assert time.monotonic() - start < 10
+
+
+# Markers and sample files -------------------------------------------------------------------
+
+def markers_of(session):
+    return [(m.name, m.t_sec) for m in session.markers]
+
+
+def test_dawtool_fl_markers_time_markers_of_every_action_but_the_time_signature(corpus):
+    session = extract_file(corpus("flp/dawtool_fl-markers.flp"))
+    # Ticks at 96 PPQ and 130 BPM; each marker is named after its action ("time sig" at 1932 is left out).
+    ticks = {"Auto": 1220, "start": 1356, "loop": 2624, "marker loop": 3168, "marker skip": 3988,
+             "marker pause": 4896, "punch in": 5640, "punch out": 6516}
+    assert markers_of(session) == [(name, pytest.approx(at / 96 * 60 / 130, abs=0.001)) for name, at in ticks.items()]
+    assert markers_of(session)[0] == ("Auto", pytest.approx(5.865, abs=0.001))
+    assert [(m.path, m.name, m.offline) for m in session.media_files] == [
+        (f"%FLStudioFactoryData%/Data/Patches/Packs/Legacy/Drums/Dance/{name} Basic.wav", f"{name} Basic.wav", None)
+        for name in ("Kick", "Clap", "Hat", "Snare")]
+
+
+def test_dawtool_complex_automates_its_tempo_so_its_markers_are_not_read(corpus):
+    session = extract_file(corpus("flp/dawtool_complex.flp"))
+    # Three time markers, placed by tempo automation clips: not read, so the field is left unset.
+    assert session.markers is None and "markers" not in session.model_fields_set
+    assert len(session.media_files) == 10
+    assert session.media_files[1].name == "exit.wav"
+    assert session.media_files[1].path == ("/Users/mark/Music/recording/samples/_drumkits/ａｌｕｃａｒｄ＇ｓ　ｉｃｅ　"
+                                           "ｃａｓｔｌｅ　ｄｒｕｍ　ｋｉｔ/_ｓｆｘ_/random fx I mostly use/exit.wav")
+
+
+def test_pyflp_files_show_an_arrangement_without_markers(corpus):
+    # FL 20.8.4: a pattern's markers and the second arrangement's are not those of the arrangement shown.
+    session = extract_file(corpus("flp/pyflp_FL_20.8.4.flp"))
+    assert session.markers == []
+    assert [m.path for m in session.media_files] == [
+        r"%FLStudioFactoryData%\Data\Patches\Packs\Drums\Kicks\22in Kick.wav"]
+    session = extract_file(corpus("flp/pyflp_multi-channel.flp"))
+    assert (session.markers, session.media_files) == ([], [])
+
+
+def time_marker(ticks, name, action=0):
+    return event(148, action << 24 | ticks) + event(33, 4) + event(34, 4) + event(205, text(name))
+
+
+def arrangements(shown=b""):
+    """A pattern with a marker, a channel, then two arrangements with theirs, and `shown` after them."""
+    return project(
+        event(65, 1), time_marker(96, "in a pattern"),
+        channel(0, "Kick"),
+        event(99, 0), event(241, text("First")), time_marker(384, "Late"), time_marker(0, "Top"),
+        time_marker(192, "3/4", action=8), time_marker(96, "Punch", action=9),
+        event(99, 1), event(241, text("Second")), time_marker(48, "Other"),
+        shown, tempo=120000)
+
+
+def test_markers_of_the_arrangement_shown_in_time_order_without_pattern_or_time_signature_markers():
+    first = [("Top", 0.0), ("Punch", 0.5), ("Late", 2.0)]  # 96 ticks a beat at 120 BPM
+    assert markers_of(extract(arrangements(event(100, 0)), "x.flp")) == first
+    assert markers_of(extract(arrangements(event(100, 1)), "x.flp")) == [("Other", 0.25)]
+    assert markers_of(extract(arrangements(), "x.flp")) == first  # none named as shown: the first
+
+
+def test_markers_are_not_read_before_fl_20_or_when_the_tempo_is_automated():
+    assert extract(project(channel(0, "Kick"), time_marker(96, "Old")), "x.flp").markers is None
+    assert extract(project(channel(0, "Kick"), event(99, 0)), "x.flp").markers == []
+    arrangement = event(99, 0) + time_marker(96, "A")
+    # Automation links: word, channel, word, parameter, target, then two dwords; 5 at 0x4000 is the master tempo.
+    volume = event(227, struct.pack("<HIHHHII", 0, 2, 0, 0, 0x4000, 8, 469))
+    tempo = event(227, struct.pack("<HIHHHII", 0, 1, 0, 5, 0x4000, 8, 469))
+    assert markers_of(extract(project(volume, channel(0, "Kick"), arrangement), "x.flp")) == [("A", 0.46875)]
+    assert extract(project(tempo, channel(0, "Kick"), arrangement), "x.flp").markers is None
+
+
+def test_sample_files_once_per_path_in_rack_order():
+    kick = r"C:\Samples\kick.wav"
+    data = project(channel(0, "Kick", sample=kick), channel(0, "Again", sample=kick),
+                   channel(2, "Synth", internal="3x Osc"), channel(4, "Vox", sample="/Users/me/vox.wav"))
+    assert [(m.path, m.name) for m in extract(data, "x.flp").media_files] == [
+        (r"C:\Samples\kick.wav", "kick.wav"), ("/Users/me/vox.wav", "vox.wav")]
+
+
+def test_markers_past_what_the_wire_format_takes_are_dropped():
+    many = b"".join(time_marker(index, f"M{index}") for index in range(10_005))
+    session = extract(project(channel(0, "Kick"), event(99, 0), many), "x.flp")
+    assert len(session.markers) == 10_000 and session.markers[-1].name == "M9999"

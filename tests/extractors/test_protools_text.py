@@ -63,6 +63,12 @@ def test_utf8_export_with_markers_and_no_tracks(corpus):
         "Test Ellipsis…", "Test Em Dash —", "Test En Dash –", "Right Side Quote’s Not An Apostrophe"]
     assert info["markers"][1] == {"number": 2, "location": "01:01:00:00", "timeReference": 3360000,
                                   "units": "Samples", "name": "Test Em Dash —", "comments": ""}
+    # The sample from the session start (00:59:50:00) over 48 kHz: 01:00:00:00 is 10 s in.
+    assert placed(session) == [
+        ("Test Ellipsis…", 10.0, None, None, None), ("Test Em Dash —", 70.0, None, None, None),
+        ("Test En Dash –", 130.0, None, None, None),
+        ("Right Side Quote’s Not An Apostrophe", 190.0, None, None, None)]
+    assert session.media_files == []  # both files listings exported, both empty
 
 
 def test_mac_roman_export_with_plugins_on_three_tracks(corpus):
@@ -115,6 +121,7 @@ def test_mac_roman_export_with_plugins_on_three_tracks(corpus):
     assert info["timecodeFormat"] == "23.976 Frame" and info["sessionStart"] == "00:59:55:00"
     assert info["counts"] == {"audioTracks": 3, "audioClips": 0, "audioFiles": 0}
     assert info["markers"] == [] and info["onlineFiles"] == [] and info["offlineFiles"] == []
+    assert session.markers == [] and session.media_files == []
 
 
 def test_large_film_session_with_51_tracks(corpus):
@@ -163,6 +170,36 @@ def test_large_film_session_with_51_tracks(corpus):
     assert (markers[10]["number"], markers[10]["name"], markers[10]["comments"]) == (
         11, "smarmy, temp is too heavy handed", "she's getting dissed")
     assert (markers[-1]["number"], markers[-1]["name"]) == (2, "____ END CREDITS ____ (reuse; they will provide)")
+    assert "unplacedMarkers" not in info
+
+
+def test_large_film_session_markers_and_media_files(corpus):
+    session = extract_file(corpus(FPP_FINAL))
+    markers = session.markers
+    assert len(markers) == 294
+    assert all(m.end_sec is None and m.track is None for m in markers)
+    # 23.976 fps from 00:59:55:00: 01:00:00:00 is 5 timecode seconds, 5.005 s (240240 samples at 48 kHz).
+    assert (markers[0].name, markers[0].t_sec, markers[0].comment) == ("____OPENER____", pytest.approx(5.005), None)
+    assert (markers[1].name, markers[1].t_sec) == (
+        "mystery danger, similar to FPP opener, hit some key cuts, not as aggessive as temp",
+        pytest.approx(6.001, abs=0.001))
+    assert (markers[10].name, markers[10].t_sec, markers[10].comment) == (
+        "smarmy, temp is too heavy handed", pytest.approx(227.850, abs=0.001), "she's getting dissed")
+    assert (markers[-1].name, markers[-1].t_sec) == ("____ END CREDITS ____ (reuse; they will provide)",
+                                                     pytest.approx(5016.011, abs=0.001))
+    with_comments = [(m.name, m.comment) for m in markers if m.comment]
+    assert len(with_comments) == 6
+    assert with_comments[1] == ("FUN TIME - lovey, peppy",
+                                "D. - there's a cue we used, could use it? title treatment for her show")
+    assert with_comments[2] == ("warm! transition, temp is weird tone shift", "temptoo old fashioned / dense")
+    assert [m.t_sec for m in markers] == sorted(m.t_sec for m in markers)
+
+    files = session.media_files
+    assert len(files) == 142 and len({f.path for f in files}) == 142
+    folder = "/Users/stef/Dropbox/Sample PT Session/Audio Files/"
+    assert (files[0].path, files[0].name, files[0].offline) == (folder + "2pop.wav", "2pop.wav", False)
+    assert all(f.path == folder + f.name and f.offline is False for f in files)
+    assert files[-1].name == "FPP_6m03B_YouKnowCrime_R1.wav"
 
 
 def test_tracks_only_export_without_plugin_lines(corpus):
@@ -173,6 +210,7 @@ def test_tracks_only_export_without_plugin_lines(corpus):
     # No plug-in listing and no PLUG-INS lines: what the tracks hold is unknown, not empty.
     assert [(t.type, t.state, t.plugins) for t in session.tracks] == [(None, None, None)] * 7
     assert session.plugins is None
+    assert session.markers is None and session.media_files is None  # left out of the export: unknown
     assert session.attributes == {"protools": {
         "timecodeFormat": "24 Frame", "sessionStart": "00:59:50:00",
         "counts": {"audioTracks": 163, "audioClips": 1541, "audioFiles": 247}}}
@@ -286,8 +324,9 @@ def test_older_files_heading_and_newer_marker_columns():
             "    \t             \t         \t         \t        \t          \t        \ton\n"
             "2   \t01:00:10:00  \t480000   \tSamples  \tChorus  \tMarkers   \tRuler   \t\n"
             "    \t             \t         \t         \t        \t          \t        \tlater line\n")
-    info = extract(export(more=more).encode(), "x.txt").attributes["protools"]
-    assert info["onlineFiles"] == [{"name": "Kick.wav", "location": "HD:Audio Files:"}]
+    session = extract(export(more=more).encode(), "x.txt")
+    info = session.attributes["protools"]
+    assert info["files"] == [{"name": "Kick.wav", "location": "HD:Audio Files:"}]
     assert info["onlineClips"] == ["Kick-01"]
     assert info["markers"] == [{"number": 1, "location": "01:00:00:00", "timeReference": 0, "units": "Samples",
                                 "name": "Verse", "trackName": "Markers", "trackType": "Ruler",
@@ -295,6 +334,107 @@ def test_older_files_heading_and_newer_marker_columns():
                                {"number": 2, "location": "01:00:10:00", "timeReference": 480000, "units": "Samples",
                                 "name": "Chorus", "trackName": "Markers", "trackType": "Ruler",
                                 "comments": "later line"}]
+    assert [(m.name, m.t_sec, m.comment, m.track) for m in session.markers] == [
+        ("Verse", 0.0, "go\non", None), ("Chorus", pytest.approx(480000 / 44100), "later line", None)]
+    # The older listing holds online and offline files alike.
+    assert [(f.path, f.name, f.offline) for f in session.media_files] == [("/Volumes/HD/Audio Files/Kick.wav",
+                                                                          "Kick.wav", None)]
+
+
+def markers_listing(*rows, columns=("#", "LOCATION", "TIME REFERENCE", "UNITS", "NAME", "COMMENTS")):
+    """A markers listing with these columns and rows (tuples of cells)."""
+    return ("M A R K E R S  L I S T I N G\n" + "\t".join(columns) + "\n"
+            + "".join("\t".join(row) + "\n" for row in rows) + "\n\n")
+
+
+def placed(session):
+    return [(m.name, m.t_sec, m.end_sec, m.comment, m.track) for m in session.markers]
+
+
+def test_track_markers_name_their_track_and_ruler_markers_none():
+    columns = ("#", "LOCATION", "TIME REFERENCE", "UNITS", "NAME", "TRACK NAME", "TRACK TYPE", "COMMENTS")
+    more = markers_listing(("1", "01:00:00:00", "0", "Samples", "Intro", "Markers", "Ruler", ""),
+                           ("2", "01:00:01:00", "44100", "Samples", "Verse", "Markers 2", "Ruler", "Some comments"),
+                           ("3", "01:00:05:00", "220500", "Samples", "Breath", "Vox Lead", "Track", "More comments"),
+                           ("4", "01:00:06:00", "264600", "Samples", "Fix", "Gtr", "Track", " "),
+                           columns=columns)
+    assert placed(extract(export(more=more).encode(), "x.txt")) == [
+        ("Intro", 0.0, None, None, None), ("Verse", 1.0, None, "Some comments", None),
+        ("Breath", 5.0, None, "More comments", "Vox Lead"), ("Fix", 6.0, None, None, "Gtr")]
+
+
+def test_tempo_based_markers_are_placed_by_their_location_where_it_is_a_time():
+    # Ticks markers: TIME REFERENCE is in bars|beats, so LOCATION, in the session's time scale, places them.
+    more = markers_listing(("1", "01:00:02:12", "3|3", "Ticks", "Timecode", "a"),
+                           ("2", "01:00:02:12.50", "3|3| 735", "Ticks", "Subframes", ""),
+                           ("3", "0:56", "29|1", "Ticks", "Min:Sec", ""),
+                           ("4", "1:55.882", "58|4| 735", "Ticks", "Min:Sec ms", ""),
+                           ("5", "2695168", "58|4", "Ticks", "Samples", ""),
+                           ("6", "29|1", "58|4", "Ticks", "Bars|Beats", ""),
+                           ("7", "84+03", "58|4", "Ticks", "Feet+Frames", ""))
+    session = extract(export(more=more).encode(), "x.txt")  # 25 fps from 01:00:00:00, 44.1 kHz
+    assert placed(session) == [
+        ("Timecode", pytest.approx(2.48, abs=0.001), None, "a", None),
+        ("Subframes", pytest.approx(2.5, abs=0.001), None, None, None),
+        ("Min:Sec", 56.0, None, None, None),
+        ("Min:Sec ms", pytest.approx(115.882, abs=0.001), None, None, None),
+        ("Samples", pytest.approx(61.115, abs=0.001), None, None, None),
+    ]
+    # Bars|beats and feet+frames need the tempo map or a film rate the export does not give.
+    assert session.attributes["protools"]["unplacedMarkers"] == 2
+    assert len(session.attributes["protools"]["markers"]) == 7
+
+
+def test_ntsc_and_drop_frame_timecode_and_midnight():
+    more = markers_listing(("1", "01:00:05:00", "x", "Ticks", "Five", ""))
+    text = export(more=more).replace("25 Frame", "23.976 Frame").replace("01:00:00:00", "00:59:55:00")
+    assert placed(extract(text.encode(), "x.txt"))[0][1] == pytest.approx(10.01, abs=0.001)
+
+    more = markers_listing(("1", "01:01:00;02", "x", "Ticks", "First of minute 1", ""),
+                           ("2", "01:10:00;00", "x", "Ticks", "Ten minutes", ""))
+    text = export(more=more).replace("25 Frame", "29.97 Drop Frame").replace("01:00:00:00", "01:00:00;00")
+    # 01:01:00;00 and ;01 do not exist in drop frame: ;02 is 1800 frames in; ten minutes are 17982 frames.
+    assert [m.t_sec for m in extract(text.encode(), "x.txt").markers] == [
+        pytest.approx(1800 * 1001 / 30000, abs=0.001), pytest.approx(17982 * 1001 / 30000, abs=0.001)]
+
+    more = markers_listing(("1", "00:00:10:00", "x", "Ticks", "After midnight", ""))
+    text = export(more=more).replace("01:00:00:00", "23:59:50:00")
+    assert placed(extract(text.encode(), "x.txt"))[0][1] == pytest.approx(20.0)
+
+
+def test_without_a_sample_rate_markers_are_placed_by_their_location():
+    more = markers_listing(("1", "01:00:10:00", "441000", "Samples", "By timecode", ""),
+                           ("2", "441000", "441000", "Samples", "In samples", ""))
+    text = export(more=more).replace("SAMPLE RATE:\t44100.000000\n", "")
+    session = extract(text.encode(), "x.txt")
+    assert session.sample_rate is None
+    assert placed(session) == [("By timecode", 10.0, None, None, None)]
+    assert session.attributes["protools"]["unplacedMarkers"] == 1
+
+
+def test_an_empty_markers_listing_is_none_and_a_missing_one_unknown():
+    assert extract(export(more=markers_listing()).encode(), "x.txt").markers == []
+    session = extract(export().encode(), "x.txt")
+    assert session.markers is None and session.media_files is None
+
+
+def test_media_files_from_both_listings_each_once_as_posix_paths():
+    folder = "Macintosh HD:Users:me:Songs:AC/DC Covers:Audio Files:"
+    more = ("O N L I N E  F I L E S  I N  S E S S I O N\nFilename  \tLocation\n"
+            f"Kick.wav  \t{folder}\nSnare.wav  \t{folder}\nKick.wav  \t{folder}\n"
+            "Loop.aif  \tAudio SSD:Library:Loops:\nStem.wav  \tD:\\Sessions\\Audio Files\\\n\n\n"
+            "O F F L I N E  F I L E S  I N  S E S S I O N\nFilename  \tLocation\n"
+            f"Gone.wav  \t{folder}\nKick.wav  \t{folder}\n  \t{folder}\n\n\n")
+    session = extract(export(more=more).encode(), "x.txt")
+    songs = "/Users/me/Songs/AC:DC Covers/Audio Files/"
+    assert [(f.path, f.name, f.offline) for f in session.media_files] == [
+        (songs + "Kick.wav", "Kick.wav", False),
+        (songs + "Snare.wav", "Snare.wav", False),
+        ("/Volumes/Audio SSD/Library/Loops/Loop.aif", "Loop.aif", False),
+        ("D:\\Sessions\\Audio Files\\Stem.wav", "Stem.wav", False),
+        (songs + "Gone.wav", "Gone.wav", True),
+    ]
+    assert session.markers is None
 
 
 def test_header_values_and_the_file_name_as_fallback():

@@ -8,9 +8,19 @@ import pytest
 from app.extractors import extract_file
 from app.extractors.errors import ExtractError
 from app.extractors.reaper import extract
-from app.wire import MAX_PLUGINS_PER_TRACK
+from app.wire import MAX_MARKERS, MAX_PLUGINS_PER_TRACK
 
 NI = "Native Instruments"
+
+
+def markers(session):
+    """A session's markers as (name, start, end)."""
+    return [(m.name, m.t_sec, m.end_sec) for m in session.markers]
+
+
+def media(session):
+    """A session's media files as (path, name, offline)."""
+    return [(f.path, f.name, f.offline) for f in session.media_files]
 
 
 def plugins(track):
@@ -49,6 +59,11 @@ def test_perlence_vst(corpus):
         [("1", "loser/3BandEQ", None, "JS", True, None)],
         [], [], [], [], [], [],
     ]
+    # MARKER 1 2 "" 0 / MARKER 1 4 "" 1 / MARKER 1 6 "" 1: marker 1 at 2 s, and region 1 from 4 s to 6 s.
+    assert markers(session) == [("", pytest.approx(2.0, abs=0.001), None),
+                                ("", pytest.approx(4.0, abs=0.001), pytest.approx(6.0, abs=0.001))]
+    assert all(m.comment is None and m.track is None for m in session.markers)
+    assert session.media_files == []  # a MIDI item and a click source: no files
 
 
 def test_rppeditor_master_fx(corpus):
@@ -86,6 +101,11 @@ def test_exvertus_track2(corpus):
          ("2", "loser/Saturation", None, "JS", True, None),
          ("3", "FabFilter Pro-Q 3", "FabFilter", "VST3", True, None)],  # renamed "Cheap Radio HPF" in REAPER
     ]
+    # 201 FILE lines name three files, relative to the project's folder as written on Windows.
+    assert media(session) == [("audio\\ThirdStrike76.wav", "ThirdStrike76.wav", None),
+                              ("audio\\3sfull76.wav", "3sfull76.wav", None),
+                              ("audio\\3sfull76-glued-01.wav", "3sfull76-glued-01.wav", None)]
+    assert session.markers == []
 
 
 def test_exvertus_lighterfluid(corpus):
@@ -105,6 +125,7 @@ def test_exvertus_lighterfluid(corpus):
         [("1", "Reaktor 6", NI, "VST2", True, "Funk Punk")],
         [("1", "Kontakt", NI, "VST2", True, "Kontakt")],
     ]
+    assert session.markers == [] and session.media_files == []  # MIDI items held in the project
 
 
 # --- plugin instances -------------------------------------------------------------------------
@@ -456,6 +477,127 @@ def test_unset_session_fields_stay_unset():
     session = read("TEMPO 0 4 4\nSAMPLERATE 0 0 0\n", header="<REAPER_PROJECT 0.1", filename="old.rpp-bak")
     assert (session.name, session.daw_version, session.bpm, session.sample_rate, session.attributes) == (
         "old", None, None, None, None)
+
+
+# --- markers and media files -------------------------------------------------------------------
+
+def test_regions_pair_their_two_lines_and_names_come_in_every_quoting_style():
+    session = read("""\
+        MARKER 1 0 Intro 0 0 1 B {A1}
+        MARKER 2 1.5 "Verse one" 1 0 1 B {A2}
+        MARKER 2 9.25 "" 1
+        MARKER 1 3.0005 'say "hi"' 0 16777471 1 R {A3}
+        MARKER 3 12 `it's a "take"` 9 0 1 B {A4}
+        MARKER 3 20.125 "" 9
+        MARKER 4 21 "Open region" 1
+        MARKER 5 22 "" 8
+        """)
+    assert markers(session) == [
+        ("Intro", 0.0, None),
+        ("Verse one", pytest.approx(1.5, abs=0.001), pytest.approx(9.25, abs=0.001)),
+        ('say "hi"', pytest.approx(3.001, abs=0.001), None),  # marker 1, not region 1
+        ('it\'s a "take"', 12.0, pytest.approx(20.125, abs=0.001)),  # flags 9: a region with another bit set
+        ("Open region", 21.0, None),  # a region whose end line never comes
+        ("", 22.0, None),
+    ]
+
+
+def test_the_same_region_index_again_is_a_new_region_once_the_first_is_closed():
+    session = read('MARKER 1 1 "A" 1\nMARKER 1 2 "" 1\nMARKER 1 5 "B" 1\nMARKER 1 8 "" 1\n')
+    assert markers(session) == [("A", 1.0, 2.0), ("B", 5.0, 8.0)]
+
+
+def test_markers_off_the_timeline_are_left_out():
+    session = read("""\
+        MARKER 1 -1 "Before the start" 0
+        MARKER 2 nan "Not a number" 0
+        MARKER 3 4 "Region ending before it starts" 1
+        MARKER 3 2 "" 1
+        MARKER 4 -3 "Region starting before the start" 1
+        MARKER 4 6 "" 1
+        MARKER 5 1e12 "Far past the end" 0
+        MARKER
+        MARKER 6 7 "Kept" 0
+        <TRACK
+          MARKER 7 8 "Not a project line" 0
+        >
+        """)
+    assert markers(session) == [("Region ending before it starts", 4.0, None), ("Kept", 7.0, None)]
+
+
+def test_markers_past_the_cap_are_left_out():
+    data = (b'<REAPER_PROJECT 0.1 "7.0" 1\n' + b"".join(b"MARKER %d %d x 0\n" % (n, n) for n in range(10_005))
+            + b">\n")
+    session = extract(data, "many.rpp")
+    assert len(session.markers) == MAX_MARKERS and session.markers[-1].t_sec == MAX_MARKERS - 1
+
+
+def test_no_marker_lines_means_no_markers():
+    session = read("<TRACK\nNAME A\n>\n")
+    assert session.markers == [] and session.media_files == []
+
+
+def test_media_files_of_every_source_each_once():
+    session = read("""\
+        RENDER_FILE "C:\\Renders\\mix.wav"
+        <TRACK
+          NAME Audio
+          <ITEM
+            <SOURCE WAVE
+              FILE "Audio/Kick 01.wav" 1
+            >
+          >
+          <ITEM
+            <SOURCE SECTION
+              LENGTH 2
+              <SOURCE MP3
+                FILE "/Users/me/Music/loop.mp3"
+              >
+            >
+          >
+          <ITEM
+            NAME "FILE not.wav"
+            <SOURCE WAVE
+              FILE "Audio/Kick 01.wav"
+            >
+            TAKE
+            <SOURCE FLAC
+              FILE D:\\Stems\\bass.flac
+            >
+          >
+        >
+        <TRACK
+          NAME Other
+          <ITEM
+            <SOURCE VIDEO
+              FILE "film.mp4"
+            >
+          >
+          <ITEM
+            <SOURCE MIDI
+              FILE "groove.mid"
+              E 0 90 3c 60
+            >
+          >
+          <ITEM
+            <SOURCE WAVE
+              FILE ""
+            >
+          >
+          <ITEM
+            <SOURCE EMPTY
+            >
+          >
+        >
+        """)
+    assert media(session) == [
+        ("Audio/Kick 01.wav", "Kick 01.wav", None),
+        ("/Users/me/Music/loop.mp3", "loop.mp3", None),
+        ("D:\\Stems\\bass.flac", "bass.flac", None),
+        ("film.mp4", "film.mp4", None),
+        ("groove.mid", "groove.mid", None),
+    ]
+    assert [t.type for t in session.tracks] == ["audio", "midi"]  # the kinds of sources still type the tracks
 
 
 # --- broken and hostile input -----------------------------------------------------------------

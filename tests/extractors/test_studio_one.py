@@ -226,3 +226,69 @@ def test_entity_expansion_inside_the_zip_is_refused():
 def test_broken_xml_inside_the_zip_is_refused():
     with pytest.raises(ExtractError, match="Devices/audiomixer.xml in the Studio One song is not well-formed XML"):
         extract(song(members("<AudioMixer><ChannelGroup>")), "x.song")
+
+
+# Markers and the media pool.
+
+def test_corpus_songs_hold_only_their_start_and_end_markers_and_their_media_pool(corpus):
+    # Both marker tracks hold just the Start and End markers every song has (markerType 2 and 3).
+    owlplug = extract_file(corpus("song/owlplug_studioone7schema8.song"))
+    assert (owlplug.markers, owlplug.media_files) == ([], [])  # its media pool is empty
+    session = extract_file(corpus("song/paulomouat_test-song.song"))
+    assert session.markers == []
+    folder = "/Users/paulomouat/Documents/Studio One/Songs/test-song/raw"
+    assert [(m.path, m.name, m.offline) for m in session.media_files] == [
+        (f"{folder}/nf-0{number}.flac", f"nf-0{number}.flac", None) for number in (4, 3, 2, 1)]
+
+
+def song_with(tracks="", tempo='<TempoMapSegment start="0" tempo="0.5"/>', pool=None):
+    """A song whose song.xml has `tracks` and the tempo segments `tempo`, and `pool` as its mediapool.xml."""
+    song_xml = (f'<?xml version="1.0" encoding="UTF-8"?><Song><Attributes x:id="Root"><Attributes x:id="timeContext">'
+                f'<TempoMap x:id="tempoMap">{tempo}</TempoMap></Attributes><List x:id="Tracks">{tracks}</List>'
+                f'</Attributes></Song>')
+    more = {"Song/song.xml": song_xml}
+    if pool is not None:
+        more["Song/mediapool.xml"] = f'<?xml version="1.0" encoding="UTF-8"?><MediaPool>{pool}</MediaPool>'
+    return extract(song(members(mixer(), **more)), "n.song")
+
+
+def markers_of(session):
+    return [(m.name, m.t_sec) for m in session.markers]
+
+
+def test_markers_in_beats_or_seconds_without_the_start_and_end_in_time_order():
+    tracks = ('<MarkerTrack timeFormat="2"><MarkerEvent markerType="2" timeFormat="2" name="Start"/>'
+              '<MarkerEvent markerType="3" start="600" timeFormat="2" name="End"/>'
+              '<MarkerEvent start="32" timeFormat="2" name="Chorus"/>'
+              '<MarkerEvent timeFormat="2" name="Top"/>'  # start left out: 0
+              '<MarkerEvent start="7.5" timeFormat="0" name="Hit"/>'
+              '<MarkerEvent start="8" name="Track format"/>'  # the track's timeFormat: beats
+              '<MarkerEvent start="x" timeFormat="2" name="Broken"/></MarkerTrack>')
+    assert markers_of(song_with(tracks)) == [("Top", 0.0), ("Track format", 4.0), ("Hit", 7.5), ("Chorus", 16.0)]
+
+
+def test_a_song_without_markers_has_none_and_tempo_segments_hold_from_their_start():
+    assert song_with().markers == []
+    tempo = '<TempoMapSegment start="0" end="16" tempo="0.5"/><TempoMapSegment start="16" end="1e200" tempo="1"/>'
+    tracks = '<MarkerTrack><MarkerEvent start="20" timeFormat="2" name="Slow"/></MarkerTrack>'
+    assert markers_of(song_with(tracks, tempo)) == [("Slow", 12.0)]  # 16 beats at 120 BPM, 4 at 60
+    assert song_with(tracks, tempo="").markers == []  # no tempo map: beats cannot be placed
+    assert song_with(tracks, tempo='<TempoMapSegment tempo="-1"/>').markers == []
+
+
+def test_media_pool_files_once_each_as_paths_from_their_file_urls():
+    clip = '<AudioClip mediaID="{{{id}}}"><Url x:id="path" type="1" url="{url}"/></AudioClip>'
+    pool = ('<Attributes x:id="rootFolder"><MediaFolder name="Audio">'
+            + clip.format(id="A", url="file:///C:/Users/me/Songs/Take 1.wav")
+            + clip.format(id="B", url="file:///Users/me/Loops/Beat.aif")
+            + clip.format(id="C", url="file://server/share/Pad.wav")
+            + clip.format(id="D", url="file:///C:/Users/me/Songs/Take 1.wav")
+            + '<MusicClip mediaID="{M}"><Url x:id="dataPath" type="1" url="media:///Performances/Keys.musicx"/>'
+              '</MusicClip></MediaFolder></Attributes>'
+            '<Attributes x:id="documentPath" type="1" url="file:///Users/me/Songs/n.song"/>')
+    session = song_with(pool=pool)
+    assert [(m.path, m.name) for m in session.media_files] == [
+        ("C:/Users/me/Songs/Take 1.wav", "Take 1.wav"), ("/Users/me/Loops/Beat.aif", "Beat.aif"),
+        ("//server/share/Pad.wav", "Pad.wav")]
+    bare = song_with()  # no mediapool.xml: nothing read, the field left unset
+    assert bare.media_files is None and "media_files" not in bare.model_fields_set
