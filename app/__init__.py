@@ -10,6 +10,7 @@ from app.database import configure_engine
 from app.extensions import csrf, db, jobs, limiter, migrate
 from app.params import init_params
 from app.security import init_security
+from app.uploads import init_uploads
 from app.web.rendering import init_rendering
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ def create_app(config=None):
     init_params(app)
     csrf.init_app(app)
     # The access check identifies the caller, which the rate limits are keyed on: it goes first.
+    init_uploads(app)
     init_auth(app)
     limiter.init_app(app)
     from app.scanning import run_job

@@ -5,6 +5,7 @@ from datetime import timedelta
 from pathlib import Path
 
 DEFAULT_MAX_INGEST_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_ATTACHMENT_BYTES = 2 * 1024**3
 SQLITE_FILENAME = "session-stats.db"
 LEGACY_JSON_FILENAME = "session-stats.json"
 
@@ -45,6 +46,12 @@ def load_config(app, overrides=None):
         # Scheduled backups: every this many hours (0: none), keeping the newest BACKUP_KEEP of them.
         BACKUP_INTERVAL_HOURS=24,
         BACKUP_KEEP=7,
+        # The largest file one upload may attach to a session, and where attached files are kept (None: <instance>/
+        # attachments).
+        MAX_ATTACHMENT_BYTES=DEFAULT_MAX_ATTACHMENT_BYTES,
+        ATTACHMENT_DIR=None,
+        # Extensions turned off, by name, separated by commas ("loudness" is the built-in one).
+        DISABLED_EXTENSIONS="",
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
@@ -58,6 +65,9 @@ def load_config(app, overrides=None):
     app.config["BACKUP_INTERVAL_HOURS"] = at_least(app.config["BACKUP_INTERVAL_HOURS"], 0, float,
                                                    "SESSION_STATS_BACKUP_INTERVAL_HOURS")
     app.config["BACKUP_KEEP"] = at_least(app.config["BACKUP_KEEP"], 1, int, "SESSION_STATS_BACKUP_KEEP")
+    app.config["MAX_ATTACHMENT_BYTES"] = at_least(app.config["MAX_ATTACHMENT_BYTES"], 1, int,
+                                                  "SESSION_STATS_MAX_ATTACHMENT_BYTES")
+    app.config["ATTACHMENT_DIR"] = Path(app.config["ATTACHMENT_DIR"] or Path(app.instance_path) / "attachments").expanduser()
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (

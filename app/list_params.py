@@ -17,10 +17,11 @@ API_MAX_LIMIT = 500
 WIRE_MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
 # The sessions list's columns besides the name, and those it shows unless asked otherwise.
-SESSION_COLUMNS = ("artist", "project", "daw", "date", "tracks", "instances", "plugins", "tags", "path")
-DEFAULT_COLUMNS = SESSION_COLUMNS[:-1]
+SESSION_COLUMNS = (
+    "artist", "project", "daw", "date", "tracks", "instances", "plugins", "tags", "open_notes", "missing_media", "path")
+DEFAULT_COLUMNS = SESSION_COLUMNS[:-3]
 # Sorts that list the largest or newest first unless asked otherwise.
-DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "favorite")
+DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "open_notes", "missing_media", "favorite")
 
 
 class Params(BaseModel):
@@ -55,6 +56,10 @@ class SessionFilters(Params):
     missing: YesOrNo | None = Field(None, description="Only sessions whose file the last archive scan did not find "
                                                       "(true), or only those it found or never looked for (false).")
     complete: YesOrNo | None = Field(None, description="Only sessions marked complete (true) or not (false).")
+    has_open_notes: YesOrNo | None = Field(None, description="Only sessions with open timed notes (true), or only "
+                                                             "those without (false).")
+    has_missing_media: YesOrNo | None = Field(None, description="Only sessions with a media file that is missing "
+                                                                "(true), or only those without (false).")
     from_date: Moment | None = Field(None, description="Sessions created at or after this date (from its start) or "
                                                        "date and time.")
     to_date: Moment | None = Field(None, description="Sessions created at or before this date (to its end) or date "
@@ -210,3 +215,11 @@ class WireListParams(Params):
     limit: Whole = Field(100, ge=1, le=WIRE_MAX_LIMIT, description="How many sessions to return.")
     cursor: Annotated[QueryText, AfterValidator(decode_cursor)] | None = Field(
         None, description="The nextCursor of the page before.")
+
+
+class MissingMediaParams(Params):
+    """The missing-media report: the files of live sessions that are missing, for some artists or under a folder."""
+
+    artist: Texts = Field([], description="Sessions for this artist (repeat for any of several).")
+    folder: QueryText = Field("", description="Sessions whose file is under this folder (the start of its path).")
+    page: PageNumber = 1

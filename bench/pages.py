@@ -20,11 +20,15 @@ from app.auth import load_user
 from app.database import unit_of_work, upgrade_database
 from app.extensions import db
 from app.gc_pause import gc_paused
-from app.models import LiveCount, Plugin, PluginTotal, Session, User
+from app.models import Event, LiveCount, Plugin, PluginTotal, Session, User
 from app.sample_data import generate_sessions
 from app.services.accounts import create_user, generate_password
 from app.services.bulk_edit import has_samples
+from app.services.events import add_events, session_timeline
+from app.timeline_input import EventInput
 from app.services.ingest import ingest_sessions
+from app.services.media import MissingMediaQuery
+from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
 from app.services.sessions import index_overview, months_by_daw, session_detail
@@ -59,6 +63,31 @@ def build_archive(app):
                     print(f"  {number:,} sessions in {time.perf_counter() - started:.0f} s", flush=True)
 
 
+# Every this-many-th session gets two notes (one open) and, every other time, a media file that is missing.
+TIMELINE_EVERY = 50
+
+
+def seed_timeline(app):
+    """Give some sessions notes and missing media files, as a studio's archive has (once)."""
+    with app.app_context():
+        if db.session.scalar(select(func.count()).select_from(Event)):
+            return
+        chosen = db.session.execute(select(Session.id, Session.fingerprint, Session.name)
+                                    .where(Session.pk % TIMELINE_EVERY == 0)).all()
+        started = time.perf_counter()
+        for number, (session_id, fingerprint, name) in enumerate(chosen):
+            with unit_of_work():
+                add_events(db.session, session_id, [
+                    EventInput(kind="note", t_sec=30 + number % 90, text="vocal too loud in the chorus"),
+                    EventInput(kind="note", t_sec=95, text="fade longer", status="resolved")], "bench")
+        with gc_paused(), unit_of_work():
+            ingest_sessions(db.session, [SessionStatsSession.model_validate({
+                "fingerprint": fingerprint, "name": name, "mediaFiles": [
+                    {"path": "Audio Files/Kick.wav", "exists": True}, {"path": "/gone/Vox.wav", "exists": False}]})
+                for number, (_, fingerprint, name) in enumerate(chosen) if number % 2 == 0])
+        print(f"  notes on {len(chosen):,} sessions in {time.perf_counter() - started:.0f} s", flush=True)
+
+
 def median_ms(call) -> float:
     call()
     timings = []
@@ -72,6 +101,7 @@ def median_ms(call) -> float:
 def main():
     app = create_app({"INSTANCE_PATH": str(FOLDER), "RATELIMIT_ENABLED": False})
     build_archive(app)
+    seed_timeline(app)
     with app.app_context():
         with unit_of_work():
             user = db.session.scalar(select(User).where(User.username == "bench"))
@@ -94,6 +124,9 @@ def main():
     search = SessionQuery(q="vocal")
     wide = SessionQuery(page_size=200)
     missing = SessionQuery(missing=True)
+    open_notes = SessionQuery(has_open_notes=True)
+    missing_media = SessionQuery(has_missing_media=True)
+    by_open_notes = SessionQuery(sort="open_notes")
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
                                    months_by_daw(db.session), has_samples(db.session))),
@@ -107,7 +140,16 @@ def main():
          lambda: (list_sessions(db.session, wide), session_facets(db.session, wide))),
         ("Sessions, file missing", "/sessions?missing=1",
          lambda: (list_sessions(db.session, missing), session_facets(db.session, missing))),
-        ("Session", f"/sessions/{quote(session_id)}", lambda: session_detail(db.session, session_id)),
+        ("Sessions, open notes, with the new columns",
+         "/sessions?has_open_notes=1&cols=artist&cols=date&cols=open_notes&cols=missing_media",
+         lambda: (list_sessions(db.session, open_notes), session_facets(db.session, open_notes))),
+        ("Sessions, media missing", "/sessions?has_missing_media=1",
+         lambda: (list_sessions(db.session, missing_media), session_facets(db.session, missing_media))),
+        ("Sessions, most open notes first", "/sessions?sort=open_notes&cols=open_notes",
+         lambda: (list_sessions(db.session, by_open_notes), session_facets(db.session, by_open_notes))),
+        ("Missing media", "/media/missing", lambda: missing_media_report(db.session, MissingMediaQuery())),
+        ("Session", f"/sessions/{quote(session_id)}", lambda: (session_detail(db.session, session_id),
+                                                               session_timeline(db.session, session_id))),
         ("Plugins (by product)", "/plugins", lambda: (list_plugins(db.session, PluginQuery()),
                                                       plugin_facets(db.session))),
         ("Plugins, exact", "/plugins?view=exact",

@@ -26,6 +26,22 @@ ROUTE_ACCESS = {
     "sessions.reset_field": "editor",
     "sessions.save_tags": "editor",
     "sessions.save_flags": "editor",
+    "sessions.timeline": "viewer",
+    "sessions.add_attachment": "editor",
+    "sessions.download_attachment": "viewer",
+    "sessions.sessions_csv": "viewer",
+    "sessions.tracks_csv": "viewer",
+    "sessions.session_plugins_csv": "viewer",
+    "sessions.events_csv": "viewer",
+    "plugins.plugins_csv": "viewer",
+    "media.missing": "viewer",
+    "media.missing_csv": "viewer",
+    "sessions.add_note": "editor",
+    "sessions.edit_note": "editor",
+    "sessions.save_note": "editor",
+    "sessions.set_note_status": "editor",
+    "sessions.trash_note": "editor",
+    "sessions.restore_note": "editor",
     "sessions.new": "editor",
     "sessions.new_track_row": "editor",
     "sessions.create": "editor",
@@ -63,6 +79,13 @@ ROUTE_ACCESS = {
     "api.rebuild_rollups_api": "admin",
     "api.list_products_api": "viewer",
     "api.product_api": "viewer",
+    "api.list_events_api": "viewer",
+    "api.add_events_api": "editor",
+    "api.update_event_api": "editor",
+    "api.delete_event_api": "editor",
+    "api.session_rollup_api": "viewer",
+    "api.list_attachments_api": "viewer",
+    "api.add_attachment_api": "editor",
     "corrections.correct": "admin",
     "corrections.merge": "admin",
     "corrections.split": "admin",
@@ -73,7 +96,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "attachment_id": "no-such-attachment", "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

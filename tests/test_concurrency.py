@@ -1,10 +1,11 @@
 """Many people writing at once, through a real server: no request fails, nothing acknowledged is lost, and every
 maintained figure still equals a recount.
 
-A waitress server with eight threads serves twelve clients at once: API clients ingesting small batches, one
+A waitress server with eight threads serves fourteen clients at once: API clients ingesting small batches, one
 editing metadata, two editors adding tags to the same session from the dashboard, one renaming by hand (and going
 back to the file's name) a session the ingests rename too, one tagging sessions in bulk (and undoing every other
-action), two saving the same views at once, one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
+action), two saving the same views at once, two adding notes to one session's timeline (from the page, and through
+the API resolving every other one and attaching a file), one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
 reading with a token.
 """
 import threading
@@ -18,7 +19,7 @@ from sqlalchemy import select, text
 from waitress.server import create_server
 
 from app.extensions import db, jobs
-from app.models import AuditEntry, Job, SavedView, Session, Tag
+from app.models import AuditEntry, Event, Job, SavedView, Session, Tag
 from app.services.derived import check_derived
 from tests.auth import PASSWORD
 
@@ -108,7 +109,8 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
     shared, *patched = seeded["insertedIds"]
     outcomes = Outcomes()
     acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None,
-                    "bulk": set(), "undone": set(), "views": set()}
+                    "bulk": set(), "undone": set(), "views": set(), "timeline": set(), "resolved": set(),
+                    "attached": False}
     record = threading.Lock()
 
     def ingester(number: int):
@@ -208,6 +210,33 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
                 acknowledged["scan"] = int(started.headers["Location"].rstrip("/").rsplit("/", 1)[1])
             outcomes.note("sign-in", session.get(f"{base}/sessions"))
 
+    def note_taker(number: int):
+        # Notes on the shared session, through the page (first client) or the API (second); every other one resolved.
+        session = browser(base, editors[number]) if number == 0 else requests.Session()
+        if number:
+            session.headers["Authorization"] = f"Bearer {editor_tokens[number]}"
+        for note in range(REQUESTS_PER_CLIENT):
+            text = f"note {number}-{note}"
+            if number == 0:
+                answer = outcomes.note("timeline", session.post(f"{base}/sessions/{shared}/notes", headers={
+                    "HX-Request": "true"}, data={"position": f"0:{note:02d}", "text": text}))
+            else:
+                answer = outcomes.note("timeline", session.post(f"{base}/api/sessions/{shared}/events", json={
+                    "events": [{"kind": "note", "t_sec": note, "text": text}]}))
+                if answer.status_code == 201 and note % 2:
+                    event_id = answer.json()["events"][0]["id"]
+                    if outcomes.note("timeline", session.patch(f"{base}/api/events/{event_id}", json={
+                            "status": "resolved"})).status_code == 200:
+                        with record:
+                            acknowledged["resolved"].add(text)
+            if answer.status_code in (200, 201):
+                with record:
+                    acknowledged["timeline"].add(text)
+        if number:
+            attached = outcomes.note("timeline", session.post(f"{base}/api/sessions/{shared}/attachments", files={
+                "file": ("mix.wav", b"RIFF" + bytes(1000))}))
+            acknowledged["attached"] = attached.status_code == 201
+
     def reader():
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {reader_token}"
@@ -219,7 +248,7 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
     clients = [outcomes.client(ingester, n) for n in range(3)] + [
         outcomes.client(metadata_editor), outcomes.client(tag_editor, 0), outcomes.client(tag_editor, 1),
         outcomes.client(field_editor), outcomes.client(bulk_editor), outcomes.client(view_saver, 0),
-        outcomes.client(view_saver, 1),
+        outcomes.client(view_saver, 1), outcomes.client(note_taker, 0), outcomes.client(note_taker, 1),
         outcomes.client(signer_in), outcomes.client(reader)]
     for client in clients:
         client.start()
@@ -248,9 +277,14 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
         assert notes == acknowledged["notes"]
         assert db.session.scalar(select(Session.name).where(Session.id == patched[0])) == acknowledged["name"]
         assert db.session.get(Job, acknowledged["scan"]).status == "succeeded"
+        timeline = dict(db.session.execute(select(Event.text, Event.status).join(Session, Session.pk == Event.session_pk)
+                                           .where(Session.id == shared, Event.kind == "note")).all())
+        assert set(timeline) == acknowledged["timeline"] and len(timeline) == 2 * REQUESTS_PER_CLIENT
+        assert {text for text, status in timeline.items() if status == "resolved"} == acknowledged["resolved"]
+        assert acknowledged["attached"]
         assert {str(archive / f"take-{n}.rpp") for n in range(5)} <= set(db.session.scalars(select(Session.path)))
         assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in")).all()) \
-            == acknowledged["sign_ins"] + len(editors) + 2  # the view savers sign in once more each
+            == acknowledged["sign_ins"] + len(editors) + 3  # the view savers and the page's note taker sign in again
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
         assert check_derived(db.session) == []

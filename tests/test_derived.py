@@ -133,3 +133,28 @@ def test_the_api_checks_and_rebuilds_for_admins(app, auth, client, indexed):
     assert client.post("/api/rollups/rebuild", json={"check": True}).get_json() == {"drift": {}, "repaired": False}
     assert client.post("/api/rollups/rebuild", json={"check": "yes"}).status_code == 422
     assert client.post("/api/rollups/rebuild", json={"fix": True}).status_code == 422
+
+
+EVENT_CORRUPTIONS = {
+    "sessions": "UPDATE sessions SET open_note_count = open_note_count + 1 "
+                "WHERE pk = (SELECT min(session_pk) FROM events)",
+    "live_counts": "UPDATE live_counts SET count = count + 2 WHERE dimension = 'total' AND value = 'open notes'",
+}
+
+
+@pytest.mark.parametrize("table", EVENT_CORRUPTIONS)
+def test_check_finds_a_corrupted_event_rollup_and_rebuild_repairs_it(app, runner, client, indexed, table):
+    session_id = indexed[5]
+    added = client.post(f"/api/sessions/{session_id}/events", json={"events": [
+        {"kind": "note", "t_sec": 3, "text": "tighten the kick"}]})
+    assert added.status_code == 201
+    assert runner.invoke(cli, ["rollups", "rebuild", "--check"]).exit_code == 0
+    with app.app_context(), unit_of_work():
+        db.session.execute(text(EVENT_CORRUPTIONS[table]))
+
+    checked = runner.invoke(cli, ["rollups", "rebuild", "--check"])
+    assert checked.exit_code == 1 and "1 row differs" in checked.output
+    assert [line.split(":")[0] for line in checked.output.splitlines() if not line.startswith(" ")] == [table]
+    assert runner.invoke(cli, ["rollups", "rebuild"]).exit_code == 0
+    assert runner.invoke(cli, ["rollups", "rebuild", "--check"]).exit_code == 0
+    assert client.get(f"/api/sessions/{session_id}/rollup").get_json()["open_notes"] == 1

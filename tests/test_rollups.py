@@ -2,7 +2,7 @@
 from sqlalchemy import distinct, func, select
 
 from app.extensions import db
-from app.models import LiveCount, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
+from app.models import Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.sample_data import generate_sessions
 from app.services.search import search_conditions
 from tests.auth import csrf_token
@@ -34,25 +34,48 @@ def recount_live_counts():
             live, Session.daw.is_not(None), Session.created_at.is_not(None))):
         dimension = ("daw months of " + daw, created_at.strftime("%Y-%m"))
         counts[dimension] = counts.get(dimension, 0) + 1
+    for artist, project, status, deleted_at in db.session.execute(
+            select(Session.artist, Session.project, Event.status, Event.deleted_at)
+            .join(Session, Session.pk == Event.session_pk).where(live, Event.kind == "note")):
+        _count_both(counts, "open notes", artist, project, status == "open" and deleted_at is None)
+    for artist, project, missing in db.session.execute(
+            select(Session.artist, Session.project, MediaFile.missing)
+            .join(Session, Session.pk == MediaFile.session_pk).where(live)):
+        _count_both(counts, "missing media", artist, project, missing)
     sessions, tracks, instances = db.session.execute(
         select(func.count(), func.sum(Session.track_count), func.sum(Session.instance_count)).where(live)).one()
     counts.update({("total", "sessions"): sessions, ("total", "tracks"): tracks, ("total", "instances"): instances})
     return {key: n for key, n in counts.items() if n}
 
 
+def _count_both(counts, dimension, artist, project, counted):
+    for key in [("total", dimension), (f"{dimension} by artist", artist), (f"{dimension} by project", project)]:
+        if counted and key[1] is not None:
+            counts[key] = counts.get(key, 0) + 1
+
+
 def recount(app):
     """(per-session counts, per-plugin totals) computed from the rows."""
     with app.app_context():
         sessions = {
-            pk: (tracks, instances, plugins)
-            for pk, tracks, instances, plugins in db.session.execute(select(
+            pk: counts
+            for pk, *counts in db.session.execute(select(
                 Session.pk,
                 select(func.count()).where(Track.session_pk == Session.pk).scalar_subquery(),
                 select(func.coalesce(func.sum(SessionPlugin.count), 0)).where(SessionPlugin.session_pk == Session.pk)
                 .scalar_subquery(),
                 select(func.count()).where(SessionPlugin.session_pk == Session.pk).scalar_subquery(),
+                select(func.count()).where(Event.session_pk == Session.pk, Event.kind == "note", Event.status == "open",
+                                           Event.deleted_at.is_(None)).scalar_subquery(),
+                select(func.count()).where(MediaFile.session_pk == Session.pk).scalar_subquery(),
+                select(func.count()).where(MediaFile.session_pk == Session.pk, MediaFile.missing).scalar_subquery(),
             ))
         }
+        kinds = {}
+        for pk, kind in db.session.execute(select(Event.session_pk, Event.kind).where(Event.deleted_at.is_(None))):
+            kinds.setdefault(pk, {}).setdefault(kind, 0)
+            kinds[pk][kind] += 1
+        sessions = {pk: (*counts, kinds.get(pk)) for pk, counts in sessions.items()}
         live = select(Session.pk).where(Session.deleted_at.is_(None))
         totals = {row[0]: tuple(row[1:]) for row in db.session.execute(
             select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
@@ -64,7 +87,8 @@ def recount(app):
 def maintained(app):
     with app.app_context():
         sessions = {row[0]: tuple(row[1:]) for row in db.session.execute(
-            select(Session.pk, Session.track_count, Session.instance_count, Session.plugin_count))}
+            select(Session.pk, Session.track_count, Session.instance_count, Session.plugin_count,
+                   Session.open_note_count, Session.media_count, Session.missing_media_count, Session.event_counts))}
         totals = {row[0]: tuple(row[1:]) for row in db.session.execute(
             select(PluginTotal.plugin_pk, PluginTotal.instances, PluginTotal.sessions, PluginTotal.tracks))}
         live_counts = {(row.dimension, row.value): row.count for row in db.session.execute(select(LiveCount.__table__))}
@@ -90,6 +114,24 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     ingest(client, *samples[:3])
     assert maintained(app) == recount(app)
 
+    ids = [row["id"] for row in client.get("/api/session-stats?limit=1000").get_json()["sessions"]]
+    ingest(client, dict(samples[0], markers=[{"name": "Intro", "tSec": 0}, {"name": "Out", "tSec": 90, "endSec": 99}],
+                        mediaFiles=[{"path": "a.wav", "exists": False}, {"path": "b.wav", "offline": True},
+                                    {"path": "c.wav", "exists": True}]))
+    first, second = ids[0], ids[1]
+    notes = [client.post(f"/api/sessions/{session_id}/events", json={"events": [
+        {"kind": "note", "t_sec": 1, "text": "fix"}, {"kind": "note", "t_sec": 2, "text": "fix more"},
+        {"kind": "clip", "t_sec": 3}]}).get_json()["events"] for session_id in (first, second)]
+    assert maintained(app) == recount(app)
+    client.patch(f"/api/events/{notes[0][0]['id']}", json={"status": "resolved"})
+    client.delete(f"/api/events/{notes[1][1]['id']}")
+    assert maintained(app) == recount(app)
+    client.delete(f"/api/session-stats/{second}")
+    assert maintained(app) == recount(app)
+    client.post(f"/api/session-stats/{second}/restore")
+    ingest(client, dict(samples[0], markers=[], mediaFiles=[{"path": "d.wav", "exists": False}]))
+    assert maintained(app) == recount(app)
+
     client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
     live_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
     client.patch(f"/sessions/{live_id}/fields/artist", data={"value": "Someone New"})
@@ -98,7 +140,9 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     _, totals, live_counts = maintained(app)
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
     assert {dimension for dimension, _ in live_counts if not dimension.startswith(("months of ", "daw months of "))} \
-        == {"artist", "daw", "tag", "vendor", "format", "product", "total"}
+        == {"artist", "daw", "tag", "vendor", "format", "product", "total", "open notes by artist",
+            "open notes by project", "missing media by artist", "missing media by project"}
+    assert live_counts[("total", "open notes")] == 2 and live_counts[("total", "missing media")] == 1
     assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
     assert any(dimension.startswith("daw months of ") for dimension, _ in live_counts)
 

@@ -5,6 +5,7 @@ The parameter names sent are all those any list, form or route reads, so that ea
 knows among the ones it does not. The largest answer and the slowest request are printed (`pytest -s`) for the
 record; timings are not asserted.
 """
+import io
 import time
 from urllib.parse import quote
 
@@ -30,7 +31,8 @@ HOSTILE_IN_PATHS = ["²", "١٢", "9" * 30, "-1", "0", "x" * 5_000, "..%2F..%2Fe
 SKIPPED = {"auth.logout", "static"}
 EXTRA_NAMES = {"value", "add", "remove", "rating", "is_favorite", "is_test", "is_complete", "index", "next",
                "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check", "id", "tag", "scope",
-               "query", "back", "then", "page", "shared"}
+               "query", "back", "then", "page", "shared", "position", "text", "label", "status",
+               "kind", "file", "play"}
 
 
 def parameter_names() -> list[str]:
@@ -85,12 +87,16 @@ def walk(app, auth, client):
 def real_values(app, client) -> dict[str, str]:
     """A value of each path parameter that names something that exists."""
     session = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]
+    note = client.post(f"/api/sessions/{session['id']}/events", json={"events": [
+        {"kind": "note", "t_sec": 1, "text": "walked"}]}).get_json()["events"][0]
+    attachment = client.post(f"/api/sessions/{session['id']}/attachments", content_type="multipart/form-data",
+                             data={"file": (io.BytesIO(b"walked"), "walked.txt")}).get_json()
     product = client.get("/api/products?limit=1").get_json()["products"][0]
     with app.app_context():
         user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
     return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
             "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
-            "entry_pk": "1", "view_pk": "1"}
+            "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"]}
 
 
 def routes(app):

@@ -14,8 +14,9 @@ def test_overview_shows_totals_and_last_ingest(client):
     client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"name": "B", "tracks": [
         {"name": "1", "plugins": [{"name": "X"}, {"name": "X"}]}, {"name": "2"}]}})
     page = BeautifulSoup(client.get("/").data, "html.parser")
-    totals = {div.dt.get_text(): div.dd.get_text() for div in page.select("#totals div")}
-    assert totals == {"Sessions": "2", "Tracks": "3", "Plugin instances": "3", "Products": "2", "Distinct plugins": "2"}
+    totals = {div.dt.get_text(): div.dd.get_text(strip=True) for div in page.select("#totals dl div")}
+    assert totals == {"Sessions": "2", "Tracks": "3", "Plugin instances": "3", "Products": "2", "Distinct plugins": "2",
+                      "Open notes": "0", "Missing media files": "0"}
     assert page.select_one("#last-ingest time")["datetime"].endswith("Z")
 
 
@@ -23,7 +24,7 @@ def test_trashed_sessions_leave_the_totals(client):
     client.post("/api/session-stats", json=SEED_EXAMPLE)
     client.post("/api/session-stats", json={"action": "replaceSessions", "payload": []})
     page = BeautifulSoup(client.get("/").data, "html.parser")
-    assert [dd.get_text() for dd in page.select("#totals dd")] == ["0", "0", "0", "0", "0"]
+    assert [dd.get_text(strip=True) for dd in page.select("#totals dd")] == ["0"] * 7
 
 
 def test_unknown_page_is_an_html_404(client):

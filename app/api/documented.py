@@ -17,6 +17,9 @@ class Declaration:
     query: type[BaseModel] | None = None
     body: dict | type[BaseModel] | None = None
     body_required: bool = True
+    body_type: str = "application/json"
+    # The status of a successful answer (201 for a view that makes something).
+    status: int = 200
     errors: tuple[int, ...] = ()
 
 
@@ -36,7 +39,7 @@ def documented(answer: type[BaseModel] | None, described: str, **declared):
             # what clients send.
             answer_model = adapter.validate_python(result, strict=False)
             return current_app.response_class(adapter.dump_json(answer_model, by_alias=True, exclude_unset=True),
-                                              mimetype="application/json")
+                                              status=declaration.status, mimetype="application/json")
 
         answering.declaration = declaration
         return answering

@@ -31,6 +31,8 @@ ALWAYS = (400, 401, 403, 414, 429)
 PATH_PARAMETERS = {
     "session_id": {"description": "The session's id.",
                    "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
+    "event_id": {"description": "The event's id, as the session's events list gives it.",
+                 "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
     "product_key": {"description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
 }
@@ -79,7 +81,7 @@ def _routes(app):
 def _operation(path: str, method: str, view) -> dict:
     declared = view.declaration
     answer = _ref(declared.answer) if declared.answer is not None else {"type": "object"}
-    responses = {"200": _json(answer, declared.described)}
+    responses = {str(declared.status): _json(answer, declared.described)}
     writes = (503,) if method != "get" else ()
     for status in sorted(set(ALWAYS + declared.errors + writes)):
         responses[str(status)] = _json(_ref(Error), ERRORS[status])
@@ -94,7 +96,7 @@ def _operation(path: str, method: str, view) -> dict:
     if declared.body is not None:
         schema = declared.body if isinstance(declared.body, dict) else _ref(declared.body)
         operation["requestBody"] = {"required": declared.body_required,
-                                    "content": {"application/json": {"schema": schema}}}
+                                    "content": {declared.body_type: {"schema": schema}}}
     return operation
 
 

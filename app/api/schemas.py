@@ -223,3 +223,67 @@ INGEST_REQUEST = {"oneOf": [{"$ref": REF.format(model=m.__name__)} for m in (Ing
                   "discriminator": {"propertyName": "action", "mapping": {
                       "ingestSessions": REF.format(model=IngestSessions.__name__),
                       "replaceSessions": REF.format(model=ReplaceSessions.__name__)}}}
+
+
+class EventAnswer(BaseModel):
+    """An event on a session's timeline."""
+
+    id: str
+    session_id: str
+    kind: str = Field(description="marker (from the session's file), note, or an extension's kind.")
+    source: str = Field(description="file, user, api, or the extension that added it.")
+    t_sec: float = Field(description="Seconds from the session's start.")
+    end_sec: float | None = Field(description="Where a region ends.")
+    text: str = Field(description="A marker's name, a note's text.")
+    label: str | None
+    comment: str | None
+    track: str | None
+    status: Literal["open", "resolved"] | None = Field(description="Notes only.")
+    attributes: dict[str, Any] | None
+    author: str | None
+    created_at: IsoTimestamp
+    updated_at: IsoTimestamp
+    deleted_at: IsoTimestamp = Field(description="When it went to the trash; null while it is on the timeline.")
+
+
+class EventList(BaseModel):
+    """A session's events in time order."""
+
+    events: list[EventAnswer]
+
+
+class SessionRollup(BaseModel):
+    """What a session's timeline and media hold, as the index keeps it."""
+
+    session_id: str
+    events: dict[str, int] = Field(description="Events per kind, trashed ones left out.")
+    notes: int
+    open_notes: int
+    markers: int
+    media_files: int
+    missing_media_files: int
+    attachments: int
+
+
+class AttachmentAnswer(BaseModel):
+    """A file attached to a session, and what its analysis measured."""
+
+    id: str
+    session_id: str
+    filename: str
+    kind: str = Field(description="mix, master, stem, reference, document, bounce or other.")
+    content_type: str
+    size_bytes: int
+    sha256: str = Field(description="The content's SHA-256: attachments of the same bytes share one stored file.")
+    author: str | None
+    created_at: IsoTimestamp
+    analysis: dict[str, Any] | None = Field(description="Loudness (LUFS), range (LU), sample peak (dBFS), duration, "
+                                                        "sample rate, channels and full-scale places of an audio file; "
+                                                        "null until measured.")
+    analysis_error: str | None
+
+
+class AttachmentList(BaseModel):
+    """A session's attachments, newest first."""
+
+    attachments: list[AttachmentAnswer]

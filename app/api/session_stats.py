@@ -1,5 +1,5 @@
 """/api/session-stats: ingest, replace and read sessions in the wire format."""
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from app.api import bp
 from app.api.documented import documented
@@ -11,6 +11,8 @@ from app.errors import error_response
 from app.extensions import db
 from app.list_params import WireListParams, encode_cursor
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
+from app.services.attachments import hashes_of_session, remove_unreferenced
+from app.services.hook_runs import run_hooks_on_ingested
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.sessions import (
     get_session,
@@ -39,6 +41,7 @@ def post_session_stats():
         return error_response(exc.status, exc.message, exc.details, exc.code)
     except IngestError as exc:
         return error_response(exc.status, exc.message, ingest_error_details(exc, prefix))
+    run_hooks_on_ingested(db.session, result.inserted + result.updated)
     return result.summary()
 
 
@@ -110,9 +113,11 @@ def restore_session_stats(session_id):
 def purge_session_stats(session_id):
     """Delete a trashed session for good."""
     with unit_of_work():
+        attached = hashes_of_session(db.session, session_id)
         name = purge_session(db.session, session_id)
         if name is not None:
             audit("session.purged", target=session_id, details={"name": name})
+    remove_unreferenced(db.session, current_app.config["ATTACHMENT_DIR"], attached)
     if name is None:
         return error_response(404, f"No session with id {session_id!r} is in the trash; only trashed sessions "
                                    "can be purged.")

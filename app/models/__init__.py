@@ -6,7 +6,8 @@ from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal, Product, ProductCorrection
 from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
+from app.models.timeline import Attachment, Event, MediaFile
 
-__all__ = ["ApiToken", "AuditEntry", "Job", "JobError", "JobSession", "LiveCount", "Meta", "Plugin", "PluginTotal",
-           "Product", "ProductCorrection", "SavedView", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track",
-           "TrackPlugin", "User"]
+__all__ = ["ApiToken", "Attachment", "AuditEntry", "Event", "Job", "JobError", "JobSession", "LiveCount", "MediaFile", "Meta",
+           "Plugin", "PluginTotal", "Product", "ProductCorrection", "SavedView", "ScannedFile", "Session",
+           "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track", "TrackPlugin", "User"]

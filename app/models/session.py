@@ -24,6 +24,8 @@ WITHOUT_ROWID = {"sqlite_with_rowid": False}
 LIVE = text("deleted_at IS NULL")
 TRASHED = text("deleted_at IS NOT NULL")
 MISSING = text("missing_at IS NOT NULL AND deleted_at IS NULL")
+WITH_OPEN_NOTES = text("open_note_count > 0 AND deleted_at IS NULL")
+WITH_MISSING_MEDIA = text("missing_media_count > 0 AND deleted_at IS NULL")
 
 
 class Session(db.Model):
@@ -66,6 +68,13 @@ class Session(db.Model):
     track_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     instance_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     plugin_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # What sits on its timeline and beside it, kept current the same way: events per kind ({kind: n}, trashed
+    # notes left out), open notes, media files and the missing among them, and attached files.
+    event_counts: Mapped[dict[str, int] | None] = mapped_column(JSON(none_as_null=True))
+    open_note_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    media_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    missing_media_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attachment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When someone first and last edited the session's metadata (flags, rating, note, tags, fields) by hand.
     metadata_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metadata_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -81,6 +90,9 @@ class Session(db.Model):
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.
         Index("ix_sessions_missing", "created_at", sqlite_where=MISSING, postgresql_where=MISSING),
+        Index("ix_sessions_open_notes", "created_at", sqlite_where=WITH_OPEN_NOTES, postgresql_where=WITH_OPEN_NOTES),
+        Index("ix_sessions_missing_media", "created_at", sqlite_where=WITH_MISSING_MEDIA,
+              postgresql_where=WITH_MISSING_MEDIA),
     )
 
 

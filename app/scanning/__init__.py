@@ -4,6 +4,7 @@ from flask import current_app
 from app.database import unit_of_work
 from app.extensions import db
 from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
+from app.services.hook_runs import ATTACHMENT_HOOKS, run_attachment_hooks
 from app.services.jobs import claim_job, get_job
 
 __all__ = ["SCAN", "ScanError", "read_file_again", "run_job", "start_scan"]
@@ -17,6 +18,8 @@ def run_job(job_pk: int) -> None:
         return
     if job.kind == SCAN:
         run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])
+    elif job.kind == ATTACHMENT_HOOKS:
+        run_attachment_hooks(db.session, job, current_app.config["ATTACHMENT_DIR"])
 
 
 def read_file_again(db_session, path: str, allowed_roots, started_by: str):

@@ -44,7 +44,8 @@ def _looks_like(name: str, suffix: str, head: bytes) -> bool:
     start = head.removeprefix(UTF8_BOM).lstrip()
     if name == "dawproject":
         return start.startswith(b"PK\x03\x04") if suffix == ".dawproject" else b"<Project" in head
-    return start.startswith(SIGNATURES[name])
+    # An extension's format has no signature here: its own extractor says whether the file is one.
+    return name not in SIGNATURES or start.startswith(SIGNATURES[name])
 
 
 def _hash(path: str) -> tuple[str, bytes]:

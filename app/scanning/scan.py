@@ -13,6 +13,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.database import database_unavailable, unit_of_work
@@ -22,9 +23,11 @@ from app.models.scanned_file import COMPANION, INDEXED, MISSING
 from app.models.scanned_file import FAILED as FAILED_FILE
 from app.models.types import utc_now
 from app.scanning import examine as examining
+from app.scanning.bounces import attach_bounces
 from app.scanning.examine import Examined, examine
 from app.scanning.walk import FoundFile, WalkProblem, is_under, walk, wanted
 from app.services.bulk import chunked, dialect_insert
+from app.services.hook_runs import run_session_hooks
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.jobs import add_job_errors, create_job, finish_job, report_progress
 
@@ -74,6 +77,7 @@ class ScanRun:
         self.paths = job.params["paths"]
         self.backups = bool(job.params.get("backups"))
         self.reread = bool(job.params.get("reread"))
+        self.started_by = job.started_by
         self.allowed_roots = allowed_roots or [Path(p) for p in self.paths]
         self.processes = processes
         self.counts = Counter()
@@ -84,6 +88,8 @@ class ScanRun:
         # Kept here and written with each progress report: the job row is only ever written, never read back.
         self.done = 0
         self.errors = 0
+        # The sessions the batch being written indexed, for the extensions' hooks once it is written.
+        self.indexed: list[int] = []
         self.last_beat = time.monotonic()
         self.cancelled = False
 
@@ -200,8 +206,19 @@ class ScanRun:
     def _flush(self) -> None:
         batch, self.batch = self.batch, []
         if batch:
+            self.indexed = []
             self._write(batch)
+            self.errors = run_session_hooks(self.db_session, self.indexed, self.job_pk, self.errors)
+            self._attach_bounces()
         self._progress(current_item=self.current_item)
+
+    def _attach_bounces(self) -> None:
+        config = current_app.config
+        problems = attach_bounces(self.db_session, self.indexed, config["ATTACHMENT_DIR"],
+                                  config["MAX_ATTACHMENT_BYTES"], self.started_by)
+        if problems:
+            with unit_of_work(self.db_session):
+                self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, problems)
 
     def _write(self, batch: list) -> None:
         """Ingest a batch's sessions and record its files in one unit of work; alone, a session that fails."""
@@ -224,6 +241,7 @@ class ScanRun:
         sessions = [examined.session for _, examined in readable]
         result = ingest_sessions(self.db_session, sessions) if sessions else None
         session_pks = self._record_sessions(readable, result)
+        self.indexed.extend(session_pks.values())
         self._record_files(batch, session_pks)
         errors = [(item.path, examined.error) for item, examined in batch if examined.outcome == examining.FAILED]
         self.errors = add_job_errors(self.db_session, self.job_pk, self.errors, errors)

@@ -2,7 +2,8 @@
 
 The derived figures, in the order a change brings them up to date:
 
-- each session's track, instance and plugin counts (columns of `sessions`);
+- each session's track, instance and plugin counts, and its events per kind, open notes, media files and missing
+  media files (columns of `sessions`);
 - per plugin its instances, sessions and tracks over live sessions (`plugin_totals`), and per
   facet value the live sessions that have it, with the index totals and each product's sessions
   per month (`live_counts`);
@@ -79,8 +80,10 @@ def _counts_after(db_session, pks, _before):
 
 
 def _count_differences(db_session):
-    return [Difference("sessions", pk, kept, counted)
-            for pk, (kept, counted) in sorted(rollups.recount_session_counts(db_session).items())]
+    return ([Difference("sessions", pk, kept, counted)
+             for pk, (kept, counted) in sorted(rollups.recount_session_counts(db_session).items())]
+            + [Difference("sessions", pk, kept, counted)
+               for pk, (kept, counted) in rollups.recount_timeline_counts(db_session).items()])
 
 
 def _repair_counts(db_session, differences):

@@ -7,8 +7,9 @@ from sqlalchemy import Boolean, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app.gc_pause import gc_paused
-from app.models import Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
+from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.types import utc_now
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, track_plugin_ids
 from app.services.bulk import chunked, dialect_insert
@@ -99,6 +100,7 @@ def _ingest(db_session, sessions, replace, now):
         stored_pks = {row.pk for row in stored.values()}
         change.created(pk for pk in pks.values() if pk not in stored_pks)
         _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created)
+        _write_timeline(db_session, sessions, stored, pks, now)
         if replace:
             doomed = _live_sessions_except(db_session, set(pks.values()))
             change.touching([row.pk for row in doomed])
@@ -139,6 +141,36 @@ def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stor
         for i in with_sources for position, source in enumerate(sessions[i].sources or ())
     ))
     _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created)
+
+
+def _write_timeline(db_session, sessions, stored, pks, now):
+    """Replace the markers read from the file and the media files of each session whose payload gives them; what
+    people and extensions added to the timeline stays."""
+    with_markers = [i for i, s in enumerate(sessions) if "markers" in s.model_fields_set]
+    with_media = [i for i, s in enumerate(sessions) if "media_files" in s.model_fields_set]
+    stored_pks = {row.pk for row in stored.values()}
+    events = Event.__table__
+    for chunk in chunked([pks[i] for i in with_markers if pks[i] in stored_pks]):
+        db_session.execute(delete(events).where(events.c.session_pk.in_(chunk), events.c.source == FILE_SOURCE))
+    _delete_children(db_session, MediaFile, [pks[i] for i in with_media if pks[i] in stored_pks])
+    _insert(db_session, Event, ("id", "session_pk", "kind", "source", "t_sec", "end_sec", "text", "comment", "track",
+                                "created_at", "updated_at"), (
+        (str(uuid.uuid4()), pks[i], MARKER, FILE_SOURCE, marker.t_sec, marker.end_sec, marker.name, marker.comment,
+         marker.track, now, now)
+        for i in with_markers for marker in sessions[i].markers or ()
+    ))
+    _insert(db_session, MediaFile, ("session_pk", "position", "path", "name", "offline", "exists", "size_bytes",
+                                    "missing"), (
+        (pks[i], position, media.path, media.name, media.offline, media.exists, media.size_bytes,
+         media_missing(media.exists, media.offline))
+        for i in with_media for position, media in enumerate(sessions[i].media_files or ())
+    ))
+
+
+def media_missing(exists: bool | None, offline: bool | None) -> bool:
+    """A media file is missing when a scan did not find it, or, never looked for, when its session says it is
+    offline."""
+    return exists is False or (exists is None and offline is True)
 
 
 def _set_meta(db_session, key, value):

@@ -91,6 +91,16 @@ def list_plugins(db_session, query: PluginQuery) -> tuple[list, int, int]:
     return rows, total, pages
 
 
+def plugin_columns(query: PluginQuery) -> tuple[str, ...]:
+    """The names of the columns `every_plugin` gives for `query`."""
+    return tuple(_listing(query).selected_columns.keys())
+
+
+def every_plugin(db_session, query: PluginQuery, batch: int = 1000):
+    """Every product (or exact plugin) `query` lists, in its order, a batch of rows at a time."""
+    yield from db_session.execute(_ordered(_listing(query), query).execution_options(yield_per=batch)).partitions()
+
+
 def product_variants(db_session, keys: list[str]) -> dict[str, list]:
     """Per product key, its plugins in use (as files spell them, by version and format) with their totals."""
     variants = {}

@@ -31,6 +31,8 @@ SORTS = {
     "tracks": Session.track_count,
     "instances": Session.instance_count,
     "plugins": Session.plugin_count,
+    "open_notes": Session.open_note_count,
+    "missing_media": Session.missing_media_count,
     "favorite": Session.is_favorite,
     "edited": Session.metadata_updated_at,
 }
@@ -62,6 +64,8 @@ class SessionQuery:
     complete: bool | None = None
     # Whether the archive scan last found the session's file missing.
     missing: bool | None = None
+    has_open_notes: bool | None = None
+    has_missing_media: bool | None = None
     # A day includes all of it; a datetime is an exact bound (both inclusive).
     from_date: date | datetime | None = None
     to_date: date | datetime | None = None
@@ -166,6 +170,10 @@ def _where(db_session, query: SessionQuery) -> _Where:
             conditions.append(column.is_(value))
     if query.missing is not None:
         conditions.append(Session.missing_at.is_not(None) if query.missing else Session.missing_at.is_(None))
+    for value, column in ((query.has_open_notes, Session.open_note_count),
+                          (query.has_missing_media, Session.missing_media_count)):
+        if value is not None:
+            conditions.append(column > 0 if value else column == 0)
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     if isinstance(query.from_date, datetime):
@@ -260,6 +268,14 @@ def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, 
     return rows, _total(db_session, query, where)
 
 
+def every_session(db_session, query: SessionQuery, columns: list, batch: int = 1000):
+    """`columns` of every session `query` selects, in its order, a batch of rows at a time (never all at once)."""
+    where = _where(db_session, query)
+    rows = db_session.execute(select(*columns).where(*where.for_count(db_session)).order_by(*_order(query))
+                              .execution_options(yield_per=batch))
+    yield from rows.partitions()
+
+
 def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     """The page of sessions `query` asks for, sorted, with their tags, and the total."""
     where = _where(db_session, query)
@@ -270,7 +286,8 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
-               Session.is_favorite, Session.missing_at, Session.path, is_sample().label("is_sample"))
+               Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
+               Session.missing_media_count, is_sample().label("is_sample"))
         .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(query.page_size)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])

@@ -1,8 +1,9 @@
 """Maintained aggregates over the live sessions, so that pages read counts instead of computing them.
 
-Per session, its tracks, plugin instances and distinct plugins (columns of `sessions`); per
-plugin, instances, sessions and tracks (`plugin_totals`); per facet value, sessions
-(`live_counts`, with the index totals and each product's sessions per month). What some
+Per session, its tracks, plugin instances and distinct plugins, and what its timeline holds
+(columns of `sessions`); per plugin, instances, sessions and tracks (`plugin_totals`); per facet
+value, sessions (`live_counts`, with the index totals, each product's sessions per month, and the
+open notes and missing media files in all, per artist and per project). What some
 sessions count before a change and after it gives the difference to apply, so every total
 equals a recount; `app.services.derived.live_change` does this for every writer. The recounts
 here compute the same figures from the rows alone, another way, to check them.
@@ -10,9 +11,11 @@ here compute the same figures from the rows alone, another way, to check them.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, cast, delete, func, or_, select, tuple_, update
+from sqlalchemy import String, bindparam, case, cast, delete, func, or_, select, tuple_, update
 
-from app.models import LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Tag, Track
+from app.models import (Attachment, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
+                        Tag, Track)
+from app.models.timeline import NOTE
 from app.services.bulk import chunked, dialect_insert
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
@@ -21,6 +24,12 @@ PRODUCT_MONTHS = "months of "
 DAW_MONTHS = "daw months of "
 # Facets of a session read from its plugins: the sessions with at least one plugin of that value.
 PLUGIN_FACETS = ("vendor", "format", "product")
+# Live counts of open notes and missing media files (not sessions): in all (TOTAL), per artist and per project.
+OPEN_NOTES = "open notes"
+MISSING_MEDIA = "missing media"
+TIMELINE_TOTALS = (OPEN_NOTES, MISSING_MEDIA)
+BY_ARTIST = " by artist"
+BY_PROJECT = " by project"
 
 
 @dataclass
@@ -46,7 +55,7 @@ class Counted:
 
 
 def refresh_session_counts(db_session, session_pks) -> None:
-    """Recount tracks, plugin instances and distinct plugins of these sessions."""
+    """Recount tracks, plugin instances and distinct plugins of these sessions, and what sits on their timelines."""
     table = Session.__table__
     for chunk in chunked(list(session_pks)):
         db_session.execute(update(table).where(table.c.pk.in_(chunk)).values(
@@ -55,6 +64,41 @@ def refresh_session_counts(db_session, session_pks) -> None:
             .where(SessionPlugin.session_pk == table.c.pk).scalar_subquery(),
             plugin_count=select(func.count()).where(SessionPlugin.session_pk == table.c.pk).scalar_subquery(),
         ))
+        timeline = timeline_counts(db_session, chunk)
+        db_session.execute(update(table).where(table.c.pk == bindparam("session_pk")), [
+            {"session_pk": pk, **dict(zip(TIMELINE_COLUMNS, timeline.get(pk, NO_TIMELINE)))} for pk in chunk])
+
+
+# What each session keeps of its timeline, in the order `timeline_counts` gives it.
+TIMELINE_COLUMNS = ("event_counts", "open_note_count", "media_count", "missing_media_count", "attachment_count")
+NO_TIMELINE = (None, 0, 0, 0, 0)
+
+
+def timeline_counts(db_session, session_pks=None) -> dict[int, tuple]:
+    """Per session (these, or all), counted from the rows, in the order of TIMELINE_COLUMNS: events per kind (or
+    None), open notes, media files, missing media files and attachments; sessions with none of them left out."""
+    events = select(Event.session_pk, Event.kind, func.count(),
+                    func.sum(case((Event.status == "open", 1), else_=0))).where(Event.deleted_at.is_(None))
+    media = select(MediaFile.session_pk, func.count(), func.sum(case((MediaFile.missing, 1), else_=0)))
+    attachments = select(Attachment.session_pk, func.count())
+    if session_pks is not None:
+        events = events.where(Event.session_pk.in_(session_pks))
+        media = media.where(MediaFile.session_pk.in_(session_pks))
+        attachments = attachments.where(Attachment.session_pk.in_(session_pks))
+    found: dict[int, list] = {}
+
+    def of(pk):
+        return found.setdefault(pk, [None, *NO_TIMELINE[1:]])
+
+    for pk, kind, n, open_notes in db_session.execute(events.group_by(Event.session_pk, Event.kind)):
+        counts = of(pk)
+        counts[0] = {**(counts[0] or {}), kind: n}
+        counts[1] += open_notes if kind == NOTE else 0
+    for pk, n, missing in db_session.execute(media.group_by(MediaFile.session_pk)):
+        of(pk)[2:4] = [n, missing]
+    for pk, n in db_session.execute(attachments.group_by(Attachment.session_pk)):
+        of(pk)[4] = n
+    return {pk: tuple(counts) for pk, counts in found.items()}
 
 
 def counted(db_session, session_pks) -> Counted:
@@ -64,11 +108,13 @@ def counted(db_session, session_pks) -> Counted:
     plugin_facets = {}
     for chunk in chunked(list(session_pks)):
         months = {}
-        for pk, artist, daw, tracks, instances, created_at in db_session.execute(
-            select(Session.pk, Session.artist, Session.daw, Session.track_count, Session.instance_count,
-                   Session.created_at)
+        for pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media in db_session.execute(
+            select(Session.pk, Session.artist, Session.project, Session.daw, Session.track_count,
+                   Session.instance_count, Session.created_at, Session.open_note_count, Session.missing_media_count)
             .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))
         ):
+            _count_timeline(values, artist, project, OPEN_NOTES, open_notes)
+            _count_timeline(values, artist, project, MISSING_MEDIA, missing_media)
             months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
             if daw is not None and months[pk] is not None:
                 values[daw_months(daw), months[pk]] += 1
@@ -101,6 +147,17 @@ def counted(db_session, session_pks) -> Counted:
                 values.update((product_months(value), months[session_pk])
                               for dimension, value in facets if dimension == "product")
     return result
+
+
+def _count_timeline(values: Counter, artist, project, dimension: str, n: int) -> None:
+    """Add `n` open notes or missing media files of a session of this artist and project to `values`."""
+    if not n:
+        return
+    values[TOTAL, dimension] += n
+    if artist is not None:
+        values[dimension + BY_ARTIST, artist] += n
+    if project is not None:
+        values[dimension + BY_PROJECT, project] += n
 
 
 def recount_products(db_session, product_keys, vendors) -> None:
@@ -207,6 +264,17 @@ def recount_session_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
     return {row[0]: (tuple(row[1:4]), tuple(row[4:7])) for row in rows}
 
 
+def recount_timeline_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
+    """Sessions whose kept timeline counts (TIMELINE_COLUMNS) differ from a recount: pk → (kept, recounted)."""
+    counted = timeline_counts(db_session)
+    kept_columns = [Session.__table__.c[name] for name in TIMELINE_COLUMNS]
+    kept = {row[0]: tuple(row[1:]) for row in db_session.execute(select(Session.pk, *kept_columns).where(or_(
+        Session.event_counts.is_not(None), *[column != 0 for column in kept_columns[1:]])))}
+    kept = {pk: (counts or None, *rest) for pk, (counts, *rest) in kept.items()}
+    return {pk: (kept.get(pk, NO_TIMELINE), counted.get(pk, NO_TIMELINE))
+            for pk in sorted(set(kept) | set(counted)) if kept.get(pk, NO_TIMELINE) != counted.get(pk, NO_TIMELINE)}
+
+
 def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dict[tuple[str, str], int]]:
     """The plugin totals and every live count, counted from the rows in one pass over the plugin usage.
 
@@ -219,6 +287,13 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
         if daw is not None and months[pk] is not None:
             counts[daw_months(daw), months[pk]] += 1
     counts[TOTAL, "sessions"] = len(months)
+    open_notes = select(Session.artist, Session.project, func.count()).join(Event, Event.session_pk == Session.pk).where(
+        live, Event.kind == "note", Event.status == "open", Event.deleted_at.is_(None))
+    missing_media = select(Session.artist, Session.project, func.count()).join(
+        MediaFile, MediaFile.session_pk == Session.pk).where(live, MediaFile.missing)
+    for dimension, query in ((OPEN_NOTES, open_notes), (MISSING_MEDIA, missing_media)):
+        for artist, project, n in db_session.execute(query.group_by(Session.artist, Session.project)):
+            _count_timeline(counts, artist, project, dimension, n)
     for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
         counts.update({(dimension, value): n for value, n in db_session.execute(
             select(column, func.count()).where(live, column.is_not(None)).group_by(column))})

@@ -4,7 +4,9 @@ from datetime import datetime
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
 
-from app.models import LiveCount, Meta, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import (Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, Session, SessionPlugin, Source,
+                        Tag, Track, TrackPlugin)
+from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
 from app.normalize import iso_utc
@@ -13,7 +15,7 @@ from app.services.bulk import chunked
 from app.services.ingest import SESSION_COLUMNS
 from app.services.derived import live_change
 from app.services.queries import common_values
-from app.services.rollups import DAW_MONTHS, TOTAL
+from app.services.rollups import DAW_MONTHS, TIMELINE_TOTALS, TOTAL
 
 EXPORT_CHUNK = 200
 # How many of the most used tags a session page offers as it adds a tag.
@@ -110,12 +112,13 @@ def purge_session(db_session, session_id: str) -> str | None:
 
 
 def index_overview(db_session) -> dict:
-    """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins and products) and
-    lastIngestedAt."""
+    """Counts over live sessions (sessions, tracks, plugin instances, distinct plugins and products, open notes and
+    missing media files) and lastIngestedAt."""
     totals = dict(db_session.execute(select(LiveCount.value, LiveCount.count).where(LiveCount.dimension == TOTAL)).all())
     return {
         "last_ingested_at": last_ingested_at(db_session),
         **{name: totals.get(name, 0) for name in ("sessions", "tracks", "instances")},
+        **{name.replace(" ", "_"): totals.get(name, 0) for name in TIMELINE_TOTALS},
         "plugins": db_session.scalar(select(func.count()).select_from(PluginTotal)),
         "products": db_session.scalar(select(func.count(func.distinct(Plugin.product_key)))
                                       .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk)),
@@ -123,7 +126,7 @@ def index_overview(db_session) -> dict:
 
 
 def _wire_sessions(db_session, rows) -> list[dict]:
-    """Wire dicts for session rows, with six queries in all rather than six per session."""
+    """Wire dicts for session rows, with eight queries in all rather than eight per session."""
     by_pk = {row.pk: _session_dict(row) for row in rows}
     for chunk in chunked(list(by_pk)):
         _attach_children(db_session, by_pk, chunk)
@@ -182,6 +185,23 @@ def _attach_children(db_session, by_pk, pks):
         wire = _present(row, {"type": "type", "path": "path", "ingestedAt": "ingested_at", "extractor": "extractor"})
         by_pk[row.session_pk].setdefault("sources", []).append(wire)
 
+    for row in db_session.execute(
+        select(Event.session_pk, Event.text, Event.t_sec, Event.end_sec, Event.comment, Event.track)
+        .where(Event.session_pk.in_(pks), Event.source == FILE_SOURCE, Event.kind == MARKER)
+        .order_by(Event.session_pk, Event.t_sec, Event.pk)
+    ):
+        wire = _present(row, {"name": "text", "tSec": "t_sec", "endSec": "end_sec", "comment": "comment",
+                              "track": "track"})
+        by_pk[row.session_pk].setdefault("markers", []).append(wire)
+
+    for row in db_session.execute(
+        select(MediaFile.__table__).where(MediaFile.session_pk.in_(pks))
+        .order_by(MediaFile.session_pk, MediaFile.position)
+    ):
+        wire = _present(row, {"path": "path", "name": "name", "offline": "offline", "exists": "exists",
+                              "sizeBytes": "size_bytes"})
+        by_pk[row.session_pk].setdefault("mediaFiles", []).append(wire)
+
 
 PLUGIN_FIELDS = {"pluginId": "id", "name": "name", "vendor": "vendor", "version": "version", "format": "format"}
 
@@ -226,6 +246,8 @@ def session_detail(db_session, session_id: str) -> dict | None:
             .order_by(SessionPlugin.count.desc(), Plugin.name)
         ).all(),
         "sources": sources,
+        "media": db_session.execute(select(MediaFile.__table__).where(MediaFile.session_pk == session.pk)
+                                    .order_by(MediaFile.missing.desc(), MediaFile.position)).all(),
         "is_sample": any(source.extractor == SAMPLE_EXTRACTOR for source in sources),
         "known_tags": common_values(db_session, "tag", KNOWN_TAGS),
     }

@@ -1,12 +1,8 @@
 """Bar charts drawn on the server as SVG: the bars, an axis of values with round steps, and labels under the bars
 that never crowd each other, whether the chart has one bar or hundreds."""
-import csv
-import io
 import math
 import re
 from dataclasses import dataclass, field
-
-from flask import Response
 
 from app.models.types import utc_now
 
@@ -107,16 +103,6 @@ def stacked_bar_chart(labels: list[str], series: list[tuple[str, dict[str, int]]
     chart.bars = stacked
     chart.show_values = False
     return chart
-
-
-def csv_download(filename: str, header: tuple[str, ...], rows: list[tuple]) -> Response:
-    """Rows as a CSV file to download."""
-    text = io.StringIO()
-    writer = csv.writer(text)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(text.getvalue(), mimetype="text/csv",
-                    headers={"Content-Disposition": f"attachment; filename={filename}"})
 
 
 def in_range(months: list, years: str) -> list:

@@ -8,11 +8,13 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import OverviewParams
 from app.services.bulk_edit import has_samples, remove_samples
+from app.services.events import latest_open_notes, open_notes_by
 from app.services.jobs import unfinished_jobs
 from app.services.plugins import every_month, top_products
 from app.services.queries import latest_sessions
 from app.services.sessions import index_overview, months_by_daw
-from app.web.charts import csv_download, in_range, stacked_bar_chart
+from app.web.charts import in_range, stacked_bar_chart
+from app.web.csv_files import csv_download
 from app.web.forms import ButtonForm
 from app.web.rendering import is_fragment_request, list_params, render_page
 from app.web.scans import job_progress
@@ -35,14 +37,19 @@ def _daw_series(by_daw: dict[str, dict[str, int]]) -> list[tuple[str, dict[str, 
     return series
 
 
+def _open_notes() -> dict:
+    return {"open_notes": latest_open_notes(db.session), "by_artist": open_notes_by(db.session, "artist"),
+            "by_project": open_notes_by(db.session, "project")}
+
+
 @bp.get("/")
 @requires("viewer")
 def home():
     """Totals (the panel polls this page for its fragment), running jobs, sessions per month by DAW, the top
     products and the latest sessions."""
     if is_fragment_request():
-        # The totals panel polls every 10 seconds: it reads the totals and nothing else.
-        return render_page("home/index.html", "totals", overview=index_overview(db.session))
+        # The totals panel polls every 10 seconds: it reads the totals and the latest open notes, nothing else.
+        return render_page("home/index.html", "totals", overview=index_overview(db.session), **_open_notes())
     params = list_params(OverviewParams)
     series = _daw_series(months_by_daw(db.session))
     dated = sorted({month for _, counts in series for month in counts})
@@ -56,7 +63,7 @@ def home():
         return csv_download("top-products.csv", ("product", "vendor", "category", "instances", "sessions"),
                             [(p.name, p.vendor, p.category, p.instances, p.sessions) for p in products])
     return render_page("home/index.html", "totals", overview=index_overview(db.session),
-                       chart=stacked_bar_chart(months, series), daws=[daw for daw, _ in series], range=params.range,
+                       **_open_notes(), chart=stacked_bar_chart(months, series), daws=[daw for daw, _ in series], range=params.range,
                        running=[job_progress(job) for job in unfinished_jobs(db.session)],
                        products=products, sessions=latest_sessions(db.session),
                        samples=has_samples(db.session), form=ButtonForm())

@@ -7,7 +7,8 @@ from app.extensions import db
 from app.list_params import PluginPageParams, UsagePageParams
 from app.services.corrections import similar_products
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
-from app.web.charts import bar_chart, csv_download, in_range
+from app.web.charts import bar_chart, in_range
+from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page
 
 bp = Blueprint("plugins", __name__)

@@ -1,5 +1,5 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
-from flask import Blueprint, abort, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
@@ -7,6 +7,8 @@ from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
 from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
+from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
+from app.services.events import session_timeline
 from app.services.saved_views import saved_views
 from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
 from app.web.forms import ButtonForm
@@ -41,12 +43,16 @@ def index():
 @bp.get("/sessions/<session_id>")
 @requires("viewer")
 def show(session_id):
-    """One session: metadata, tracks with their plugin chains, plugin usage and sources."""
+    """One session: metadata, its timeline, tracks with their plugin chains, plugin usage, media files and
+    sources."""
     detail = session_detail(db.session, session_id)
     if detail is None:
         abort(404, description=f"No session has id {session_id!r}.")
+    attachments = session_attachments(db.session, detail["session"].pk)
     return render_page("sessions/show.html", "content", editable=EDITABLE, musical_keys=MUSICAL_KEYS,
-                       form=ButtonForm(), **detail)
+                       form=ButtonForm(), timeline=session_timeline(db.session, session_id), attachments=attachments,
+                       playable={a.id for a in attachments if is_playable(a)}, kinds=KINDS,
+                       max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"], **detail)
 
 
 @bp.get("/trash")
@@ -92,9 +98,11 @@ def purge(session_id):
     """Delete a trashed session for good."""
     if ButtonForm().validate_on_submit():
         with unit_of_work():
+            attached = hashes_of_session(db.session, session_id)
             name = purge_session(db.session, session_id)
             if name is not None:
                 audit("session.purged", target=session_id, details={"name": name})
+        remove_unreferenced(db.session, current_app.config["ATTACHMENT_DIR"], attached)
         flash(f"Deleted “{name}” for good." if name is not None else "That session is no longer in the trash.",
               "message" if name is not None else "error")
     return redirect(url_for("sessions.trash"))

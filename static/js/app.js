@@ -164,3 +164,48 @@ document.addEventListener("click", (event) => {
   updateBulkBar();
 });
 document.addEventListener("htmx:after:swap", updateBulkBar);
+
+// An attachment's player: its notes as marks along it (clicking one plays from there), and "Add note here",
+// which puts the player's position into the timeline's note form.
+const playerOf = (element) => document.getElementById(element.closest("[data-player]")?.dataset.player ?? "");
+
+function formatPosition(seconds) {
+  const millis = Math.round(seconds * 1000);
+  const whole = Math.floor(millis / 1000);
+  const [hours, minutes, secs] = [Math.floor(whole / 3600), Math.floor(whole / 60) % 60, whole % 60];
+  const text = hours ? `${hours}:${String(minutes).padStart(2, "0")}:${String(secs).padStart(2, "0")}`
+    : `${minutes}:${String(secs).padStart(2, "0")}`;
+  return millis % 1000 ? `${text}.${String(millis % 1000).padStart(3, "0")}` : text;
+}
+
+function placeNoteMarks(player) {
+  const marks = document.querySelector(`.note-marks[data-player="${player.id}"]`);
+  if (!marks || !player.duration) return;
+  for (const mark of marks.querySelectorAll("[data-seek]")) {
+    const share = Number(mark.dataset.seek) / player.duration;
+    mark.hidden = share > 1;
+    mark.style.left = `${Math.min(share, 1) * 100}%`;
+  }
+}
+
+document.addEventListener("loadedmetadata", (event) => {
+  if (event.target.matches?.("audio.session-player")) placeNoteMarks(event.target);
+}, true);
+
+document.addEventListener("click", (event) => {
+  const mark = event.target.closest(".note-marks [data-seek]");
+  if (mark) {
+    const player = playerOf(mark);
+    player.currentTime = Number(mark.dataset.seek);
+    player.play();
+    return;
+  }
+  const here = event.target.closest(".add-note-here");
+  if (!here) return;
+  const player = playerOf(here);
+  player.pause();
+  const position = document.getElementById("note-position");
+  position.value = formatPosition(player.currentTime);
+  position.scrollIntoView({ block: "center" });
+  document.getElementById("note-text").focus();
+});

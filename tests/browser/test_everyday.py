@@ -193,6 +193,8 @@ def test_keyboard_only_find_open_edit_save_and_return(auth, client, live_server,
     page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Harbour Lights")
     page.wait_for_load_state()
+    # Chromium drops keys pressed before a new page's first frames are drawn; a loaded machine draws them late.
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
 
     page.keyboard.press("e")
     expect(page.locator("#edit-name")).to_be_focused()

@@ -1,0 +1,91 @@
+"""Every table as CSV: the same URL as its page with .csv on the path, under the same filters and sort."""
+from flask import abort
+
+from app.auth import requires
+from app.extensions import db
+from app.list_params import PluginPageParams, SessionPageParams
+from app.models import Session
+from app.services.events import session_timeline
+from app.services.plugins import every_plugin, plugin_columns
+from app.services.queries import every_session, session_tags, with_stored_spellings
+from app.services.sessions import session_detail
+from app.timecode import format_position
+from app.web import plugins, sessions
+from app.web.csv_files import csv_download, csv_response
+from app.web.rendering import list_params
+
+SESSION_HEADER = ("id", "name", "artist", "project", "daw", "created_at", "tracks", "plugin_instances",
+                  "distinct_plugins", "open_notes", "missing_media_files", "tags", "path", "missing_since")
+SESSION_COLUMNS = (Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
+                   Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
+                   Session.open_note_count, Session.missing_media_count, Session.path, Session.missing_at)
+
+
+def _session_batches(query):
+    for rows in every_session(db.session, query, SESSION_COLUMNS):
+        tags = session_tags(db.session, [row.pk for row in rows])
+        yield [(*row[1:12], "; ".join(tags.get(row.pk, ())), row.path, row.missing_at) for row in rows]
+
+
+@sessions.bp.get("/sessions.csv")
+@requires("viewer")
+def sessions_csv():
+    """Every session the list's filters select, in its sort, as CSV (all pages), streamed."""
+    params = list_params(SessionPageParams)
+    query = with_stored_spellings(db.session, params.session_query())
+    return csv_response("sessions.csv", SESSION_HEADER, _session_batches(query))
+
+
+def _detail(session_id):
+    detail = session_detail(db.session, session_id)
+    if detail is None:
+        abort(404, description=f"No session has id {session_id!r}.")
+    return detail
+
+
+@sessions.bp.get("/sessions/<session_id>/tracks.csv")
+@requires("viewer")
+def tracks_csv(session_id):
+    """A session's tracks with their plugin chains: a row per plugin instance (a track without plugins has one)."""
+    rows = []
+    for number, entry in enumerate(_detail(session_id)["tracks"], start=1):
+        track = entry["track"]
+        head = (number, track.name, track.type, track.format, track.state)
+        rows.extend((*head, slot, p.name, p.vendor, p.version, p.format, p.preset, p.active)
+                    for slot, p in enumerate(entry["plugins"], start=1))
+        if not entry["plugins"]:
+            rows.append((*head, *[None] * 7))
+    return csv_download("tracks.csv", ("track", "track_name", "type", "format", "state", "slot", "plugin", "vendor",
+                                       "version", "plugin_format", "preset", "active"), rows)
+
+
+@sessions.bp.get("/sessions/<session_id>/plugins.csv")
+@requires("viewer")
+def session_plugins_csv(session_id):
+    """A session's plugin usage: instances and tracks per plugin, with its product."""
+    return csv_download("plugins.csv", ("product", "product_vendor", "category", "plugin", "vendor", "version",
+                                        "format", "plugin_id", "instances", "tracks"),
+                        [(p.product, p.product_vendor, p.category, p.name, p.vendor, p.version, p.format, p.id,
+                          p.count, p.track_count) for p in _detail(session_id)["usage"]])
+
+
+@sessions.bp.get("/sessions/<session_id>/events.csv")
+@requires("viewer")
+def events_csv(session_id):
+    """A session's timeline: markers and notes in time order."""
+    timeline = session_timeline(db.session, session_id)
+    if timeline is None:
+        abort(404, description=f"No live session has id {session_id!r}.")
+    return csv_download("events.csv", ("position", "t_sec", "end_sec", "kind", "source", "text", "label", "comment",
+                                       "track", "status", "author", "created_at", "updated_at", "id"),
+                        [(format_position(e.t_sec), e.t_sec, e.end_sec, e.kind, e.source, e.text, e.label, e.comment,
+                          e.track, e.status, e.author, e.created_at, e.updated_at, e.id) for e in timeline.events])
+
+
+@plugins.bp.get("/plugins.csv")
+@requires("viewer")
+def plugins_csv():
+    """Every product (or, with view=exact, every exact plugin) the list's filters select, in its sort, as CSV."""
+    query = list_params(PluginPageParams).plugin_query()
+    return csv_response("products.csv" if query.products else "plugins.csv", plugin_columns(query),
+                        every_plugin(db.session, query))
