@@ -1,5 +1,7 @@
 """The audio files a DAW renders beside a session (Pro Tools' Bounced Files, REAPER's Renders …), attached to the
 session when a scan reads it: copied into the attachment store once, measured like any upload."""
+import os
+from collections import defaultdict
 from pathlib import Path
 
 from sqlalchemy import select
@@ -15,13 +17,17 @@ BOUNCE_FOLDERS = frozenset({"bounced files", "bounces", "renders", "render", "mi
 BOUNCE = "bounce"
 
 
-def bounce_files(session_file: Path) -> list[Path]:
-    """The audio files in the bounce folders beside a session file, by name."""
+def bounce_files(folder: Path) -> list[Path]:
+    """The audio files in the bounce folders of a session's folder, by name (one listing of the folder: a scan asks
+    once per folder, however many sessions it holds)."""
     found = []
-    for folder in sorted(session_file.parent.iterdir()):
-        if folder.is_dir() and folder.name.casefold() in BOUNCE_FOLDERS:
-            found += [path for path in sorted(folder.iterdir())
-                      if path.is_file() and path.suffix.lower() in PLAYABLE]
+    with os.scandir(folder) as entries:
+        bounce_folders = sorted(entry.path for entry in entries
+                                if entry.name.casefold() in BOUNCE_FOLDERS and entry.is_dir())
+    for bounce_folder in bounce_folders:
+        with os.scandir(bounce_folder) as entries:
+            found += sorted(Path(entry.path) for entry in entries
+                            if Path(entry.name).suffix.lower() in PLAYABLE and entry.is_file())
     return found
 
 
@@ -29,19 +35,27 @@ def attach_bounces(db_session, session_pks: list[int], store: Path, limit: int, 
                    ) -> list[tuple[str, str]]:
     """Attach each new bounce beside these sessions' files (one not yet attached by its name and size); the files
     that could not be, as (path, why)."""
-    problems = []
-    sessions = db_session.execute(select(Session.pk, Session.id, Session.path).where(
-        Session.pk.in_(session_pks), Session.path.is_not(None))).all()
-    for pk, session_id, path in sessions:
-        known = set(db_session.execute(select(Attachment.filename, Attachment.size_bytes)
-                                       .where(Attachment.session_pk == pk, Attachment.kind == BOUNCE)).all())
+    problems, beside = [], defaultdict(list)
+    for pk, session_id, path in db_session.execute(select(Session.pk, Session.id, Session.path).where(
+            Session.pk.in_(session_pks), Session.path.is_not(None))):
+        beside[Path(path).parent].append((pk, session_id))
+    wanted = {}
+    for folder, sessions in beside.items():
         try:
-            found = [file for file in bounce_files(Path(path)) if (file.name, file.stat().st_size) not in known]
+            files = bounce_files(folder)
         except OSError as exc:
-            problems.append((path, f"cannot look for its bounces: {exc.strerror or exc}"))
+            problems.append((str(folder), f"cannot look for bounces: {exc.strerror or exc}"))
             continue
-        for file in found:
+        wanted.update({session: files for session in sessions if files})
+    if not wanted:
+        return problems
+    known = set(db_session.execute(select(Attachment.session_pk, Attachment.filename, Attachment.size_bytes).where(
+        Attachment.session_pk.in_([pk for pk, _ in wanted]), Attachment.kind == BOUNCE)).all())
+    for (pk, session_id), files in wanted.items():
+        for file in files:
             try:
+                if (pk, file.name, file.stat().st_size) in known:
+                    continue
                 with file.open("rb") as content:
                     blob = store_blob(store, content, limit)
             except (OSError, TooLarge) as exc:
