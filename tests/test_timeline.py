@@ -158,8 +158,9 @@ def test_editors_work_with_notes_on_the_session_page(auth, client, session_id, a
     items, page = timeline(refused)
     assert "Position" in page.select_one("#note-error").get_text() and len(items) == 2
     assert page.select_one("#note-position")["value"] == "1:75"
-    assert editor.post(f"/sessions/{session_id}/notes", data={"position": "0:30", "text": " "},
-                       headers=HX).status_code == 422
+    blank = editor.post(f"/sessions/{session_id}/notes", data={"position": "0:30", "text": " "}, headers=HX)
+    assert blank.status_code == 422
+    assert timeline(blank)[1].select_one("#note-error").get_text() == "A note needs text."
 
     added = editor.post(f"/sessions/{session_id}/notes", data={"position": "0:30", "text": "Snare too loud",
                                                                "label": "mix"}, headers=HX)

@@ -46,9 +46,12 @@ def _note_values() -> tuple[dict, str | None]:
 
 
 def _first_problem(error: ValidationError) -> str:
+    """The first problem in words: "Position must be …", or the note's own ("A note needs text.")."""
     problem = validation_problems(error)[0]
     field = problem["path"].rsplit(".", 1)[-1]
-    return f"{LABELS.get(field, 'Note')} {problem['message']}."
+    if field in LABELS:
+        return f"{LABELS[field]} {problem['message']}."
+    return f"{problem['message'][:1].upper()}{problem['message'][1:]}."
 
 
 def _note(session_id: str, event_id: str):
