@@ -112,3 +112,11 @@ def test_an_attachment_is_handed_to_the_extensions_in_a_job(app, auth, client):
     [attachment] = client.get(f"/api/sessions/{session_id}/attachments").get_json()["attachments"]
     assert attachment["analysis"] == {"example": {"bytes": 5}} and attachment["analysis_error"] is None
     assert events_of(app, session_id) == [("review", "example", "listen to brief.pdf")]
+
+
+def test_the_command_line_ingest_runs_the_hooks_too(app, runner):
+    body = '{"action": "ingestSessions", "payload": {"name": "Sprint", "fingerprint": "s", "bpm": 230}}'
+    assert runner.invoke(cli, ["ingest", "-"], input=body).exit_code == 0
+    with app.app_context():
+        session_id = db.session.scalar(select(Session.id).where(Session.name == "Sprint"))
+    assert events_of(app, session_id) == [("review", "example", "tempo above 200 BPM")]

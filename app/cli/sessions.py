@@ -14,6 +14,7 @@ from app.extractors import ExtractError, extract_file
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.scanning import ScanError, run_job, start_scan
 from app.services.audit import COMMAND_LINE, record
+from app.services.hook_runs import run_hooks_on_ingested
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.jobs import job_errors
 from app.services.sessions import iter_sessions, last_ingested_at, restore_session
@@ -69,6 +70,7 @@ def ingest(source):
         fail(exc.message, exc.details)
     except IngestError as exc:
         fail(exc.message, ingest_error_details(exc, prefix))
+    run_hooks_on_ingested(db.session, result.inserted + result.updated)
     echo_json(result.summary())
 
 
@@ -109,6 +111,7 @@ def _ingest_extracted(sessions):
     except IngestError as exc:
         fail(exc.message, [{"path": f"{sessions[index].path} ({path})", "message": message}
                             for index, path, message in exc.problems])
+    run_hooks_on_ingested(db.session, result.inserted + result.updated)
     echo_json(result.summary())
 
 

@@ -11,6 +11,7 @@ from app.extensions import db
 from app.list_params import TrackRowParams
 from app.models.types import utc_now
 from app.extractors.vocabulary import DAW_NAMES, PLUGIN_FORMATS, plugin_format
+from app.services.hook_runs import run_hooks_on_ingested
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.queries import common_values
 from app.web.forms import TRACK_TYPES, NewSessionForm, TrackRowForm
@@ -157,4 +158,5 @@ def create():
     except IngestError as exc:
         form.name.errors = [exc.message]
         return _render_form(form, 422)
+    run_hooks_on_ingested(db.session, [session_id])
     return redirect(url_for("sessions.show", session_id=session_id))
