@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import Select, distinct, exists, false, func, or_, select
+from sqlalchemy import distinct, exists, false, func, literal_column, or_, Select, select
 
 from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag
 from app.sample_data import SAMPLE_EXTRACTOR
@@ -173,7 +173,9 @@ def _where(db_session, query: SessionQuery) -> _Where:
     for value, column in ((query.has_open_notes, Session.open_note_count),
                           (query.has_missing_media, Session.missing_media_count)):
         if value is not None:
-            conditions.append(column > 0 if value else column == 0)
+            # A literal 0, not a bound one: the database then sees that the partial index of such sessions applies.
+            zero = literal_column("0")
+            conditions.append(column > zero if value else column == zero)
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     if isinstance(query.from_date, datetime):
