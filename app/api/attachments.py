@@ -2,6 +2,7 @@
 from app.api import bp
 from app.api.documented import documented
 from app.api.schemas import AttachmentAnswer, AttachmentList
+from app.api.sessions import missing_session
 from app.auth import principal, requires
 from app.errors import error_response
 from app.extensions import db
@@ -21,7 +22,7 @@ def list_attachments_api(session_id):
     """A session's attachments with what their analysis measured; download each at /attachments/<id>."""
     session = live_session(db.session, session_id)
     if session is None:
-        return error_response(404, f"No live session has id {session_id!r}.")
+        return missing_session(session_id)
     return {"attachments": [attachment_answer(a, session_id) for a in session_attachments(db.session, session.pk)]}
 
 

@@ -5,6 +5,7 @@ from pydantic import ValidationError
 from app.api import bp
 from app.api.documented import documented
 from app.api.schemas import EventAnswer, EventList, SessionRollup
+from app.api.sessions import missing_session
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.errors import error_response, validation_problems
@@ -22,10 +23,6 @@ from app.services.events import (
 from app.timeline_input import EventChange, EventsInput
 
 API_SOURCE = "api"
-
-
-def _missing(session_id: str):
-    return error_response(404, f"No live session has id {session_id!r}.")
 
 
 def _body(model):
@@ -47,7 +44,7 @@ def list_events_api(session_id):
     """A session's events in time order; trashed ones left out."""
     timeline = session_timeline(db.session, session_id)
     if timeline is None:
-        return _missing(session_id)
+        return missing_session(session_id)
     return {"events": [event_answer(event, session_id) for event in timeline.events]}
 
 
@@ -64,7 +61,7 @@ def add_events_api(session_id):
         if added is not None:
             audit("events.added", target=session_id, details={"events": [event.id for event in added]})
     if added is None:
-        return _missing(session_id)
+        return missing_session(session_id)
     return {"events": [event_answer(event, session_id) for event in added]}
 
 
@@ -106,5 +103,5 @@ def session_rollup_api(session_id):
     """A session's event counts per kind, notes, open notes, markers and media files, as kept on every write."""
     session = live_session(db.session, session_id)
     if session is None:
-        return _missing(session_id)
+        return missing_session(session_id)
     return {"session_id": session_id, **session_rollup(session)}

@@ -31,7 +31,8 @@ def query_params(model: type[BaseModel]):
         return None, error_response(422, "Invalid query parameters.", exc.problems)
 
 
-def _missing(session_id: str):
+def missing_session(session_id: str):
+    """The API's answer for a session id no live session has."""
     return error_response(404, f"No live session has id {session_id!r}.")
 
 
@@ -65,7 +66,7 @@ def session_stats_api(session_id):
     """A session's stats: computed on first read, then cached until the session changes."""
     found, stats = stats_of_session(db.session, session_id)
     if not found:
-        return _missing(session_id)
+        return missing_session(session_id)
     if stats is None:
         return error_response(500, "The stats of this session cannot be computed from its stored values; the "
                                    "server log says why.", code="stats_failed")
@@ -92,7 +93,7 @@ def update_metadata_api(session_id):
         if found and given:
             audit("session.metadata_updated", target=session_id, details={"fields": sorted(given)})
     if not found:
-        return _missing(session_id)
+        return missing_session(session_id)
     return session_metadata(db.session, session_id)
 
 
@@ -103,7 +104,7 @@ def refresh_stats_api(session_id):
     """Recompute a session's stats now, reading its file again first when it has one."""
     reread = reread_session_file(db.session, session_id, current_app.config["ARCHIVE_ROOTS"], principal().name)
     if reread is None:
-        return _missing(session_id)
+        return missing_session(session_id)
     with unit_of_work():
         refreshed = recompute_session_stats(db.session, reread)
         audit("session.stats_refreshed", target=session_id,

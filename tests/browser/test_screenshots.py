@@ -17,14 +17,27 @@ OTHER_PAGES = ("/trash", "/scans/", "/admin/users", "/admin/audit", "/settings",
                "/sessions/new")
 
 
+TIMELINE_SESSION = {
+    "name": "Harbour Lights (timeline)", "fingerprint": "timeline", "artist": "Lumen",
+    "markers": [{"name": "Verse", "tSec": 12, "comment": "double the vocal"},
+                {"name": "Chorus", "tSec": 40, "endSec": 62.25, "track": "Lead Vocal"}],
+    "mediaFiles": [{"path": "/Volumes/Archive 2019/Harbour Lights/Audio Files/Lead Vocal comp take 14_03.wav",
+                    "exists": False}, {"path": "Audio Files/Kick.wav", "exists": True, "sizeBytes": 12_345_678}]}
+
+
 def main_pages(client) -> dict[str, str]:
-    session_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
+    ingest(client, TIMELINE_SESSION)
+    session_id = next(s["id"] for s in client.get("/api/session-stats?limit=1000").get_json()["sessions"]
+                      if s["fingerprint"] == "timeline")
+    client.post(f"/api/sessions/{session_id}/events", json={"events": [
+        {"kind": "note", "t_sec": 83.5, "text": "Vocal too loud in the second chorus, bring it down 1 dB",
+         "label": "mix"}]})
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
-            "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}"}
+            "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
