@@ -86,6 +86,9 @@ class Session(db.Model):
         Index("ix_sessions_artist_created_at", "artist", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_project_created_at", "project", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_daw_created_at", "daw", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
+        # sessions here rather than walking all of the DAW's.
+        Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.

@@ -330,13 +330,16 @@ def _facet_query(dimension: str, selected) -> Select:
             .where(SessionPlugin.session_pk.in_(selected), column.is_not(None)).group_by(column))
 
 
-def _top_values(db_session, statement: Select, size: int) -> tuple[list[tuple[str, int]], int]:
+def _top_values(db_session, statement: Select, size: int, counted: bool = False) -> tuple[list[tuple[str, int]], int]:
+    """The `size` most common values of `statement`'s groups, and how many groups it has. When the groups are
+    `counted` here (not kept), all of them are read at once rather than grouping a second time to count them."""
     count, value = statement.selected_columns[1], statement.selected_columns[0]
-    rows = db_session.execute(statement.order_by(count.desc(), value).limit(size + 1)).all()
-    values = [(value, count) for value, count in rows[:size]]
-    if len(rows) <= size:
-        return values, len(values)
-    return values, db_session.scalar(select(func.count()).select_from(statement.subquery()))
+    fetch = FACET_ALL if counted else size
+    rows = db_session.execute(statement.order_by(count.desc(), value).limit(fetch + 1)).all()
+    total = len(rows)
+    if total > fetch:
+        total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
+    return [(value, count) for value, count in rows[:size]], total
 
 
 def session_facets(db_session, query: SessionQuery, expand: str | None = None) -> SessionFacets:
@@ -351,8 +354,8 @@ def session_facets(db_session, query: SessionQuery, expand: str | None = None) -
     newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
                                 .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
     selected = newest[:FACET_SAMPLE]
-    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension])
-                          for dimension in FACETS},
+    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension],
+                                                 counted=True) for dimension in FACETS},
                          sample=FACET_SAMPLE if len(newest) > FACET_SAMPLE else None)
 
 
