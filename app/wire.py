@@ -24,6 +24,8 @@ MAX_SOURCES = 100
 MAX_ID = 200
 MAX_MARKERS = 10_000
 MAX_MEDIA_FILES = 100_000
+# The most time a file or a log may say was spent on one session: ten years.
+MAX_WORK_SECONDS = 10 * 366 * 24 * 3600
 # A position on a session's timeline, in seconds: at most 100 days.
 MAX_SECONDS = 100 * 24 * 3600
 # The largest value of an SQL INTEGER column (PostgreSQL's is 32 bits).
@@ -259,6 +261,8 @@ class SessionStatsSession(WireModel):
     bpm: Bpm | None = None
     key: ShortText | None = None
     duration_seconds: Annotated[float, Field(ge=0)] | None = None
+    # The time the file says was spent working on it (FL Studio keeps one).
+    work_seconds: Annotated[float, Field(ge=0, le=MAX_WORK_SECONDS, allow_inf_nan=False)] | None = None
     notes: LongText | None = None
     tags: Tags | None = None
     tracks: Annotated[list[SessionStatsTrack], Field(max_length=MAX_TRACKS)] | None = None

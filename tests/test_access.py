@@ -27,6 +27,14 @@ ROUTE_ACCESS = {
     "sessions.save_tags": "editor",
     "sessions.save_flags": "editor",
     "sessions.timeline": "viewer",
+    "sessions.work": "viewer",
+    "sessions.log_work": "editor",
+    "sessions.edit_work": "editor",
+    "sessions.save_work": "editor",
+    "sessions.trash_work": "editor",
+    "sessions.restore_work": "editor",
+    "sessions.start_timer": "editor",
+    "sessions.stop_my_timer": "editor",
     "sessions.add_attachment": "editor",
     "sessions.download_attachment": "viewer",
     "sessions.sessions_csv": "viewer",
@@ -84,6 +92,10 @@ ROUTE_ACCESS = {
     "api.update_event_api": "editor",
     "api.delete_event_api": "editor",
     "api.session_rollup_api": "viewer",
+    "api.list_activities_api": "viewer",
+    "api.log_activity_api": "editor",
+    "api.update_activity_api": "editor",
+    "api.delete_activity_api": "editor",
     "api.list_attachments_api": "viewer",
     "api.add_attachment_api": "editor",
     "corrections.correct": "admin",
@@ -96,7 +108,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "attachment_id": "no-such-attachment", "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

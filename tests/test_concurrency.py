@@ -4,9 +4,9 @@ maintained figure still equals a recount.
 A waitress server with eight threads serves fourteen clients at once: API clients ingesting small batches, one
 editing metadata, two editors adding tags to the same session from the dashboard, one renaming by hand (and going
 back to the file's name) a session the ingests rename too, one tagging sessions in bulk (and undoing every other
-action), two saving the same views at once, two adding notes to one session's timeline (from the page, and through
-the API resolving every other one and attaching a file), one signing in again and again (and starting an archive scan, which a consumer in this process runs), one
-reading with a token.
+action), two saving the same views at once, two adding notes to one session's timeline (from the page, timing the
+session meanwhile; and through the API, resolving every other one, logging work and attaching a file), one signing
+in again and again (and starting an archive scan, which a consumer in this process runs), one reading with a token.
 """
 import threading
 import time
@@ -19,7 +19,7 @@ from sqlalchemy import select, text
 from waitress.server import create_server
 
 from app.extensions import db, jobs
-from app.models import AuditEntry, Event, Job, SavedView, Session, Tag
+from app.models import Activity, AuditEntry, Event, Job, SavedView, Session, Tag
 from app.services.derived import check_derived
 from tests.auth import PASSWORD
 
@@ -110,7 +110,7 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
     outcomes = Outcomes()
     acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None,
                     "bulk": set(), "undone": set(), "views": set(), "timeline": set(), "resolved": set(),
-                    "attached": False}
+                    "attached": False, "activities": 0, "timer": None}
     record = threading.Lock()
 
     def ingester(number: int):
@@ -215,6 +215,10 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
         session = browser(base, editors[number]) if number == 0 else requests.Session()
         if number:
             session.headers["Authorization"] = f"Bearer {editor_tokens[number]}"
+        else:  # the page's note taker times the session meanwhile
+            started = outcomes.note("work", session.post(f"{base}/sessions/{shared}/timer", data={"kind": "mixing"},
+                                                         allow_redirects=False))
+            acknowledged["timer"] = started.status_code == 302
         for note in range(REQUESTS_PER_CLIENT):
             text = f"note {number}-{note}"
             if number == 0:
@@ -232,6 +236,12 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             if answer.status_code in (200, 201):
                 with record:
                     acknowledged["timeline"].add(text)
+            work = {"kind": "editing", "started_at": "2026-01-05T10:00:00Z", "duration_seconds": 60}
+            if number and outcomes.note("work", session.post(f"{base}/api/sessions/{shared}/activities",
+                                                             json=work)).status_code == 201:
+                acknowledged["activities"] += 1
+        if not number:
+            outcomes.note("work", session.post(f"{base}/timer/stop", data={"back": "/"}, allow_redirects=False))
         if number:
             attached = outcomes.note("timeline", session.post(f"{base}/api/sessions/{shared}/attachments", files={
                 "file": ("mix.wav", b"RIFF" + bytes(1000))}))
@@ -282,6 +292,10 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
         assert set(timeline) == acknowledged["timeline"] and len(timeline) == 2 * REQUESTS_PER_CLIENT
         assert {text for text, status in timeline.items() if status == "resolved"} == acknowledged["resolved"]
         assert acknowledged["attached"]
+        logged = db.session.execute(select(Activity.owner, Activity.ended_at)
+                                    .join(Session, Session.pk == Activity.session_pk).where(Session.id == shared)).all()
+        assert acknowledged["timer"] and len(logged) == acknowledged["activities"] + 1 == REQUESTS_PER_CLIENT + 1
+        assert all(ended_at is not None for _, ended_at in logged)
         assert {str(archive / f"take-{n}.rpp") for n in range(5)} <= set(db.session.scalars(select(Session.path)))
         assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in")).all()) \
             == acknowledged["sign_ins"] + len(editors) + 3  # the view savers and the page's note taker sign in again

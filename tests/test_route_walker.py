@@ -91,12 +91,15 @@ def real_values(app, client) -> dict[str, str]:
         {"kind": "note", "t_sec": 1, "text": "walked"}]}).get_json()["events"][0]
     attachment = client.post(f"/api/sessions/{session['id']}/attachments", content_type="multipart/form-data",
                              data={"file": (io.BytesIO(b"walked"), "walked.txt")}).get_json()
+    activity = client.post(f"/api/sessions/{session['id']}/activities", json={
+        "kind": "mixing", "started_at": "2026-01-05T10:00:00Z", "duration_seconds": 600}).get_json()
     product = client.get("/api/products?limit=1").get_json()["products"][0]
     with app.app_context():
         user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
     return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
             "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
-            "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"]}
+            "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"],
+            "activity_id": activity["id"]}
 
 
 def routes(app):

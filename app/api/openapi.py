@@ -33,6 +33,8 @@ PATH_PARAMETERS = {
                    "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
     "event_id": {"description": "The event's id, as the session's events list gives it.",
                  "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
+    "activity_id": {"description": "The activity's id, as the session's activities list gives it.",
+                    "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
     "product_key": {"description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
 }

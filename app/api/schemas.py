@@ -4,10 +4,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from app.models.work import ACTIVITY_KINDS
 from app.services.stats import SessionStats
+from app.services.work_time import WORKED_FROM
 from app.wire import LongText, SessionsPayload, SessionStatsSession, Tags
 
 IsoTimestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
+WORKED_SECONDS = "The time worked on the session, in seconds, by the rule worked_from names; null when nothing says."
+WORKED_FROM_TEXT = ("Which rule gave worked_seconds: activities (the sum of its logged activities), start_end "
+                    "(ended_at - started_at, without activities), file (the time its file says was spent, without "
+                    "either); null when none applies.")
 
 
 class MetadataUpdate(BaseModel):
@@ -53,6 +59,10 @@ class SessionSummary(BaseModel):
     artist: str | None
     project: str | None
     created_at: IsoTimestamp
+    started_at: IsoTimestamp = Field(description="When work on it started; null when not known.")
+    ended_at: IsoTimestamp = Field(description="When work on it ended; null when not known.")
+    worked_seconds: int | None = Field(description=WORKED_SECONDS)
+    worked_from: Literal[WORKED_FROM] | None = Field(description=WORKED_FROM_TEXT)
     stats: SessionStats | None = Field(description="null when they could not be computed (the server logs why).")
     metadata: SessionMetadata
 
@@ -244,6 +254,31 @@ class EventAnswer(BaseModel):
     created_at: IsoTimestamp
     updated_at: IsoTimestamp
     deleted_at: IsoTimestamp = Field(description="When it went to the trash; null while it is on the timeline.")
+
+
+class ActivityAnswer(BaseModel):
+    """A block of work logged on a session."""
+
+    id: str
+    session_id: str
+    kind: Literal[ACTIVITY_KINDS]
+    person: str = Field(description="Who did the work.")
+    started_at: IsoTimestamp
+    ended_at: IsoTimestamp = Field(description="null while its timer runs.")
+    duration_seconds: int | None = Field(description="Whole seconds; null while its timer runs.")
+    running: bool = Field(description="Whether its timer is running.")
+    note: str
+    created_at: IsoTimestamp
+    updated_at: IsoTimestamp
+    deleted_at: IsoTimestamp = Field(description="When it went to the trash; null while it counts.")
+
+
+class ActivityList(BaseModel):
+    """A session's activities, newest first, and the time worked on it."""
+
+    activities: list[ActivityAnswer]
+    worked_seconds: int | None = Field(description=WORKED_SECONDS)
+    worked_from: Literal[WORKED_FROM] | None = Field(description=WORKED_FROM_TEXT)
 
 
 class EventList(BaseModel):

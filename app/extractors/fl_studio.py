@@ -27,8 +27,10 @@ Markers: the time markers of the arrangement shown (fl_studio_timeline). Media f
 files (196), once per path, as FL writes them (absolute, or from one of FL's folder variables such as
 %FLStudioFactoryData%).
 """
+import math
 import struct
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import PureWindowsPath
@@ -41,7 +43,8 @@ from app.extractors.vocabulary import (
     AU, AUDIO, AUX, BUILT_IN, CLAP, INSTRUMENT, MASTER, MIDI, VST2, VST3, vendor_name,
 )
 from app.wire import (
-    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
+    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, MAX_WORK_SECONDS, SessionStatsPluginInstance, SessionStatsSession,
+    SessionStatsTrack,
 )
 
 WHAT = "FL Studio project"
@@ -53,7 +56,12 @@ NEW_CHANNEL, SLOT_INDEX = 64, 98
 INSERT_END, TEMPO = 147, 156
 TITLE, SAMPLE_PATH, VERSION, PLUGIN_INTERNAL_NAME = 194, 196, 199, 201
 PLUGIN_NAME, INSERT_NAME, GENRE, ARTIST = 203, 204, 206, 207
-PLUGIN_STATE, MIXER_PARAMS, INSERT_FLAGS = 213, 225, 236
+PLUGIN_STATE, MIXER_PARAMS, INSERT_FLAGS, TIMESTAMP = 213, 225, 236, 237
+# Event 237 holds two days counts (float64): the project's creation as a date from this day, and the time spent on it.
+DAY_ZERO = datetime(1899, 12, 30, tzinfo=UTC)
+# Creation dates before FL Studio existed (1997) or after 2199 are damage, not dates.
+FIRST_DAY = (datetime(1997, 1, 1, tzinfo=UTC) - DAY_ZERO).days
+LAST_DAY = (datetime(2200, 1, 1, tzinfo=UTC) - DAY_ZERO).days
 MIXER_EVENTS = (INSERT_NAME, INSERT_FLAGS, SLOT_INDEX, INSERT_END)
 
 # Channel types (event 21).
@@ -114,6 +122,8 @@ class Project:
     inserts: list[Insert] = field(default_factory=lambda: [Insert()])
     slot_switches: dict[tuple[int, int], bool] = field(default_factory=dict)
     timeline: Timeline = field(default_factory=Timeline)
+    created_days: float | None = None
+    work_days: float | None = None
 
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
@@ -134,6 +144,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         tracks=channel_tracks(project) + insert_tracks(project),
         attributes=attributes,
         media_files=media_files((channel.sample_path, None, None) for channel in project.channels),
+        created_at=created_at(project.created_days),
+        work_seconds=work_seconds(project.work_days),
         **known(markers=timeline_markers(project.timeline, header["ppq"], bpm)),
     )
 
@@ -193,6 +205,21 @@ def read_events(data: bytes, start: int, end: int) -> Iterator[tuple[int, int | 
         position += size
 
 
+def created_at(days: float | None) -> datetime | None:
+    """When the project was created, from its days count; FL keeps the creator's wall-clock time without a zone, so
+    it is taken as UTC. None when absent or not a date of this era."""
+    if days is None or not math.isfinite(days) or not FIRST_DAY <= days < LAST_DAY:
+        return None
+    return DAY_ZERO + timedelta(days=days)
+
+
+def work_seconds(days: float | None) -> float | None:
+    """The time spent on the project, in seconds, from its days count; None when absent or impossible."""
+    if days is None or not math.isfinite(days) or not 0 <= days * 86400 <= MAX_WORK_SECONDS:
+        return None
+    return round(days * 86400, 3)
+
+
 def truncated(at: int) -> ExtractError:
     """The error for an event that runs past the end of the data."""
     return ExtractError(f"the {WHAT} is truncated: the event at byte {at} runs past the end of the data")
@@ -210,6 +237,8 @@ def gather(events: Iterator[tuple[int, int | bytes]]) -> Project:
             project.unicode = uses_unicode(project.version)
         elif event_id == TEMPO:
             project.tempo = value
+        elif event_id == TIMESTAMP and len(value) >= 16:
+            project.created_days, project.work_days = struct.unpack_from("<dd", value)
         elif event_id in (TITLE, ARTIST, GENRE):
             project.texts[event_id] = text(value, project.unicode)
         elif event_id == MIXER_PARAMS:

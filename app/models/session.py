@@ -75,6 +75,12 @@ class Session(db.Model):
     media_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     missing_media_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     attachment_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # The time the session's file says was spent on it (FL Studio keeps one), in seconds.
+    work_seconds: Mapped[float | None] = mapped_column(Float)
+    # The time worked on it, kept current the same way, and the rule that gave it (WORKED_FROM): its logged
+    # activities when it has any, else its end minus its start, else the file's own figure, else none.
+    worked_seconds: Mapped[int | None] = mapped_column(Integer)
+    worked_from: Mapped[str | None] = mapped_column(String(20))
     # When someone first and last edited the session's metadata (flags, rating, note, tags, fields) by hand.
     metadata_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metadata_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -89,6 +95,8 @@ class Session(db.Model):
         # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
         # sessions here rather than walking all of the DAW's.
         Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_started_at", "started_at", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_worked_seconds", "worked_seconds", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.

@@ -3,7 +3,7 @@
 The derived figures, in the order a change brings them up to date:
 
 - each session's track, instance and plugin counts, and its events per kind, open notes, media files and missing
-  media files (columns of `sessions`);
+  media files, and its worked time with the rule that gave it (columns of `sessions`);
 - per plugin its instances, sessions and tracks over live sessions (`plugin_totals`), and per
   facet value the live sessions that have it, with the index totals and each product's sessions
   per month (`live_counts`);
@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import select
 
 from app.models import Session
-from app.services import identities, rollups, search, stats
+from app.services import identities, rollups, search, stats, work_time
 from app.services.bulk import chunked
 
 
@@ -88,6 +88,19 @@ def _count_differences(db_session):
 
 def _repair_counts(db_session, differences):
     rollups.refresh_session_counts(db_session, [d.key for d in differences])
+
+
+def _worked_after(db_session, pks, _before):
+    work_time.refresh_worked(db_session, pks)
+
+
+def _worked_differences(db_session):
+    return [Difference("sessions", pk, kept, counted)
+            for pk, (kept, counted) in work_time.worked_drift(db_session).items()]
+
+
+def _repair_worked(db_session, differences):
+    work_time.refresh_worked(db_session, [d.key for d in differences])
 
 
 def _aggregates_before(db_session, pks):
@@ -147,6 +160,7 @@ def _repair_stats(db_session, differences):
 
 FIGURES = (
     Figure(("sessions",), None, _counts_after, _count_differences, _repair_counts),
+    Figure(("sessions",), None, _worked_after, _worked_differences, _repair_worked),
     Figure(("plugin_totals", "live_counts"), _aggregates_before, _aggregates_after, _aggregate_differences,
            _repair_aggregates),
     Figure((search.SEARCH_TABLE, search.PLUGIN_TABLE), None, _search_after, _search_differences, _repair_search),

@@ -22,7 +22,7 @@ SESSION_COLUMNS = (
     "name", "artist", "project", "path", "created_at", "updated_at", "sample_rate",
     "bit_depth", "bpm", "key", "duration_seconds", "notes", "daw", "daw_version",
     "template", "started_at", "ended_at", "is_favorite", "is_test", "is_complete",
-    "rating", "attributes",
+    "rating", "attributes", "work_seconds",
 )
 FLAG_COLUMNS = ("is_favorite", "is_test", "is_complete")
 

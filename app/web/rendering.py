@@ -8,6 +8,7 @@ from werkzeug.exceptions import BadRequest
 
 from app.params import ParamsError, parse_query
 from app.timecode import format_position
+from app.work_input import format_duration
 
 # Characters a query string keeps as they are, as url_for writes them.
 QUERY_SAFE = "!$'()*,/:;?@"
@@ -74,4 +75,4 @@ def dotted(parts) -> str:
 def init_rendering(app) -> None:
     """Make the link helpers and the number and list filters available to every template."""
     app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling)
-    app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position)
+    app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position, duration=format_duration)

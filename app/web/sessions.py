@@ -8,6 +8,7 @@ from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
 from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
 from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
+from app.services.activities import work_log
 from app.services.events import session_timeline
 from app.services.saved_views import saved_views
 from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
@@ -50,7 +51,8 @@ def show(session_id):
         abort(404, description=f"No session has id {session_id!r}.")
     attachments = session_attachments(db.session, detail["session"].pk)
     return render_page("sessions/show.html", "content", editable=EDITABLE, musical_keys=MUSICAL_KEYS,
-                       form=ButtonForm(), timeline=session_timeline(db.session, session_id), attachments=attachments,
+                       form=ButtonForm(), timeline=session_timeline(db.session, session_id),
+                       log=work_log(db.session, session_id), attachments=attachments,
                        playable={a.id for a in attachments if is_playable(a)}, kinds=KINDS,
                        max_bytes=current_app.config["MAX_ATTACHMENT_BYTES"], **detail)
 

@@ -398,3 +398,38 @@ def test_markers_past_what_the_wire_format_takes_are_dropped():
     many = b"".join(time_marker(index, f"M{index}") for index in range(10_005))
     session = extract(project(channel(0, "Kick"), event(99, 0), many), "x.flp")
     assert len(session.markers) == 10_000 and session.markers[-1].name == "M9999"
+
+
+# The time inside the file (event 237) --------------------------------------------------------
+
+@pytest.mark.parametrize("name, created, worked", [
+    ("dawtool_complex.flp", "2020-03-13T17:21:15", 15175.567),
+    ("dawtool_fl-markers.flp", "2020-05-08T17:34:14", 627.546),
+    ("pyflp_FL_20.8.4.flp", "2022-09-16T20:47:12", 9119.258),
+    ("pyflp_multi-channel.flp", "2022-09-29T16:14:53", 160.944),
+])
+def test_the_creation_time_and_the_time_spent_from_the_file_itself(corpus, name, created, worked):
+    path = corpus(f"flp/{name}")
+    session = extract(path.read_bytes(), name)
+    assert session.created_at.isoformat(timespec="seconds") == created + "+00:00"
+    assert session.work_seconds == worked
+    # The file's own creation time wins over its modification time.
+    assert extract_file(path).created_at == session.created_at
+
+
+@pytest.mark.parametrize("created_days, work_days, created, worked", [
+    (45000.5, 0.25, "2023-03-15T12:00:00+00:00", 21600.0),
+    (float("nan"), float("inf"), None, None),
+    (-3.0, -0.5, None, None),
+    (12.0, 1e12, None, None),  # a date before FL Studio existed; ten years of work is the most a file may say
+    (1e300, 3650.0, None, 315360000.0),
+])
+def test_time_values_out_of_range_are_left_out(created_days, work_days, created, worked):
+    session = extract(flp(event(199, b"20.8.4\0"), event(237, struct.pack("<dd", created_days, work_days))), "t.flp")
+    assert (session.created_at and session.created_at.isoformat()) == created
+    assert session.work_seconds == worked
+
+
+def test_a_short_time_event_is_ignored():
+    session = extract(flp(event(199, b"20.8.4\0"), event(237, b"\x00" * 8)), "t.flp")
+    assert session.created_at is None and session.work_seconds is None

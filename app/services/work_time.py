@@ -1,0 +1,75 @@
+"""Each session's worked time, by one rule: the sum of its logged activities when it has any finished ones; else
+its end minus its start when both are known; else the time its file says was spent on it; else none.
+
+The figure and the rule that gave it are columns of `sessions`, kept by `live_change` like the other counts.
+"""
+from datetime import datetime
+
+from sqlalchemy import bindparam, or_, select, update
+
+from app.models import Activity, Session
+from app.services.bulk import chunked
+from app.wire import MAX_COUNT
+
+# The rules, in the order they are tried, as `worked_from` names them.
+ACTIVITIES, START_END, FILE = "activities", "start_end", "file"
+WORKED_FROM = (ACTIVITIES, START_END, FILE)
+NOT_WORKED = (None, None)
+
+
+def worked(activity_seconds: int | None, started_at: datetime | None, ended_at: datetime | None,
+           work_seconds: float | None) -> tuple[int | None, str | None]:
+    """The worked seconds these facts give, and the rule that gave them."""
+    if activity_seconds is not None:
+        return min(activity_seconds, MAX_COUNT), ACTIVITIES
+    if started_at is not None and ended_at is not None and ended_at >= started_at:
+        return round((ended_at - started_at).total_seconds()), START_END
+    if work_seconds is not None:
+        return round(work_seconds), FILE
+    return NOT_WORKED
+
+
+def activity_seconds(db_session, session_pks=None) -> dict[int, int]:
+    """Per session (these, or all) with finished activities out of the trash, their seconds added up."""
+    statement = select(Activity.session_pk, Activity.started_at, Activity.ended_at).where(
+        Activity.deleted_at.is_(None), Activity.ended_at.is_not(None))
+    if session_pks is not None:
+        statement = statement.where(Activity.session_pk.in_(session_pks))
+    sums: dict[int, int] = {}
+    for pk, started_at, ended_at in db_session.execute(statement):
+        sums[pk] = sums.get(pk, 0) + round((ended_at - started_at).total_seconds())
+    return sums
+
+
+def worked_times(db_session, session_pks=None) -> dict[int, tuple[int, str]]:
+    """Per session (these, or all) that has a worked time, counted from the rows: (seconds, rule)."""
+    sums = activity_seconds(db_session, session_pks)
+    statement = select(Session.pk, Session.started_at, Session.ended_at, Session.work_seconds)
+    if session_pks is not None:
+        statement = statement.where(Session.pk.in_(session_pks))
+    found = {}
+    for pk, started_at, ended_at, work_seconds in db_session.execute(statement):
+        figure = worked(sums.get(pk), started_at, ended_at, work_seconds)
+        if figure != NOT_WORKED:
+            found[pk] = figure
+    return found
+
+
+def refresh_worked(db_session, session_pks) -> None:
+    """Work out again the worked time of these sessions."""
+    table = Session.__table__
+    for chunk in chunked(list(session_pks)):
+        figures = worked_times(db_session, chunk)
+        db_session.execute(update(table).where(table.c.pk == bindparam("session_pk")), [
+            {"session_pk": pk, "worked_seconds": figures.get(pk, NOT_WORKED)[0],
+             "worked_from": figures.get(pk, NOT_WORKED)[1]} for pk in chunk])
+
+
+def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
+    """Sessions whose kept worked time differs from the rule's: pk → ((seconds, rule) kept, worked out)."""
+    counted = worked_times(db_session)
+    kept = {pk: (seconds, rule) for pk, seconds, rule in db_session.execute(
+        select(Session.pk, Session.worked_seconds, Session.worked_from)
+        .where(or_(Session.worked_seconds.is_not(None), Session.worked_from.is_not(None))))}
+    return {pk: (kept.get(pk, NOT_WORKED), counted.get(pk, NOT_WORKED))
+            for pk in sorted(set(kept) | set(counted)) if kept.get(pk, NOT_WORKED) != counted.get(pk, NOT_WORKED)}
