@@ -6,6 +6,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
+from app import create_app
 from app.database import unit_of_work
 from app.extensions import db
 from app.models import Activity, Session
@@ -185,3 +186,21 @@ def test_the_timer_runs_from_the_page_shows_in_every_header_and_stops_there(clie
     assert BeautifulSoup(client.get("/plugins").data, "html.parser").select_one("#timer-status") is None
     activities = client.get(f"/api/sessions/{session_id}/activities").get_json()["activities"]
     assert [(a["kind"], a["running"], a["person"]) for a in activities] == [("tracking", False, client.username)]
+
+
+def test_a_running_timer_survives_a_restart_of_the_server(app, client, session_id):
+    assert client.post(f"/sessions/{session_id}/timer", data=form(client, kind="mixing")).status_code == 302
+    with app.app_context(), unit_of_work():  # as if it had been started half an hour ago
+        activity = db.session.scalar(select(Activity))
+        activity.started_at -= timedelta(minutes=30)
+    settings = ("TESTING", "DATABASE_URL", "PASSWORD_HASH_METHOD", "API_WRITE_LIMIT", "BACKUP_INTERVAL_HOURS")
+    restarted = create_app({"INSTANCE_PATH": app.instance_path, **{name: app.config[name] for name in settings}})
+    restarted = restarted.test_client()
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    restarted.set_cookie(cookie, client.get_cookie(cookie).value)
+    header = BeautifulSoup(restarted.get("/").data, "html.parser").select_one("#timer-status")
+    assert "Timer: mixing on Harbour" in " ".join(header.text.split())
+    assert restarted.post("/timer/stop", data=form(restarted, back="/")).status_code == 302
+    with app.app_context():
+        activity = db.session.scalar(select(Activity))
+        assert activity.ended_at is not None and 1800 <= activity.seconds < 1900

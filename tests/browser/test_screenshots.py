@@ -32,6 +32,10 @@ def main_pages(client) -> dict[str, str]:
     client.post(f"/api/sessions/{session_id}/events", json={"events": [
         {"kind": "note", "t_sec": 83.5, "text": "Vocal too loud in the second chorus, bring it down 1 dB",
          "label": "mix"}]})
+    for kind, start, seconds, note in (("tracking", "2026-01-05T10:00:00Z", 10800, "Drums and bass, live in room A"),
+                                       ("mixing", "2026-01-07T14:00:00Z", 9000, "Recall after the client's notes")):
+        client.post(f"/api/sessions/{session_id}/activities", json={
+            "kind": kind, "started_at": start, "duration_seconds": seconds, "note": note, "person": "Mara Quist"})
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
