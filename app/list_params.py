@@ -18,10 +18,12 @@ WIRE_MAX_LIMIT = 1000
 MAX_OFFSET = 1_000_000_000
 # The sessions list's columns besides the name, and those it shows unless asked otherwise.
 SESSION_COLUMNS = (
-    "artist", "project", "daw", "date", "tracks", "instances", "plugins", "tags", "open_notes", "missing_media", "path")
-DEFAULT_COLUMNS = SESSION_COLUMNS[:-3]
+    "artist", "project", "daw", "date", "tracks", "instances", "plugins", "tags", "open_notes", "missing_media", "started",
+    "worked", "path")
+DEFAULT_COLUMNS = SESSION_COLUMNS[:-5]
 # Sorts that list the largest or newest first unless asked otherwise.
-DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "open_notes", "missing_media", "favorite")
+DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "open_notes", "missing_media", "started", "worked",
+                    "favorite")
 
 
 class Params(BaseModel):

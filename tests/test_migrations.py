@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models import LiveCount, Session
 from app.services.derived import check_derived
 from app.services.search import search_conditions
+from app.services.work_time import worked_drift
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -93,3 +94,33 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         found = db.session.scalars(select(Session.name).where(
             *search_conditions(db.session, "analog vocal reverb"))).all()
         assert found == ["Old Tape"]
+
+
+def test_a_populated_0007_era_database_goes_up_down_and_up_again_with_its_worked_time(empty_app):
+    started, ended = datetime(2024, 5, 31, 10, 0, tzinfo=UTC), datetime(2024, 5, 31, 12, 30, tzinfo=UTC)
+    columns = {"is_favorite": False, "is_test": False, "is_complete": False, "deleted_at": None}
+    with empty_app.app_context():
+        upgrade(revision="0007")
+        with unit_of_work():
+            sessions = table("sessions", *map(column, ["pk", "id", "fingerprint", "name", "started_at", "ended_at",
+                                                       *columns]))
+            db.session.execute(insert(sessions), [
+                {"pk": 1, "id": "a", "fingerprint": "a", "name": "Timed", "started_at": started, "ended_at": ended,
+                 **columns},
+                {"pk": 2, "id": "b", "fingerprint": "b", "name": "Untimed", "started_at": started, "ended_at": None,
+                 **columns}])
+        for _ in range(2):
+            migrate()
+            assert db.session.execute(select(Session.name, Session.worked_seconds, Session.worked_from)
+                                      .order_by(Session.pk)).all() == [("Timed", 9000, "start_end"),
+                                                                       ("Untimed", None, None)]
+            assert worked_drift(db.session) == {}
+            db.session.commit()
+            downgrade(revision="0007")
+            inspector = inspect(db.engine)
+            assert "activities" not in inspector.get_table_names()
+            assert not {"worked_seconds", "worked_from", "work_seconds"} & {
+                c["name"] for c in inspector.get_columns("sessions")}
+            assert db.session.scalars(select(column("name")).select_from(table("sessions"))
+                                      .order_by(column("pk"))).all() == ["Timed", "Untimed"]
+            db.session.rollback()  # the next upgrade is seen by a new read

@@ -194,13 +194,28 @@ def test_a_running_timer_survives_a_restart_of_the_server(app, client, session_i
         activity = db.session.scalar(select(Activity))
         activity.started_at -= timedelta(minutes=30)
     settings = ("TESTING", "DATABASE_URL", "PASSWORD_HASH_METHOD", "API_WRITE_LIMIT", "BACKUP_INTERVAL_HOURS")
-    restarted = create_app({"INSTANCE_PATH": app.instance_path, **{name: app.config[name] for name in settings}})
-    restarted = restarted.test_client()
+    restarted_app = create_app({"INSTANCE_PATH": app.instance_path, **{name: app.config[name] for name in settings}})
+    restarted = restarted_app.test_client()
     cookie = app.config["SESSION_COOKIE_NAME"]
     restarted.set_cookie(cookie, client.get_cookie(cookie).value)
     header = BeautifulSoup(restarted.get("/").data, "html.parser").select_one("#timer-status")
     assert "Timer: mixing on Harbour" in " ".join(header.text.split())
     assert restarted.post("/timer/stop", data=form(restarted, back="/")).status_code == 302
+    with restarted_app.app_context():
+        db.engine.dispose()
     with app.app_context():
         activity = db.session.scalar(select(Activity))
         assert activity.ended_at is not None and 1800 <= activity.seconds < 1900
+
+
+def test_the_sessions_list_shows_and_sorts_by_the_time_worked_and_the_start(client):
+    ingest(client, {"name": "Short", "fingerprint": "s", "startedAt": at(0), "endedAt": at(1)},
+           {"name": "Long", "fingerprint": "l", "startedAt": at(2), "endedAt": at(6)},
+           {"name": "Unknown", "fingerprint": "u"})
+    soup = BeautifulSoup(client.get("/sessions?sort=worked&cols=worked&cols=started").data, "html.parser")
+    rows = [(row.select_one("td.name a").text, row.select_one("td.worked").text, row.select_one("td.started").text)
+            for row in soup.select("#sessions tbody tr")]
+    assert rows == [("Long", "4 h 00 min", (DAY + timedelta(hours=2)).strftime("%Y-%m-%d %H:%M")),
+                    ("Short", "1 h 00 min", DAY.strftime("%Y-%m-%d %H:%M")), ("Unknown", "—", "—")]
+    ascending = BeautifulSoup(client.get("/sessions?sort=started&dir=asc&cols=started").data, "html.parser")
+    assert [a.text for a in ascending.select("#sessions td.name a")] == ["Short", "Long", "Unknown"]

@@ -33,6 +33,8 @@ SORTS = {
     "plugins": Session.plugin_count,
     "open_notes": Session.open_note_count,
     "missing_media": Session.missing_media_count,
+    "started": Session.started_at,
+    "worked": Session.worked_seconds,
     "favorite": Session.is_favorite,
     "edited": Session.metadata_updated_at,
 }
@@ -289,7 +291,7 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
-               Session.missing_media_count, is_sample().label("is_sample"))
+               Session.missing_media_count, Session.started_at, Session.worked_seconds, is_sample().label("is_sample"))
         .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(query.page_size)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
