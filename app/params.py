@@ -21,6 +21,7 @@ MAX_VALUES = 20
 MAX_WORDS = 16
 MAX_PAGE = 1_000_000
 ASCII_WHOLE_NUMBER = re.compile(r"\s*[0-9]{1,12}\s*")
+DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
 
 class ParamsError(ValueError):
@@ -87,11 +88,23 @@ def _moment(value):
         raise ValueError("must be an ISO 8601 date (2026-03-01) or date and time (2026-03-01T14:30:00Z)") from None
 
 
+def _day(value) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str) or not DAY.fullmatch(value.strip()):
+        raise ValueError("must be a date such as 2026-03-01")
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError("must be a date that exists, such as 2026-03-01") from None
+
+
 QueryText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
 Texts = Annotated[list[QueryText], BeforeValidator(_distinct),
                   Field(max_length=MAX_VALUES, json_schema_extra=_distinct_items_schema)]
 Moment = Annotated[date | datetime, PlainValidator(_moment), WithJsonSchema(
     {"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]})]
+Day = Annotated[date, PlainValidator(_day), WithJsonSchema({"type": "string", "format": "date"})]
 SearchText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL), AfterValidator(_search_words)]
 Whole = Annotated[int, BeforeValidator(whole_number)]
 YesOrNo = Annotated[bool, PlainValidator(_yes_or_no), WithJsonSchema({"type": "boolean"})]

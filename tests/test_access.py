@@ -93,6 +93,8 @@ ROUTE_ACCESS = {
     "api.delete_event_api": "editor",
     "api.session_rollup_api": "viewer",
     "api.list_activities_api": "viewer",
+    "api.hours_api": "viewer",
+    "analytics.index": "viewer",
     "api.log_activity_api": "editor",
     "api.update_activity_api": "editor",
     "api.delete_activity_api": "editor",

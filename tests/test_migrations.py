@@ -115,6 +115,8 @@ def test_a_populated_0007_era_database_goes_up_down_and_up_again_with_its_worked
                                       .order_by(Session.pk)).all() == [("Timed", 9000, "start_end"),
                                                                        ("Untimed", None, None)]
             assert worked_drift(db.session) == {}
+            assert db.session.scalar(select(LiveCount.count).where(LiveCount.dimension == "sessions started",
+                                                                   LiveCount.value == "2024-05")) == 2
             db.session.commit()
             downgrade(revision="0007")
             inspector = inspect(db.engine)

@@ -1,8 +1,10 @@
 """Maintained counts and totals always equal a recount; the search index follows every write."""
+import json
+
 from sqlalchemy import distinct, func, select
 
 from app.extensions import db
-from app.models import Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
+from app.models import Activity, Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.sample_data import generate_sessions
 from app.services.search import search_conditions
 from tests.auth import csrf_token
@@ -42,6 +44,22 @@ def recount_live_counts():
             select(Session.artist, Session.project, MediaFile.missing)
             .join(Session, Session.pk == MediaFile.session_pk).where(live)):
         _count_both(counts, "missing media", artist, project, missing)
+    for (started_at,) in db.session.execute(select(Session.started_at).where(live, Session.started_at.is_not(None))):
+        key = ("sessions started", started_at.strftime("%Y-%m"))
+        counts[key] = counts.get(key, 0) + 1
+    worked = set()
+    for session_pk, kind, started_at, ended_at, artist, project in db.session.execute(
+            select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at, Session.artist,
+                   Session.project).join(Session, Session.pk == Activity.session_pk)
+            .where(live, Activity.deleted_at.is_(None), Activity.ended_at.is_not(None))):
+        month, seconds = started_at.strftime("%Y-%m"), int((ended_at - started_at).total_seconds())
+        billed = json.dumps([kind, artist, project])
+        for key in (("work seconds of " + kind, month), ("billed seconds in " + month, billed)):
+            counts[key] = counts.get(key, 0) + seconds
+        worked.add((session_pk, month, artist, project))
+    for _, month, artist, project in worked:
+        for key in (("sessions worked", month), ("billed sessions in " + month, json.dumps([artist, project]))):
+            counts[key] = counts.get(key, 0) + 1
     sessions, tracks, instances = db.session.execute(
         select(func.count(), func.sum(Session.track_count), func.sum(Session.instance_count)).where(live)).one()
     counts.update({("total", "sessions"): sessions, ("total", "tracks"): tracks, ("total", "instances"): instances})
@@ -132,6 +150,33 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     ingest(client, dict(samples[0], markers=[], mediaFiles=[{"path": "d.wav", "exists": False}]))
     assert maintained(app) == recount(app)
 
+    work = [client.post(f"/api/sessions/{session_id}/activities", json={
+        "kind": kind, "started_at": started_at, "duration_seconds": 5400}).get_json()
+        for session_id, kind, started_at in ((first, "mixing", "2025-03-31T23:00:00Z"),
+                                             (first, "mixing", "2025-04-01T10:00:00Z"),
+                                             (second, "editing", "2025-04-02T10:00:00Z"))]
+    running = client.post(f"/api/sessions/{second}/activities", json={"kind": "other",
+                                                                    "started_at": "2025-04-03T10:00:00Z"}).get_json()
+    ingest(client, dict(samples[0], startedAt="2025-03-30T10:00:00Z"))
+    assert maintained(app) == recount(app)
+    client.patch(f"/api/activities/{work[1]['id']}", json={"kind": "editing", "started_at": "2025-05-01T10:00:00Z",
+                                                         "duration_seconds": 5400})
+    client.patch(f"/api/activities/{running['id']}", json={"ended_at": "2025-04-03T12:00:00Z"})
+    client.delete(f"/api/activities/{work[2]['id']}")
+    assert maintained(app) == recount(app)
+    client.delete(f"/api/session-stats/{first}")
+    assert maintained(app) == recount(app)
+    client.post(f"/api/session-stats/{first}/restore")
+    assert maintained(app) == recount(app)
+    work_counts = {key: n for key, n in maintained(app)[2].items()
+                   if key[0].startswith(("work seconds of ", "sessions worked", "sessions started"))}
+    assert work_counts[("work seconds of mixing", "2025-03")] == 5400
+    assert work_counts[("work seconds of editing", "2025-05")] == 5400
+    assert work_counts[("work seconds of other", "2025-04")] == 7200
+    assert work_counts[("sessions worked", "2025-04")] == 1
+    assert ("work seconds of editing", "2025-04") not in work_counts
+    assert any(dimension == "billed seconds in 2025-05" for dimension, _ in maintained(app)[2])
+
     client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
     live_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
     client.patch(f"/sessions/{live_id}/fields/artist", data={"value": "Someone New"})
@@ -139,9 +184,12 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert maintained(app) == recount(app)
     _, totals, live_counts = maintained(app)
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
-    assert {dimension for dimension, _ in live_counts if not dimension.startswith(("months of ", "daw months of "))} \
+    assert {dimension for dimension, _ in live_counts
+            if not dimension.startswith(("months of ", "daw months of ", "billed seconds in ",
+                                         "billed sessions in "))} \
         == {"artist", "daw", "tag", "vendor", "format", "product", "total", "open notes by artist",
-            "open notes by project", "missing media by artist", "missing media by project"}
+            "open notes by project", "missing media by artist", "missing media by project", "sessions started",
+            "sessions worked", "work seconds of mixing", "work seconds of editing", "work seconds of other"}
     assert live_counts[("total", "open notes")] == 2 and live_counts[("total", "missing media")] == 1
     assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
     assert any(dimension.startswith("daw months of ") for dimension, _ in live_counts)

@@ -18,4 +18,5 @@ def _writer_key() -> str:
 limiter.shared_limit(lambda: current_app.config["API_WRITE_LIMIT"], scope="api-write", key_func=_writer_key,
                      methods=WRITE_METHODS)(bp)
 
-from app.api import activities, attachments, events, openapi, products, rollups, sessions, session_stats  # noqa: E402,F401  (registers the routes)
+from app.api import (  # noqa: E402,F401  (registers the routes)
+    activities, analytics, attachments, events, openapi, products, rollups, sessions, session_stats)

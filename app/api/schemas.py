@@ -322,3 +322,18 @@ class AttachmentList(BaseModel):
     """A session's attachments, newest first."""
 
     attachments: list[AttachmentAnswer]
+
+
+class PeriodAnswer(BaseModel):
+    """A month (YYYY-MM) or an ISO week (YYYY-Www) and the work logged in it."""
+
+    period: str
+    hours: float = Field(description="Hours worked, to the hundredth.")
+    sessions: int = Field(description="Live sessions worked on in the period.")
+    by_kind: dict[str, float] = Field(description="Hours per kind of work (every kind, 0 when none).")
+
+
+class HoursAnswer(BaseModel):
+    """The work logged per period, oldest first, every period of the span included."""
+
+    periods: list[PeriodAnswer]

@@ -10,8 +10,10 @@ class LiveCount(db.Model):
 
     Dimensions: artist, daw, tag, vendor, format and product (sessions with that value);
     "total" (values sessions, tracks and instances: the index's totals); "months of "
-    followed by a product key (values YYYY-MM: that product's sessions per month); and "daw months
-    of " followed by a DAW's name (values YYYY-MM: that DAW's sessions per month).
+    followed by a product key (values YYYY-MM: that product's sessions per month); "daw months
+    of " followed by a DAW's name (values YYYY-MM: that DAW's sessions per month); and the work per month
+    (app/services/work_time.py): "work seconds of " followed by an activity kind (seconds), "sessions
+    worked" and "sessions started".
     """
 
     __tablename__ = "live_counts"

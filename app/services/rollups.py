@@ -17,6 +17,7 @@ from app.models import (Attachment, Event, LiveCount, MediaFile, Plugin, PluginT
                         Tag, Track)
 from app.models.timeline import NOTE
 from app.services.bulk import chunked, dialect_insert
+from app.services.work_time import count_started, count_work, recount_work
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
 TOTAL = "total"
@@ -108,11 +109,14 @@ def counted(db_session, session_pks) -> Counted:
     plugin_facets = {}
     for chunk in chunked(list(session_pks)):
         months = {}
-        for pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media in db_session.execute(
-            select(Session.pk, Session.artist, Session.project, Session.daw, Session.track_count,
-                   Session.instance_count, Session.created_at, Session.open_note_count, Session.missing_media_count)
-            .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))
+        for pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media, started_at in (
+            db_session.execute(
+                select(Session.pk, Session.artist, Session.project, Session.daw, Session.track_count,
+                       Session.instance_count, Session.created_at, Session.open_note_count,
+                       Session.missing_media_count, Session.started_at)
+                .where(Session.pk.in_(chunk), Session.deleted_at.is_(None)))
         ):
+            count_started(values, started_at)
             _count_timeline(values, artist, project, OPEN_NOTES, open_notes)
             _count_timeline(values, artist, project, MISSING_MEDIA, missing_media)
             months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
@@ -128,6 +132,7 @@ def counted(db_session, session_pks) -> Counted:
         if not months:
             continue
         live = list(months)
+        count_work(db_session, live, values)
         values.update(("tag", name) for name in db_session.scalars(select(Tag.name).where(Tag.session_pk.in_(live))))
         for plugin_pk, instances, sessions, tracks in db_session.execute(
             select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
@@ -282,11 +287,14 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
     """
     live = Session.deleted_at.is_(None)
     months, counts = {}, Counter()
-    for pk, created_at, daw in db_session.execute(select(Session.pk, Session.created_at, Session.daw).where(live)):
+    for pk, created_at, daw, started_at in db_session.execute(
+            select(Session.pk, Session.created_at, Session.daw, Session.started_at).where(live)):
+        count_started(counts, started_at)
         months[pk] = created_at.strftime("%Y-%m") if created_at else None
         if daw is not None and months[pk] is not None:
             counts[daw_months(daw), months[pk]] += 1
     counts[TOTAL, "sessions"] = len(months)
+    recount_work(db_session, counts)
     open_notes = select(Session.artist, Session.project, func.count()).join(Event, Event.session_pk == Session.pk).where(
         live, Event.kind == "note", Event.status == "open", Event.deleted_at.is_(None))
     missing_media = select(Session.artist, Session.project, func.count()).join(

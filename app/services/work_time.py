@@ -3,6 +3,7 @@ its end minus its start when both are known; else the time its file says was spe
 
 The figure and the rule that gave it are columns of `sessions`, kept by `live_change` like the other counts.
 """
+import json
 from datetime import datetime
 
 from sqlalchemy import bindparam, or_, select, update
@@ -73,3 +74,53 @@ def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
         .where(or_(Session.worked_seconds.is_not(None), Session.worked_from.is_not(None))))}
     return {pk: (kept.get(pk, NOT_WORKED), counted.get(pk, NOT_WORKED))
             for pk in sorted(set(kept) | set(counted)) if kept.get(pk, NOT_WORKED) != counted.get(pk, NOT_WORKED)}
+
+
+# Live counts of the work on live sessions, per month (YYYY-MM, in UTC) of each activity's start: seconds per kind,
+# sessions worked on (each once a month), and sessions started (by their `started_at`); and, for the billing view,
+# per month the seconds per kind, artist and project, and the sessions per artist and project (JSON lists as values).
+WORK_SECONDS = "work seconds of "
+SESSIONS_WORKED = "sessions worked"
+SESSIONS_STARTED = "sessions started"
+BILLED_SECONDS = "billed seconds in "
+BILLED_SESSIONS = "billed sessions in "
+
+
+def month_of(moment: datetime) -> str:
+    """The month (YYYY-MM, UTC) of a moment."""
+    return moment.strftime("%Y-%m")
+
+
+def _count_activities(rows, values) -> None:
+    """Add finished activities, as (session pk, kind, start, end, artist, project) rows, to `values`."""
+    worked = set()
+    for pk, kind, started_at, ended_at, artist, project in rows:
+        month, seconds = month_of(started_at), round((ended_at - started_at).total_seconds())
+        values[WORK_SECONDS + kind, month] += seconds
+        values[BILLED_SECONDS + month, json.dumps([kind, artist, project])] += seconds
+        worked.add((pk, month, artist, project))
+    for _, month, artist, project in worked:
+        values[SESSIONS_WORKED, month] += 1
+        values[BILLED_SESSIONS + month, json.dumps([artist, project])] += 1
+
+
+def _finished_activities():
+    return (select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at, Session.artist,
+                   Session.project).join(Session, Session.pk == Activity.session_pk)
+            .where(Session.deleted_at.is_(None), Activity.deleted_at.is_(None), Activity.ended_at.is_not(None)))
+
+
+def count_work(db_session, live_pks: list[int], values) -> None:
+    """Add what these live sessions' activities count in the live counts to `values` ((dimension, value) → n)."""
+    _count_activities(db_session.execute(_finished_activities().where(Activity.session_pk.in_(live_pks))), values)
+
+
+def count_started(values, started_at: datetime | None) -> None:
+    """Add a live session started at this moment to `values`."""
+    if started_at is not None:
+        values[SESSIONS_STARTED, month_of(started_at)] += 1
+
+
+def recount_work(db_session, values) -> None:
+    """Add what every live session's activities count to `values`, from the rows."""
+    _count_activities(db_session.execute(_finished_activities().execution_options(yield_per=10_000)), values)

@@ -1,5 +1,6 @@
 """Where the time went: the work log (activities), the time the file says was spent, each session's worked time
-and the rule that gave it, and indexes of the live sessions by start and by worked time
+and the rule that gave it, the live sessions started per month, and indexes of the live sessions by start and by
+worked time
 
 The worked time is filled in for every session from what exists: its start and end when both are set, else the
 file's own figure (none is known before this revision).
@@ -53,6 +54,11 @@ def upgrade():
                else "CAST(round((julianday(ended_at) - julianday(started_at)) * 86400) AS integer)")
     op.execute(f"UPDATE sessions SET worked_seconds = {seconds}, worked_from = 'start_end' "
                "WHERE started_at IS NOT NULL AND ended_at IS NOT NULL AND ended_at >= started_at")
+    # The live sessions started per month, as the writers keep them from now on (app/services/work_time.py).
+    month = ("to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM')" if op.get_bind().dialect.name == "postgresql"
+             else "strftime('%Y-%m', started_at)")
+    op.execute(f"INSERT INTO live_counts (dimension, value, count) SELECT 'sessions started', {month}, count(*) "
+               f"FROM sessions WHERE deleted_at IS NULL AND started_at IS NOT NULL GROUP BY {month}")
     op.create_index('ix_sessions_started_at', 'sessions', ['started_at'], unique=False, sqlite_where=LIVE,
                     postgresql_where=LIVE)
     op.create_index('ix_sessions_worked_seconds', 'sessions', ['worked_seconds'], unique=False, sqlite_where=LIVE,
@@ -60,6 +66,9 @@ def upgrade():
 
 
 def downgrade():
+    op.execute("DELETE FROM live_counts WHERE dimension IN ('sessions started', 'sessions worked') "
+               "OR dimension LIKE 'work seconds of %' OR dimension LIKE 'billed seconds in %' "
+               "OR dimension LIKE 'billed sessions in %'")
     op.drop_index('ix_sessions_worked_seconds', table_name='sessions')
     op.drop_index('ix_sessions_started_at', table_name='sessions')
     with op.batch_alter_table('sessions') as batch:

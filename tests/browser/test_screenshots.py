@@ -41,7 +41,8 @@ def main_pages(client) -> dict[str, str]:
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
-            "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing"}
+            "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
+            "analytics": "/analytics?month=2026-01"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -1,0 +1,54 @@
+"""The parameters of the analytics page and API: which periods, over which span, and the month of the billing view."""
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import Field, model_validator
+
+from app.list_params import Params
+from app.params import Day
+from app.models.types import utc_now
+
+# A chart of weeks over more than this many days would hold more bars than it can show.
+MAX_WEEK_SPAN = 10 * 366
+MAX_MONTH_SPAN = 100 * 366
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="A month, YYYY-MM.")]
+
+
+class AnalyticsParams(Params):
+    """Periods of a span: from the month (or week) holding `from` to the one holding `to`; the last twelve months
+    by default."""
+
+    period: Literal["month", "week"] = "month"
+    from_: Day | None = Field(None, alias="from", description="The span's first day, YYYY-MM-DD; a year before "
+                                                               "`to` by default.")
+    to: Day | None = Field(None, description="The span's last day, YYYY-MM-DD; today (UTC) by default.")
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        first, last = self.span()
+        if first.year < FIRST_YEAR or last.year > LAST_YEAR:
+            raise ValueError(f"from and to must fall between {FIRST_YEAR} and {LAST_YEAR}")
+        if first > last:
+            raise ValueError("from must not come after to")
+        if (last - first).days > (MAX_WEEK_SPAN if self.period == "week" else MAX_MONTH_SPAN):
+            raise ValueError("the span is too long for these periods: at most 10 years of weeks, 100 of months")
+        return self
+
+    def span(self) -> tuple[date, date]:
+        """The first and last day the periods cover."""
+        last = self.to or utc_now().date()
+        if self.from_ is not None:
+            return self.from_, last
+        first = last.replace(day=1)
+        for _ in range(11):
+            first = (first - timedelta(days=1)).replace(day=1)
+        return first, last
+
+
+class AnalyticsPageParams(AnalyticsParams):
+    """The analytics page's state: its span, the month whose hours per artist and project it lists (this month by
+    default), and `csv` for a table as CSV."""
+
+    month: Month | None = None
+    csv: Literal["hours", "started", "billing"] | None = None

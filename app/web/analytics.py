@@ -1,0 +1,39 @@
+"""The analytics page: where the time went, over a span of months or weeks, and the billing view of a month."""
+from flask import Blueprint
+
+from app.analytics_params import AnalyticsPageParams
+from app.auth import requires
+from app.extensions import db
+from app.services.analytics import billing, hours, hours_by_month, hours_by_week, sessions_started, this_month
+from app.web.charts import bar_chart, stacked_bar_chart
+from app.web.csv_files import csv_download
+from app.web.rendering import list_params, render_page
+
+bp = Blueprint("analytics", __name__)
+
+
+@bp.get("/analytics")
+@requires("viewer")
+def index():
+    """Hours worked per month or week stacked by kind, sessions started per month, and a month's hours per artist
+    and project; each as a table and as CSV."""
+    params = list_params(AnalyticsPageParams)
+    first, last = params.span()
+    periods = (hours_by_week if params.period == "week" else hours_by_month)(db.session, first, last)
+    started = sessions_started(db.session, first, last)
+    month = params.month or this_month()
+    rows = billing(db.session, month)
+    if params.csv == "hours":
+        return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
+                            [(p.period, kind, hours(seconds), p.sessions) for p in periods
+                             for kind, seconds in sorted(p.by_kind.items())])
+    if params.csv == "started":
+        return csv_download("sessions-started-per-month.csv", ("month", "sessions"), started)
+    if params.csv == "billing":
+        return csv_download(f"hours-{month}.csv", ("artist", "project", "hours", "sessions"),
+                            [(row.artist, row.project, hours(row.seconds), row.sessions) for row in rows])
+    kinds = sorted({kind for period in periods for kind in period.by_kind})
+    series = [(kind, {p.period: hours(p.by_kind.get(kind, 0)) for p in periods}) for kind in kinds]
+    return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
+                       periods=periods, chart=stacked_bar_chart([p.period for p in periods], series), kinds=kinds,
+                       started=started, started_chart=bar_chart(started), rows=rows)

@@ -1,0 +1,110 @@
+"""Analytics at scale: the analytics page and API over the page benchmark's archive with a million activities.
+
+Run with `make bench-analytics`. Uses bench/data/pages (built by `make bench-pages` when missing), adds
+BENCH_ACTIVITIES activities (1,000,000 by default) over the last three years once, brings the kept figures up to
+date with a rebuild, then times each view as `bench.pages` does. Writes its section of bench/RESULTS.md.
+"""
+import os
+import random
+import time
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import func, insert, select
+
+from app import create_app
+from app.database import unit_of_work
+from app.extensions import db
+from app.models import Activity, Session, User
+from app.models.types import utc_now
+from app.models.work import ACTIVITY_KINDS
+from app.services.accounts import create_user, generate_password
+from app.services.analytics import billing, hours_by_month, hours_by_week, sessions_started, this_month
+from app.services.derived import check_derived, rebuild_derived
+from app.services.sign_ins import begin_sign_in
+from bench.pages import FOLDER, build_archive, median_ms
+from bench.results import write_section
+
+ACTIVITIES = int(os.environ.get("BENCH_ACTIVITIES", 1_000_000))
+BATCH = 20_000
+
+
+def seed_activities(app) -> None:
+    """Give the archive's sessions ACTIVITIES finished activities over the last three years (once)."""
+    with app.app_context():
+        if db.session.scalar(select(func.count()).select_from(Activity)) >= ACTIVITIES:
+            return
+        started = time.perf_counter()
+        pks = db.session.scalars(select(Session.pk)).all()
+        rng, now = random.Random(3), utc_now()
+        for first in range(0, ACTIVITIES, BATCH):
+            rows = []
+            for _ in range(min(BATCH, ACTIVITIES - first)):
+                start = now - timedelta(days=rng.uniform(1, 3 * 365))
+                rows.append({"id": str(uuid.uuid4()), "session_pk": rng.choice(pks), "kind": rng.choice(ACTIVITY_KINDS),
+                             "person": rng.choice(("Mara", "Jon", "Ife", "Sam")), "owner": "user:0",
+                             "started_at": start, "ended_at": start + timedelta(minutes=rng.randint(15, 360)),
+                             "note": "", "created_at": now, "updated_at": now})
+            with unit_of_work():
+                db.session.execute(insert(Activity), rows)
+        print(f"  {ACTIVITIES:,} activities in {time.perf_counter() - started:.0f} s", flush=True)
+        started = time.perf_counter()
+        with unit_of_work():
+            repaired = rebuild_derived(db.session, check_derived(db.session))
+        print(f"  {len(repaired):,} kept figures brought up to date in {time.perf_counter() - started:.0f} s",
+              flush=True)
+
+
+def main():
+    app = create_app({"INSTANCE_PATH": str(FOLDER), "RATELIMIT_ENABLED": False})
+    build_archive(app)
+    seed_activities(app)
+    with app.app_context():
+        with unit_of_work():
+            user = db.session.scalar(select(User).where(User.username == "bench")) or create_user(
+                db.session, "bench", "viewer", generate_password())
+            cookie = begin_sign_in(db.session, user, "127.0.0.1", app.permanent_session_lifetime)
+        count = db.session.scalar(select(func.count()).select_from(Activity))
+        sessions = db.session.scalar(select(func.count()).select_from(Session))
+        today = utc_now().date()
+        year_ago = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
+    client = app.test_client()
+    with client.session_transaction() as session:
+        session["_user_id"] = cookie
+        session["_fresh"] = True
+
+    def service(call):
+        def run():
+            with app.app_context():
+                call()
+        return run
+
+    month = this_month()
+    views = [
+        ("Analytics, default (12 months, this month's billing)", "/analytics", service(lambda: (
+            hours_by_month(db.session, year_ago, today), sessions_started(db.session, year_ago, today),
+            billing(db.session, month)))),
+        ("Hours API, months", "/api/analytics/hours", service(lambda: hours_by_month(db.session, year_ago, today))),
+        ("Analytics by week (12 months)", "/analytics?period=week",
+         service(lambda: hours_by_week(db.session, year_ago, today))),
+        ("Analytics, three years of months", f"/analytics?from={today.year - 3}-01-01", service(lambda: (
+            hours_by_month(db.session, today.replace(year=today.year - 3, month=1, day=1), today),
+            sessions_started(db.session, today.replace(year=today.year - 3, month=1, day=1), today)))),
+    ]
+    rows = []
+    for label, url, queries in views:
+        assert client.get(url).status_code == 200, url
+        page, bare = median_ms(lambda: client.get(url)), median_ms(queries)
+        rows.append((label, url, page, bare))
+        print(f"{label}: {page:.1f} ms (services {bare:.1f} ms)", flush=True)
+    lines = [f"`make bench-analytics` on this machine ({os.cpu_count()} cores): {sessions:,} sessions, {count:,} "
+             "activities over three years. Median of 15 requests after one warm-up; the services alone beside it. "
+             "Target: the default view under 100 ms.", "",
+             "| view | URL | page ms | services ms |", "|---|---|---:|---:|"]
+    lines += [f"| {label} | `{url}` | {page:.1f} | {bare:.1f} |" for label, url, page, bare in rows]
+    write_section("Analytics", lines)
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

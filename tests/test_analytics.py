@@ -1,0 +1,121 @@
+"""Where the time went across the archive: the analytics API and page give the same figures as a count from the raw
+activities, kept on every write, on both databases."""
+import csv
+import io
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+
+from app.extensions import db
+from app.services.derived import check_derived
+from tests.helpers import ingest
+
+# (session, kind, start, minutes): March and April 2025, two artists, one session later trashed.
+WORK = [
+    ("a", "tracking", datetime(2025, 3, 3, 10, tzinfo=UTC), 180),
+    ("a", "mixing", datetime(2025, 3, 4, 14, tzinfo=UTC), 150),
+    ("b", "mixing", datetime(2025, 3, 11, 9, tzinfo=UTC), 90),
+    ("b", "editing", datetime(2025, 3, 31, 23, 30, tzinfo=UTC), 60),  # crosses into April: counts in March
+    ("c", "mastering", datetime(2025, 4, 2, 10, tzinfo=UTC), 45),
+    ("a", "mixing", datetime(2025, 4, 15, 10, tzinfo=UTC), 120),
+    ("gone", "mixing", datetime(2025, 3, 5, 10, tzinfo=UTC), 600),  # its session goes to the trash
+]
+SESSIONS = {"a": ("Lumen", "Tides"), "b": ("Lumen", "Harbour"), "c": ("North Pier", "EP"), "gone": ("Lumen", "Tides")}
+
+
+@pytest.fixture
+def logged(client):
+    ingest(client, *[{"name": f"Song {key}", "fingerprint": key, "artist": artist, "project": project,
+                      "startedAt": "2025-03-01T09:00:00Z"} for key, (artist, project) in SESSIONS.items()])
+    ids = {s["fingerprint"]: s["id"] for s in client.get("/api/session-stats").get_json()["sessions"]}
+    for key, kind, start, minutes in WORK:
+        answer = client.post(f"/api/sessions/{ids[key]}/activities", json={
+            "kind": kind, "started_at": start.isoformat(), "duration_seconds": minutes * 60})
+        assert answer.status_code == 201, answer.get_json()
+    deleted = client.post(f"/api/sessions/{ids['c']}/activities", json={
+        "kind": "other", "started_at": "2025-04-03T10:00:00Z", "duration_seconds": 3600}).get_json()
+    assert client.delete(f"/api/activities/{deleted['id']}").status_code == 200
+    assert client.delete(f"/api/session-stats/{ids['gone']}").status_code == 200
+    return [entry for entry in WORK if entry[0] != "gone"]
+
+
+def expected(work, period_of) -> dict[str, tuple[float, int, dict]]:
+    """Per period: hours, sessions worked on, hours by kind, counted from the raw entries."""
+    seconds, sessions, kinds = defaultdict(int), defaultdict(set), defaultdict(lambda: defaultdict(int))
+    for key, kind, start, minutes in work:
+        period = period_of(start)
+        seconds[period] += minutes * 60
+        sessions[period].add(key)
+        kinds[period][kind] += minutes * 60
+    return {period: (round(seconds[period] / 3600, 2), len(sessions[period]),
+                     {kind: round(value / 3600, 2) for kind, value in kinds[period].items()}) for period in seconds}
+
+
+def figures(answer) -> dict[str, tuple[float, int, dict]]:
+    return {p["period"]: (p["hours"], p["sessions"], {k: v for k, v in p["by_kind"].items() if v})
+            for p in answer["periods"] if p["hours"]}
+
+
+def test_hours_per_month_and_week_equal_a_count_of_the_raw_activities(app, client, logged):
+    months = client.get("/api/analytics/hours?period=month&from=2025-02-01&to=2025-05-31").get_json()
+    assert [p["period"] for p in months["periods"]] == ["2025-02", "2025-03", "2025-04", "2025-05"]
+    assert figures(months) == expected(logged, lambda start: start.strftime("%Y-%m"))
+    assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "by_kind": {
+        kind: 0 for kind in ("tracking", "editing", "production", "mixing", "mastering", "other")}}
+    weeks = client.get("/api/analytics/hours?period=week&from=2025-03-01&to=2025-04-30").get_json()
+    assert weeks["periods"][0]["period"] == "2025-W09" and weeks["periods"][-1]["period"] == "2025-W18"
+    assert figures(weeks) == expected(logged, lambda start: f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}")
+    with app.app_context():
+        assert check_derived(db.session) == []
+
+
+def test_the_page_charts_the_same_figures_with_their_tables_and_csv(client, logged):
+    url = "/analytics?from=2025-03-01&to=2025-04-30&month=2025-03"
+    soup = BeautifulSoup(client.get(url).data, "html.parser")
+    by_month = expected(logged, lambda start: start.strftime("%Y-%m"))
+    assert soup.select_one("#hours-total").text.startswith(f"{sum(h for h, _, _ in by_month.values()):.1f} hours")
+    legend = [item.text for item in soup.select("#hours-chart .legend li")]
+    assert legend == sorted({kind for _, kind, _, _ in logged})
+    # One segment per kind worked in each month.
+    assert len(soup.select("#hours-chart svg rect")) == sum(len(kinds) for _, _, kinds in by_month.values())
+    table = {row.select("td")[0].text: float(row.select("td")[-1].text) for row in soup.select("#hours-chart tbody tr")}
+    assert table == {month: hours for month, (hours, _, _) in by_month.items()}
+    assert [row.select("td")[1].text for row in soup.select("#started-chart tbody tr")] == ["3", "0"]
+
+    billing = [[cell.text for cell in row.select("td")[:4]] for row in soup.select("#billing tbody tr")]
+    assert billing == [["Lumen", "Tides", "5.5", "1"], ["Lumen", "Harbour", "2.5", "1"]]
+    exported = client.get(url + "&csv=billing")
+    assert exported.headers["Content-Disposition"] == 'attachment; filename="hours-2025-03.csv"'
+    assert list(csv.reader(io.StringIO(exported.data.decode())))[1:] == [["Lumen", "Tides", "5.5", "1"],
+                                                                         ["Lumen", "Harbour", "2.5", "1"]]
+    hours_csv = list(csv.reader(io.StringIO(client.get(url + "&csv=hours").data.decode())))
+    assert hours_csv[0] == ["month", "kind", "hours", "sessions"]
+    assert sum(float(row[2]) for row in hours_csv[1:]) == pytest.approx(sum(h for h, _, _ in by_month.values()))
+
+
+def test_the_default_span_is_the_last_twelve_months_and_empty_says_so(client):
+    answer = client.get("/api/analytics/hours").get_json()
+    today = date.today()
+    assert len(answer["periods"]) == 12 and answer["periods"][-1]["period"] == today.strftime("%Y-%m")
+    soup = BeautifulSoup(client.get("/analytics").data, "html.parser")
+    assert "No work is logged in this span" in soup.select_one("section").text
+    assert soup.select_one("#billing .empty").text.startswith("No work is logged in")
+
+
+@pytest.mark.parametrize("query, path", [
+    ("period=day", "period"), ("from=2025-05-01&to=2025-04-01", "query"), ("from=yesterday", "from"),
+    ("to=2025-02-30", "to"), ("from=1900-01-01&to=2025-01-01&period=week", "query"), ("colour=red", "colour"),
+    ("period=week&period=month", "period"), ("to=0", "to"), ("from=9999-12-25&to=9999-12-31&period=week", "query"),
+])
+def test_the_api_refuses_a_span_that_makes_no_sense(client, query, path):
+    answer = client.get(f"/api/analytics/hours?{query}")
+    assert answer.status_code == 422
+    assert path in [problem["path"] for problem in answer.get_json()["error"]["details"]]
+
+
+def test_the_page_refuses_a_bad_month_in_words(client):
+    answer = client.get("/analytics?month=2025-13")
+    assert answer.status_code == 400 and b"month" in answer.data
+    assert client.get(f"/analytics?from={(date.today() + timedelta(days=1)).isoformat()}").status_code == 400
