@@ -53,11 +53,15 @@ def recount_live_counts():
                    Session.project).join(Session, Session.pk == Activity.session_pk)
             .where(live, Activity.deleted_at.is_(None), Activity.ended_at.is_not(None))):
         month, seconds = started_at.strftime("%Y-%m"), int((ended_at - started_at).total_seconds())
+        week = "{}-W{:02d}".format(*started_at.isocalendar()[:2])
         billed = json.dumps([kind, artist, project])
-        for key in (("work seconds of " + kind, month), ("billed seconds in " + month, billed)):
+        for key in (("work seconds of " + kind, month), ("billed seconds in " + month, billed),
+                    ("weekly work seconds of " + kind, week)):
             counts[key] = counts.get(key, 0) + seconds
-        worked.add((session_pk, month, artist, project))
-    for _, month, artist, project in worked:
+        worked.add((session_pk, month, week, artist, project))
+    for key in {("sessions worked weekly", week, pk) for pk, _, week, _, _ in worked}:
+        counts[key[:2]] = counts.get(key[:2], 0) + 1
+    for _, month, artist, project in {(pk, month, artist, project) for pk, month, _, artist, project in worked}:
         for key in (("sessions worked", month), ("billed sessions in " + month, json.dumps([artist, project]))):
             counts[key] = counts.get(key, 0) + 1
     sessions, tracks, instances = db.session.execute(
@@ -186,10 +190,11 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
     assert {dimension for dimension, _ in live_counts
             if not dimension.startswith(("months of ", "daw months of ", "billed seconds in ",
-                                         "billed sessions in "))} \
+                                         "billed sessions in ", "weekly work seconds of "))} \
         == {"artist", "daw", "tag", "vendor", "format", "product", "total", "open notes by artist",
             "open notes by project", "missing media by artist", "missing media by project", "sessions started",
-            "sessions worked", "work seconds of mixing", "work seconds of editing", "work seconds of other"}
+            "sessions worked", "sessions worked weekly", "work seconds of mixing", "work seconds of editing",
+            "work seconds of other"}
     assert live_counts[("total", "open notes")] == 2 and live_counts[("total", "missing media")] == 1
     assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
     assert any(dimension.startswith("daw months of ") for dimension, _ in live_counts)

@@ -95,8 +95,6 @@ class Session(db.Model):
         # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
         # sessions here rather than walking all of the DAW's.
         Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
-        Index("ix_sessions_started_at", "started_at", sqlite_where=LIVE, postgresql_where=LIVE),
-        Index("ix_sessions_worked_seconds", "worked_seconds", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.

@@ -11,7 +11,6 @@ from app.models.types import UTCDateTime
 ACTIVITY_KINDS = ("tracking", "editing", "production", "mixing", "mastering", "other")
 # A timer runs until it is stopped: its activity has no end yet.
 RUNNING = text("ended_at IS NULL AND deleted_at IS NULL")
-COUNTED = text("deleted_at IS NULL")
 
 
 class Activity(db.Model):
@@ -41,7 +40,6 @@ class Activity(db.Model):
         Index("ix_activities_session_pk_started_at", "session_pk", "started_at"),
         # One running timer per account, whatever races to start a second one.
         Index("ux_activities_running_timer", "owner", unique=True, sqlite_where=RUNNING, postgresql_where=RUNNING),
-        Index("ix_activities_started_at", "started_at", sqlite_where=COUNTED, postgresql_where=COUNTED),
     )
 
     @property

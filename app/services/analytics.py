@@ -1,20 +1,24 @@
 """Where the time went across the archive: hours per month (from the counts kept on write) or per week, by kind of
-work; sessions started and worked; and each artist's and project's hours in a month (the billing view)."""
+work; sessions started and worked; and each artist's and project's hours in a month (the billing view), all from
+the live counts the writers keep (app/services/work_time.py)."""
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from app.models import Activity, LiveCount, Session
+from app.models import LiveCount
 from app.models.work import ACTIVITY_KINDS
 from app.services.work_time import (
     BILLED_SECONDS,
     BILLED_SESSIONS,
     SESSIONS_STARTED,
     SESSIONS_WORKED,
+    SESSIONS_WORKED_WEEKLY,
+    WEEKLY_WORK_SECONDS,
     WORK_SECONDS,
     month_of,
+    week_of,
 )
 
 
@@ -42,53 +46,37 @@ def months_between(first: date, last: date) -> list[str]:
     return months
 
 
+def _hours(db_session, labels: list[str], seconds_of: str, worked: str) -> list[Period]:
+    """Each period named in `labels` with the work logged in it, from the live counts `seconds_of` + kind and
+    `worked`."""
+    periods = {label: Period(label) for label in labels}
+    for dimension, label, count in db_session.execute(
+            select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
+                or_(LiveCount.dimension.startswith(seconds_of), LiveCount.dimension == worked),
+                LiveCount.value >= labels[0], LiveCount.value <= labels[-1])):
+        if label not in periods:
+            continue
+        if dimension == worked:
+            periods[label].sessions = count
+        else:
+            periods[label].by_kind[dimension.removeprefix(seconds_of)] = count
+    return list(periods.values())
+
+
 def hours_by_month(db_session, first: date, last: date) -> list[Period]:
     """Each month from `first` to `last` with the work logged on live sessions in it, from the counts kept on
     write."""
-    months = months_between(first, last)
-    periods = {month: Period(month) for month in months}
-    for dimension, month, count in db_session.execute(
-            select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
-                or_(LiveCount.dimension.startswith(WORK_SECONDS), LiveCount.dimension == SESSIONS_WORKED),
-                LiveCount.value >= months[0], LiveCount.value <= months[-1])):
-        if dimension == SESSIONS_WORKED:
-            periods[month].sessions = count
-        else:
-            periods[month].by_kind[dimension.removeprefix(WORK_SECONDS)] = count
-    return list(periods.values())
-
-
-def _week_of(day: date) -> str:
-    year, week, _ = day.isocalendar()
-    return f"{year:04d}-W{week:02d}"
-
-
-def _activities_between(db_session, first: date, last: date):
-    """The finished activities (outside the trash) of live sessions started from `first` to `last` (whole days,
-    UTC)."""
-    return db_session.execute(
-        select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at)
-        .join(Session, Session.pk == Activity.session_pk)
-        .where(Session.deleted_at.is_(None), Activity.deleted_at.is_(None), Activity.ended_at.is_not(None),
-               Activity.started_at >= datetime.combine(first, time(), UTC),
-               Activity.started_at < datetime.combine(last + timedelta(days=1), time(), UTC)))
+    return _hours(db_session, months_between(first, last), WORK_SECONDS, SESSIONS_WORKED)
 
 
 def hours_by_week(db_session, first: date, last: date) -> list[Period]:
-    """Each ISO week from the one holding `first` to the one holding `last`, with the work logged in it."""
-    monday = first - timedelta(days=first.weekday())
-    periods, day = {}, monday
+    """Each ISO week from the one holding `first` to the one holding `last`, with the work logged on live sessions
+    in it, from the counts kept on write."""
+    weeks, day = [], first - timedelta(days=first.weekday())
     while day <= last:
-        periods[_week_of(day)] = Period(_week_of(day))
+        weeks.append(week_of(day))
         day += timedelta(days=7)
-    sessions: dict[str, set[int]] = {}
-    for session_pk, kind, started_at, ended_at in _activities_between(db_session, monday, last):
-        period = periods[_week_of(started_at.date())]
-        period.by_kind[kind] = period.by_kind.get(kind, 0) + round((ended_at - started_at).total_seconds())
-        sessions.setdefault(period.period, set()).add(session_pk)
-    for week, pks in sessions.items():
-        periods[week].sessions = len(pks)
-    return list(periods.values())
+    return _hours(db_session, weeks, WEEKLY_WORK_SECONDS, SESSIONS_WORKED_WEEKLY)
 
 
 def sessions_started(db_session, first: date, last: date) -> list[tuple[str, int]]:

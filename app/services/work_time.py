@@ -4,7 +4,7 @@ its end minus its start when both are known; else the time its file says was spe
 The figure and the rule that gave it are columns of `sessions`, kept by `live_change` like the other counts.
 """
 import json
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import bindparam, or_, select, update
 
@@ -77,10 +77,14 @@ def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
 
 
 # Live counts of the work on live sessions, per month (YYYY-MM, in UTC) of each activity's start: seconds per kind,
-# sessions worked on (each once a month), and sessions started (by their `started_at`); and, for the billing view,
+# sessions worked on (each once a month), and sessions started (by their `started_at`); per week the same; and, for
+# the billing view,
 # per month the seconds per kind, artist and project, and the sessions per artist and project (JSON lists as values).
 WORK_SECONDS = "work seconds of "
 SESSIONS_WORKED = "sessions worked"
+# The same two per ISO week (YYYY-Www of the start's UTC date).
+WEEKLY_WORK_SECONDS = "weekly work seconds of "
+SESSIONS_WORKED_WEEKLY = "sessions worked weekly"
 SESSIONS_STARTED = "sessions started"
 BILLED_SECONDS = "billed seconds in "
 BILLED_SESSIONS = "billed sessions in "
@@ -91,17 +95,27 @@ def month_of(moment: datetime) -> str:
     return moment.strftime("%Y-%m")
 
 
+def week_of(day: date) -> str:
+    """The ISO week (YYYY-Www) of a day."""
+    year, week, _ = day.isocalendar()
+    return f"{year:04d}-W{week:02d}"
+
+
 def _count_activities(rows, values) -> None:
     """Add finished activities, as (session pk, kind, start, end, artist, project) rows, to `values`."""
-    worked = set()
+    worked, worked_weekly = set(), set()
     for pk, kind, started_at, ended_at, artist, project in rows:
-        month, seconds = month_of(started_at), round((ended_at - started_at).total_seconds())
+        month, week = month_of(started_at), week_of(started_at.date())
+        seconds = round((ended_at - started_at).total_seconds())
         values[WORK_SECONDS + kind, month] += seconds
+        values[WEEKLY_WORK_SECONDS + kind, week] += seconds
         values[BILLED_SECONDS + month, json.dumps([kind, artist, project])] += seconds
         worked.add((pk, month, artist, project))
+        worked_weekly.add((pk, week))
     for _, month, artist, project in worked:
         values[SESSIONS_WORKED, month] += 1
         values[BILLED_SESSIONS + month, json.dumps([artist, project])] += 1
+    values.update((SESSIONS_WORKED_WEEKLY, week) for _, week in worked_weekly)
 
 
 def _finished_activities():

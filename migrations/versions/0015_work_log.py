@@ -66,8 +66,9 @@ def upgrade():
 
 
 def downgrade():
-    op.execute("DELETE FROM live_counts WHERE dimension IN ('sessions started', 'sessions worked') "
-               "OR dimension LIKE 'work seconds of %' OR dimension LIKE 'billed seconds in %' "
+    op.execute("DELETE FROM live_counts WHERE dimension IN ('sessions started', 'sessions worked', "
+               "'sessions worked weekly') OR dimension LIKE 'work seconds of %' "
+               "OR dimension LIKE 'weekly work seconds of %' OR dimension LIKE 'billed seconds in %' "
                "OR dimension LIKE 'billed sessions in %'")
     op.drop_index('ix_sessions_worked_seconds', table_name='sessions')
     op.drop_index('ix_sessions_started_at', table_name='sessions')
