@@ -10,13 +10,20 @@ def test_a_form_with_mistakes_saves_nothing_and_says_where(app, auth):
     with app.app_context():
         before = row_counts()
     response = editor.post("/sessions/new", data={
-        "csrf_token": csrf_token(editor), "name": "", "bpm": "fast", "date": "soon",
-        "track-0-name": "Vox", "track-0-plugins": "Pro-Q 3 | FabFilter\n | Waves",
+        "csrf_token": csrf_token(editor), "name": "", "bpm": "fast", "date": "soon", "sample_rate": "44.1k",
+        "track-0-name": "Vox", "track-0-plugins": "Pro-Q 3 | FabFilter\n | Waves", "track-0-type": "drums",
         "track-3-name": "Bass"})
     assert response.status_code == 422
     page = BeautifulSoup(response.data, "html.parser")
     errors = {error.find_parent(class_="field").label["for"]: error.get_text() for error in page.select(".error")}
-    assert set(errors) == {"name", "bpm", "date", "track-0-plugins"}
+    assert set(errors) == {"name", "bpm", "date", "sample_rate", "track-0-plugins", "track-0-type"}
+    # In words of its own, not the form library's.
+    assert errors["bpm"] == "Type a number, such as 120 or 92.5."
+    assert errors["sample_rate"] == "Type a whole number, such as 48000."
+    assert errors["track-0-type"] == "Choose one of the listed values."
+    # The key field offers the 24 keys, the tags field the tags in use.
+    assert len(page.select("#musical-keys option")) == 24 and page.select_one("#key")["list"] == "musical-keys"
+    assert page.select_one("#tags")["list"] == "known-tags"
     assert errors["track-0-plugins"].startswith("Line 2")
     # A browser drops the line break that opens a textarea's content (WTForms writes one).
     assert page.select_one("#track-0-plugins").get_text().removeprefix("\r\n") == "Pro-Q 3 | FabFilter\n | Waves"

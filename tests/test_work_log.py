@@ -219,3 +219,13 @@ def test_the_sessions_list_shows_and_sorts_by_the_time_worked_and_the_start(clie
                     ("Short", "1 h 00 min", DAY.strftime("%Y-%m-%d %H:%M")), ("Unknown", "—", "—")]
     ascending = BeautifulSoup(client.get("/sessions?sort=started&dir=asc&cols=started").data, "html.parser")
     assert [a.text for a in ascending.select("#sessions td.name a")] == ["Short", "Long", "Unknown"]
+
+
+def test_the_audit_log_names_and_links_the_session_of_work_notes_and_attachments(client, session_id):
+    log(client, session_id, started_at=at(1), duration_seconds=60)
+    client.post(f"/api/sessions/{session_id}/events", json={"events": [{"kind": "note", "t_sec": 1, "text": "x"}]})
+    rows = BeautifulSoup(client.get("/admin/audit").data, "html.parser").select("tbody tr")
+    targets = {row.select("td")[2].text: row.select("td")[3] for row in rows}
+    for action in ("activity.logged", "events.added"):
+        assert targets[action].text.strip() == "Harbour"
+        assert targets[action].a["href"] == f"/sessions/{session_id}"

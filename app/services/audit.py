@@ -43,9 +43,14 @@ def page_of_audit_entries(db_session, *, page: int = 1, per_page: int = 50,
     return list(entries), total
 
 
+# Actions whose entries target a session by its id, besides the "session." ones.
+TARGETING_SESSIONS = ("events.added", "attachment.added", "activity.")
+
+
 def sessions_named_in(db_session, entries: list[AuditEntry]) -> dict[str, str]:
     """The names of the sessions (live or trashed) that entries about sessions target, by session id."""
-    ids = {entry.target for entry in entries if entry.action.startswith("session.") and entry.target}
+    ids = {entry.target for entry in entries
+           if entry.action.startswith(("session.", *TARGETING_SESSIONS)) and entry.target}
     if not ids:
         return {}
     return dict(db_session.execute(select(Session.id, Session.name).where(Session.id.in_(ids))).all())

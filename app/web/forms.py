@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
                      PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional
+from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
@@ -107,11 +107,42 @@ class StartScanForm(FlaskForm):
         return [folder] if folder else list(self.roots.data)
 
 
+class _InWords:
+    """A field whose refusal of what was typed is said in words of its own, not the form library's."""
+
+    refusal = ""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError(self.refusal) from None
+
+    def pre_validate(self, form):
+        try:
+            super().pre_validate(form)
+        except ValidationError:
+            raise ValidationError(self.refusal) from None
+
+
+class WholeNumberField(_InWords, IntegerField):
+    refusal = "Type a whole number, such as 48000."
+
+
+class NumberField(_InWords, FloatField):
+    refusal = "Type a number, such as 120 or 92.5."
+
+
+class ChoiceField(_InWords, SelectField):
+    refusal = "Choose one of the listed values."
+
+
 class TrackRowForm(Form):
     """One track of the manual entry form; its plugins one per line as name | vendor | version | format."""
 
     name = StringField("Track name")
-    type = SelectField("Type", choices=[SelectChoice("", "—"), *(SelectChoice(kind) for kind in TRACK_TYPES)], default="")
+    type = ChoiceField("Type", choices=[SelectChoice("", "—"), *(SelectChoice(kind) for kind in TRACK_TYPES)],
+                       default="")
     plugins = TextAreaField("Plugins, in slot order")
 
 
@@ -124,8 +155,8 @@ class NewSessionForm(FlaskForm):
     daw = SelectField("DAW", choices=[], validate_choice=False)
     date = DateField("Date", validators=[Optional()])
     time = TimeField("Time (UTC)", validators=[Optional()], description="Leave it empty when only the day is known.")
-    sample_rate = IntegerField("Sample rate (Hz)", validators=[Optional()])
-    bpm = FloatField("BPM", validators=[Optional()])
+    sample_rate = WholeNumberField("Sample rate (Hz)", validators=[Optional()])
+    bpm = NumberField("BPM", validators=[Optional()])
     key = StringField("Key")
     tags = StringField("Tags", description="Separated by commas.")
     notes = TextAreaField("Notes")

@@ -49,9 +49,11 @@ def url_with(**changes) -> str:
 
 
 def url_toggling(name: str, value: str) -> str:
-    """This page's URL with `value` added to or removed from the values of `name`, back on page 1."""
+    """This page's URL with `value` added to or removed from the values of `name`, back on page 1. A value chosen
+    in another case is the same value (filters match names in any case): "REAPER" removes a typed "reaper"."""
     values = request.args.getlist(name)
-    return _url({name: [v for v in values if v != value] if value in values else [*values, value]})
+    others = [v for v in values if v.casefold() != value.casefold()]
+    return _url({name: others if len(others) < len(values) else [*values, value]})
 
 
 def list_params(model):

@@ -14,9 +14,10 @@ from app.extractors.vocabulary import DAW_NAMES, PLUGIN_FORMATS, plugin_format
 from app.services.hook_runs import run_hooks_on_ingested
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.queries import common_values
+from app.services.sessions import KNOWN_TAGS
 from app.web.forms import TRACK_TYPES, NewSessionForm, TrackRowForm
 from app.web.rendering import list_params
-from app.web.sessions import bp
+from app.web.sessions import MUSICAL_KEYS, bp
 from app.wire import MAX_TRACKS, SessionStatsSession, problem_message
 
 TRACK_FIELD = re.compile(r"track-([^-]*)-")
@@ -112,7 +113,8 @@ def _render_form(form: NewSessionForm, status: int = 200):
     if not form.track.entries:
         form.track.append_entry()
     return render_template("sessions/new.html", form=form, next_index=form.track.last_index + 1,
-                           track_types=TRACK_TYPES), status
+                           track_types=TRACK_TYPES, musical_keys=MUSICAL_KEYS,
+                           known_tags=common_values(db.session, "tag", KNOWN_TAGS)), status
 
 
 @bp.get("/sessions/new")

@@ -66,6 +66,9 @@ def test_a_name_typed_in_another_case_finds_the_daw_and_liked_takes_only_documen
     page.goto(f"{live_server}/sessions?daw=reaper")
     assert names(page) == ["Loud"]
     expect(page.locator("#summary .chip")).to_have_text(["DAW: REAPER ×"])
+    page.locator("#summary .chip a.remove").click()  # the chip's × removes the filter typed in another case
+    expect(page.locator("#summary .chip")).to_have_count(0)
+    assert sorted(names(page)) == ["Loud", "Soft"] and "daw=" not in page.url
     assert page.goto(f"{live_server}/sessions?liked=yes").status == 400
     assert page.goto(f"{live_server}/sessions?liked=1").status == 200
     assert names(page) == ["Loud"]
