@@ -1,14 +1,11 @@
 """/api/sessions/<id>/activities and /api/activities/<id>: a session's work log, read and written."""
-from flask import request
-from pydantic import ValidationError
-
 from app.api import bp
 from app.api.documented import documented
 from app.api.schemas import ActivityAnswer, ActivityList
-from app.api.sessions import missing_session
+from app.api.sessions import json_body, missing_session
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
-from app.errors import error_response, validation_problems
+from app.errors import error_response
 from app.extensions import db
 from app.services.activities import (
     ActivityError,
@@ -20,18 +17,6 @@ from app.services.activities import (
     work_log,
 )
 from app.work_input import ActivityChange, ActivityInput
-
-
-def _body(model):
-    """The JSON body validated by `model`, or an error answer (400 when it is not a JSON object, 422 with paths)."""
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        return None, error_response(400, "Send a JSON object.")
-    try:
-        return model.model_validate(body), None
-    except ValidationError as exc:
-        return None, error_response(422, "Invalid activity." if model is ActivityInput else "Invalid change.",
-                                    validation_problems(exc))
 
 
 def _refused(exc: ActivityError):
@@ -57,7 +42,7 @@ def list_activities_api(session_id):
             errors=(400, 404, 422))
 def log_activity_api(session_id):
     """Log a block of work on a session; without ended_at or duration_seconds, start a timer (one per account)."""
-    given, refused = _body(ActivityInput)
+    given, refused = json_body(ActivityInput, "Invalid activity.")
     if refused:
         return refused
     who = principal()
@@ -78,7 +63,7 @@ def log_activity_api(session_id):
 @documented(ActivityAnswer, "The activity after the change.", body=ActivityChange, errors=(400, 404, 409, 422))
 def update_activity_api(activity_id):
     """Change an activity's kind, times, person or note."""
-    change, refused = _body(ActivityChange)
+    change, refused = json_body(ActivityChange, "Invalid change.")
     if refused:
         return refused
     try:

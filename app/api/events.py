@@ -1,14 +1,11 @@
 """/api/sessions/<id>/events and /api/events/<id>: a session's timeline, read and written; its rollup."""
-from flask import request
-from pydantic import ValidationError
-
 from app.api import bp
 from app.api.documented import documented
 from app.api.schemas import EventAnswer, EventList, SessionRollup
-from app.api.sessions import missing_session
+from app.api.sessions import json_body, missing_session
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
-from app.errors import error_response, validation_problems
+from app.errors import error_response
 from app.extensions import db
 from app.services.events import (
     EventError,
@@ -23,18 +20,6 @@ from app.services.events import (
 from app.timeline_input import EventChange, EventsInput
 
 API_SOURCE = "api"
-
-
-def _body(model):
-    """The JSON body validated by `model`, or an error answer (400 when it is not a JSON object, 422 with paths)."""
-    body = request.get_json(force=True, silent=True)
-    if not isinstance(body, dict):
-        return None, error_response(400, "Send a JSON object.")
-    try:
-        return model.model_validate(body), None
-    except ValidationError as exc:
-        return None, error_response(422, "Invalid events." if model is EventsInput else "Invalid change.",
-                                    validation_problems(exc))
 
 
 @bp.get("/sessions/<session_id>/events")
@@ -53,7 +38,7 @@ def list_events_api(session_id):
 @documented(EventList, "The events added.", body=EventsInput, status=201, errors=(400, 404, 422))
 def add_events_api(session_id):
     """Add events (notes, extensions' kinds) to a session: all of them, or none when one is invalid."""
-    given, refused = _body(EventsInput)
+    given, refused = json_body(EventsInput, "Invalid events.")
     if refused:
         return refused
     with unit_of_work():
@@ -70,7 +55,7 @@ def add_events_api(session_id):
 @documented(EventAnswer, "The event after the change.", body=EventChange, errors=(400, 404, 409, 422))
 def update_event_api(event_id):
     """Change an event's position, text, label or (notes) status; markers from files are read-only."""
-    change, refused = _body(EventChange)
+    change, refused = json_body(EventChange, "Invalid change.")
     if refused:
         return refused
     try:

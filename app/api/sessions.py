@@ -31,6 +31,18 @@ def query_params(model: type[BaseModel]):
         return None, error_response(422, "Invalid query parameters.", exc.problems)
 
 
+def json_body(model: type[BaseModel], invalid: str):
+    """The JSON body validated by `model`, or an error answer: 400 when it is not a JSON object, 422 saying `invalid`
+    with the path of each problem."""
+    body = request.get_json(force=True, silent=True)
+    if not isinstance(body, dict):
+        return None, error_response(400, "Send a JSON object.")
+    try:
+        return model.model_validate(body), None
+    except ValidationError as exc:
+        return None, error_response(422, invalid, validation_problems(exc))
+
+
 def missing_session(session_id: str):
     """The API's answer for a session id no live session has."""
     return error_response(404, f"No live session has id {session_id!r}.")
