@@ -4,7 +4,7 @@ import re
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 from app.models.types import utc_now
 from app.models.work import ACTIVITY_KINDS
@@ -36,6 +36,9 @@ def check_end(started_at: datetime, ended_at: datetime) -> datetime:
     return ended_at
 
 
+StartedAt = Annotated[Timestamp, AfterValidator(check_start)]
+
+
 class ActivityInput(BaseModel):
     """An activity to log: a finished block (with ended_at or duration_seconds), or, with neither, a timer that
     starts running for the account that sends it."""
@@ -43,17 +46,12 @@ class ActivityInput(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     kind: Kind
-    started_at: Timestamp = Field(description="When the work started (ISO 8601 with a zone, e.g. ...Z).")
+    started_at: StartedAt = Field(description="When the work started (ISO 8601 with a zone, e.g. ...Z).")
     ended_at: Timestamp | None = Field(None, description="When it ended; neither this nor duration_seconds starts "
                                                          "a timer.")
     duration_seconds: DurationSeconds | None = None
     note: LongText = ""
     person: ShortText | None = Field(None, description="Who did the work; the account's name by default.")
-
-    @field_validator("started_at")
-    @classmethod
-    def _not_ahead(cls, started_at):
-        return check_start(started_at)
 
     @field_validator("ended_at")
     @classmethod
@@ -83,16 +81,11 @@ class ActivityChange(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     kind: Kind = None
-    started_at: Timestamp = None
+    started_at: StartedAt = None
     ended_at: Timestamp = None
     duration_seconds: DurationSeconds = None
     note: LongText = None
     person: Annotated[str, Field(min_length=1, max_length=1000, pattern=NO_NUL)] = None
-
-    @field_validator("started_at")
-    @classmethod
-    def _not_ahead(cls, started_at):
-        return check_start(started_at)
 
     @field_validator("duration_seconds")
     @classmethod

@@ -37,11 +37,6 @@ class WorkLog:
     activities: list[Activity]
     trashed: list[Activity]
 
-    @property
-    def logged_seconds(self) -> int:
-        """The finished activities' seconds added up."""
-        return sum(activity.seconds or 0 for activity in self.activities)
-
 
 def work_log(db_session, session_id: str) -> WorkLog | None:
     """The work log of the live session with this id, or None."""

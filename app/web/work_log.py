@@ -2,7 +2,7 @@
 while it runs), work logged afterwards, edited and deleted (to a trash, with undo)."""
 from datetime import UTC, datetime
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
 
 from app.auth import audit, principal, requires, safe_next_url
@@ -36,9 +36,12 @@ LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
 @bp.app_context_processor
 def _timer_of_the_viewer():
     def my_timer():
-        """The timer the signed-in person is running, if any."""
-        who = principal()
-        return running_timer(db.session, owner_of(who)) if who.user_pk is not None else None
+        """The timer the signed-in person is running, if any (looked up once a request: the header and the work
+        log both ask)."""
+        if "my_timer" not in g:
+            who = principal()
+            g.my_timer = running_timer(db.session, owner_of(who)) if who.user_pk is not None else None
+        return g.my_timer
     return {"my_timer": my_timer, "activity_kinds": ACTIVITY_KINDS}
 
 
