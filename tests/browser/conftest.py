@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from werkzeug.serving import make_server
+from waitress.server import create_server
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -17,14 +17,18 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture
 def live_server(app):
-    """The base URL of `app` served from a thread on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    """The base URL of `app` served by waitress, as in production, from a thread on a free loopback port.
+
+    Waitress closes what a response was reading from when the browser drops the request mid-way (a page
+    left before its favicon arrived); a server that leaks the file there fails the test that happens to follow.
+    """
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    yield f"http://127.0.0.1:{server.effective_port}"
+    server.close()
+    server.task_dispatcher.shutdown()
+    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="session")

@@ -59,9 +59,6 @@ def test_an_engineer_works_through_the_clients_notes(auth, client, live_server, 
     expect(page.locator("h1")).to_have_text("Harbour Lights")
 
 
-# The player stops reading the file part way (a range request it no longer needs); the test server then leaves the
-# file for the garbage collector to close.
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_a_note_takes_the_players_position_and_its_mark_plays_from_there(auth, client, live_server, page, tmp_path):
     from tests.test_attachments import sine_wav
 
