@@ -16,12 +16,12 @@ import pytest
 import requests
 from bs4 import BeautifulSoup
 from sqlalchemy import select, text
-from waitress.server import create_server
 
 from app.extensions import db, jobs
 from app.models import Activity, AuditEntry, Event, Job, SavedView, Session, Tag
 from app.services.derived import check_derived
 from tests.auth import PASSWORD
+from tests.served import served
 
 REQUESTS_PER_CLIENT = 12
 REAPER_FILE = '<REAPER_PROJECT 0.1 "7.0/linux64" 0\n  <TRACK\n    NAME "Take {number}"\n  >\n>\n'
@@ -46,15 +46,10 @@ def app_config(tmp_path):
 @pytest.fixture
 def server(app, archive):
     """`app` served by waitress with eight threads on a free port, and a job consumer; the base URL."""
-    served = create_server(app, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=served.run, daemon=True)
-    thread.start()
-    consumer = jobs.start_consumer(app)
-    yield f"http://127.0.0.1:{served.effective_port}"
-    consumer.stop(graceful=True)
-    served.close()
-    served.task_dispatcher.shutdown()
-    thread.join(timeout=10)
+    with served(app, threads=8) as url:
+        consumer = jobs.start_consumer(app)
+        yield url
+        consumer.stop(graceful=True)
 
 
 class Outcomes:

@@ -1,10 +1,10 @@
 """Browser fixtures: the app served over real HTTP, and Debian's Chromium driven by Playwright."""
-import threading
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect, sync_playwright
-from waitress.server import create_server
+
+from tests.served import served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -22,13 +22,8 @@ def live_server(app):
     Waitress closes what a response was reading from when the browser drops the request mid-way (a page
     left before its favicon arrived); a server that leaks the file there fails the test that happens to follow.
     """
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.effective_port}"
-    server.close()
-    server.task_dispatcher.shutdown()
-    thread.join(timeout=10)
+    with served(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
