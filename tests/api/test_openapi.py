@@ -169,10 +169,18 @@ schema = schemathesis.openapi.from_dict(fuzzed_document(), config=schemathesis.C
 }))
 
 
+# Operations whose coverage phase (a case per boundary and wrong value of every field: thousands for the wire
+# format) runs on SQLite alone: what they refuse is decided before the database is reached, and what they take
+# is tried on both databases by the examples and the fuzzing phase.
+COVERED_ON_SQLITE = {"POST /api/session-stats"}
+
+
 # The sample sessions are seeded once per operation: its requests share them, as they would share a server.
 @schema.parametrize()
 @settings(max_examples=FUZZ_EXAMPLES, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
                                  HealthCheck.filter_too_much])
-def test_every_operation_answers_as_documented(case, app, admin_headers):
+def test_every_operation_answers_as_documented(case, app, admin_headers, backend):
+    if backend == "postgresql" and case.operation.label in COVERED_ON_SQLITE and case.meta.phase.name == "coverage":
+        return
     case.call_and_validate(app=app, headers=admin_headers, checks=CHECKS)
