@@ -30,7 +30,7 @@ from app.services.ingest import ingest_sessions
 from app.services.media import MissingMediaQuery
 from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
-from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
+from app.services.queries import SessionQuery, browse_sessions, latest_sessions
 from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession
@@ -131,22 +131,22 @@ def main():
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
                                    months_by_daw(db.session), has_samples(db.session))),
         ("Sessions, first page", "/sessions",
-         lambda: (list_sessions(db.session, SessionQuery()), session_facets(db.session, SessionQuery()))),
+         lambda: browse_sessions(db.session, SessionQuery())),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
-         lambda: (list_sessions(db.session, filtered), session_facets(db.session, filtered))),
+         lambda: browse_sessions(db.session, filtered)),
         ("Sessions, search \"vocal\"", "/sessions?q=vocal",
-         lambda: (list_sessions(db.session, search), session_facets(db.session, search))),
+         lambda: browse_sessions(db.session, search)),
         ("Sessions, 200 a page with the path", "/sessions?size=200&cols=artist&cols=date&cols=path",
-         lambda: (list_sessions(db.session, wide), session_facets(db.session, wide))),
+         lambda: browse_sessions(db.session, wide)),
         ("Sessions, file missing", "/sessions?missing=1",
-         lambda: (list_sessions(db.session, missing), session_facets(db.session, missing))),
+         lambda: browse_sessions(db.session, missing)),
         ("Sessions, open notes, with the new columns",
          "/sessions?has_open_notes=1&cols=artist&cols=date&cols=open_notes&cols=missing_media",
-         lambda: (list_sessions(db.session, open_notes), session_facets(db.session, open_notes))),
+         lambda: browse_sessions(db.session, open_notes)),
         ("Sessions, media missing", "/sessions?has_missing_media=1",
-         lambda: (list_sessions(db.session, missing_media), session_facets(db.session, missing_media))),
+         lambda: browse_sessions(db.session, missing_media)),
         ("Sessions, most open notes first", "/sessions?sort=open_notes&cols=open_notes",
-         lambda: (list_sessions(db.session, by_open_notes), session_facets(db.session, by_open_notes))),
+         lambda: browse_sessions(db.session, by_open_notes)),
         ("Missing media", "/media/missing", lambda: missing_media_report(db.session, MissingMediaQuery())),
         ("Session", f"/sessions/{quote(session_id)}", lambda: (session_detail(db.session, session_id),
                                                                session_timeline(db.session, session_id))),

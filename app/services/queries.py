@@ -1,12 +1,14 @@
 """Finding sessions: filters, full-text search, sort, pages and facets over the live index."""
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import distinct, exists, false, func, literal_column, or_, Select, select
+from sqlalchemy import exists, false, func, literal_column, or_, Select, select
 
 from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
+from app.services.rollups import plugins_of_sessions
 from app.services.search import (
     count_matching_sessions,
     count_sessions_using_plugins,
@@ -39,6 +41,7 @@ SORTS = {
     "edited": Session.metadata_updated_at,
 }
 FACETS = ("artist", "daw", "tag", "vendor", "format")
+PLUGIN_FACETS = ("vendor", "format")
 # A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
 COLLECT_AT_MOST = 5_000
 # ... unless the page starts deeper than this: then visiting sessions one by one costs more than collecting.
@@ -280,22 +283,35 @@ def every_session(db_session, query: SessionQuery, columns: list, batch: int = 1
     yield from rows.partitions()
 
 
-def list_sessions(db_session, query: SessionQuery) -> SessionPage:
-    """The page of sessions `query` asks for, sorted, with their tags, and the total."""
+def list_sessions(db_session, query: SessionQuery, newest: list[int] | None = None) -> SessionPage:
+    """The page of sessions `query` asks for, sorted, with their tags, and the total.
+
+    `newest`, the pks of the newest sessions `query` matches (`newest_matching`), saves finding a page among them
+    again."""
     where = _where(db_session, query)
     total = _total(db_session, query, where)
     pages = page_count(total, query.page_size)
     page = min(query.page, pages)
     offset = (page - 1) * query.page_size
+    conditions = where.for_page(db_session, offset)
+    if newest is not None and query.sort == "date" and query.descending and (
+            offset + query.page_size <= len(newest) or len(newest) == total):
+        conditions, offset = [Session.pk.in_(newest[offset:offset + query.page_size])], 0
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
                Session.missing_media_count, Session.started_at, Session.worked_seconds, is_sample().label("is_sample"))
-        .where(*where.for_page(db_session, offset)).order_by(*_order(query)).offset(offset).limit(query.page_size)
+        .where(*conditions).order_by(*_order(query)).offset(offset).limit(query.page_size)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
+
+
+def browse_sessions(db_session, query: SessionQuery, expand: str | None = None) -> tuple[SessionPage, "SessionFacets"]:
+    """A page of the sessions list and its facets; the newest matching sessions, which both may need, found once."""
+    newest = None if _narrowing(query) == SessionQuery() else newest_matching(db_session, query)
+    return list_sessions(db_session, query, newest), session_facets(db_session, query, expand, newest)
 
 
 def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
@@ -324,12 +340,25 @@ def _facet_query(dimension: str, selected) -> Select:
     if dimension in ("artist", "daw"):
         column = getattr(Session, dimension)
         return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
-    if dimension == "tag":
-        return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
-    column = Product.vendor if dimension == "vendor" else Plugin.format
-    return (select(column, func.count(distinct(SessionPlugin.session_pk)))
-            .join(Plugin, Plugin.pk == SessionPlugin.plugin_pk).outerjoin(Product, Product.key == Plugin.product_key)
-            .where(SessionPlugin.session_pk.in_(selected), column.is_not(None)).group_by(column))
+    return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
+
+
+def _plugin_facets(db_session, selected: list[int], sizes: dict[str, int]) -> dict[str, tuple[list, int]]:
+    """The vendor and format facets of these sessions (at most a chunk), from their plugins read once: a join per
+    facet would read every session's plugins once for each."""
+    plugins_of = plugins_of_sessions(db_session, selected)
+    groups = dict.fromkeys({pk for pks in plugins_of.values() for pk in pks})
+    for chunk in chunked(list(groups)):
+        groups.update((pk, (vendor, format_)) for pk, vendor, format_ in db_session.execute(
+            select(Plugin.pk, Product.vendor, Plugin.format).outerjoin(Product, Product.key == Plugin.product_key)
+            .where(Plugin.pk.in_(chunk))))
+    facets = {}
+    for position, dimension in enumerate(PLUGIN_FACETS):
+        counts = Counter(value for pks in plugins_of.values() for value in {groups[pk][position] for pk in pks}
+                         if value is not None)
+        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+        facets[dimension] = ranked[:sizes[dimension]], len(ranked)
+    return facets
 
 
 def _top_values(db_session, statement: Select, size: int, counted: bool = False) -> tuple[list[tuple[str, int]], int]:
@@ -344,8 +373,16 @@ def _top_values(db_session, statement: Select, size: int, counted: bool = False)
     return [(value, count) for value, count in rows[:size]], total
 
 
-def session_facets(db_session, query: SessionQuery, expand: str | None = None) -> SessionFacets:
-    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted.
+def newest_matching(db_session, query: SessionQuery) -> list[int]:
+    """The pks of the newest FACET_SAMPLE + 1 live sessions `query` matches, newest first."""
+    return db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
+                              .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
+
+
+def session_facets(db_session, query: SessionQuery, expand: str | None = None,
+                   newest: list[int] | None = None) -> SessionFacets:
+    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted over
+    the newest of them (`newest`, when found already).
 
     Each facet has its FACET_SIZE most common values; the one named by `expand` up to FACET_ALL."""
     sizes = {dimension: FACET_ALL if dimension == expand else FACET_SIZE for dimension in FACETS}
@@ -353,11 +390,13 @@ def session_facets(db_session, query: SessionQuery, expand: str | None = None) -
         return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
                                                      .where(LiveCount.dimension == dimension), sizes[dimension])
                               for dimension in FACETS})
-    newest = db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
-                                .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
+    if newest is None:
+        newest = newest_matching(db_session, query)
     selected = newest[:FACET_SAMPLE]
-    return SessionFacets({dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension],
-                                                 counted=True) for dimension in FACETS},
+    values = {dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension], counted=True)
+              for dimension in FACETS if dimension not in PLUGIN_FACETS}
+    values.update(_plugin_facets(db_session, selected, sizes))
+    return SessionFacets({dimension: values[dimension] for dimension in FACETS},
                          sample=FACET_SAMPLE if len(newest) > FACET_SAMPLE else None)
 
 

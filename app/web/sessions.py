@@ -6,7 +6,7 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
+from app.services.queries import FACETS, PAGE_SIZES, browse_sessions, with_stored_spellings
 from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
 from app.services.activities import work_log
 from app.services.events import session_timeline
@@ -33,8 +33,8 @@ def index():
     """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
     params = list_params(SessionPageParams)
     query = with_stored_spellings(db.session, params.session_query())
-    return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
-                       facets=session_facets(db.session, query, params.expand), expand=params.expand,
+    page, facets = browse_sessions(db.session, query, params.expand)
+    return render_page("sessions/index.html", "results", query=query, page=page, facets=facets, expand=params.expand,
                        facet_labels=FACET_LABELS, facet_names=FACETS, columns=params.columns,
                        all_columns=SESSION_COLUMNS, page_sizes=PAGE_SIZES,
                        views=saved_views(db.session, principal().user_pk, "sessions"),
