@@ -127,6 +127,8 @@ def main():
     open_notes = SessionQuery(has_open_notes=True)
     missing_media = SessionQuery(has_missing_media=True)
     by_open_notes = SessionQuery(sort="open_notes")
+    fewest_tracks = SessionQuery(sort="tracks", descending=False)
+    most_worked = SessionQuery(sort="worked")
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
                                    months_by_daw(db.session), has_samples(db.session))),
@@ -147,6 +149,10 @@ def main():
          lambda: browse_sessions(db.session, missing_media)),
         ("Sessions, most open notes first", "/sessions?sort=open_notes&cols=open_notes",
          lambda: browse_sessions(db.session, by_open_notes)),
+        ("Sessions, fewest tracks first", "/sessions?sort=tracks&dir=asc",
+         lambda: browse_sessions(db.session, fewest_tracks)),
+        ("Sessions, most worked first", "/sessions?sort=worked&cols=worked",
+         lambda: browse_sessions(db.session, most_worked)),
         ("Missing media", "/media/missing", lambda: missing_media_report(db.session, MissingMediaQuery())),
         ("Session", f"/sessions/{quote(session_id)}", lambda: (session_detail(db.session, session_id),
                                                                session_timeline(db.session, session_id))),

@@ -221,11 +221,11 @@ def _narrowing(query: SessionQuery) -> SessionQuery:
 
 
 def _order(query: SessionQuery) -> list:
-    # Sessions without the sorted value come last either way; the pk keeps the order stable.
+    # Sessions without the sorted value come last either way; the pk keeps the order stable. Said only of a column
+    # that may lack values: SQLite reads an index in order only for the default place of nulls.
     column = SORTS[query.sort]
-    if query.descending:
-        return [column.desc().nulls_last(), Session.pk.desc()]
-    return [column.asc().nulls_last(), Session.pk.asc()]
+    order = column.desc() if query.descending else column.asc()
+    return [order.nulls_last() if column.nullable else order, Session.pk.desc() if query.descending else Session.pk.asc()]
 
 
 def _maintained_total(db_session, query: SessionQuery) -> int | None:
