@@ -78,7 +78,8 @@ CORRUPTIONS = {
                      "WHERE plugin_pk = (SELECT min(plugin_pk) FROM plugin_totals)",
     "live_counts": "UPDATE live_counts SET count = count + 1 WHERE dimension = 'artist' "
                    "AND value = (SELECT min(value) FROM live_counts WHERE dimension = 'artist')",
-    SEARCH_TABLE: {"sqlite": f"DELETE FROM {SEARCH_TABLE} WHERE rowid = (SELECT max(rowid) FROM {SEARCH_TABLE})",
+    SEARCH_TABLE: {"sqlite": f"UPDATE {SEARCH_TABLE} SET plugins = 'p999999' "
+                             f"WHERE rowid = (SELECT max(rowid) FROM {SEARCH_TABLE})",
                    "postgresql": f"UPDATE {SEARCH_TABLE} SET document = to_tsvector('simple', 'nothing') "
                                  f"WHERE session_pk = (SELECT max(session_pk) FROM {SEARCH_TABLE})"},
     PLUGIN_TABLE: {"sqlite": f"DELETE FROM {PLUGIN_TABLE} WHERE rowid = (SELECT min(rowid) FROM {PLUGIN_TABLE})"},

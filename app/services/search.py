@@ -3,10 +3,12 @@
 Only live sessions are indexed, so a search never needs to look at the trash. Both need SQL
 that SQLAlchemy does not model; all of it lives in this module, as does the index of the
 plugins each live session uses (on SQLite), which is kept beside the search documents.
+On SQLite a search row also holds its session's plugins, so that a word naming a product
+is matched by the same MATCH as the words of the document.
 """
 import re
 
-from sqlalchemy import Select, bindparam, func, or_, select, text, union
+from sqlalchemy import Select, bindparam, func, or_, select, text
 
 from app.models import Plugin, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked
@@ -15,8 +17,10 @@ from app.services.rollups import plugins_of_sessions
 SEARCH_TABLE = "session_search"
 TERM = re.compile(r"[^\W_]+")
 
+# On SQLite a session's row holds its words (body) and a term per plugin it uses (plugins: "p" and the pk), so that
+# one MATCH finds the sessions whose words, or whose plugins' products, a search names.
 INSERT = {
-    "sqlite": f"INSERT INTO {SEARCH_TABLE} (rowid, body) VALUES (:pk, :body)",
+    "sqlite": f"INSERT INTO {SEARCH_TABLE} (rowid, body, plugins) VALUES (:pk, :body, :plugins)",
     "postgresql": f"INSERT INTO {SEARCH_TABLE} (session_pk, document) VALUES (:pk, to_tsvector('simple', :body))",
 }
 DELETE = {
@@ -63,16 +67,29 @@ def search_terms(query: str) -> list[str]:
 
 
 def _expression(dialect: str, terms: list[str]) -> str:
+    """The search expression for documents holding every one of `terms`, each as a prefix of a word."""
     if dialect == "sqlite":
-        return " ".join(f'"{term}"*' for term in terms)
+        return " AND ".join(f'body : "{term}"*' for term in terms)
     return " & ".join(f"{term}:*" for term in terms)
 
 
-def _matching(dialect: str, terms: list[str]):
-    """A subquery of the pks of live sessions whose documents hold every one of `terms` (each as a prefix)."""
-    # Unique: a search holds this subquery once per word that names a product.
-    expression = bindparam("query", _expression(dialect, terms), unique=True)
-    return text(MATCHING[dialect]).bindparams(expression).columns(pk=Session.pk.type)
+def _sqlite_expression(db_session, terms: list[str], products: dict[str, list[str]]) -> str:
+    """The MATCH expression for sessions where each of `terms` starts a word of the document or names a product
+    (`products`) one of whose plugins the session uses."""
+    parts = []
+    for term in terms:
+        plugins = db_session.scalars(select(Plugin.pk).where(Plugin.product_key.in_(products[term]))
+                                     .order_by(Plugin.pk)).all() if products[term] else []
+        word = _expression("sqlite", [term])
+        parts.append(f"({word} OR plugins : ({' OR '.join(f'p{pk}' for pk in plugins)}))" if plugins else word)
+    return " AND ".join(parts)
+
+
+def _matching(dialect: str, expression: str):
+    """A subquery of the pks of live sessions whose search rows match `expression`."""
+    # Unique: on PostgreSQL a search holds this subquery once per word that names a product.
+    return text(MATCHING[dialect]).bindparams(bindparam("query", expression, unique=True)).columns(
+        pk=Session.pk.type)
 
 
 def _products_by_word(db_session, terms: list[str]) -> dict[str, list[str]]:
@@ -95,40 +112,37 @@ def search_conditions(db_session, query: str) -> list:
     dialect = _dialect(db_session)
     products = _products_by_word(db_session, terms)
     # "pk + 0": the list walks its index in order and tests each session against the matches.
+    if dialect == "sqlite":
+        return [(Session.pk + 0).in_(_matching(dialect, _sqlite_expression(db_session, terms, products)))]
     plain = [term for term in terms if not products[term]]
-    conditions = [(Session.pk + 0).in_(_matching(dialect, plain))] if plain else []
+    conditions = [(Session.pk + 0).in_(_matching(dialect, _expression(dialect, plain)))] if plain else []
     for term in terms:
         if products[term]:
-            conditions.append(or_((Session.pk + 0).in_(_matching(dialect, [term])),
+            conditions.append(or_((Session.pk + 0).in_(_matching(dialect, _expression(dialect, [term]))),
                                   (Session.pk + 0).in_(_product_users(db_session, products[term]))))
     return conditions
 
 
 def count_matching_sessions(db_session, query: str) -> int | None:
-    """How many live sessions a search matches, from the indexes alone; None when it has no words, or on PostgreSQL
-    when one of them names a product (whose users there include trashed sessions)."""
+    """How many live sessions a search matches, from the search index alone; None when it has no words, or on
+    PostgreSQL when one of them names a product (whose users there include trashed sessions)."""
     terms = search_terms(query)
     if not terms:
         return None
     dialect = _dialect(db_session)
     products = _products_by_word(db_session, terms)
-    plain = [term for term in terms if not products[term]]
-    if plain == terms:
-        return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": _expression(dialect, terms)})
-    if dialect != "sqlite":
+    if dialect == "sqlite":
+        expression = _sqlite_expression(db_session, terms, products)
+    elif any(products.values()):
         return None
-    named = [term for term in terms if products[term]]
-    # The sessions matching the first word that names a product, each tested against the other words.
-    first = union(_matching(dialect, [named[0]]), _product_users(db_session, products[named[0]])).subquery()
-    conditions = [first.c.pk.in_(_matching(dialect, plain))] if plain else []
-    conditions += [or_(first.c.pk.in_(_matching(dialect, [term])), first.c.pk.in_(_product_users(db_session,
-                                                                                                 products[term])))
-                   for term in named[1:]]
-    return db_session.scalar(select(func.count()).select_from(first).where(*conditions))
+    else:
+        expression = _expression(dialect, terms)
+    return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": expression})
 
 
 def _product_users(db_session, product_keys: list[str]):
-    """A subquery of the pks of the sessions using a plugin of these products (on SQLite, of live sessions only)."""
+    """A subquery of the pks of the sessions using a plugin of these products (PostgreSQL: on SQLite the search
+    index holds each session's plugins)."""
     return sessions_using_plugins(db_session, select(Plugin.pk).where(Plugin.product_key.in_(product_keys)))
 
 
@@ -186,8 +200,9 @@ def count_sessions_using_plugins(db_session, plugin_selects: list[Select]) -> in
     return db_session.scalar(text(f"SELECT count(*) FROM ({PLUGIN_USERS}) AS users"), {"terms": expression})
 
 
-def _documents(db_session, session_pks) -> dict[int, str]:
-    """The search document of each live session among `session_pks` (at most a chunk of them)."""
+def _documents(db_session, session_pks) -> dict[int, tuple[str, str]]:
+    """The search document of each live session among `session_pks` (at most a chunk of them), with the terms of
+    the plugins it uses ("p" and each pk)."""
     parts = {row.pk: [row.name, row.artist, row.project, row.notes] for row in db_session.execute(
         select(Session.pk, Session.name, Session.artist, Session.project, Session.notes)
         .where(Session.pk.in_(session_pks), Session.deleted_at.is_(None)))}
@@ -209,7 +224,9 @@ def _documents(db_session, session_pks) -> dict[int, str]:
     for session_pk, plugin_pks in plugins_of.items():
         parts[session_pk].extend(names[plugin_pk] for plugin_pk in plugin_pks)
     # A name said twice (a plugin in several versions or formats) is kept once.
-    return {pk: " ".join(dict.fromkeys(part for part in words if part)) for pk, words in parts.items()}
+    return {pk: (" ".join(dict.fromkeys(part for part in words if part)),
+                 " ".join(f"p{plugin_pk}" for plugin_pk in sorted(plugins_of.get(pk, ()))))
+            for pk, words in parts.items()}
 
 
 def index_sessions(db_session, session_pks) -> None:
@@ -220,7 +237,8 @@ def index_sessions(db_session, session_pks) -> None:
         documents = _documents(db_session, chunk)
         if not documents:
             continue
-        db_session.execute(text(INSERT[dialect]), [{"pk": pk, "body": body} for pk, body in documents.items()])
+        db_session.execute(text(INSERT[dialect]), [{"pk": pk, "body": body, "plugins": plugins}
+                                                   for pk, (body, plugins) in documents.items()])
         if dialect == "sqlite":
             _write_plugin_terms(db_session, list(documents))
 
@@ -241,7 +259,7 @@ def unindex_sessions(db_session, session_pks) -> None:
 # Stored documents that differ from the ones given, as words in any order (the order of a document's
 # parts does not matter to a search): pk of each.
 DIFFERING_DOCUMENTS = {
-    "sqlite": f"SELECT rowid AS pk, body FROM {SEARCH_TABLE} WHERE rowid IN :pks",
+    "sqlite": f"SELECT rowid AS pk, body, plugins FROM {SEARCH_TABLE} WHERE rowid IN :pks",
     "postgresql": f"SELECT given.pk, NULL AS body FROM unnest(CAST(:pks AS integer[]), CAST(:bodies AS text[])) "
                   f"AS given (pk, body) LEFT JOIN {SEARCH_TABLE} AS kept ON kept.session_pk = given.pk "
                   "WHERE strip(kept.document) IS DISTINCT FROM strip(to_tsvector('simple', given.body))",
@@ -263,13 +281,14 @@ def search_drift(db_session) -> dict[int, str]:
         documents = _documents(db_session, chunk)
         drift.update((pk, "not indexed") for pk in documents if pk not in indexed)
         if dialect == "sqlite":
-            kept = dict(db_session.execute(text(DIFFERING_DOCUMENTS[dialect]).bindparams(
-                bindparam("pks", expanding=True)), {"pks": list(documents)}).all())
-            differing = [pk for pk, body in documents.items()
-                         if pk in kept and kept[pk] != body and _words(kept[pk]) != _words(body)]
+            kept = {pk: (body, plugins) for pk, body, plugins in db_session.execute(
+                text(DIFFERING_DOCUMENTS[dialect]).bindparams(bindparam("pks", expanding=True)),
+                {"pks": list(documents)})}
+            differing = [pk for pk, document in documents.items() if pk in kept and kept[pk] != document
+                         and [_words(part) for part in kept[pk]] != [_words(part) for part in document]]
         else:
             differing = db_session.scalars(text(DIFFERING_DOCUMENTS[dialect]), {
-                "pks": list(documents), "bodies": list(documents.values())}).all()
+                "pks": list(documents), "bodies": [body for body, _ in documents.values()]}).all()
         drift.update((pk, "words differ") for pk in differing if pk in indexed)
     return drift
 
