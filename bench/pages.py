@@ -30,6 +30,7 @@ from app.services.ingest import ingest_sessions
 from app.services.media import MissingMediaQuery
 from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
+from app.services.saved_views import save_view, saved_views
 from app.services.queries import SessionQuery, browse_sessions, latest_sessions
 from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
@@ -38,6 +39,7 @@ from bench.results import write_section
 
 SESSIONS = int(os.environ.get("BENCH_PAGE_SESSIONS", 100_000))
 RUNS = 15
+SAVED_VIEWS = 12
 BATCH = 500
 FOLDER = Path(__file__).resolve().parent / "data" / "pages"
 
@@ -107,6 +109,11 @@ def main():
             user = db.session.scalar(select(User).where(User.username == "bench"))
             if user is None:
                 user = create_user(db.session, "bench", "viewer", generate_password())
+            if not saved_views(db.session, user.pk, "sessions"):
+                # A studio's handful of saved views, listed on every sessions page.
+                for number in range(SAVED_VIEWS):
+                    save_view(db.session, user.pk, "sessions", f"View {number}", f"daw=REAPER&page={number + 1}",
+                              shared=number % 2 == 0)
             # The cookie holds the secret of a sign-in kept on the server, as a browser's does.
             user_cookie = begin_sign_in(db.session, user, "127.0.0.1", app.permanent_session_lifetime)
         session_id = db.session.scalar(select(Session.id).order_by(Session.pk).limit(1))
@@ -184,8 +191,8 @@ def main():
         f"`make bench-pages` on this machine ({os.cpu_count()} cores, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}). {totals['sessions']:,} generated sessions, {totals['tracks']:,} tracks, "
         f"{totals['instances']:,} plugin instances, {totals['plugins']:,} distinct plugins.",
-        f"Median of {RUNS} requests after one warm-up: the page through the app (routing, access check, queries, "
-        "template), and its queries alone: the sign-in lookup and the service calls the view makes, in a fresh "
+        f"The bench user has {SAVED_VIEWS} saved views. Median of {RUNS} requests after one warm-up: the page "
+        "through the app (routing, access check, queries, template), and its queries alone: the sign-in lookup and the service calls the view makes, in a fresh "
         "database session as a request has. Target: under 50 ms and at most 3x the queries.",
         "",
         "| page | URL | page ms | queries ms | page / queries |",
