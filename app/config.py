@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from app.time_zones import server_zone_name, time_zone
+
 DEFAULT_MAX_INGEST_BYTES = 64 * 1024 * 1024
 DEFAULT_MAX_ATTACHMENT_BYTES = 2 * 1024**3
 SQLITE_FILENAME = "session-stats.db"
@@ -52,6 +54,8 @@ def load_config(app, overrides=None):
         ATTACHMENT_DIR=None,
         # Extensions turned off, by name, separated by commas ("loudness" is the built-in one).
         DISABLED_EXTENSIONS="",
+        # The zone times are shown and typed in for people who have not chosen their own; None: the machine's.
+        TIME_ZONE=None,
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
@@ -68,6 +72,7 @@ def load_config(app, overrides=None):
     app.config["MAX_ATTACHMENT_BYTES"] = at_least(app.config["MAX_ATTACHMENT_BYTES"], 1, int,
                                                   "SESSION_STATS_MAX_ATTACHMENT_BYTES")
     app.config["ATTACHMENT_DIR"] = Path(app.config["ATTACHMENT_DIR"] or Path(app.instance_path) / "attachments").expanduser()
+    app.config["TIME_ZONE"] = setting_zone(app.config["TIME_ZONE"] or server_zone_name(), "SESSION_STATS_TIME_ZONE")
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (
@@ -105,6 +110,14 @@ def at_least(value, lowest, kind, name):
     if number is None or number < lowest:
         raise ValueError(f"{name} must be a number of at least {lowest}, not {value!r}")
     return number
+
+
+def setting_zone(value: str, name: str) -> str:
+    """An IANA time zone's name, refused when this machine knows no such zone."""
+    try:
+        return time_zone(value).key
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
 
 
 def archive_roots(value) -> list[Path]:

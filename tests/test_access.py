@@ -58,6 +58,7 @@ ROUTE_ACCESS = {
     "plugins.product": "viewer",
     "settings.index": "account",
     "settings.change_password": "account",
+    "settings.change_time_zone": "account",
     "settings.tokens": "admin",
     "settings.new_token": "admin",
     "settings.revoke": "admin",

@@ -22,6 +22,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The IANA zone this person sees and types times in; None: the server's (TIME_ZONE).
+    time_zone: Mapped[str | None] = mapped_column(String(64))
 
     @property
     def is_disabled(self) -> bool:

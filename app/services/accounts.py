@@ -8,6 +8,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app.models import User
 from app.models.types import utc_now
 from app.services.sign_ins import end_sign_ins
+from app.time_zones import time_zone
 
 # In order of power: each role may do everything the roles before it may.
 ROLES = ("viewer", "editor", "admin")
@@ -130,6 +131,13 @@ def set_password(db_session, user: User, password: str, *, hash_method: str = DE
     """Give `user` a new password and sign them out of every browser (but the sign-in `keep_sign_in`)."""
     user.password_hash = hash_password(check_password(password), hash_method)
     end_sign_ins(db_session, user, keep=keep_sign_in)
+    db_session.flush()
+
+
+def set_time_zone(db_session, user: User, name: str | None) -> None:
+    """Give `user` the IANA zone `name` to see and type times in (None: the server's); ValueError for a zone this
+    machine does not know."""
+    user.time_zone = time_zone(name).key if name else None
     db_session.flush()
 
 

@@ -322,12 +322,17 @@ def _stored_edits(stored, session_fingerprint) -> dict:
     return (row.edited if row is not None else None) or {}
 
 
+def edited_value(value):
+    """A field's value as the record of edits keeps it (JSON): a moment as ISO 8601 text."""
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
 def _keeping_edits(values: dict, edited: dict, session) -> dict:
     """`values` without the fields people edited: what the payload gives for those is kept as their file's value."""
     kept = dict(edited)
     for name in edited:
         if name in values:
-            kept[name] = values.pop(name)
+            kept[name] = edited_value(values.pop(name))
         elif name == "tags" and "tags" in session.model_fields_set:
             kept[name] = session.tags or []
     if kept != edited:

@@ -1,12 +1,14 @@
 """Editing a session's metadata: fields people set by hand, validated, saved at once."""
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import delete, func, insert, select, update
 
 from app.models import Session, Tag
 from app.models.types import utc_now
 from app.services.derived import live_change
-from app.services.ingest import column_values
-from app.wire import Bpm, LongText, Name, Rating, ShortText, Tags, problem_message
+from app.services.ingest import column_values, edited_value
+from app.wire import Bpm, LongText, Name, Rating, ShortText, Tags, Timestamp, problem_message
 
 
 class MetadataChange(BaseModel):
@@ -25,6 +27,8 @@ class MetadataChange(BaseModel):
     is_test: bool | None = None
     is_complete: bool | None = None
     rating: Rating | None = None
+    started_at: Timestamp | None = None
+    ended_at: Timestamp | None = None
 
     @field_validator("name")
     @classmethod
@@ -32,6 +36,11 @@ class MetadataChange(BaseModel):
         if value is None:
             raise ValueError("is required: a session needs a name")
         return value
+
+
+# The fields that say when the work on a session happened (stored in UTC, kept as ISO text among the file's values
+# of edited fields).
+TIMING = {"started_at", "ended_at"}
 
 
 class MetadataError(ValueError):
@@ -63,9 +72,21 @@ def update_metadata(db_session, session_id: str, change: MetadataChange) -> bool
     pk = _live_session_pk(db_session, session_id)
     if pk is None:
         return False
+    if TIMING & change.model_fields_set:
+        _check_timing(db_session, pk, change)
     if change.model_fields_set:
         _write(db_session, pk, change)
     return True
+
+
+def _check_timing(db_session, pk: int, change: MetadataChange) -> None:
+    """Refuse a session that would end before it starts (MetadataError)."""
+    stored = db_session.execute(select(Session.started_at, Session.ended_at).where(Session.pk == pk)).one()
+    started, ended = (getattr(change, name) if name in change.model_fields_set else getattr(stored, name)
+                      for name in ("started_at", "ended_at"))
+    if started is not None and ended is not None and ended < started:
+        raise MetadataError([("ended_at", "must not come before the start") if "ended_at" in change.model_fields_set
+                             else ("started_at", "must not come after the end")])
 
 
 def edit_tags(db_session, session_id: str, add: str | None = None, remove: str | None = None) -> list[str] | None:
@@ -99,6 +120,8 @@ def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
     with live_change(db_session, [pk]):
         if field == "tags":
             _replace_tags(db_session, pk, file_value)
+        elif field in TIMING:
+            values[field] = datetime.fromisoformat(file_value) if file_value else None
         else:
             values |= column_values({field: file_value})
         db_session.execute(update(table).where(table.c.pk == pk).values(values))
@@ -113,7 +136,7 @@ def _edits_after(db_session, pk: int, change: MetadataChange) -> dict:
                              .where(table.c.pk == pk)).one()
     edited = dict(row.edited or {})
     for name in fields:
-        edited.setdefault(name, row._mapping[name])
+        edited.setdefault(name, edited_value(row._mapping[name]))
     if "tags" in change.model_fields_set and "tags" not in edited:
         edited["tags"] = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
     return edited

@@ -9,6 +9,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 from app.services.tokens import MAX_NAME_LENGTH
+from app.time_zones import zone_names
 from app.wire import MAX_TRACKS
 
 ROLE_CHOICES = list(ROLES)
@@ -58,6 +59,18 @@ class PasswordForm(FlaskForm):
     new_password = PasswordField("New password", validators=[InputRequired(), *NEW_PASSWORD])
     confirm = PasswordField("New password again",
                             validators=[InputRequired(), EqualTo("new_password", "The two passwords differ.")])
+
+
+class TimeZoneForm(FlaskForm):
+    """The zone a person sees and types times in; blank: the server's."""
+
+    time_zone = SelectField("Time zone", validate_choice=True,
+                            description="Times on every page are shown in this zone, and the times you type are "
+                                        "read in it; they are stored in UTC.")
+
+    def __init__(self, server_zone: str, **kwargs):
+        super().__init__(**kwargs)
+        self.time_zone.choices = [("", f"The server's ({server_zone})"), *((name, name) for name in zone_names())]
 
 
 class NewTokenForm(FlaskForm):

@@ -1,15 +1,21 @@
 """Pages and their fragments, and links that change one piece of a list's state."""
+from datetime import datetime
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
-from flask import g, make_response, render_template, request, url_for
+from flask import current_app, g, make_response, render_template, request, url_for
+from flask_login import current_user
 from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
 from app.params import ParamsError, parse_query
+from app.time_zones import time_zone
 from app.timecode import format_position
 from app.work_input import format_duration
 
+# How a datetime-local field writes a wall-clock time.
+WALL_CLOCK = "%Y-%m-%dT%H:%M"
 # Characters a query string keeps as they are, as url_for writes them.
 QUERY_SAFE = "!$'()*,/:;?@"
 
@@ -74,7 +80,29 @@ def dotted(parts) -> str:
     return " · ".join(str(part) for part in parts if part)
 
 
+def viewer_zone() -> ZoneInfo:
+    """The zone the signed-in person sees and types times in: their own, else the server's (once a request)."""
+    if "viewer_zone" not in g:
+        chosen = getattr(current_user, "time_zone", None)
+        try:
+            g.viewer_zone = time_zone(chosen or current_app.config["TIME_ZONE"])
+        except ValueError:  # a zone this machine no longer knows
+            g.viewer_zone = time_zone(current_app.config["TIME_ZONE"])
+    return g.viewer_zone
+
+
+def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A UTC moment as a wall-clock time in the viewer's zone, with the zone's abbreviation."""
+    return moment.astimezone(viewer_zone()).strftime(pattern) if moment else ""
+
+
+def wall_clock(moment: datetime | None) -> str:
+    """A UTC moment as the value of a datetime-local field in the viewer's zone."""
+    return local_time(moment, WALL_CLOCK)
+
+
 def init_rendering(app) -> None:
-    """Make the link helpers and the number and list filters available to every template."""
-    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling)
-    app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position, duration=format_duration)
+    """Make the link helpers and the number, list and time filters available to every template."""
+    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, viewer_zone=viewer_zone)
+    app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position, duration=format_duration,
+                                 local_time=local_time, wall_clock=wall_clock)

@@ -2,14 +2,18 @@
 
 Each edit is a PATCH that saves at once and answers with the region it changed.
 """
+from datetime import datetime
+
 from flask import abort, redirect, render_template, request, url_for
 
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
-from app.services.metadata import MetadataError, edit_tags, parse_change, reset_to_file_value, update_metadata
+from app.services.metadata import (TIMING, MetadataError, edit_tags, parse_change, reset_to_file_value,
+                                   update_metadata)
+from app.time_zones import wall_clock_to_utc
 from app.services.sessions import session_detail
-from app.web.rendering import is_fragment_request
+from app.web.rendering import WALL_CLOCK, is_fragment_request, viewer_zone
 from app.web.sessions import EDITABLE, MUSICAL_KEYS, bp
 
 FLAGS = ("is_favorite", "is_test", "is_complete")
@@ -52,6 +56,15 @@ def field_form(session_id, field):
     return _render_field(session_id, _field(field), editing=True)
 
 
+def _wall_clock_moment(typed: str) -> datetime:
+    """A datetime-local field's value, a wall-clock time in the viewer's zone, as UTC; ValueError in words."""
+    try:
+        local = datetime.strptime(typed, WALL_CLOCK)
+    except ValueError:
+        raise ValueError("must be a date and time such as 2026-03-08 14:30") from None
+    return wall_clock_to_utc(local, viewer_zone())
+
+
 def _missing(session_id):
     abort(404, description=f"No live session has id {session_id!r}.")
 
@@ -60,12 +73,12 @@ def _save(session_id, values):
     """Validate and save `values`; the problems by field when refused."""
     try:
         change = parse_change(values)
+        with unit_of_work():
+            if not update_metadata(db.session, session_id, change):
+                _missing(session_id)
+            audit("session.edited", target=session_id, details={"fields": sorted(change.model_fields_set)})
     except MetadataError as exc:
         return dict(exc.problems)
-    with unit_of_work():
-        if not update_metadata(db.session, session_id, change):
-            _missing(session_id)
-        audit("session.edited", target=session_id, details={"fields": sorted(change.model_fields_set)})
     return None
 
 
@@ -76,7 +89,10 @@ def save_field(session_id, field):
     _field(field)
     raw = request.form.get("value", "")
     value = raw.strip() or None
-    problems = _save(session_id, {field: value})
+    try:
+        problems = _save(session_id, {field: _wall_clock_moment(value) if value and field in TIMING else value})
+    except ValueError as exc:  # a wall-clock time that is not one, or that the clocks skip
+        problems = {field: str(exc)}
     if problems:
         message = f"{EDITABLE[field][0]} {next(iter(problems.values()))}"
         return _render_field(session_id, field, editing=True, value=raw, error=message, status=422)

@@ -1,4 +1,4 @@
-"""A user's own settings (password) and, for admins, the API tokens."""
+"""A user's own settings (time zone, password) and, for admins, the API tokens."""
 from datetime import timedelta
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
@@ -8,18 +8,40 @@ from app.auth import ACCOUNT, audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.models.types import utc_now
-from app.services.accounts import AccountError, password_matches, set_password
+from app.services.accounts import AccountError, password_matches, set_password, set_time_zone
 from app.services.tokens import create_token, get_token, list_tokens, revoke_token
-from app.web.forms import ButtonForm, NewTokenForm, PasswordForm
+from app.web.forms import ButtonForm, NewTokenForm, PasswordForm, TimeZoneForm
 
 bp = Blueprint("settings", __name__, url_prefix="/settings")
+
+
+def _settings_page(form=None, zone_form=None):
+    user = current_user._get_current_object()
+    server_zone = current_app.config["TIME_ZONE"]
+    return render_template("settings/index.html", user=user, form=form or PasswordForm(),
+                           zone_form=zone_form or TimeZoneForm(server_zone, time_zone=user.time_zone or ""))
 
 
 @bp.get("")
 @requires(ACCOUNT)
 def index():
-    """The signed-in user's account and password form."""
-    return render_template("settings/index.html", user=current_user, form=PasswordForm())
+    """The signed-in user's account, time zone and password forms."""
+    return _settings_page()
+
+
+@bp.post("/time-zone")
+@requires(ACCOUNT)
+def change_time_zone():
+    """Set the zone the signed-in user sees and types times in."""
+    user = current_user._get_current_object()
+    form = TimeZoneForm(current_app.config["TIME_ZONE"])
+    if not form.validate_on_submit():
+        return _settings_page(zone_form=form), 422
+    with unit_of_work():
+        set_time_zone(db.session, user, form.time_zone.data or None)
+        audit("user.time_zone_changed", target=user.username, details={"time_zone": user.time_zone})
+    flash(f"Times are now shown in {user.time_zone or 'the server’s zone, ' + current_app.config['TIME_ZONE']}.")
+    return redirect(url_for("settings.index"))
 
 
 @bp.post("/password")
@@ -31,14 +53,14 @@ def change_password():
     if form.validate_on_submit():
         if not password_matches(user, form.current_password.data):
             form.current_password.errors.append("This is not your current password.")
-            return render_template("settings/index.html", user=user, form=form), 422
+            return _settings_page(form=form), 422
         with unit_of_work():
             set_password(db.session, user, form.new_password.data,
                          hash_method=current_app.config["PASSWORD_HASH_METHOD"], keep_sign_in=user.sign_in_secret)
             audit("user.password_changed", target=user.username)
         flash("Password changed. Other browsers signed in as you have been signed out.")
         return redirect(url_for("settings.index"))
-    return render_template("settings/index.html", user=user, form=form), 422
+    return _settings_page(form=form), 422
 
 
 def _tokens_page(form, new_secret=None, new_token=None):

@@ -1,6 +1,6 @@
 """A session's work log on its page: a timer to start and stop (one per person, shown in the header of every page
 while it runs), work logged afterwards, edited and deleted (to a trash, with undo)."""
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from pydantic import ValidationError
@@ -23,14 +23,13 @@ from app.services.activities import (
     update_activity,
     work_log,
 )
-from app.web.rendering import is_fragment_request
+from app.time_zones import wall_clock_to_utc
+from app.web.rendering import WALL_CLOCK, is_fragment_request, viewer_zone
 from app.web.sessions import bp
 from app.work_input import ActivityChange, ActivityInput, parse_duration
 
 LABELS = {"kind": "Kind", "started_at": "Start", "ended_at": "End", "duration_seconds": "Duration", "note": "Note",
           "person": "Who"}
-# How a datetime-local field sends a moment (read as UTC, as every time on these pages is shown).
-LOCAL_MOMENT = "%Y-%m-%dT%H:%M"
 
 
 @bp.app_context_processor
@@ -58,10 +57,15 @@ def _work(session_id: str, *, status: int = 200, **state):
 
 
 def _moment(field: str) -> datetime:
+    """A datetime-local field's wall-clock time, in the viewer's zone, as UTC."""
     try:
-        return datetime.strptime(request.form.get(field, "").strip(), LOCAL_MOMENT).replace(tzinfo=UTC)
+        typed = datetime.strptime(request.form.get(field, "").strip(), WALL_CLOCK)
     except ValueError:
         raise ValueError(f"{LABELS[field]} must be a date and time such as 2026-03-02 10:00") from None
+    try:
+        return wall_clock_to_utc(typed, viewer_zone())
+    except ValueError as exc:
+        raise ValueError(f"{LABELS[field]}: {exc}") from None
 
 
 def _form_values(with_person_default: str | None = None) -> dict:

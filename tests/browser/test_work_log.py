@@ -53,3 +53,31 @@ def test_an_engineer_times_a_mix_and_logs_yesterdays_edit(auth, client, live_ser
     expect(rows).to_have_count(1)
     page.locator("#work-undo").get_by_role("button", name="Undo").click()
     expect(rows).to_have_count(2)
+
+
+def test_a_producer_in_new_york_edits_a_start_and_logs_work_across_the_spring_jump(auth, client, live_server, page):
+    ingest(client, {"name": "Harbour Lights", "fingerprint": "h", "startedAt": "2026-03-01T15:00:00Z"})
+    session_id = client.get("/api/session-stats").get_json()["sessions"][0]["id"]
+    sign_in(page, live_server, auth.user("editor"))
+    page.goto(f"{live_server}/settings")
+    page.select_option("#time_zone", "America/New_York")
+    page.get_by_role("button", name="Save time zone").click()
+    expect(page.locator(".flash").first).to_have_text("Times are now shown in America/New_York.")
+
+    page.goto(f"{live_server}/sessions/{session_id}")
+    expect(page.locator("#field-started_at .value")).to_have_text("2026-03-01 10:00 EST")
+    page.get_by_role("button", name="Edit started").click()
+    expect(page.locator("#edit-started_at")).to_have_value("2026-03-01T10:00")
+    page.fill("#edit-started_at", "2026-03-08T01:30")
+    page.locator("#field-started_at").get_by_role("button", name="Save").click()
+    expect(page.locator("#field-started_at .value")).to_have_text("2026-03-08 01:30 EST")
+    expect(page.locator("#field-started_at .edited")).to_be_visible()
+
+    page.fill("#work-started", "2026-03-08T01:30")
+    page.fill("#work-ended", "2026-03-08T03:30")
+    page.click("#log-work button[type=submit]")
+    row = page.locator("#activities tbody tr").first
+    expect(row.locator("td").first).to_have_text("2026-03-08 01:30 EST")
+    expect(row.locator("td").nth(3)).to_have_text("1 h 00 min")
+    activity = client.get(f"/api/sessions/{session_id}/activities").get_json()["activities"][0]
+    assert (activity["started_at"], activity["ended_at"]) == ("2026-03-08T06:30:00Z", "2026-03-08T07:30:00Z")
