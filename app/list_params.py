@@ -66,16 +66,20 @@ class SessionFilters(Params):
                                                        "date and time.")
     to_date: Moment | None = Field(None, description="Sessions created at or before this date (to its end) or date "
                                                      "and time.")
+    started_from: Moment | None = Field(None, description="Sessions whose work started at or after this date (from "
+                                                          "its start, UTC) or date and time.")
+    started_to: Moment | None = Field(None, description="Sessions whose work started at or before this date (to its "
+                                                        "end, UTC) or date and time.")
     job: RowNumber | None = Field(None, description="The sessions one archive scan (a job) added, changed or found "
                                                     "missing.")
 
-    @field_validator("to_date")
+    @field_validator("to_date", "started_to")
     @classmethod
-    def _dates_in_order(cls, to_date, info):
-        from_date = info.data.get("from_date")
-        if from_date and to_date and type(from_date) is type(to_date) and from_date > to_date:
-            raise ValueError("must not be before from_date")
-        return to_date
+    def _dates_in_order(cls, end, info):
+        start = info.data.get({"to_date": "from_date", "started_to": "started_from"}[info.field_name])
+        if start and end and type(start) is type(end) and start > end:
+            raise ValueError(f"must not be before {'from_date' if info.field_name == 'to_date' else 'started_from'}")
+        return end
 
     def session_query(self, **list_state) -> SessionQuery:
         """The filters as the sessions query that a list runs."""

@@ -221,6 +221,27 @@ def test_the_sessions_list_shows_and_sorts_by_the_time_worked_and_the_start(clie
     assert [a.text for a in ascending.select("#sessions td.name a")] == ["Short", "Long", "Unknown"]
 
 
+def test_sessions_are_filtered_by_when_their_work_started(client):
+    ingest(client, {"name": "March", "fingerprint": "m", "startedAt": "2026-03-02T23:30:00Z"},
+           {"name": "April", "fingerprint": "a", "startedAt": "2026-04-01T00:00:00Z"},
+           {"name": "Unknown", "fingerprint": "u"})
+
+    def names(**filters):
+        listed = client.get("/api/sessions/", query_string=filters).get_json()["sessions"]
+        page = BeautifulSoup(client.get("/sessions", query_string=filters).data, "html.parser")
+        assert sorted(a.text for a in page.select("#sessions td.name a")) == sorted(s["name"] for s in listed)
+        return sorted(s["name"] for s in listed)
+
+    assert names(started_from="2026-03-02", started_to="2026-03-02") == ["March"]
+    assert names(started_from="2026-03-03") == ["April"]
+    assert names(started_to="2026-03-31") == ["March"]
+    assert names(started_from="2026-04-01T00:00:00Z", started_to="2026-04-01T00:00:00Z") == ["April"]
+    refused = client.get("/api/sessions/", query_string={"started_from": "2026-04-02", "started_to": "2026-04-01"})
+    assert refused.status_code == 422
+    assert "must not be before started_from" in str(refused.get_json()["error"])
+    assert client.get("/sessions?started_from=yesterday").status_code == 400
+
+
 def test_the_audit_log_names_and_links_the_session_of_work_notes_and_attachments(client, session_id):
     log(client, session_id, started_at=at(1), duration_seconds=60)
     client.post(f"/api/sessions/{session_id}/events", json={"events": [{"kind": "note", "t_sec": 1, "text": "x"}]})

@@ -74,6 +74,8 @@ class SessionQuery:
     # A day includes all of it; a datetime is an exact bound (both inclusive).
     from_date: date | datetime | None = None
     to_date: date | datetime | None = None
+    started_from: date | datetime | None = None
+    started_to: date | datetime | None = None
     # The sessions one job (an archive scan) added, changed or found missing.
     job: int | None = None
     sort: str = "date"
@@ -157,6 +159,20 @@ def _add_plugin_filter(db_session, where: _Where, condition) -> None:
         where.broad_plugins.append(plugins)
 
 
+def _within(column, start: date | datetime | None, end: date | datetime | None) -> list:
+    """Conditions that `column` lies from `start` to `end`: a moment as given, a day from its start to its end."""
+    conditions = []
+    if isinstance(start, datetime):
+        conditions.append(column >= start)
+    elif start:
+        conditions.append(column >= _day_start(start))
+    if isinstance(end, datetime):
+        conditions.append(column <= end)
+    elif end and end < date.max:
+        conditions.append(column < _day_start(end + timedelta(days=1)))
+    return conditions
+
+
 def _where(db_session, query: SessionQuery) -> _Where:
     """The conditions that select the live sessions passing every filter and the search."""
     where = _Where([Session.deleted_at.is_(None)])
@@ -183,14 +199,8 @@ def _where(db_session, query: SessionQuery) -> _Where:
             conditions.append(column > zero if value else column == zero)
     if query.job is not None:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
-    if isinstance(query.from_date, datetime):
-        conditions.append(Session.created_at >= query.from_date)
-    elif query.from_date:
-        conditions.append(Session.created_at >= _day_start(query.from_date))
-    if isinstance(query.to_date, datetime):
-        conditions.append(Session.created_at <= query.to_date)
-    elif query.to_date and query.to_date < date.max:
-        conditions.append(Session.created_at < _day_start(query.to_date + timedelta(days=1)))
+    conditions += _within(Session.created_at, query.from_date, query.to_date)
+    conditions += _within(Session.started_at, query.started_from, query.started_to)
     conditions.extend(search_conditions(db_session, query.q))
     return where
 
