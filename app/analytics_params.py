@@ -51,4 +51,4 @@ class AnalyticsPageParams(AnalyticsParams):
     default), and `csv` for a table as CSV."""
 
     month: Month | None = None
-    csv: Literal["hours", "started", "billing"] | None = None
+    csv: Literal["hours", "started", "daws", "billing"] | None = None

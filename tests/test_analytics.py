@@ -119,3 +119,41 @@ def test_the_page_refuses_a_bad_month_in_words(client):
     answer = client.get("/analytics?month=2025-13")
     assert answer.status_code == 400 and b"month" in answer.data
     assert client.get(f"/analytics?from={(date.today() + timedelta(days=1)).isoformat()}").status_code == 400
+
+
+def test_each_daws_sessions_per_quarter_equal_a_count_of_the_sessions_with_the_rest_as_other(client):
+    daws = ["Pro Tools", "REAPER", "Ableton Live", "FL Studio", "Studio One", "Logic Pro", "Bitwig Studio"]
+    sessions = [{"name": f"Song {number}", "fingerprint": f"f{number}", "daw": daws[number % 7 if number % 3 else 0],
+                 "createdAt": f"2025-{number % 12 + 1:02d}-15T12:00:00Z"} for number in range(60)]
+    ingest(client, *sessions, {"name": "Trashed", "fingerprint": "gone", "daw": "REAPER",
+                               "createdAt": "2025-02-01T00:00:00Z"})
+    trashed = client.get("/api/sessions/?q=Trashed").get_json()["sessions"][0]["session_id"]
+    assert client.delete(f"/api/session-stats/{trashed}").status_code == 200
+    counted = defaultdict(lambda: defaultdict(int))
+    for session in sessions:
+        if "2025-02" <= session["createdAt"][:7] <= "2025-10":
+            counted[session["daw"]][f"2025-Q{(int(session['createdAt'][5:7]) - 1) // 3 + 1}"] += 1
+    ranked = sorted(counted, key=lambda daw: (-sum(counted[daw].values()), daw))
+    named, other = ranked[:5], defaultdict(int)
+    for daw in ranked[5:]:
+        for quarter, count in counted[daw].items():
+            other[quarter] += count
+
+    url = "/analytics?from=2025-02-01&to=2025-10-31"
+    soup = BeautifulSoup(client.get(url).data, "html.parser")
+    assert [item.text for item in soup.select("#daws-chart .legend li")] == [*named, "Other"]
+    header = [cell.text for cell in soup.select("#daws-chart thead th")]
+    rows = {row.select("td")[0].text: [int(cell.text) for cell in row.select("td")[1:]]
+            for row in soup.select("#daws-chart tbody tr")}
+    assert header == ["Quarter", *named, "Other", "All"]
+    assert list(rows) == ["2025-Q1", "2025-Q2", "2025-Q3", "2025-Q4"]
+    for quarter, cells in rows.items():
+        expected_row = [counted[daw].get(quarter, 0) for daw in named] + [other.get(quarter, 0)]
+        assert cells == [*expected_row, sum(expected_row)]
+    assert len(soup.select("#daws-chart svg rect")) == sum(1 for cells in rows.values() for count in cells[:-1] if count)
+
+    exported = list(csv.reader(io.StringIO(client.get(url + "&csv=daws").data.decode())))
+    assert exported[0] == ["quarter", "daw", "sessions", "share %"]
+    for quarter in rows:
+        shares = [float(row[3]) for row in exported[1:] if row[0] == quarter]
+        assert sum(shares) == pytest.approx(100, abs=0.5)

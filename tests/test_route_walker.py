@@ -32,7 +32,7 @@ SKIPPED = {"auth.logout", "static"}
 EXTRA_NAMES = {"value", "add", "remove", "rating", "is_favorite", "is_test", "is_complete", "index", "next",
                "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check", "id", "tag", "scope",
                "query", "back", "then", "page", "shared", "position", "text", "label", "status",
-               "kind", "file", "play"}
+               "kind", "file", "play", "started_at", "ended_at", "duration", "note", "person"}
 
 
 def parameter_names() -> list[str]:

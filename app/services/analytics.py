@@ -1,5 +1,5 @@
 """Where the time went across the archive: hours per month (from the counts kept on write) or per week, by kind of
-work; sessions started and worked; and each artist's and project's hours in a month (the billing view), all from
+work; sessions started and worked; each DAW's share of the sessions per quarter; and each artist's and project's hours in a month (the billing view), all from
 the live counts the writers keep (app/services/work_time.py)."""
 import json
 from dataclasses import dataclass, field
@@ -9,6 +9,7 @@ from sqlalchemy import or_, select
 
 from app.models import LiveCount
 from app.models.work import ACTIVITY_KINDS
+from app.services.sessions import months_by_daw
 from app.services.work_time import (
     BILLED_SECONDS,
     BILLED_SESSIONS,
@@ -20,6 +21,9 @@ from app.services.work_time import (
     month_of,
     week_of,
 )
+
+# The DAWs a share chart names; the others are summed as one.
+MOST_DAWS = 5
 
 
 @dataclass
@@ -85,6 +89,33 @@ def sessions_started(db_session, first: date, last: date) -> list[tuple[str, int
     counts = dict(db_session.execute(select(LiveCount.value, LiveCount.count).where(
         LiveCount.dimension == SESSIONS_STARTED, LiveCount.value >= months[0], LiveCount.value <= months[-1])).all())
     return [(month, counts.get(month, 0)) for month in months]
+
+
+def quarter_of(month: str) -> str:
+    """The quarter (YYYY-Qn) a month (YYYY-MM) is in."""
+    return f"{month[:4]}-Q{(int(month[5:]) - 1) // 3 + 1}"
+
+
+def daws_by_quarter(db_session, first: date, last: date) -> tuple[list[str], list[tuple[str, dict[str, int]]]]:
+    """The quarters from the one holding `first` to the one holding `last`, and per DAW the live sessions created in
+    each (in the span's months), from the counts kept on write: the DAWs with the most sessions first, all past the
+    fifth together as "Other"."""
+    months = months_between(first, last)
+    totals: dict[str, dict[str, int]] = {}
+    for daw, counts in months_by_daw(db_session).items():
+        for month, count in counts.items():
+            if months[0] <= month <= months[-1]:
+                by_quarter = totals.setdefault(daw, {})
+                by_quarter[quarter_of(month)] = by_quarter.get(quarter_of(month), 0) + count
+    ranked = sorted(totals.items(), key=lambda item: (-sum(item[1].values()), item[0]))
+    series = ranked[:MOST_DAWS]
+    if len(ranked) > MOST_DAWS:
+        other: dict[str, int] = {}
+        for _, by_quarter in ranked[MOST_DAWS:]:
+            for quarter, count in by_quarter.items():
+                other[quarter] = other.get(quarter, 0) + count
+        series.append(("Other", other))
+    return list(dict.fromkeys(quarter_of(month) for month in months)), series
 
 
 @dataclass

@@ -4,7 +4,8 @@ from flask import Blueprint
 from app.analytics_params import AnalyticsPageParams
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import billing, hours, hours_by_month, hours_by_week, sessions_started, this_month
+from app.services.analytics import (billing, daws_by_quarter, hours, hours_by_month, hours_by_week, sessions_started,
+                                    this_month)
 from app.web.charts import bar_chart, stacked_bar_chart
 from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page
@@ -15,14 +16,15 @@ bp = Blueprint("analytics", __name__)
 @bp.get("/analytics")
 @requires("viewer")
 def index():
-    """Hours worked per month or week stacked by kind, sessions started per month, and a month's hours per artist
-    and project; each as a table and as CSV."""
+    """Hours worked per month or week stacked by kind, sessions started per month, each DAW's sessions per quarter,
+    and a month's hours per artist and project; each as a table and as CSV."""
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
     periods = (hours_by_week if params.period == "week" else hours_by_month)(db.session, first, last)
     started = sessions_started(db.session, first, last)
     month = params.month or this_month()
     rows = billing(db.session, month)
+    quarters, daws = daws_by_quarter(db.session, first, last)
     if params.csv == "hours":
         return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
@@ -32,8 +34,14 @@ def index():
     if params.csv == "billing":
         return csv_download(f"hours-{month}.csv", ("artist", "project", "hours", "sessions"),
                             [(row.artist, row.project, hours(row.seconds), row.sessions) for row in rows])
+    if params.csv == "daws":
+        totals = {quarter: sum(counts.get(quarter, 0) for _, counts in daws) for quarter in quarters}
+        return csv_download("daw-share-per-quarter.csv", ("quarter", "daw", "sessions", "share %"),
+                            [(quarter, daw, counts[quarter], round(100 * counts[quarter] / totals[quarter], 1))
+                             for quarter in quarters for daw, counts in daws if counts.get(quarter)])
     kinds = sorted({kind for period in periods for kind in period.by_kind})
     series = [(kind, {p.period: hours(p.by_kind.get(kind, 0)) for p in periods}) for kind in kinds]
     return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
                        periods=periods, chart=stacked_bar_chart([p.period for p in periods], series), kinds=kinds,
-                       started=started, started_chart=bar_chart(started), rows=rows)
+                       started=started, started_chart=bar_chart(started), rows=rows, quarters=quarters,
+                       daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws))
