@@ -20,7 +20,8 @@ from app.models import Activity, Session, User
 from app.models.types import utc_now
 from app.models.work import ACTIVITY_KINDS
 from app.services.accounts import create_user, generate_password
-from app.services.analytics import billing, hours_by_month, hours_by_week, sessions_started, this_month
+from app.services.analytics import (billing, daws_by_quarter, hours_by_month, hours_by_week, sessions_started,
+                                    this_month)
 from app.services.derived import check_derived, rebuild_derived
 from app.services.sign_ins import begin_sign_in
 from bench.pages import FOLDER, build_archive, median_ms
@@ -88,16 +89,19 @@ def main():
         return run
 
     month = this_month()
+    three_years_ago = today.replace(year=today.year - 3, month=1, day=1)
+
+    def page_services(first, weekly=False):
+        """What the page asks of the services for a span from `first` to today."""
+        return service(lambda: ((hours_by_week if weekly else hours_by_month)(db.session, first, today),
+                                sessions_started(db.session, first, today), daws_by_quarter(db.session, first, today),
+                                billing(db.session, month)))
+
     views = [
-        ("Analytics, default (12 months, this month's billing)", "/analytics", service(lambda: (
-            hours_by_month(db.session, year_ago, today), sessions_started(db.session, year_ago, today),
-            billing(db.session, month)))),
+        ("Analytics, default (12 months, this month's billing)", "/analytics", page_services(year_ago)),
         ("Hours API, months", "/api/analytics/hours", service(lambda: hours_by_month(db.session, year_ago, today))),
-        ("Analytics by week (12 months)", "/analytics?period=week",
-         service(lambda: hours_by_week(db.session, year_ago, today))),
-        ("Analytics, three years of months", f"/analytics?from={today.year - 3}-01-01", service(lambda: (
-            hours_by_month(db.session, today.replace(year=today.year - 3, month=1, day=1), today),
-            sessions_started(db.session, today.replace(year=today.year - 3, month=1, day=1), today)))),
+        ("Analytics by week (12 months)", "/analytics?period=week", page_services(year_ago, weekly=True)),
+        ("Analytics, three years of months", f"/analytics?from={today.year - 3}-01-01", page_services(three_years_ago)),
     ]
     rows = []
     for label, url, queries in views:
