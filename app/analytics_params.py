@@ -5,13 +5,17 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from app.list_params import Params
-from app.params import Day
+from app.params import Day, Texts
 from app.models.types import utc_now
 
 # A chart of weeks over more than this many days would hold more bars than it can show.
 MAX_WEEK_SPAN = 10 * 366
 MAX_MONTH_SPAN = 100 * 366
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+# Products compared side by side on one chart.
+MAX_COMPARED = 5
+Products = Annotated[Texts, Field(max_length=MAX_COMPARED, description="A product's key as /api/products gives it "
+                                                                       f"(repeat for up to {MAX_COMPARED}).")]
 Month = Annotated[str, Field(pattern=r"^[0-9]{4}-(0[1-9]|1[0-2])$", description="A month, YYYY-MM.")]
 
 
@@ -46,9 +50,17 @@ class AnalyticsParams(Params):
         return first, last
 
 
+class AdoptionParams(AnalyticsParams):
+    """The products whose sessions per month to compare, over a span of months."""
+
+    period: Literal["month"] = "month"
+    product: Products = []
+
+
 class AnalyticsPageParams(AnalyticsParams):
     """The analytics page's state: its span, the month whose hours per artist and project it lists (this month by
-    default), and `csv` for a table as CSV."""
+    default), the products compared, and `csv` for a table as CSV."""
 
     month: Month | None = None
-    csv: Literal["hours", "started", "daws", "billing"] | None = None
+    product: Products = []
+    csv: Literal["hours", "started", "daws", "adoption", "billing"] | None = None

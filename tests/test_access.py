@@ -95,6 +95,7 @@ ROUTE_ACCESS = {
     "api.session_rollup_api": "viewer",
     "api.list_activities_api": "viewer",
     "api.hours_api": "viewer",
+    "api.plugins_api": "viewer",
     "analytics.index": "viewer",
     "api.log_activity_api": "editor",
     "api.update_activity_api": "editor",

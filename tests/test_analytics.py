@@ -157,3 +157,50 @@ def test_each_daws_sessions_per_quarter_equal_a_count_of_the_sessions_with_the_r
     for quarter in rows:
         shares = [float(row[3]) for row in exported[1:] if row[0] == quarter]
         assert sum(shares) == pytest.approx(100, abs=0.5)
+
+
+def plugin(name, vendor):
+    return {"name": name, "vendor": vendor, "format": "VST3"}
+
+
+def test_plugin_adoption_per_month_and_the_products_that_moved_equal_a_count_of_the_sessions(client):
+    old, new, steady = plugin("Pro-Q 3", "FabFilter"), plugin("Pro-Q 4", "FabFilter"), plugin("EchoBoy", "Soundtoys")
+    # Pro-Q 3 in the first months, Pro-Q 4 in the last ones, EchoBoy in every month: January to June 2025.
+    uses = {1: [old, steady], 2: [old, steady], 3: [old, new, steady], 4: [new, steady], 5: [new, steady],
+            6: [new, steady]}
+    ingest(client, *[{"name": f"Song {month}-{copy}", "fingerprint": f"s{month}-{copy}",
+                      "createdAt": f"2025-{month:02d}-10T12:00:00Z", "tracks": [{"name": "Bus", "plugins": plugins}]}
+                     for month, plugins in uses.items() for copy in range(month % 3 + 1)])
+    copies = {month: month % 3 + 1 for month in uses}
+    keys = {product["name"]: product["key"] for product in client.get("/api/products?limit=100").get_json()["products"]}
+    expected = {name: [copies[month] if any(p["name"] == name for p in uses[month]) else 0 for month in uses]
+                for name in ("Pro-Q 3", "Pro-Q 4", "EchoBoy")}
+
+    answer = client.get("/api/analytics/plugins", query_string={
+        "from": "2025-01-01", "to": "2025-06-30", "product": [keys["Pro-Q 4"], keys["Pro-Q 3"]]}).get_json()
+    assert answer["months"] == [f"2025-{month:02d}" for month in uses]
+    assert [(p["name"], p["sessions"]) for p in answer["products"]] == [
+        ("FabFilter Pro-Q 4", expected["Pro-Q 4"]), ("FabFilter Pro-Q 3", expected["Pro-Q 3"])]
+    halves = {name: (sum(counts[:3]) / 3, sum(counts[3:]) / 3) for name, counts in expected.items()}
+    moved = {name: after - before for name, (before, after) in halves.items() if after != before}
+    assert [(m["key"], m["change"]) for m in answer["grew"]] == sorted(
+        ((keys[name], round(change, 2)) for name, change in moved.items() if change > 0), key=lambda m: -m[1])
+    assert [(m["key"], m["change"]) for m in answer["fell"]] == sorted(
+        ((keys[name], round(change, 2)) for name, change in moved.items() if change < 0), key=lambda m: m[1])
+
+    refused = client.get("/api/analytics/plugins", query_string={"product": ["no|such"]})
+    assert refused.status_code == 422 and refused.get_json()["error"]["details"][0]["path"] == "product"
+    too_many = client.get("/api/analytics/plugins", query_string={"product": [f"p{n}" for n in range(6)]})
+    assert too_many.status_code == 422
+
+    url = f"/analytics?from=2025-01-01&to=2025-06-30&product={keys['Pro-Q 3']}&product={keys['Pro-Q 4']}"
+    soup = BeautifulSoup(client.get(url).data, "html.parser")
+    assert len(soup.select("#adoption-chart svg polyline")) == 2
+    assert len(soup.select("#adoption-chart svg circle")) == 2 * len(uses)
+    table = [[int(cell.text) for cell in row.select("td")[1:]] for row in soup.select("#adoption-chart tbody tr")]
+    assert table == [list(pair) for pair in zip(expected["Pro-Q 3"], expected["Pro-Q 4"])]
+    assert [a.text for a in soup.select("#grew a")] == ["FabFilter Pro-Q 4"]
+    exported = list(csv.reader(io.StringIO(client.get(url + "&csv=adoption").data.decode())))
+    assert exported[0] == ["month", "product", "name", "sessions"] and len(exported) == 1 + 2 * len(uses)
+    unknown = BeautifulSoup(client.get("/analytics?product=no%7Csuch").data, "html.parser")
+    assert "No product has the key" in unknown.select_one("#adoption-unknown").text

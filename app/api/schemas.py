@@ -337,3 +337,30 @@ class HoursAnswer(BaseModel):
     """The work logged per period, oldest first, every period of the span included."""
 
     periods: list[PeriodAnswer]
+
+
+class ProductMonths(BaseModel):
+    """A product and its live sessions in each month of the span (by the sessions' dates)."""
+
+    key: str
+    name: str = Field(description="The product's vendor and name.")
+    sessions: list[int] = Field(description="Per month of `months`, in order.")
+
+
+class ProductMove(BaseModel):
+    """A product whose use moved: its sessions a month in the span's first half and in its second."""
+
+    key: str
+    name: str
+    before: float
+    after: float
+    change: float = Field(description="after − before.")
+
+
+class AdoptionAnswer(BaseModel):
+    """The sessions using each product asked for, per month; and the products whose use grew or fell most."""
+
+    months: list[str]
+    products: list[ProductMonths]
+    grew: list[ProductMove]
+    fell: list[ProductMove]

@@ -1,14 +1,16 @@
 """Where the time went across the archive: hours per month (from the counts kept on write) or per week, by kind of
-work; sessions started and worked; each DAW's share of the sessions per quarter; and each artist's and project's hours in a month (the billing view), all from
-the live counts the writers keep (app/services/work_time.py)."""
+work; sessions started and worked; each DAW's sessions per quarter; the sessions using chosen products per month,
+and the products whose use grew or fell most; and each artist's and project's hours in a month (the billing view).
+All of it is read from the live counts the writers keep (app/services/work_time.py, app/services/rollups.py)."""
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import or_, select
 
-from app.models import LiveCount
+from app.models import LiveCount, Product
 from app.models.work import ACTIVITY_KINDS
+from app.services.rollups import PRODUCT_MONTHS, product_months
 from app.services.sessions import months_by_daw
 from app.services.work_time import (
     BILLED_SECONDS,
@@ -24,6 +26,8 @@ from app.services.work_time import (
 
 # The DAWs a share chart names; the others are summed as one.
 MOST_DAWS = 5
+# The products whose use grew (or fell) most that the page lists.
+MOVERS = 5
 
 
 @dataclass
@@ -116,6 +120,72 @@ def daws_by_quarter(db_session, first: date, last: date) -> tuple[list[str], lis
                 other[quarter] = other.get(quarter, 0) + count
         series.append(("Other", other))
     return list(dict.fromkeys(quarter_of(month) for month in months)), series
+
+
+@dataclass
+class Adoption:
+    """A product and its live sessions in each month of a span (by the sessions' dates); for the products that moved
+    most, its sessions a month in the span's first half and in its second."""
+
+    key: str
+    label: str
+    sessions: list[int]
+    before: float = 0.0
+    after: float = 0.0
+
+    @property
+    def change(self) -> float:
+        """Sessions a month in the second half less those in the first."""
+        return round(self.after - self.before, 2)
+
+
+def _product_labels(db_session, keys) -> dict[str, str]:
+    return {key: " ".join(part for part in (vendor, name) if part) for key, vendor, name in db_session.execute(
+        select(Product.key, Product.vendor, Product.name).where(Product.key.in_(list(keys))))}
+
+
+def _sessions_by_product_month(db_session, months: list[str], keys: list[str] | None = None) -> dict[str, dict]:
+    """Per product (those of `keys`, else all), its live sessions per month of `months`, from the counts kept on
+    write."""
+    dimension = (LiveCount.dimension.in_([product_months(key) for key in keys]) if keys is not None
+                 else LiveCount.dimension.startswith(PRODUCT_MONTHS, autoescape=True))
+    counts: dict[str, dict[str, int]] = {}
+    for name, month, count in db_session.execute(select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
+            dimension, LiveCount.value >= months[0], LiveCount.value <= months[-1])):
+        counts.setdefault(name.removeprefix(PRODUCT_MONTHS), {})[month] = count
+    return counts
+
+
+def plugin_adoption(db_session, keys: list[str], first: date, last: date) -> tuple[list[str], list[Adoption]]:
+    """The months from the one holding `first` to the one holding `last`, and for each of these products (in the
+    order given; keys of no product are left out) its live sessions in each."""
+    months = months_between(first, last)
+    labels = _product_labels(db_session, keys)
+    counts = _sessions_by_product_month(db_session, months, [key for key in keys if key in labels])
+    return months, [Adoption(key, labels[key], [counts.get(key, {}).get(month, 0) for month in months])
+                    for key in keys if key in labels]
+
+
+def adoption_movers(db_session, first: date, last: date, size: int = MOVERS) -> tuple[list[Adoption], list[Adoption]]:
+    """The `size` products whose sessions a month grew most from the first half of the span to its second, and the
+    `size` whose fell most (a middle month of an odd span counts in neither half)."""
+    months = months_between(first, last)
+    half = len(months) // 2
+    if not half:
+        return [], []
+    moved = []
+    for key, by_month in _sessions_by_product_month(db_session, months).items():
+        before = sum(by_month.get(month, 0) for month in months[:half]) / half
+        after = sum(by_month.get(month, 0) for month in months[-half:]) / half
+        if after != before:
+            moved.append(Adoption(key, key, [by_month.get(month, 0) for month in months], round(before, 2),
+                                  round(after, 2)))
+    labels = _product_labels(db_session, [adoption.key for adoption in moved])
+    for adoption in moved:
+        adoption.label = labels.get(adoption.key, adoption.key)
+    grew = sorted((a for a in moved if a.change > 0), key=lambda a: (-a.change, a.key))[:size]
+    fell = sorted((a for a in moved if a.change < 0), key=lambda a: (a.change, a.key))[:size]
+    return grew, fell
 
 
 @dataclass

@@ -4,9 +4,10 @@ from flask import Blueprint
 from app.analytics_params import AnalyticsPageParams
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import (billing, daws_by_quarter, hours, hours_by_month, hours_by_week, sessions_started,
-                                    this_month)
-from app.web.charts import bar_chart, stacked_bar_chart
+from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_by_month, hours_by_week,
+                                    plugin_adoption, sessions_started, this_month)
+from app.services.plugins import top_products
+from app.web.charts import bar_chart, line_chart, stacked_bar_chart
 from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page
 
@@ -17,7 +18,8 @@ bp = Blueprint("analytics", __name__)
 @requires("viewer")
 def index():
     """Hours worked per month or week stacked by kind, sessions started per month, each DAW's sessions per quarter,
-    and a month's hours per artist and project; each as a table and as CSV."""
+    the sessions per month using chosen products and the products that moved most, and a month's hours per artist
+    and project; each as a table and as CSV."""
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
     periods = (hours_by_week if params.period == "week" else hours_by_month)(db.session, first, last)
@@ -25,6 +27,7 @@ def index():
     month = params.month or this_month()
     rows = billing(db.session, month)
     quarters, daws = daws_by_quarter(db.session, first, last)
+    months, compared = plugin_adoption(db.session, params.product, first, last)
     if params.csv == "hours":
         return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
@@ -39,9 +42,17 @@ def index():
         return csv_download("daw-share-per-quarter.csv", ("quarter", "daw", "sessions", "share %"),
                             [(quarter, daw, counts[quarter], round(100 * counts[quarter] / totals[quarter], 1))
                              for quarter in quarters for daw, counts in daws if counts.get(quarter)])
+    if params.csv == "adoption":
+        return csv_download("sessions-per-month-by-product.csv", ("month", "product", "name", "sessions"),
+                            [(month, product.key, product.label, product.sessions[index])
+                             for index, month in enumerate(months) for product in compared])
     kinds = sorted({kind for period in periods for kind in period.by_kind})
     series = [(kind, {p.period: hours(p.by_kind.get(kind, 0)) for p in periods}) for kind in kinds]
     return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
                        periods=periods, chart=stacked_bar_chart([p.period for p in periods], series), kinds=kinds,
                        started=started, started_chart=bar_chart(started), rows=rows, quarters=quarters,
-                       daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws))
+                       daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws),
+                       compared=compared, unknown=[key for key in params.product
+                                                   if key not in {product.key for product in compared}],
+                       adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
+                       movers=adoption_movers(db.session, first, last), products=top_products(db.session, 300))

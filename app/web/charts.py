@@ -1,4 +1,4 @@
-"""Bar charts drawn on the server as SVG: the bars, an axis of values with round steps, and labels under the bars
+"""Charts drawn on the server as SVG: bars (or lines), an axis of values with round steps, and labels under them
 that never crowd each other, whether the chart has one bar or hundreds."""
 import math
 import re
@@ -103,6 +103,33 @@ def stacked_bar_chart(labels: list[str], series: list[tuple[str, dict[str, int]]
     chart.bars = stacked
     chart.show_values = False
     return chart
+
+
+@dataclass
+class LineChart:
+    """What a template needs to draw lines side by side, in SVG units: per series its points (x, y, label, value)."""
+
+    lines: list[tuple[str, list[tuple[float, float, str, int]]]]
+    ticks: list[tuple[float, int]]
+    labels: list[tuple[float, str]]
+    width: int = WIDTH
+    height: int = HEIGHT
+    left: int = LEFT
+    bottom: float = field(default=HEIGHT - BOTTOM)
+
+
+def line_chart(labels: list[str], series: list[tuple[str, list[int]]]) -> LineChart:
+    """A line per series over the labels (a value per label, in order), on one value axis."""
+    plot_width, plot_height = WIDTH - LEFT, HEIGHT - BOTTOM - TOP
+    # The axis and the labels under it are those of a bar chart of the highest values.
+    axis = bar_chart([(label, max((values[index] for _, values in series), default=0))
+                      for index, label in enumerate(labels)])
+    top = max(axis.ticks[-1][1], 1)
+    slot = plot_width / max(len(labels), 1)
+    lines = [(name, [(round(LEFT + index * slot + slot / 2, 2), round(TOP + plot_height - value / top * plot_height, 2),
+                      label, value) for index, (label, value) in enumerate(zip(labels, values))])
+             for name, values in series]
+    return LineChart(lines, axis.ticks, axis.labels)
 
 
 def in_range(months: list, years: str) -> list:

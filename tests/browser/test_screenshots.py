@@ -42,7 +42,7 @@ def main_pages(client) -> dict[str, str]:
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
-            "analytics": "/analytics?month=2026-01"}
+            "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)
