@@ -63,4 +63,4 @@ class AnalyticsPageParams(AnalyticsParams):
 
     month: Month | None = None
     product: Products = []
-    csv: Literal["hours", "started", "daws", "adoption", "billing"] | None = None
+    csv: Literal["hours", "average", "started", "daws", "adoption", "billing"] | None = None

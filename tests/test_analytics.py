@@ -62,8 +62,12 @@ def test_hours_per_month_and_week_equal_a_count_of_the_raw_activities(app, clien
     months = client.get("/api/analytics/hours?period=month&from=2025-02-01&to=2025-05-31").get_json()
     assert [p["period"] for p in months["periods"]] == ["2025-02", "2025-03", "2025-04", "2025-05"]
     assert figures(months) == expected(logged, lambda start: start.strftime("%Y-%m"))
-    assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "by_kind": {
-        kind: 0 for kind in ("tracking", "editing", "production", "mixing", "mastering", "other")}}
+    assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "average_hours": None,
+                                    "by_kind": {kind: 0 for kind in ("tracking", "editing", "production", "mixing",
+                                                                     "mastering", "other")}}
+    by_month = expected(logged, lambda start: start.strftime("%Y-%m"))
+    assert {p["period"]: p["average_hours"] for p in months["periods"] if p["sessions"]} == {
+        month: round(hours / sessions, 2) for month, (hours, sessions, _) in by_month.items()}
     weeks = client.get("/api/analytics/hours?period=week&from=2025-03-01&to=2025-04-30").get_json()
     assert weeks["periods"][0]["period"] == "2025-W09" and weeks["periods"][-1]["period"] == "2025-W18"
     assert figures(weeks) == expected(logged, lambda start: f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}")
@@ -83,6 +87,11 @@ def test_the_page_charts_the_same_figures_with_their_tables_and_csv(client, logg
     table = {row.select("td")[0].text: float(row.select("td")[-1].text) for row in soup.select("#hours-chart tbody tr")}
     assert table == {month: hours for month, (hours, _, _) in by_month.items()}
     assert [row.select("td")[1].text for row in soup.select("#started-chart tbody tr")] == ["3", "0"]
+    averages = {row.select("td")[0].text: float(row.select("td")[1].text)
+                for row in soup.select("#average-chart tbody tr")}
+    assert averages == {month: round(hours / sessions, 2) for month, (hours, sessions, _) in by_month.items()}
+    average_csv = list(csv.reader(io.StringIO(client.get(url + "&csv=average").data.decode())))
+    assert average_csv[1:] == [[month, str(value)] for month, value in averages.items()]
 
     billing = [[cell.text for cell in row.select("td")[:4]] for row in soup.select("#billing tbody tr")]
     assert billing == [["Lumen", "Tides", "5.5", "1"], ["Lumen", "Harbour", "2.5", "1"]]

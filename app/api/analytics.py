@@ -43,8 +43,8 @@ def plugins_api():
     months, products = plugin_adoption(db.session, params.product, first, last)
     unknown = [key for key in params.product if key not in {product.key for product in products}]
     if unknown:
-        return error_response(422, "Invalid query parameters.", [{"path": "product", "message": f"no product has the key {key!r}"}
-                                                      for key in unknown])
+        return error_response(422, "Invalid query parameters.",
+                              [{"path": "product", "message": f"no product has the key {key!r}"} for key in unknown])
     grew, fell = adoption_movers(db.session, first, last)
     return {"months": months, "products": [{"key": p.key, "name": p.label, "sessions": p.sessions} for p in products],
             "grew": [_move(a) for a in grew], "fell": [_move(a) for a in fell]}

@@ -330,6 +330,8 @@ class PeriodAnswer(BaseModel):
     period: str
     hours: float = Field(description="Hours worked, to the hundredth.")
     sessions: int = Field(description="Live sessions worked on in the period.")
+    average_hours: float | None = Field(description="Hours per session worked on in the period (hours / sessions), "
+                                                    "to the hundredth; null when none was.")
     by_kind: dict[str, float] = Field(description="Hours per kind of work (every kind, 0 when none).")
 
 

@@ -43,6 +43,11 @@ class Period:
         """Every kind's seconds together."""
         return sum(self.by_kind.values())
 
+    @property
+    def average_seconds(self) -> int | None:
+        """Seconds per session worked on in the period; None when none was."""
+        return round(self.seconds / self.sessions) if self.sessions else None
+
 
 def months_between(first: date, last: date) -> list[str]:
     """Every month (YYYY-MM) from the one holding `first` to the one holding `last`."""
@@ -225,8 +230,11 @@ def hours(seconds: int) -> float:
 
 
 def period_answer(period: Period) -> dict:
-    """A period as the API gives it: hours in all and by kind (every kind, 0 when none), and the sessions."""
+    """A period as the API gives it: hours in all and by kind (every kind, 0 when none), the sessions, and the
+    hours per session."""
+    average = period.average_seconds
     return {"period": period.period, "hours": hours(period.seconds), "sessions": period.sessions,
+            "average_hours": None if average is None else hours(average),
             "by_kind": {kind: hours(period.by_kind.get(kind, 0)) for kind in ACTIVITY_KINDS}}
 
 

@@ -234,8 +234,8 @@ def _order(query: SessionQuery) -> list:
     # Sessions without the sorted value come last either way; the pk keeps the order stable. Said only of a column
     # that may lack values: SQLite reads an index in order only for the default place of nulls.
     column = SORTS[query.sort]
-    order = column.desc() if query.descending else column.asc()
-    return [order.nulls_last() if column.nullable else order, Session.pk.desc() if query.descending else Session.pk.asc()]
+    order, tie = (column.desc(), Session.pk.desc()) if query.descending else (column.asc(), Session.pk.asc())
+    return [order.nulls_last() if column.nullable else order, tie]
 
 
 def _maintained_total(db_session, query: SessionQuery) -> int | None:

@@ -32,6 +32,10 @@ def index():
         return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
                              for kind, seconds in sorted(p.by_kind.items())])
+    averages = [(p.period, hours(p.average_seconds or 0)) for p in periods]
+    if params.csv == "average":
+        return csv_download(f"hours-per-session-per-{params.period}.csv", (params.period, "hours per session"),
+                            [(label, value) for label, value in averages if value])
     if params.csv == "started":
         return csv_download("sessions-started-per-month.csv", ("month", "sessions"), started)
     if params.csv == "billing":
@@ -50,7 +54,8 @@ def index():
     series = [(kind, {p.period: hours(p.by_kind.get(kind, 0)) for p in periods}) for kind in kinds]
     return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
                        periods=periods, chart=stacked_bar_chart([p.period for p in periods], series), kinds=kinds,
-                       started=started, started_chart=bar_chart(started), rows=rows, quarters=quarters,
+                       started=started, started_chart=bar_chart(started), rows=rows,
+                       average_chart=bar_chart(averages), quarters=quarters,
                        daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws),
                        compared=compared, unknown=[key for key in params.product
                                                    if key not in {product.key for product in compared}],
