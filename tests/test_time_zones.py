@@ -1,4 +1,5 @@
 """Each person's time zone: times shown and typed in it, stored in UTC, across the daylight saving time jumps."""
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -107,7 +108,10 @@ def test_a_sessions_start_and_end_are_edited_in_the_persons_zone(app, client, in
     assert form.select_one("#edit-started_at")["value"] == "2026-03-01T10:00"
     assert form.select_one("label").text == "Started (America/New_York)"
 
-    assert edit(client, in_new_york, "started_at", "2026-03-08T01:30").status_code == 200
+    edited = BeautifulSoup(edit(client, in_new_york, "started_at", "2026-03-08T01:30").data, "html.parser")
+    assert edited.select_one(".reset").text == "Use the file’s value (2026-03-01 10:00 EST)"
+    last_ingest = BeautifulSoup(client.get("/").data, "html.parser").select_one("#last-ingest time").text
+    assert re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} E[SD]T", last_ingest)
     saved = edit(client, in_new_york, "ended_at", "2026-03-08T03:30")
     assert BeautifulSoup(saved.data, "html.parser").select_one(".value").text == "2026-03-08 03:30 EDT"
     assert stored_timing(app) == (datetime(2026, 3, 8, 6, 30, tzinfo=UTC), datetime(2026, 3, 8, 7, 30, tzinfo=UTC),

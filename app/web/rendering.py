@@ -91,8 +91,10 @@ def viewer_zone() -> ZoneInfo:
     return g.viewer_zone
 
 
-def local_time(moment: datetime | None, pattern: str = "%Y-%m-%d %H:%M %Z") -> str:
-    """A UTC moment as a wall-clock time in the viewer's zone, with the zone's abbreviation."""
+def local_time(moment: datetime | str | None, pattern: str = "%Y-%m-%d %H:%M %Z") -> str:
+    """A UTC moment (or its ISO 8601 text) as a wall-clock time in the viewer's zone, with the zone's abbreviation."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
     return moment.astimezone(viewer_zone()).strftime(pattern) if moment else ""
 
 
