@@ -12,6 +12,8 @@ LEFT, BOTTOM, TOP = 44, 22, 14
 # Labels under the bars are at least this far apart.
 LABEL_SPACING = 56
 MONTH = re.compile(r"[0-9]{4}-[0-9]{2}")
+# Half the width of a label's character, in SVG units (labels are 11 px digits and letters).
+HALF_CHARACTER = 3.4
 # Up to this many bars each show their value above them.
 VALUES_SHOWN = 24
 
@@ -78,7 +80,9 @@ def bar_chart(points: list[tuple[str, int]]) -> BarChart:
         height = value / top * plot_height
         bars.append(Bar(round(LEFT + index * slot + slot * 0.1, 2), round(TOP + plot_height - height, 2),
                         round(max(slot * 0.8, 0.5), 2), round(height, 2), label, value))
-    labels = [(round(bar.x + bar.width / 2, 2), bar.label) for bar in _labelled(bars, math.ceil(LABEL_SPACING / slot))]
+    # A label under the last bars moves left as far as it must to stay within the drawing.
+    labels = [(round(min(bar.x + bar.width / 2, WIDTH - len(bar.label) * HALF_CHARACTER), 2), bar.label)
+              for bar in _labelled(bars, math.ceil(LABEL_SPACING / slot))]
     ticks = [(round(TOP + plot_height - value / top * plot_height, 2), value) for value in range(0, top + 1, step)]
     return BarChart(bars, ticks, labels, len(points) <= VALUES_SHOWN)
 
