@@ -50,6 +50,21 @@ class AnalyticsParams(Params):
         return first, last
 
 
+class HoursParams(AnalyticsParams):
+    """The hours worked per period, of every session or of some artists' and projects' (months only)."""
+
+    artist: Texts = Field([], description="Only the work on sessions of this artist (exact; repeat for any of "
+                                          "several); months only.")
+    project: Texts = Field([], description="Only the work on sessions of this project (exact; repeat for any of "
+                                           "several); months only.")
+
+    @model_validator(mode="after")
+    def _months_when_narrowed(self):
+        if (self.artist or self.project) and self.period == "week":
+            raise ValueError("artist and project narrow the hours per month: ask for period=month")
+        return self
+
+
 class AdoptionParams(AnalyticsParams):
     """The products whose sessions per month to compare, over a span of months."""
 
@@ -57,7 +72,7 @@ class AdoptionParams(AnalyticsParams):
     product: Products = []
 
 
-class AnalyticsPageParams(AnalyticsParams):
+class AnalyticsPageParams(HoursParams):
     """The analytics page's state: its span, the month whose hours per artist and project it lists (this month by
     default), the products compared, and `csv` for a table as CSV."""
 

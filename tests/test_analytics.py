@@ -213,3 +213,30 @@ def test_plugin_adoption_per_month_and_the_products_that_moved_equal_a_count_of_
     assert exported[0] == ["month", "product", "name", "sessions"] and len(exported) == 1 + 2 * len(uses)
     unknown = BeautifulSoup(client.get("/analytics?product=no%7Csuch").data, "html.parser")
     assert "No product has the key" in unknown.select_one("#adoption-unknown").text
+
+
+@pytest.mark.parametrize("artists, projects", [(["Lumen"], []), ([], ["EP"]), (["Lumen"], ["Harbour", "EP"]),
+                                               (["Nobody"], [])])
+def test_hours_of_some_artists_and_projects_equal_a_count_of_their_activities(client, logged, artists, projects):
+    mine = [entry for entry in logged if (not artists or SESSIONS[entry[0]][0] in artists)
+            and (not projects or SESSIONS[entry[0]][1] in projects) and entry[0] != "gone"]
+    query = {"period": "month", "from": "2025-02-01", "to": "2025-05-31", "artist": artists, "project": projects}
+    answer = client.get("/api/analytics/hours", query_string=query).get_json()
+    assert [p["period"] for p in answer["periods"]] == ["2025-02", "2025-03", "2025-04", "2025-05"]
+    assert figures(answer) == expected(mine, lambda start: start.strftime("%Y-%m"))
+    page = BeautifulSoup(client.get("/analytics", query_string=query).data, "html.parser")
+    shown = float(page.select_one("#hours-total").text.split(" hours")[0].replace(",", ""))
+    assert shown == round(sum(minutes for *_, minutes in mine) / 60, 1)
+    # The other forms of the page keep the filter, and so do the CSV links.
+    assert [field["value"] for field in page.select('#adoption-products input[name="artist"]')] == artists
+    assert [field["value"] for field in page.select('#adoption-products input[name="project"]')] == projects
+    if mine:
+        exported = client.get(page.select_one("#hours-chart figcaption a")["href"]).data.decode()
+        assert sum(float(row[2]) for row in list(csv.reader(io.StringIO(exported)))[1:]) == pytest.approx(
+            sum(minutes for *_, minutes in mine) / 60)
+
+
+def test_artist_and_project_narrow_months_only(client):
+    refused = client.get("/api/analytics/hours", query_string={"period": "week", "artist": "Lumen"})
+    assert refused.status_code == 422
+    assert "ask for period=month" in refused.get_json()["error"]["details"][0]["message"]

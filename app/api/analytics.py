@@ -1,5 +1,5 @@
 """/api/analytics: where the time went, the same figures the analytics page shows."""
-from app.analytics_params import AdoptionParams, AnalyticsParams
+from app.analytics_params import AdoptionParams, HoursParams
 from app.api import bp
 from app.api.documented import documented
 from app.errors import error_response
@@ -7,20 +7,20 @@ from app.api.schemas import AdoptionAnswer, HoursAnswer
 from app.api.sessions import query_params
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import adoption_movers, hours_by_month, hours_by_week, period_answer, plugin_adoption
+from app.services.analytics import adoption_movers, hours_per_period, period_answer, plugin_adoption
 
 
 @bp.get("/analytics/hours")
 @requires("viewer")
-@documented(HoursAnswer, "The hours worked per period, by kind, and the sessions worked on.", query=AnalyticsParams,
+@documented(HoursAnswer, "The hours worked per period, by kind, and the sessions worked on.", query=HoursParams,
             errors=(422,))
 def hours_api():
-    """Hours worked on live sessions per month (from counts kept on write) or per ISO week, by kind of work."""
-    params, refused = query_params(AnalyticsParams)
+    """Hours worked on live sessions (of some artists and projects, by month) per month or ISO week, by kind of
+    work, from counts kept on write."""
+    params, refused = query_params(HoursParams)
     if refused:
         return refused
-    first, last = params.span()
-    periods = (hours_by_week if params.period == "week" else hours_by_month)(db.session, first, last)
+    periods = hours_per_period(db.session, params)
     return {"periods": [period_answer(period) for period in periods]}
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 
 from app.models import LiveCount, Product
 from app.models.work import ACTIVITY_KINDS
+from app.services.bulk import chunked
 from app.services.rollups import PRODUCT_MONTHS, product_months
 from app.services.sessions import months_by_daw
 from app.services.work_time import (
@@ -80,6 +81,34 @@ def hours_by_month(db_session, first: date, last: date) -> list[Period]:
     """Each month from `first` to `last` with the work logged on live sessions in it, from the counts kept on
     write."""
     return _hours(db_session, months_between(first, last), WORK_SECONDS, SESSIONS_WORKED)
+
+
+def hours_by_month_of(db_session, first: date, last: date, artists: list[str], projects: list[str]) -> list[Period]:
+    """Each month from `first` to `last` with the work logged on live sessions of these artists and of these
+    projects (an empty list: any), from the counts kept on write per artist and project."""
+    months = months_between(first, last)
+    periods = {month: Period(month) for month in months}
+    dimensions = [prefix + month for month in months for prefix in (BILLED_SECONDS, BILLED_SESSIONS)]
+    for chunk in chunked(dimensions):
+        for dimension, value, count in db_session.execute(select(LiveCount.dimension, LiveCount.value, LiveCount.count)
+                                                          .where(LiveCount.dimension.in_(chunk))):
+            *kind, artist, project = json.loads(value)
+            if (artists and artist not in artists) or (projects and project not in projects):
+                continue
+            if dimension.startswith(BILLED_SESSIONS):
+                periods[dimension.removeprefix(BILLED_SESSIONS)].sessions += count
+            else:
+                period = periods[dimension.removeprefix(BILLED_SECONDS)]
+                period.by_kind[kind[0]] = period.by_kind.get(kind[0], 0) + count
+    return list(periods.values())
+
+
+def hours_per_period(db_session, params) -> list[Period]:
+    """The periods `params` (HoursParams) asks for with the work logged in each."""
+    first, last = params.span()
+    if params.artist or params.project:
+        return hours_by_month_of(db_session, first, last, params.artist, params.project)
+    return (hours_by_week if params.period == "week" else hours_by_month)(db_session, first, last)
 
 
 def hours_by_week(db_session, first: date, last: date) -> list[Period]:

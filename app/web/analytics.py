@@ -4,14 +4,17 @@ from flask import Blueprint
 from app.analytics_params import AnalyticsPageParams
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_by_month, hours_by_week,
-                                    plugin_adoption, sessions_started, this_month)
+from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_per_period, plugin_adoption,
+                                    sessions_started, this_month)
 from app.services.plugins import top_products
+from app.services.queries import common_values
 from app.web.charts import bar_chart, line_chart, stacked_bar_chart
 from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page
 
 bp = Blueprint("analytics", __name__)
+# How many artists (the most common) the artist filter offers as you type.
+ARTISTS_OFFERED = 200
 
 
 @bp.get("/analytics")
@@ -22,7 +25,7 @@ def index():
     and project; each as a table and as CSV."""
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
-    periods = (hours_by_week if params.period == "week" else hours_by_month)(db.session, first, last)
+    periods = hours_per_period(db.session, params)
     started = sessions_started(db.session, first, last)
     month = params.month or this_month()
     rows = billing(db.session, month)
@@ -60,4 +63,5 @@ def index():
                        compared=compared, unknown=[key for key in params.product
                                                    if key not in {product.key for product in compared}],
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
-                       movers=adoption_movers(db.session, first, last), products=top_products(db.session, 300))
+                       movers=adoption_movers(db.session, first, last), products=top_products(db.session, 300),
+                       artists=common_values(db.session, "artist", ARTISTS_OFFERED))
