@@ -1,4 +1,5 @@
-"""The analytics page: where the time went, over a span of months or weeks, and the billing view of a month."""
+"""The analytics page: where the time went, over a span of months or weeks; sessions per DAW and per product; and
+the billing view of a month."""
 from flask import Blueprint
 
 from app.analytics_params import AnalyticsPageParams
@@ -13,8 +14,9 @@ from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page
 
 bp = Blueprint("analytics", __name__)
-# How many artists (the most common) the artist filter offers as you type.
+# How many artists and products (the most common) the page's fields offer as you type.
 ARTISTS_OFFERED = 200
+PRODUCTS_OFFERED = 300
 
 
 @bp.get("/analytics")
@@ -51,8 +53,8 @@ def index():
                              for quarter in quarters for daw, counts in daws if counts.get(quarter)])
     if params.csv == "adoption":
         return csv_download("sessions-per-month-by-product.csv", ("month", "product", "name", "sessions"),
-                            [(month, product.key, product.label, product.sessions[index])
-                             for index, month in enumerate(months) for product in compared])
+                            [(label, product.key, product.label, product.sessions[index])
+                             for index, label in enumerate(months) for product in compared])
     kinds = sorted({kind for period in periods for kind in period.by_kind})
     series = [(kind, {p.period: hours(p.by_kind.get(kind, 0)) for p in periods}) for kind in kinds]
     return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
@@ -63,5 +65,5 @@ def index():
                        compared=compared, unknown=[key for key in params.product
                                                    if key not in {product.key for product in compared}],
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
-                       movers=adoption_movers(db.session, first, last), products=top_products(db.session, 300),
+                       movers=adoption_movers(db.session, first, last), products=top_products(db.session, PRODUCTS_OFFERED),
                        artists=common_values(db.session, "artist", ARTISTS_OFFERED))
