@@ -40,8 +40,7 @@ def plugins_api():
     if refused:
         return refused
     first, last = params.span()
-    months, products = plugin_adoption(db.session, params.product, first, last)
-    unknown = [key for key in params.product if key not in {product.key for product in products}]
+    months, products, unknown = plugin_adoption(db.session, params.product, first, last)
     if unknown:
         return error_response(422, "Invalid query parameters.",
                               [{"path": "product", "message": f"no product has the key {key!r}"} for key in unknown])

@@ -190,14 +190,15 @@ def _sessions_by_product_month(db_session, months: list[str], keys: list[str] | 
     return counts
 
 
-def plugin_adoption(db_session, keys: list[str], first: date, last: date) -> tuple[list[str], list[Adoption]]:
-    """The months from the one holding `first` to the one holding `last`, and for each of these products (in the
-    order given; keys of no product are left out) its live sessions in each."""
+def plugin_adoption(db_session, keys: list[str], first: date,
+                    last: date) -> tuple[list[str], list[Adoption], list[str]]:
+    """The months from the one holding `first` to the one holding `last`; for each of these products (in the order
+    given) its live sessions in each; and the keys no product has."""
     months = months_between(first, last)
     labels = _product_labels(db_session, keys)
     counts = _sessions_by_product_month(db_session, months, [key for key in keys if key in labels])
     return months, [Adoption(key, labels[key], [counts.get(key, {}).get(month, 0) for month in months])
-                    for key in keys if key in labels]
+                    for key in keys if key in labels], [key for key in keys if key not in labels]
 
 
 def adoption_movers(db_session, first: date, last: date, size: int = MOVERS) -> tuple[list[Adoption], list[Adoption]]:

@@ -32,7 +32,7 @@ def index():
     month = params.month or this_month()
     rows = billing(db.session, month)
     quarters, daws = daws_by_quarter(db.session, first, last)
-    months, compared = plugin_adoption(db.session, params.product, first, last)
+    months, compared, unknown = plugin_adoption(db.session, params.product, first, last)
     if params.csv == "hours":
         return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
@@ -62,8 +62,7 @@ def index():
                        started=started, started_chart=bar_chart(started), rows=rows,
                        average_chart=bar_chart(averages), quarters=quarters,
                        daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws),
-                       compared=compared, unknown=[key for key in params.product
-                                                   if key not in {product.key for product in compared}],
+                       compared=compared, unknown=unknown,
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
                        movers=adoption_movers(db.session, first, last), products=top_products(db.session, PRODUCTS_OFFERED),
                        artists=common_values(db.session, "artist", ARTISTS_OFFERED))
