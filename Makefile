@@ -16,7 +16,7 @@ run: install
 
 # One test process per core; each starts its own PostgreSQL and Redis.
 test: install-test system-packages
-	$(BIN)/pytest -n auto --dist worksteal
+	$(BIN)/pytest -n auto --dist worksteal --durations=25
 
 bench: install
 	$(BIN)/python -m bench.ingest

@@ -72,10 +72,16 @@ class AdoptionParams(AnalyticsParams):
     product: Products = []
 
 
+class TemplatesParams(AnalyticsParams):
+    """The span of months whose sessions are counted per template."""
+
+    period: Literal["month"] = "month"
+
+
 class AnalyticsPageParams(HoursParams):
     """The analytics page's state: its span, the month whose hours per artist and project it lists (this month by
     default), the products compared, and `csv` for a table as CSV."""
 
     month: Month | None = None
     product: Products = []
-    csv: Literal["hours", "average", "started", "daws", "adoption", "billing"] | None = None
+    csv: Literal["hours", "average", "started", "daws", "templates", "adoption", "billing"] | None = None

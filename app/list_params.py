@@ -43,6 +43,8 @@ class SessionFilters(Params):
     daw: Texts = Field([], description="Sessions made in this DAW (as the dashboard shows it, in any case; repeat "
                                        "for any of several).")
     tag: Texts = Field([], description="Sessions with this tag (any case; repeat for any of several).")
+    template: Texts = Field([], description="Sessions started from this template, named by their file or recognised "
+                                            "by their tracks (any case; repeat for any of several).")
     product: Texts = Field([], description="Sessions using this product, by its key as /api/products gives it, or "
                                            "this exact plugin by its pluginId (repeat for any of several).")
     plugin: QueryText = Field("", description="Sessions using a plugin whose name (as its file spells it, or its "

@@ -96,6 +96,12 @@ ROUTE_ACCESS = {
     "api.list_activities_api": "viewer",
     "api.hours_api": "viewer",
     "api.plugins_api": "viewer",
+    "api.templates_api": "viewer",
+    "templates.index": "viewer",
+    "templates.register_folder": "admin",
+    "templates.register_session": "admin",
+    "templates.remove": "admin",
+    "templates.restore": "admin",
     "analytics.index": "viewer",
     "api.log_activity_api": "editor",
     "api.update_activity_api": "editor",
@@ -112,7 +118,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "template_id": "no-such-template", "filename": "css/app.css"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

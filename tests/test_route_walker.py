@@ -32,7 +32,7 @@ SKIPPED = {"auth.logout", "static"}
 EXTRA_NAMES = {"value", "add", "remove", "rating", "is_favorite", "is_test", "is_complete", "index", "next",
                "action", "key", "name", "vendor", "category", "plugin", "into", "keys", "check", "id", "tag", "scope",
                "query", "back", "then", "page", "shared", "position", "text", "label", "status",
-               "kind", "file", "play", "started_at", "ended_at", "duration", "note", "person"}
+               "kind", "file", "play", "started_at", "ended_at", "duration", "note", "person", "folder"}
 
 
 def parameter_names() -> list[str]:
@@ -99,7 +99,7 @@ def real_values(app, client) -> dict[str, str]:
     return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
             "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
             "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"],
-            "activity_id": activity["id"]}
+            "activity_id": activity["id"], "template_id": "no-such-template"}
 
 
 def routes(app):

@@ -1,13 +1,14 @@
 """/api/analytics: where the time went, the same figures the analytics page shows."""
-from app.analytics_params import AdoptionParams, HoursParams
+from app.analytics_params import AdoptionParams, HoursParams, TemplatesParams
 from app.api import bp
 from app.api.documented import documented
 from app.errors import error_response
-from app.api.schemas import AdoptionAnswer, HoursAnswer
+from app.api.schemas import AdoptionAnswer, HoursAnswer, TemplatesAnswer
 from app.api.sessions import query_params
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import adoption_movers, hours_per_period, period_answer, plugin_adoption
+from app.services.analytics import (adoption_movers, hours, hours_per_period, months_between, period_answer,
+                                    plugin_adoption, top_templates)
 
 
 @bp.get("/analytics/hours")
@@ -47,3 +48,19 @@ def plugins_api():
     grew, fell = adoption_movers(db.session, first, last)
     return {"months": months, "products": [{"key": p.key, "name": p.label, "sessions": p.sessions} for p in products],
             "grew": [_move(a) for a in grew], "fell": [_move(a) for a in fell]}
+
+
+@bp.get("/analytics/templates")
+@requires("viewer")
+@documented(TemplatesAnswer, "Sessions per template, with their worked time.", query=TemplatesParams, errors=(422,))
+def templates_api():
+    """Per template, the live sessions started from it that were made in the span's months, and their worked time
+    (from counts kept on write)."""
+    params, refused = query_params(TemplatesParams)
+    if refused:
+        return refused
+    first, last = params.span()
+    return {"months": months_between(first, last), "templates": [
+        {"template": use.template, "sessions": use.sessions, "timed_sessions": use.timed, "hours": hours(use.seconds),
+         "average_hours": None if use.average_seconds is None else hours(use.average_seconds)}
+        for use in top_templates(db.session, first, last)]}

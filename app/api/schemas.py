@@ -63,6 +63,11 @@ class SessionSummary(BaseModel):
     ended_at: IsoTimestamp = Field(description="When work on it ended; null when not known.")
     worked_seconds: int | None = Field(description=WORKED_SECONDS)
     worked_from: Literal[WORKED_FROM] | None = Field(description=WORKED_FROM_TEXT)
+    template: str | None = Field(description="The template the session was started from; null when not known.")
+    template_from: Literal["file", "layout"] | None = Field(
+        description="How the session's file or its tracks gave a template: file (the file names it) or layout (its "
+                    "opening tracks match a registered template's); null when they give none. An editor may have "
+                    "set another template by hand since.")
     stats: SessionStats | None = Field(description="null when they could not be computed (the server logs why).")
     metadata: SessionMetadata
 
@@ -357,6 +362,23 @@ class ProductMove(BaseModel):
     before: float
     after: float
     change: float = Field(description="after − before.")
+
+
+class TemplateAnswer(BaseModel):
+    """A template and the live sessions started from it that were made in the span."""
+
+    template: str
+    sessions: int
+    timed_sessions: int = Field(description="Those of its sessions that have a worked time.")
+    hours: float = Field(description="Their worked time added up, in hours.")
+    average_hours: float | None = Field(description="Their mean worked time in hours; null when none has one.")
+
+
+class TemplatesAnswer(BaseModel):
+    """Every template of sessions made in the span's months, the most sessions first."""
+
+    months: list[str]
+    templates: list[TemplateAnswer]
 
 
 class AdoptionAnswer(BaseModel):

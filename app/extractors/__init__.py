@@ -57,6 +57,8 @@ def _formats() -> dict[str, Extractor]:
     }
 
 
+# Pro Tools saves a template as a session file under another suffix: read as one when templates are asked for.
+TEMPLATE_SUFFIXES = {".ptxt": ".ptx"}
 # Backups and autosaves are copies of a session kept beside it; reading them would count it twice.
 BACKUP_SUFFIXES = (".rpp-bak",)
 
@@ -76,10 +78,12 @@ def _from_extension(suffix: str) -> Extractor | None:
                      SimpleNamespace(extract=extract))
 
 
-def extractor_for(path: Path, backups: bool = False) -> Extractor | None:
+def extractor_for(path: Path, backups: bool = False, templates: bool = False) -> Extractor | None:
     """The extractor for a file by its name (a built-in format's, else an extension's), or None when none (or a
-    skipped backup) matches."""
+    skipped backup) matches. With `templates`, a template file reads as the session format it belongs to."""
     suffix = path.suffix.lower()
+    if templates:
+        suffix = TEMPLATE_SUFFIXES.get(suffix, suffix)
     if suffix in BACKUP_SUFFIXES and not backups:
         return None
     return _formats().get(suffix) or (_from_extension(suffix) if suffix else None)
@@ -90,10 +94,10 @@ def file_fingerprint(path: Path) -> str:
     return f"file:{path.resolve()}"
 
 
-def extract_file(path: str | Path, backups: bool = False) -> SessionStatsSession:
+def extract_file(path: str | Path, backups: bool = False, templates: bool = False) -> SessionStatsSession:
     """The session in a file, or ExtractError saying why it cannot be read (never another error)."""
     path = Path(path)
-    extractor = extractor_for(path, backups)
+    extractor = extractor_for(path, backups, templates)
     if extractor is None:
         if path.suffix.lower() in BACKUP_SUFFIXES:
             raise ExtractError("a backup file, skipped (ask for backups to read it)", str(path))

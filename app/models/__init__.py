@@ -6,9 +6,10 @@ from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal, Product, ProductCorrection
 from app.models.scanned_file import ScannedFile
 from app.models.session import Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
+from app.models.template import Template
 from app.models.timeline import Attachment, Event, MediaFile
 from app.models.work import Activity
 
 __all__ = ["Activity", "ApiToken", "Attachment", "AuditEntry", "Event", "Job", "JobError", "JobSession", "LiveCount",
            "MediaFile", "Meta", "Plugin", "PluginTotal", "Product", "ProductCorrection", "SavedView", "ScannedFile",
-           "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Track", "TrackPlugin", "User"]
+           "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Template", "Track", "TrackPlugin", "User"]

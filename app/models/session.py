@@ -26,6 +26,8 @@ TRASHED = text("deleted_at IS NOT NULL")
 MISSING = text("missing_at IS NOT NULL AND deleted_at IS NULL")
 WITH_OPEN_NOTES = text("open_note_count > 0 AND deleted_at IS NULL")
 WITH_MISSING_MEDIA = text("missing_media_count > 0 AND deleted_at IS NULL")
+# How a session's template became known: its file named it, or its opening tracks matched a registered template's.
+NAMED_BY_FILE, MATCHED_BY_LAYOUT = "file", "layout"
 # The figures a list sorts by, each indexed with deleted_at, so that a page of the live sessions most (or least) of
 # one is read from the index in order. Not partial: without statistics, SQLite would walk a partial index of every
 # live session for counts that a small one (missing files, open notes) answers.
@@ -56,6 +58,8 @@ class Session(db.Model):
     daw: Mapped[str | None] = mapped_column(String(1000))
     daw_version: Mapped[str | None] = mapped_column(String(1000))
     template: Mapped[str | None] = mapped_column(String(1000))
+    # How the template became known: NAMED_BY_FILE or MATCHED_BY_LAYOUT.
+    template_from: Mapped[str | None] = mapped_column(String(20))
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     is_favorite: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -100,6 +104,7 @@ class Session(db.Model):
         # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
         # sessions here rather than walking all of the DAW's.
         Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_template", "template", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.

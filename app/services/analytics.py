@@ -11,7 +11,8 @@ from sqlalchemy import or_, select
 from app.models import LiveCount, Product
 from app.models.work import ACTIVITY_KINDS
 from app.services.bulk import chunked
-from app.services.rollups import PRODUCT_MONTHS, product_months
+from app.services.rollups import (PRODUCT_MONTHS, TEMPLATE_SECONDS, TEMPLATE_SESSIONS, TEMPLATE_TIMED,
+                                  product_months)
 from app.services.sessions import months_by_daw
 from app.services.work_time import (
     BILLED_SECONDS,
@@ -221,6 +222,37 @@ def adoption_movers(db_session, first: date, last: date, size: int = MOVERS) -> 
     grew = sorted((a for a in moved if a.change > 0), key=lambda a: (-a.change, a.key))[:size]
     fell = sorted((a for a in moved if a.change < 0), key=lambda a: (a.change, a.key))[:size]
     return grew, fell
+
+
+@dataclass
+class TemplateUse:
+    """A template and the live sessions started from it that were made in a span: how many, and how many of those
+    have a worked time, with their seconds added up."""
+
+    template: str
+    sessions: int = 0
+    timed: int = 0
+    seconds: int = 0
+
+    @property
+    def average_seconds(self) -> int | None:
+        """The mean worked time of its sessions that have one; None when none has."""
+        return round(self.seconds / self.timed) if self.timed else None
+
+
+def top_templates(db_session, first: date, last: date) -> list[TemplateUse]:
+    """Per template, its live sessions made in the months from the one holding `first` to the one holding `last`,
+    the most sessions first, from the counts kept on write."""
+    months = months_between(first, last)
+    fields = {TEMPLATE_SESSIONS: "sessions", TEMPLATE_TIMED: "timed", TEMPLATE_SECONDS: "seconds"}
+    uses: dict[str, TemplateUse] = {}
+    for dimension, template, count in db_session.execute(
+            select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
+                LiveCount.dimension.in_([prefix + month for prefix in fields for month in months]))):
+        use = uses.setdefault(template, TemplateUse(template))
+        name = fields[dimension[:-len("YYYY-MM")]]
+        setattr(use, name, getattr(use, name) + count)
+    return sorted(uses.values(), key=lambda use: (-use.sessions, use.template))
 
 
 @dataclass

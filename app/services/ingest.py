@@ -9,9 +9,11 @@ from sqlalchemy.exc import IntegrityError
 from app.gc_pause import gc_paused
 from app.models import Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
+from app.models.session import MATCHED_BY_LAYOUT, NAMED_BY_FILE
 from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.types import utc_now
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, track_plugin_ids
+from app.services import templates
 from app.services.bulk import chunked, dialect_insert
 from app.services.derived import live_change
 from app.services.identities import add_products, plugin_identity, stored_corrections
@@ -89,6 +91,9 @@ def _ingest(db_session, sessions, replace, now):
     _refuse_duplicates([s.id for s in sessions], "id", "id")
     stored = _stored_sessions(db_session, fingerprints)
     _refuse_id_conflicts(db_session, sessions, fingerprints, stored)
+    recognised = _recognised_templates(db_session, sessions, stored, fingerprints)
+    sessions = [s.model_copy(update={"template": recognised[i]}) if i in recognised else s
+                for i, s in enumerate(sessions)]
     # Each instance's pluginId, worked out once: the rollup, the plugin rows and the instance rows need it.
     instance_ids = [track_plugin_ids(s.tracks or ()) for s in sessions]
     usages = [_usage(index, s, ids) for index, (s, ids) in enumerate(zip(sessions, instance_ids))]
@@ -96,7 +101,7 @@ def _ingest(db_session, sessions, replace, now):
 
     result = IngestResult(last_ingested_at=now)
     with live_change(db_session, [row.pk for row in stored.values()]) as change:
-        pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, result)
+        pks, created = _upsert_sessions(db_session, sessions, fingerprints, stored, recognised, result)
         stored_pks = {row.pk for row in stored.values()}
         change.created(pk for pk in pks.values() if pk not in stored_pks)
         _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created)
@@ -198,7 +203,7 @@ def _stored_sessions(db_session, fingerprints):
     stored = {}
     for chunk in chunked(fingerprints):
         query = select(table.c.pk, table.c.id, table.c.fingerprint, table.c.created_at, table.c.deleted_at,
-                       table.c.edited).where(
+                       table.c.edited, table.c.template).where(
             table.c.fingerprint.in_(chunk)
         )
         stored.update((row.fingerprint, row) for row in db_session.execute(query))
@@ -284,13 +289,31 @@ def _session_values(session):
         {column: getattr(session, column) for column in SESSION_COLUMNS if column in session.model_fields_set})
 
 
-def _upsert_sessions(db_session, sessions, fingerprints, stored, result):
+def _recognised_templates(db_session, sessions, stored, fingerprints) -> dict[int, str]:
+    """The template each session of the payload that gives its tracks but names none, and has none stored, was
+    started from by its layout (payload index → template name)."""
+    wanting = [i for i, s in enumerate(sessions) if "tracks" in s.model_fields_set and "template" not in
+               s.model_fields_set and getattr(stored.get(fingerprints[i]), "template", None) is None]
+    candidates = templates.match_candidates(db_session) if wanting else []
+    recognised = {}
+    for index in wanting if candidates else ():
+        best = templates.best_template(templates.layout_of(sessions[index].tracks or ()), sessions[index].daw,
+                                       candidates)
+        if best is not None:
+            recognised[index] = best[0]
+    return recognised
+
+
+def _upsert_sessions(db_session, sessions, fingerprints, stored, recognised, result):
     """Insert new sessions and update stored ones; return pk and created_at by payload index."""
     table = Session.__table__
     pks, created = {}, {}
     new_rows, new_indexes = [], []
     for index, session in enumerate(sessions):
         values = _session_values(session)
+        if "template" in values:
+            values["template_from"] = (MATCHED_BY_LAYOUT if index in recognised
+                                       else NAMED_BY_FILE if values["template"] else None)
         row = stored.get(fingerprints[index])
         if row is None:
             session_id = session.id or str(uuid.uuid4())
@@ -298,6 +321,7 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, result):
                 column: values.get(column) for column in SESSION_COLUMNS
             } | {flag: values.get(flag) or False for flag in FLAG_COLUMNS} | {
                 "id": session_id, "fingerprint": fingerprints[index], "deleted_at": None,
+                "template_from": values.get("template_from"),
             })
             new_indexes.append(index)
             result.inserted.append(session_id)

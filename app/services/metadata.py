@@ -27,6 +27,7 @@ class MetadataChange(BaseModel):
     is_test: bool | None = None
     is_complete: bool | None = None
     rating: Rating | None = None
+    template: ShortText | None = None
     started_at: Timestamp | None = None
     ended_at: Timestamp | None = None
 

@@ -40,7 +40,7 @@ SORTS = {
     "favorite": Session.is_favorite,
     "edited": Session.metadata_updated_at,
 }
-FACETS = ("artist", "daw", "tag", "vendor", "format")
+FACETS = ("artist", "daw", "template", "tag", "vendor", "format")
 PLUGIN_FACETS = ("vendor", "format")
 # A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
 COLLECT_AT_MOST = 5_000
@@ -57,6 +57,7 @@ class SessionQuery:
     project: tuple[str, ...] = ()
     daw: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
+    template: tuple[str, ...] = ()
     # Product keys or exact pluginIds: sessions using any of them.
     product: tuple[str, ...] = ()
     # Part of a plugin's name, any case: sessions using any plugin whose name holds it.
@@ -178,7 +179,8 @@ def _where(db_session, query: SessionQuery) -> _Where:
     where = _Where([Session.deleted_at.is_(None)])
     conditions = where.conditions
     for values, column in ((query.artist, Session.artist), (query.project, Session.project),
-                           (query.daw, Session.daw), (query.sample_rate, Session.sample_rate)):
+                           (query.daw, Session.daw), (query.template, Session.template),
+                           (query.sample_rate, Session.sample_rate)):
         if values:
             conditions.append(column.in_(values))
     if query.tag:
@@ -347,7 +349,7 @@ class SessionFacets:
 
 
 def _facet_query(dimension: str, selected) -> Select:
-    if dimension in ("artist", "daw"):
+    if dimension in ("artist", "daw", "template"):
         column = getattr(Session, dimension)
         return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
     return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)

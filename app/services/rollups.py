@@ -31,6 +31,11 @@ MISSING_MEDIA = "missing media"
 TIMELINE_TOTALS = (OPEN_NOTES, MISSING_MEDIA)
 BY_ARTIST = " by artist"
 BY_PROJECT = " by project"
+# Per month a session was made (YYYY-MM, followed by the dimension's name), per template: its live sessions, those
+# with a worked time, and their worked seconds added up.
+TEMPLATE_SESSIONS = "template sessions in "
+TEMPLATE_TIMED = "template timed sessions in "
+TEMPLATE_SECONDS = "template worked seconds in "
 
 
 @dataclass
@@ -109,19 +114,19 @@ def counted(db_session, session_pks) -> Counted:
     plugin_facets = {}
     for chunk in chunked(list(session_pks)):
         months = {}
-        for pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media, started_at in (
-            db_session.execute(
+        for (pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media, started_at,
+             template, worked_seconds) in db_session.execute(
                 select(Session.pk, Session.artist, Session.project, Session.daw, Session.track_count,
                        Session.instance_count, Session.created_at, Session.open_note_count,
-                       Session.missing_media_count, Session.started_at)
-                .where(Session.pk.in_(chunk), Session.deleted_at.is_(None)))
-        ):
+                       Session.missing_media_count, Session.started_at, Session.template, Session.worked_seconds)
+                .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))):
             count_started(values, started_at)
             _count_timeline(values, artist, project, OPEN_NOTES, open_notes)
             _count_timeline(values, artist, project, MISSING_MEDIA, missing_media)
             months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
             if daw is not None and months[pk] is not None:
                 values[daw_months(daw), months[pk]] += 1
+            _count_template(values, template, months[pk], worked_seconds)
             values[TOTAL, "sessions"] += 1
             values[TOTAL, "tracks"] += tracks
             values[TOTAL, "instances"] += instances
@@ -152,6 +157,19 @@ def counted(db_session, session_pks) -> Counted:
                 values.update((product_months(value), months[session_pk])
                               for dimension, value in facets if dimension == "product")
     return result
+
+
+def _count_template(values: Counter, template: str | None, month: str | None, worked_seconds: int | None) -> None:
+    """Add a live session of this template, made in this month, with this worked time, to `values`."""
+    if template is None:
+        return
+    values["template", template] += 1
+    if month is None:
+        return
+    values[TEMPLATE_SESSIONS + month, template] += 1
+    if worked_seconds is not None:
+        values[TEMPLATE_TIMED + month, template] += 1
+        values[TEMPLATE_SECONDS + month, template] += worked_seconds
 
 
 def _count_timeline(values: Counter, artist, project, dimension: str, n: int) -> None:
@@ -230,6 +248,15 @@ def _learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
                          if value is not None]
 
 
+def count_given_templates(db_session, rows) -> None:
+    """Add live sessions that had no template and were just given one, as (template, created_at, worked seconds)
+    rows, to the live counts: nothing else they count depends on their template."""
+    values: Counter = Counter()
+    for template, created_at, worked_seconds in rows:
+        _count_template(values, template, created_at.strftime("%Y-%m") if created_at else None, worked_seconds)
+    apply_change(db_session, Counted(values=values))
+
+
 def apply_change(db_session, change: Counted) -> None:
     """Add a difference of `counted` results to the maintained aggregates, dropping what reaches zero."""
     plugins = {}
@@ -287,12 +314,14 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
     """
     live = Session.deleted_at.is_(None)
     months, counts = {}, Counter()
-    for pk, created_at, daw, started_at in db_session.execute(
-            select(Session.pk, Session.created_at, Session.daw, Session.started_at).where(live)):
+    for pk, created_at, daw, started_at, template, worked_seconds in db_session.execute(
+            select(Session.pk, Session.created_at, Session.daw, Session.started_at, Session.template,
+                   Session.worked_seconds).where(live)):
         count_started(counts, started_at)
         months[pk] = created_at.strftime("%Y-%m") if created_at else None
         if daw is not None and months[pk] is not None:
             counts[daw_months(daw), months[pk]] += 1
+        _count_template(counts, template, months[pk], worked_seconds)
     counts[TOTAL, "sessions"] = len(months)
     recount_work(db_session, counts)
     open_notes = select(Session.artist, Session.project, func.count()).join(Event, Event.session_pk == Session.pk).where(

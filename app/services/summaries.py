@@ -9,7 +9,7 @@ from app.services.stats import session_stats
 COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, Session.project, Session.created_at,
            Session.is_test, Session.is_complete, Session.is_favorite, Session.rating, Session.notes,
            Session.metadata_created_at, Session.metadata_updated_at, Session.started_at, Session.ended_at,
-           Session.worked_seconds, Session.worked_from)
+           Session.worked_seconds, Session.worked_from, Session.template, Session.template_from)
 # The liked sessions most recently edited (liked) first.
 RECENTLY_LIKED = SessionQuery(liked=True, sort="edited")
 
@@ -29,7 +29,7 @@ def _summaries(db_session, rows) -> list[dict]:
         "session_id": row.id, "session_path": row.path, "name": row.name, "artist": row.artist,
         "project": row.project, "created_at": iso_utc(row.created_at), "started_at": iso_utc(row.started_at),
         "ended_at": iso_utc(row.ended_at), "worked_seconds": row.worked_seconds, "worked_from": row.worked_from,
-        "stats": stats[row.pk],
+        "template": row.template, "template_from": row.template_from, "stats": stats[row.pk],
         "metadata": _metadata(row, tags.get(row.pk, [])),
     } for row in rows]
 

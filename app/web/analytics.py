@@ -6,7 +6,7 @@ from app.analytics_params import AnalyticsPageParams
 from app.auth import requires
 from app.extensions import db
 from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_per_period, plugin_adoption,
-                                    sessions_started, this_month)
+                                    sessions_started, this_month, top_templates)
 from app.services.plugins import top_products
 from app.services.queries import common_values
 from app.web.charts import bar_chart, line_chart, stacked_bar_chart
@@ -23,7 +23,7 @@ PRODUCTS_OFFERED = 300
 @requires("viewer")
 def index():
     """Hours worked per month or week stacked by kind, sessions started per month, each DAW's sessions per quarter,
-    the sessions per month using chosen products and the products that moved most, and a month's hours per artist
+    the sessions per template, the sessions per month using chosen products and the products that moved most, and a month's hours per artist
     and project; each as a table and as CSV."""
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
@@ -33,6 +33,7 @@ def index():
     rows = billing(db.session, month)
     quarters, daws = daws_by_quarter(db.session, first, last)
     months, compared, unknown = plugin_adoption(db.session, params.product, first, last)
+    templates = top_templates(db.session, first, last)
     if params.csv == "hours":
         return csv_download(f"hours-per-{params.period}.csv", (params.period, "kind", "hours", "sessions"),
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
@@ -51,6 +52,11 @@ def index():
         return csv_download("daw-share-per-quarter.csv", ("quarter", "daw", "sessions", "share %"),
                             [(quarter, daw, counts[quarter], round(100 * counts[quarter] / totals[quarter], 1))
                              for quarter in quarters for daw, counts in daws if counts.get(quarter)])
+    if params.csv == "templates":
+        return csv_download("sessions-per-template.csv", ("template", "sessions", "sessions timed", "hours",
+                                                          "average hours"),
+                            [(use.template, use.sessions, use.timed, hours(use.seconds),
+                              "" if use.average_seconds is None else hours(use.average_seconds)) for use in templates])
     if params.csv == "adoption":
         return csv_download("sessions-per-month-by-product.csv", ("month", "product", "name", "sessions"),
                             [(label, product.key, product.label, product.sessions[index])
@@ -62,7 +68,7 @@ def index():
                        started=started, started_chart=bar_chart(started), rows=rows,
                        average_chart=bar_chart(averages), quarters=quarters,
                        daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws),
-                       compared=compared, unknown=unknown,
+                       compared=compared, unknown=unknown, templates=templates,
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
                        movers=adoption_movers(db.session, first, last), products=top_products(db.session, PRODUCTS_OFFERED),
                        artists=common_values(db.session, "artist", ARTISTS_OFFERED))

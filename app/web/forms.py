@@ -83,6 +83,15 @@ class NewTokenForm(FlaskForm):
                                    description="Leave blank for a token that does not expire.")
 
 
+class TemplateFolderForm(FlaskForm):
+    """A folder of template files on the server."""
+
+    folder = StringField("Templates folder", validators=[InputRequired(), Length(max=4096)],
+                         description="A folder on the server (inside the archive roots when there are any), such as "
+                                     "REAPER's ProjectTemplates or a folder of Pro Tools .ptxt files. Each session "
+                                     "file below it becomes a template named after the file.")
+
+
 class StartScanForm(FlaskForm):
     """What an archive scan reads: some of the archive roots, or one folder inside them, and maybe backups."""
 

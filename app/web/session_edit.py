@@ -13,6 +13,7 @@ from app.services.metadata import (TIMING, MetadataError, edit_tags, parse_chang
                                    update_metadata)
 from app.time_zones import wall_clock_to_utc
 from app.services.sessions import session_detail
+from app.services.templates import template_names
 from app.web.rendering import WALL_CLOCK, is_fragment_request, viewer_zone
 from app.web.sessions import EDITABLE, MUSICAL_KEYS, bp
 
@@ -39,7 +40,8 @@ def _render_field(session_id, field, *, editing=False, saved=False, value=None, 
     # Back from its form, a field takes the focus again, so that the keyboard stays where it was.
     return render_template("sessions/_field.html", session=detail["session"], field=field, editable=EDITABLE,
                            musical_keys=MUSICAL_KEYS, editing=editing, saved=saved, value=value, error=error,
-                           refocus=not editing), status
+                           refocus=not editing,
+                           template_names=template_names(db.session) if editing and field == "template" else ()), status
 
 
 @bp.get("/sessions/<session_id>/fields/<field>")

@@ -20,12 +20,13 @@ bp = Blueprint("sessions", __name__)
 # Field → (label, input type) of what the session page edits in place.
 EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": ("Project", "text"),
             "key": ("Key", "text"), "bpm": ("BPM", "number"), "notes": ("Notes", "textarea"),
-            "started_at": ("Started", "datetime-local"), "ended_at": ("Ended", "datetime-local")}
+            "template": ("Template", "text"), "started_at": ("Started", "datetime-local"),
+            "ended_at": ("Ended", "datetime-local")}
 # The 24 keys the key field offers; any other text is still accepted.
 MUSICAL_KEYS = ("C", "Cm", "Db", "C#m", "D", "Dm", "Eb", "Ebm", "E", "Em", "F", "Fm", "F#", "F#m", "G", "Gm", "Ab", "G#m",
                 "A", "Am", "Bb", "Bbm", "B", "Bm")
-FACET_LABELS = {"artist": "Artist", "daw": "DAW", "tag": "Tag", "product": "Plugin", "vendor": "Plugin vendor",
-                "format": "Plugin format"}
+FACET_LABELS = {"artist": "Artist", "daw": "DAW", "template": "Template", "tag": "Tag", "product": "Plugin",
+                "vendor": "Plugin vendor", "format": "Plugin format"}
 
 
 @bp.get("/sessions")

@@ -67,6 +67,7 @@ def test_sessions_chosen_in_the_trash_come_back_and_the_others_stay(auth, client
     page.goto(f"{live_server}/sessions?q=keep")
     page.get_by_role("link", name="Keep A").click()
     expect(page.locator("#session-path")).to_have_text(LONG_PATH)
+    page.wait_for_load_state()  # the width counts once the stylesheet applies, as goto would wait for
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
 

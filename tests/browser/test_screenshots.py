@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from app.sample_data import generate_sessions
-from tests.auth import PASSWORD
+from tests.auth import PASSWORD, csrf_token
 from tests.helpers import ingest
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "screenshots"
@@ -36,12 +36,17 @@ def main_pages(client) -> dict[str, str]:
                                        ("mixing", "2026-01-07T14:00:00Z", 9000, "Recall after the client's notes")):
         client.post(f"/api/sessions/{session_id}/activities", json={
             "kind": kind, "started_at": start, "duration_seconds": seconds, "note": note, "person": "Mara Quist"})
+    # A generated session becomes a template, so that its look-alikes carry it.
+    generated = next(s["id"] for s in client.get("/api/session-stats?limit=1000").get_json()["sessions"]
+                     if len(s.get("tracks") or ()) >= 4)
+    client.post(f"/templates/from-session/{generated}", data={"csrf_token": csrf_token(client), "name": "Band Room"})
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
+            "templates": "/templates",
             "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}"}
 
 

@@ -1,0 +1,66 @@
+"""Registering the templates a folder holds: each session file in it (and each Pro Tools .ptxt) is a template named
+after the file, recognised later by its tracks."""
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from app.extractors import ExtractError, extract_file, extractor_for
+from app.models.template import FROM_FOLDER
+from app.scanning.walk import is_under
+from app.services.templates import MIN_TRACKS, Registration, TemplateError, layout_of, register_templates
+
+# A templates folder holds tens of files: one holding more is not one.
+MAX_TEMPLATE_FILES = 500
+
+
+@dataclass
+class FolderRegistration:
+    """What registering a folder's templates did, and the files it could not take with the reason."""
+
+    registration: Registration
+    problems: list[tuple[str, str]] = field(default_factory=list)
+
+
+def template_files(folder: Path) -> list[Path]:
+    """The files below `folder` that a format reads as a session or a template, in name order (TemplateError beyond
+    MAX_TEMPLATE_FILES)."""
+    found = []
+    for parent, folders, names in os.walk(folder):
+        folders.sort()
+        for name in sorted(names):
+            path = Path(parent) / name
+            if extractor_for(path, templates=True) is not None:
+                found.append(path)
+                if len(found) > MAX_TEMPLATE_FILES:
+                    raise TemplateError(f"{folder} holds more than {MAX_TEMPLATE_FILES} session files: name the "
+                                        "folder of templates itself.")
+    return found
+
+
+def register_template_folder(db_session, given: str, allowed_roots: list[Path], created_by: str) -> FolderRegistration:
+    """Register every template file below a folder (inside `allowed_roots` when there are any); TemplateError when
+    the folder cannot be used."""
+    folder = Path(given).expanduser().resolve()
+    if allowed_roots and not is_under(str(folder), allowed_roots):
+        raise TemplateError(f"{given} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
+    if not folder.is_dir():
+        raise TemplateError(f"{given} is not a folder.")
+    found, problems = [], []
+    for path in template_files(folder):
+        try:
+            session = extract_file(path, templates=True)
+        except ExtractError as exc:
+            problems.append((str(path), exc.message))
+            continue
+        layout = layout_of(session.tracks or ())
+        if len(layout) < MIN_TRACKS:
+            problems.append((str(path), f"has {len(layout)} tracks: a template is recognised by at least {MIN_TRACKS}"))
+            continue
+        if path.stem in (name for name, *_ in found):
+            problems.append((str(path), f"another file of the folder already gives the template {path.stem!r}"))
+            continue
+        found.append((path.stem, session.daw, str(path), layout))
+    if not found:
+        raise TemplateError(f"No template could be read in {given}"
+                            + (f": {problems[0][0]} {problems[0][1]}." if problems else " (no session files)."))
+    return FolderRegistration(register_templates(db_session, found, FROM_FOLDER, created_by), problems)
