@@ -57,11 +57,20 @@ class HoursParams(AnalyticsParams):
                                           "several); months only.")
     project: Texts = Field([], description="Only the work on sessions of this project (exact; repeat for any of "
                                            "several); months only.")
+    daw: Texts = Field([], description="Only the work on sessions made in this DAW (exact; repeat for any of "
+                                       "several); months only, not with artist, project or person.")
+    person: Texts = Field([], description="Only the work this person did (exact; repeat for any of several); months "
+                                          "only, not with artist, project or DAW.")
 
     @model_validator(mode="after")
     def _months_when_narrowed(self):
-        if (self.artist or self.project) and self.period == "week":
-            raise ValueError("artist and project narrow the hours per month: ask for period=month")
+        narrowed = [name for name, chosen in (("artist and project", self.artist or self.project),
+                                              ("daw", self.daw), ("person", self.person)) if chosen]
+        if narrowed and self.period == "week":
+            raise ValueError(f"the hours narrowed by {narrowed[0]} are kept per month: ask for period=month")
+        if len(narrowed) > 1:
+            raise ValueError(f"narrow the hours by one of artist and project, daw or person at a time, not by "
+                             f"{' and '.join(narrowed)}")
         return self
 
 

@@ -14,13 +14,14 @@ from datetime import timedelta
 from sqlalchemy import func, insert, select
 
 from app import create_app
+from app.analytics_params import HoursParams
 from app.database import unit_of_work
 from app.extensions import db
 from app.models import Activity, Session, Template, User
 from app.models.types import utc_now
 from app.models.work import ACTIVITY_KINDS
 from app.services.accounts import create_user, generate_password
-from app.services.analytics import (billing, daws_by_quarter, hours_by_month, hours_by_week, sessions_started,
+from app.services.analytics import (billing, daws_by_quarter, hours_by_month, hours_per_period, sessions_started,
                                     this_month, top_templates)
 from app.services.derived import check_derived, rebuild_derived
 from app.services.sign_ins import begin_sign_in
@@ -113,11 +114,13 @@ def main():
     month = this_month()
     three_years_ago = today.replace(year=today.year - 3, month=1, day=1)
 
-    def page_services(first, weekly=False):
-        """What the page asks of the services for a span from `first` to today."""
-        return service(lambda: ((hours_by_week if weekly else hours_by_month)(db.session, first, today),
-                                sessions_started(db.session, first, today), daws_by_quarter(db.session, first, today),
-                                top_templates(db.session, first, today), billing(db.session, month)))
+    def page_services(first, weekly=False, **narrowed):
+        """What the page asks of the services for a span from `first` to today (its hours narrowed as asked)."""
+        params = HoursParams.model_validate({"from": first, "to": today, "period": "week" if weekly else "month",
+                                             **narrowed})
+        return service(lambda: (hours_per_period(db.session, params), sessions_started(db.session, first, today),
+                                daws_by_quarter(db.session, first, today), top_templates(db.session, first, today),
+                                billing(db.session, month)))
 
     views = [
         ("Analytics, default (12 months, this month's billing)", "/analytics", page_services(year_ago)),
@@ -125,6 +128,8 @@ def main():
         ("Templates API (12 months)", "/api/analytics/templates",
          service(lambda: top_templates(db.session, year_ago, today))),
         ("Analytics by week (12 months)", "/analytics?period=week", page_services(year_ago, weekly=True)),
+        ("Analytics, the hours of one DAW", "/analytics?daw=Pro+Tools", page_services(year_ago, daw=["Pro Tools"])),
+        ("Analytics, the hours of one person", "/analytics?person=Mara", page_services(year_ago, person=["Mara"])),
         ("Analytics, three years of months", f"/analytics?from={today.year - 3}-01-01", page_services(three_years_ago)),
     ]
     rows = []

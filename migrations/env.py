@@ -32,16 +32,27 @@ def run_migrations_offline():
         context.run_migrations()
 
 
+def _sqlite_foreign_keys(connection, enforced: bool) -> None:
+    """Turn SQLite's foreign keys on or off for this connection (outside a transaction, where SQLite lets it)."""
+    if connection.dialect.name == "sqlite":
+        connection.connection.dbapi_connection.execute(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
+
+
 def run_migrations_online():
     """Run migrations on a connection of the app's engine."""
     with db.engine.connect() as connection:
-        # A migration writes: on SQLite it takes the write lock before its first statement.
-        connection.execution_options(**WRITE_OPTIONS)
-        # Batch mode lets later migrations alter SQLite tables by copying them.
-        context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
-                          render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
+        # Batch mode alters a SQLite table by copying it and dropping the original: with foreign keys enforced, the
+        # drop would delete every row that refers to it (tracks, tags, activities …) through ON DELETE CASCADE.
+        _sqlite_foreign_keys(connection, False)
+        try:
+            # A migration writes: on SQLite it takes the write lock before its first statement.
+            connection.execution_options(**WRITE_OPTIONS)
+            context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
+                              render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+        finally:
+            _sqlite_foreign_keys(connection, True)
 
 
 if context.is_offline_mode():

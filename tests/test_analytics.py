@@ -2,6 +2,7 @@
 activities, kept on every write, on both databases."""
 import csv
 import io
+import statistics
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
 
@@ -23,16 +24,19 @@ WORK = [
     ("gone", "mixing", datetime(2025, 3, 5, 10, tzinfo=UTC), 600),  # its session goes to the trash
 ]
 SESSIONS = {"a": ("Lumen", "Tides"), "b": ("Lumen", "Harbour"), "c": ("North Pier", "EP"), "gone": ("Lumen", "Tides")}
+DAWS = {"a": "Pro Tools", "b": "REAPER", "c": "Pro Tools", "gone": "REAPER"}
+# Who did each kind of work.
+PEOPLE = {"tracking": "Jon", "editing": "Jon", "mixing": "Mara", "mastering": "Ife"}
 
 
 @pytest.fixture
 def logged(client):
-    ingest(client, *[{"name": f"Song {key}", "fingerprint": key, "artist": artist, "project": project,
+    ingest(client, *[{"name": f"Song {key}", "fingerprint": key, "artist": artist, "project": project, "daw": DAWS[key],
                       "startedAt": "2025-03-01T09:00:00Z"} for key, (artist, project) in SESSIONS.items()])
     ids = {s["fingerprint"]: s["id"] for s in client.get("/api/session-stats").get_json()["sessions"]}
     for key, kind, start, minutes in WORK:
         answer = client.post(f"/api/sessions/{ids[key]}/activities", json={
-            "kind": kind, "started_at": start.isoformat(), "duration_seconds": minutes * 60})
+            "kind": kind, "started_at": start.isoformat(), "duration_seconds": minutes * 60, "person": PEOPLE[kind]})
         assert answer.status_code == 201, answer.get_json()
     deleted = client.post(f"/api/sessions/{ids['c']}/activities", json={
         "kind": "other", "started_at": "2025-04-03T10:00:00Z", "duration_seconds": 3600}).get_json()
@@ -53,6 +57,14 @@ def expected(work, period_of) -> dict[str, tuple[float, int, dict]]:
                      {kind: round(value / 3600, 2) for kind, value in kinds[period].items()}) for period in seconds}
 
 
+def medians(work) -> dict[str, float]:
+    """Per month, the median of the sessions' whole minutes of work in it, in hours, from the raw entries."""
+    minutes = defaultdict(lambda: defaultdict(int))
+    for key, _, start, length in work:
+        minutes[start.strftime("%Y-%m")][key] += length
+    return {month: round(statistics.median(by_session.values()) / 60, 2) for month, by_session in minutes.items()}
+
+
 def figures(answer) -> dict[str, tuple[float, int, dict]]:
     return {p["period"]: (p["hours"], p["sessions"], {k: v for k, v in p["by_kind"].items() if v})
             for p in answer["periods"] if p["hours"]}
@@ -63,11 +75,13 @@ def test_hours_per_month_and_week_equal_a_count_of_the_raw_activities(app, clien
     assert [p["period"] for p in months["periods"]] == ["2025-02", "2025-03", "2025-04", "2025-05"]
     assert figures(months) == expected(logged, lambda start: start.strftime("%Y-%m"))
     assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "average_hours": None,
+                                    "median_hours": None,
                                     "by_kind": {kind: 0 for kind in ("tracking", "editing", "production", "mixing",
                                                                      "mastering", "other")}}
     by_month = expected(logged, lambda start: start.strftime("%Y-%m"))
     assert {p["period"]: p["average_hours"] for p in months["periods"] if p["sessions"]} == {
         month: round(hours / sessions, 2) for month, (hours, sessions, _) in by_month.items()}
+    assert {p["period"]: p["median_hours"] for p in months["periods"] if p["sessions"]} == medians(logged)
     weeks = client.get("/api/analytics/hours?period=week&from=2025-03-01&to=2025-04-30").get_json()
     assert weeks["periods"][0]["period"] == "2025-W09" and weeks["periods"][-1]["period"] == "2025-W18"
     assert figures(weeks) == expected(logged, lambda start: f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}")
@@ -87,11 +101,14 @@ def test_the_page_charts_the_same_figures_with_their_tables_and_csv(client, logg
     table = {row.select("td")[0].text: float(row.select("td")[-1].text) for row in soup.select("#hours-chart tbody tr")}
     assert table == {month: hours for month, (hours, _, _) in by_month.items()}
     assert [row.select("td")[1].text for row in soup.select("#started-chart tbody tr")] == ["3", "0"]
-    averages = {row.select("td")[0].text: float(row.select("td")[1].text)
+    averages = {row.select("td")[0].text: (float(row.select("td")[1].text), float(row.select("td")[2].text))
                 for row in soup.select("#average-chart tbody tr")}
-    assert averages == {month: round(hours / sessions, 2) for month, (hours, sessions, _) in by_month.items()}
+    assert [name.text for name in soup.select("#average-chart .legend li")] == ["Average", "Median"]
+    assert averages == {month: (round(hours / sessions, 2), medians(logged)[month])
+                        for month, (hours, sessions, _) in by_month.items()}
     average_csv = list(csv.reader(io.StringIO(client.get(url + "&csv=average").data.decode())))
-    assert average_csv[1:] == [[month, str(value)] for month, value in averages.items()]
+    assert average_csv[0] == ["month", "hours per session", "median hours per session"]
+    assert average_csv[1:] == [[month, str(value), str(median)] for month, (value, median) in averages.items()]
 
     billing = [[cell.text for cell in row.select("td")[:4]] for row in soup.select("#billing tbody tr")]
     assert billing == [["Lumen", "Tides", "5.5", "1"], ["Lumen", "Harbour", "2.5", "1"]]
@@ -234,6 +251,34 @@ def test_hours_of_some_artists_and_projects_equal_a_count_of_their_activities(cl
         exported = client.get(page.select_one("#hours-chart figcaption a")["href"]).data.decode()
         assert sum(float(row[2]) for row in list(csv.reader(io.StringIO(exported)))[1:]) == pytest.approx(
             sum(minutes for *_, minutes in mine) / 60)
+
+
+@pytest.mark.parametrize("name, chosen, of", [("daw", ["REAPER"], lambda entry: DAWS[entry[0]]),
+                                              ("daw", ["Pro Tools", "REAPER"], lambda entry: DAWS[entry[0]]),
+                                              ("person", ["Mara"], lambda entry: PEOPLE[entry[1]]),
+                                              ("person", ["Jon", "Ife"], lambda entry: PEOPLE[entry[1]])])
+def test_hours_of_some_daws_or_people_equal_a_count_of_their_activities(client, logged, name, chosen, of):
+    mine = [entry for entry in logged if of(entry) in chosen]
+    query = {"period": "month", "from": "2025-02-01", "to": "2025-05-31", name: chosen}
+    answer = client.get("/api/analytics/hours", query_string=query).get_json()
+    assert figures(answer) == expected(mine, lambda start: start.strftime("%Y-%m"))
+    assert all(period["median_hours"] is None for period in answer["periods"])
+    page = BeautifulSoup(client.get("/analytics", query_string=query).data, "html.parser")
+    assert ", ".join(chosen) in page.select_one("#hours-title").text
+    assert [field["value"] for field in page.select(f'#adoption-products input[name="{name}"]')] == chosen
+    if name == "person":
+        assert [option["value"] for option in page.select("#people option")] == ["Ife", "Jon", "Mara"]
+
+
+@pytest.mark.parametrize("query", [{"period": "week", "daw": "REAPER"}, {"period": "week", "person": "Mara"},
+                                   {"artist": "Lumen", "daw": "REAPER"}, {"daw": "REAPER", "person": "Mara"}])
+def test_the_hours_narrow_by_months_and_one_kind_of_filter_at_a_time(client, query):
+    refused = client.get("/api/analytics/hours", query_string=query)
+    assert refused.status_code == 422
+    message = refused.get_json()["error"]["details"][0]["message"]
+    assert "period=month" in message if query.get("period") == "week" else "one of" in message
+    page = client.get("/analytics", query_string=query)
+    assert page.status_code == 400 and message in page.data.decode()
 
 
 def test_artist_and_project_narrow_months_only(client):

@@ -1,16 +1,20 @@
 """Many people writing at once, through a real server: no request fails, nothing acknowledged is lost, and every
 maintained figure still equals a recount.
 
-A waitress server with eight threads serves fourteen clients at once: API clients ingesting small batches, one
+A waitress server with eight threads serves sixteen clients at once: API clients ingesting small batches, one
 editing metadata, two editors adding tags to the same session from the dashboard, one renaming by hand (and going
 back to the file's name) a session the ingests rename too, one tagging sessions in bulk (and undoing every other
 action), two saving the same views at once, two adding notes to one session's timeline (from the page, timing the
 session meanwhile; and through the API, resolving every other one, logging work and attaching a file), one signing
-in again and again (and starting an archive scan, which a consumer in this process runs), one reading with a token.
+in again and again (and starting an archive scan, which a consumer in this process runs), one reading with a token,
+an admin registering, removing and restoring a template that the arriving sessions match, and an editor changing
+their time zone and a session's start and template by hand.
 """
 import threading
 import time
 from collections import defaultdict
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
@@ -18,7 +22,7 @@ from bs4 import BeautifulSoup
 from sqlalchemy import select, text
 
 from app.extensions import db, jobs
-from app.models import Activity, AuditEntry, Event, Job, SavedView, Session, Tag
+from app.models import Activity, AuditEntry, Event, Job, SavedView, Session, Tag, Template
 from app.services.derived import check_derived
 from tests.auth import PASSWORD
 from tests.served import served
@@ -102,10 +106,14 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
                            json={"action": "ingestSessions", "payload": {"sessions": [
                                {"name": f"Shared {n}", "fingerprint": f"shared-{n}"} for n in range(3)]}}).json()
     shared, *patched = seeded["insertedIds"]
+    layout = requests.post(f"{base}/api/session-stats", headers={"Authorization": f"Bearer {editor_tokens[3]}"},
+                           json={"action": "ingestSessions", "payload": {"sessions": [
+                               {"name": "Layout", "fingerprint": "layout", "tracks": [{"name": "Lead"},
+                                                                                      {"name": "Bass 0"}]}]}}).json()
     outcomes = Outcomes()
     acknowledged = {"fingerprints": set(), "tags": set(), "notes": {}, "name": None, "sign_ins": 0, "scan": None,
                     "bulk": set(), "undone": set(), "views": set(), "timeline": set(), "resolved": set(),
-                    "attached": False, "activities": 0, "timer": None}
+                    "attached": False, "activities": 0, "timer": None, "template": None, "started": None}
     record = threading.Lock()
 
     def ingester(number: int):
@@ -242,6 +250,41 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
                 "file": ("mix.wav", b"RIFF" + bytes(1000))}))
             acknowledged["attached"] = attached.status_code == 201
 
+    def template_registrar():
+        # The layout of the first ingester's sessions becomes a template as they arrive, then is removed and restored
+        # by turns: the sessions it recognises are counted exactly throughout.
+        session = browser(base, admin)
+        form = BeautifulSoup(session.get(f"{base}/templates").text, "html.parser")
+        token = form.select_one('meta[name="csrf-token"]')["content"]
+        answer = outcomes.note("templates", session.post(f"{base}/templates/from-session/{layout['insertedIds'][0]}",
+                                                         data={"csrf_token": token, "name": "Live Room"},
+                                                         allow_redirects=False))
+        assert answer.status_code == 303, answer.text
+        with app.app_context():
+            template_id = db.session.scalar(select(Template.id))
+        for number in range(REQUESTS_PER_CLIENT):
+            action = "remove" if number % 2 == 0 else "restore"
+            answer = outcomes.note("templates", session.post(f"{base}/templates/{template_id}/{action}",
+                                                             data={"csrf_token": token}, allow_redirects=False))
+            if answer.status_code == 303:
+                acknowledged["template"] = action
+
+    def timing_editor():
+        # Changes the zone it types in, then the start of a session as a wall-clock time in it, and its template.
+        session = browser(base, editors[1])
+        hx = {"HX-Request": "true"}
+        for number in range(REQUESTS_PER_CLIENT):
+            zone = ("America/New_York", "Europe/Berlin")[number % 2]
+            changed = outcomes.note("timing", session.post(f"{base}/settings/time-zone", data={
+                "time_zone": zone, "csrf_token": session.headers["X-CSRFToken"]}, allow_redirects=False))
+            typed = f"2026-03-{10 + number:02d}T09:30"
+            started = outcomes.note("timing", session.patch(f"{base}/sessions/{patched[1]}/fields/started_at",
+                                                            data={"value": typed}, headers=hx))
+            if changed.status_code == 302 and started.status_code == 200:
+                acknowledged["started"] = (zone, typed)
+            outcomes.note("timing", session.patch(f"{base}/sessions/{patched[1]}/fields/template",
+                                                  data={"value": f"Overdubs {number}"}, headers=hx))
+
     def reader():
         session = requests.Session()
         session.headers["Authorization"] = f"Bearer {reader_token}"
@@ -254,7 +297,8 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
         outcomes.client(metadata_editor), outcomes.client(tag_editor, 0), outcomes.client(tag_editor, 1),
         outcomes.client(field_editor), outcomes.client(bulk_editor), outcomes.client(view_saver, 0),
         outcomes.client(view_saver, 1), outcomes.client(note_taker, 0), outcomes.client(note_taker, 1),
-        outcomes.client(signer_in), outcomes.client(reader)]
+        outcomes.client(signer_in), outcomes.client(reader), outcomes.client(template_registrar),
+        outcomes.client(timing_editor)]
     for client in clients:
         client.start()
     for client in clients:
@@ -292,8 +336,20 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
         assert acknowledged["timer"] and len(logged) == acknowledged["activities"] + 1 == REQUESTS_PER_CLIENT + 1
         assert all(ended_at is not None for _, ended_at in logged)
         assert {str(archive / f"take-{n}.rpp") for n in range(5)} <= set(db.session.scalars(select(Session.path)))
+        # The view savers, the page's note taker, the template registrar and the timing editor sign in again.
         assert len(db.session.scalars(select(AuditEntry).where(AuditEntry.action == "sign_in")).all()) \
-            == acknowledged["sign_ins"] + len(editors) + 3  # the view savers and the page's note taker sign in again
+            == acknowledged["sign_ins"] + len(editors) + 5
         if db.engine.dialect.name == "sqlite":
             assert db.session.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+        zone, typed = acknowledged["started"]
+        assert db.session.scalar(select(Session.started_at).where(Session.id == patched[1])) == datetime.strptime(
+            typed, "%Y-%m-%dT%H:%M").replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+        assert db.session.scalar(select(Session.template).where(Session.id == patched[1])) == \
+            f"Overdubs {REQUESTS_PER_CLIENT - 1}"
+        removed = db.session.scalar(select(Template.removed_at))
+        assert (removed is None) == (acknowledged["template"] == "restore")
+        # The first ingester's sessions have the layout: those that arrived while it was registered carry it.
+        assert db.session.scalar(select(Session.template).where(Session.fingerprint == "layout")) == "Live Room"
+        assert set(db.session.scalars(select(Session.template).where(Session.fingerprint.like("client-0-%")))) \
+            <= {"Live Room", None}
         assert check_derived(db.session) == []

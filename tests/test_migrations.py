@@ -1,12 +1,12 @@
 """The migrations build exactly the models' schema, and undo it, and bring data from the first revisions to an
 exact index, on SQLite and PostgreSQL."""
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import column, insert, inspect, select, table
+from sqlalchemy import column, func, insert, inspect, select, table
 
 from app import create_app
 from app.cli.common import migrate
@@ -14,6 +14,7 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.models import LiveCount, Session
 from app.services.derived import check_derived
+from app.services.rollups import recount_aggregates
 from app.services.search import search_conditions
 from app.services.work_time import worked_drift
 
@@ -126,3 +127,76 @@ def test_a_populated_0007_era_database_goes_up_down_and_up_again_with_its_worked
             assert db.session.scalars(select(column("name")).select_from(table("sessions"))
                                       .order_by(column("pk"))).all() == ["Timed", "Untimed"]
             db.session.rollback()  # the next upgrade is seen by a new read
+
+
+NEW_IN_0020 = ("template", "session minutes in ", "daw seconds in ", "daw sessions in ", "person seconds in ",
+               "person sessions in ", "sessions started")
+
+
+def test_a_0019_database_with_templates_and_work_gets_their_counts_and_goes_down_and_up_again(empty_app):
+    made = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)
+    columns = {"is_favorite": False, "is_test": False, "is_complete": False, "created_at": made, "work_seconds": None,
+               "edited": None}
+    # (session pk, start, minutes, trashed): two blocks of one session in March, one in April, one in the trash.
+    work = ((1, datetime(2025, 3, 3, 10, tzinfo=UTC), 90, False), (1, datetime(2025, 3, 4, 10, tzinfo=UTC), 45, False),
+            (1, datetime(2025, 4, 1, 10, tzinfo=UTC), 30, False), (2, datetime(2025, 3, 9, 10, tzinfo=UTC), 61, False),
+            (2, datetime(2025, 3, 10, 10, tzinfo=UTC), 600, True), (3, datetime(2025, 3, 9, 10, tzinfo=UTC), 20, False))
+    with empty_app.app_context():
+        upgrade(revision="0019")
+        with unit_of_work():
+            # Each session's worked time as the writers of that revision kept it.
+            db.session.execute(insert(table("sessions", *map(column, [
+                "pk", "id", "fingerprint", "name", "template", "deleted_at", "worked_seconds", "worked_from",
+                *columns]))), [
+                {"pk": 1, "id": "a", "fingerprint": "a", "name": "Mix", "template": "Band Room", "deleted_at": None,
+                 "worked_seconds": 165 * 60, "worked_from": "activities", **columns},
+                {"pk": 2, "id": "b", "fingerprint": "b", "name": "Edit", "template": None, "deleted_at": None,
+                 "worked_seconds": 61 * 60, "worked_from": "activities", **columns},
+                {"pk": 3, "id": "c", "fingerprint": "c", "name": "Binned", "template": "Band Room",
+                 "deleted_at": made, "worked_seconds": 20 * 60, "worked_from": "activities", **columns},
+                # Read from FL Studio projects that keep their creation time: one started there, one whose start
+                # was cleared by hand.
+                *({"pk": pk, "id": name, "fingerprint": name, "name": name, "template": None, "deleted_at": None,
+                   "worked_seconds": 600, "worked_from": "file", **columns, "work_seconds": 600.0, "edited": edited}
+                  for pk, name, edited in ((4, "Beat", None), (5, "Cleared", '{"started_at": null}')))])
+            db.session.execute(insert(table("sources", *map(column, ["session_pk", "position", "type", "extractor"]))),
+                               [{"session_pk": pk, "position": 0, "type": "archive", "extractor": "fl-studio"}
+                                for pk in (4, 5)])
+            db.session.execute(insert(table("activities", *map(column, [
+                "id", "session_pk", "kind", "person", "owner", "started_at", "ended_at", "note", "created_at",
+                "updated_at", "deleted_at"]))), [
+                {"id": f"w{index}", "session_pk": pk, "kind": "mixing", "person": "Mara", "owner": "user:1",
+                 "started_at": start, "ended_at": start + timedelta(minutes=minutes), "note": "", "created_at": made,
+                 "updated_at": made, "deleted_at": made if trashed else None}
+                for index, (pk, start, minutes, trashed) in enumerate(work)])
+        for _ in range(2):
+            migrate()
+            counts = {key: n for key, n in db.session.execute(select(
+                LiveCount.dimension + "/" + LiveCount.value, LiveCount.count)) if key.startswith(NEW_IN_0020)}
+            # What the writers keep from now on, counted from the rows.
+            assert counts == {f"{dimension}/{value}": n for (dimension, value), n in
+                              recount_aggregates(db.session)[1].items() if dimension.startswith(NEW_IN_0020)}
+            shown = ("template", "session minutes", "person")
+            assert {key: n for key, n in counts.items() if key.startswith(shown)} == {
+                'person seconds in 2025-03/["mixing", "Mara"]': (90 + 45 + 61) * 60,
+                'person seconds in 2025-04/["mixing", "Mara"]': 30 * 60,
+                'person sessions in 2025-03/["Mara"]': 2, 'person sessions in 2025-04/["Mara"]': 1,
+                "template/Band Room": 1, "template sessions in 2025-03/Band Room": 1,
+                "template timed sessions in 2025-03/Band Room": 1,
+                "template worked seconds in 2025-03/Band Room": (90 + 45 + 30) * 60,
+                "session minutes in 2025-03/0000135": 1, "session minutes in 2025-03/0000061": 1,
+                "session minutes in 2025-04/0000030": 1}
+            assert db.session.execute(select(Session.name, Session.template_from, Session.started_at)
+                                      .order_by(Session.pk)).all() == [
+                ("Mix", "file", None), ("Edit", None, None), ("Binned", "file", None), ("Beat", None, made),
+                ("Cleared", None, None)]
+            assert counts["sessions started/2025-03"] == 1
+            db.session.commit()
+            downgrade(revision="0019")
+            inspector = inspect(db.engine)
+            assert "templates" not in inspector.get_table_names()
+            assert "template_from" not in {c["name"] for c in inspector.get_columns("sessions")}
+            assert not db.session.scalar(select(LiveCount.count).where(LiveCount.dimension.like("template%")))
+            # SQLite rebuilds the sessions table to drop a column: the rows that refer to it stay.
+            assert db.session.scalar(select(func.count()).select_from(table("activities"))) == len(work)
+            db.session.rollback()

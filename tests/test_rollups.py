@@ -1,5 +1,6 @@
 """Maintained counts and totals always equal a recount; the search index follows every write."""
 import json
+from collections import defaultdict
 
 from sqlalchemy import distinct, func, select
 
@@ -36,6 +37,19 @@ def recount_live_counts():
             live, Session.daw.is_not(None), Session.created_at.is_not(None))):
         dimension = ("daw months of " + daw, created_at.strftime("%Y-%m"))
         counts[dimension] = counts.get(dimension, 0) + 1
+    for template, created_at, worked_seconds in db.session.execute(
+            select(Session.template, Session.created_at, Session.worked_seconds)
+            .where(live, Session.template.is_not(None))):
+        keys = [("template", template)]
+        if created_at is not None:
+            month = created_at.strftime("%Y-%m")
+            keys.append(("template sessions in " + month, template))
+            if worked_seconds is not None:
+                keys.append(("template timed sessions in " + month, template))
+                key = ("template worked seconds in " + month, template)
+                counts[key] = counts.get(key, 0) + worked_seconds
+        for key in keys:
+            counts[key] = counts.get(key, 0) + 1
     for artist, project, status, deleted_at in db.session.execute(
             select(Session.artist, Session.project, Event.status, Event.deleted_at)
             .join(Session, Session.pk == Event.session_pk).where(live, Event.kind == "note")):
@@ -47,18 +61,28 @@ def recount_live_counts():
     for (started_at,) in db.session.execute(select(Session.started_at).where(live, Session.started_at.is_not(None))):
         key = ("sessions started", started_at.strftime("%Y-%m"))
         counts[key] = counts.get(key, 0) + 1
-    worked = set()
-    for session_pk, kind, started_at, ended_at, artist, project in db.session.execute(
+    worked, worked_by, session_months = set(), set(), defaultdict(int)
+    for session_pk, kind, started_at, ended_at, artist, project, daw, person in db.session.execute(
             select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at, Session.artist,
-                   Session.project).join(Session, Session.pk == Activity.session_pk)
+                   Session.project, Session.daw, Activity.person).join(Session, Session.pk == Activity.session_pk)
             .where(live, Activity.deleted_at.is_(None), Activity.ended_at.is_not(None))):
         month, seconds = started_at.strftime("%Y-%m"), int((ended_at - started_at).total_seconds())
         week = "{}-W{:02d}".format(*started_at.isocalendar()[:2])
         billed = json.dumps([kind, artist, project])
         for key in (("work seconds of " + kind, month), ("billed seconds in " + month, billed),
-                    ("weekly work seconds of " + kind, week)):
+                    ("weekly work seconds of " + kind, week), ("daw seconds in " + month, json.dumps([kind, daw])),
+                    ("person seconds in " + month, json.dumps([kind, person]))):
             counts[key] = counts.get(key, 0) + seconds
         worked.add((session_pk, month, week, artist, project))
+        worked_by.update({(session_pk, "daw sessions in " + month, daw),
+                          (session_pk, "person sessions in " + month, person)})
+        session_months[session_pk, month] += seconds
+    for _, dimension, value in worked_by:
+        key = (dimension, json.dumps([value]))
+        counts[key] = counts.get(key, 0) + 1
+    for (_, month), seconds in session_months.items():
+        key = ("session minutes in " + month, f"{seconds // 60:07d}")
+        counts[key] = counts.get(key, 0) + 1
     for key in {("sessions worked weekly", week, pk) for pk, _, week, _, _ in worked}:
         counts[key[:2]] = counts.get(key[:2], 0) + 1
     for _, month, artist, project in {(pk, month, artist, project) for pk, month, _, artist, project in worked}:
@@ -118,7 +142,8 @@ def maintained(app):
 
 
 def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client):
-    samples = list(generate_sessions(30, seed=11))
+    samples = [dict(s, template=("Band Room", "Vocal Booth")[index % 2]) if index % 3 == 0 else s
+               for index, s in enumerate(generate_sessions(30, seed=11))]
     ingest(client, *samples[:20])
     assert maintained(app) == recount(app)
     changed = [dict(s, tracks=s["tracks"][:1]) for s in samples[:5]]
@@ -180,6 +205,7 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert work_counts[("sessions worked", "2025-04")] == 1
     assert ("work seconds of editing", "2025-04") not in work_counts
     assert any(dimension == "billed seconds in 2025-05" for dimension, _ in maintained(app)[2])
+    assert any(dimension.startswith("template worked seconds in ") for dimension, _ in maintained(app)[2])
 
     client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
     live_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
@@ -190,8 +216,11 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
     assert {dimension for dimension, _ in live_counts
             if not dimension.startswith(("months of ", "daw months of ", "billed seconds in ",
-                                         "billed sessions in ", "weekly work seconds of "))} \
-        == {"artist", "daw", "tag", "vendor", "format", "product", "total", "open notes by artist",
+                                         "billed sessions in ", "weekly work seconds of ", "session minutes in ",
+                                         "template sessions in ", "template timed sessions in ",
+                                         "template worked seconds in ", "daw seconds in ", "daw sessions in ",
+                                         "person seconds in ", "person sessions in "))} \
+        == {"artist", "daw", "template", "tag", "vendor", "format", "product", "total", "open notes by artist",
             "open notes by project", "missing media by artist", "missing media by project", "sessions started",
             "sessions worked", "sessions worked weekly", "work seconds of mixing", "work seconds of editing",
             "work seconds of other"}

@@ -167,7 +167,8 @@ def test_a_session_used_as_template_matches_the_stored_sessions_and_an_editor_co
 
 def test_top_templates_count_sessions_and_their_worked_time_as_the_rows_do(app, client):
     sessions = [{"name": f"S{index}", "fingerprint": f"s{index}", "template": template, "createdAt": created,
-                 **({"startedAt": "2026-02-01T10:00:00Z", "endedAt": f"2026-02-01T{10 + hours}:00:00Z"} if hours else {})}
+                 **({"startedAt": "2026-02-01T10:00:00Z", "endedAt": f"2026-02-01T{10 + hours}:00:00Z"}
+                    if hours else {})}
                 for index, (template, created, hours) in enumerate((
                     ("Mix", "2026-02-03T10:00:00Z", 2), ("Mix", "2026-03-03T10:00:00Z", 0),
                     ("Mix", "2026-03-09T10:00:00Z", 4), ("Track", "2026-03-10T10:00:00Z", 1),

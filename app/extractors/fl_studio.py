@@ -144,7 +144,9 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         tracks=channel_tracks(project) + insert_tracks(project),
         attributes=attributes,
         media_files=media_files((channel.sample_path, None, None) for channel in project.channels),
+        # The project's creation is when the work on it started.
         created_at=created_at(project.created_days),
+        started_at=created_at(project.created_days),
         work_seconds=work_seconds(project.work_days),
         **known(markers=timeline_markers(project.timeline, header["ppq"], bpm)),
     )

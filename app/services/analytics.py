@@ -17,6 +17,11 @@ from app.services.sessions import months_by_daw
 from app.services.work_time import (
     BILLED_SECONDS,
     BILLED_SESSIONS,
+    DAW_SECONDS,
+    DAW_SESSIONS,
+    PERSON_SECONDS,
+    PERSON_SESSIONS,
+    SESSION_MINUTES,
     SESSIONS_STARTED,
     SESSIONS_WORKED,
     SESSIONS_WORKED_WEEKLY,
@@ -39,6 +44,8 @@ class Period:
     period: str
     sessions: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    # The median of the sessions' time worked in the period (whole minutes, in seconds): months of every session only.
+    median_seconds: int | None = None
 
     @property
     def seconds(self) -> int:
@@ -79,29 +86,71 @@ def _hours(db_session, labels: list[str], seconds_of: str, worked: str) -> list[
 
 
 def hours_by_month(db_session, first: date, last: date) -> list[Period]:
-    """Each month from `first` to `last` with the work logged on live sessions in it, from the counts kept on
-    write."""
-    return _hours(db_session, months_between(first, last), WORK_SECONDS, SESSIONS_WORKED)
+    """Each month from `first` to `last` with the work logged on live sessions in it and the median session's, from
+    the counts kept on write."""
+    months = months_between(first, last)
+    periods = _hours(db_session, months, WORK_SECONDS, SESSIONS_WORKED)
+    medians = _median_minutes(db_session, months)
+    for period in periods:
+        if period.period in medians:
+            period.median_seconds = int(medians[period.period] * 60)
+    return periods
+
+
+def _median_minutes(db_session, months: list[str]) -> dict[str, float]:
+    """Per month with work, the median of its sessions' whole minutes of work (the mean of the middle two of an even
+    number), from the sessions counted per minutes."""
+    counts: dict[str, list[tuple[int, int]]] = {}
+    for chunk in chunked([SESSION_MINUTES + month for month in months]):
+        for dimension, minutes, sessions in db_session.execute(
+                select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(LiveCount.dimension.in_(chunk))):
+            counts.setdefault(dimension.removeprefix(SESSION_MINUTES), []).append((int(minutes), sessions))
+    return {month: _median(sorted(pairs)) for month, pairs in counts.items()}
+
+
+def _median(pairs: list[tuple[int, int]]) -> float:
+    """The median of values given as (value, how many times) in value order."""
+    total = sum(n for _, n in pairs)
+    middle = [(total - 1) // 2, total // 2]
+    found, seen = [], 0
+    for value, n in pairs:
+        while middle and middle[0] < seen + n:
+            found.append(value)
+            middle.pop(0)
+        seen += n
+    return sum(found) / 2
+
+
+def _hours_narrowed(db_session, months: list[str], seconds_of: str, sessions_of: str, wanted) -> list[Period]:
+    """Each month with the work logged on the live sessions whose keys (the JSON values of the live counts
+    `seconds_of` + month, after the kind, and `sessions_of` + month) `wanted` accepts."""
+    periods = {month: Period(month) for month in months}
+    dimensions = [prefix + month for month in months for prefix in (seconds_of, sessions_of)]
+    for chunk in chunked(dimensions):
+        for dimension, value, count in db_session.execute(select(LiveCount.dimension, LiveCount.value, LiveCount.count)
+                                                          .where(LiveCount.dimension.in_(chunk))):
+            keys = json.loads(value)
+            if dimension.startswith(sessions_of):
+                if wanted(*keys):
+                    periods[dimension.removeprefix(sessions_of)].sessions += count
+            elif wanted(*keys[1:]):
+                period = periods[dimension.removeprefix(seconds_of)]
+                period.by_kind[keys[0]] = period.by_kind.get(keys[0], 0) + count
+    return list(periods.values())
 
 
 def hours_by_month_of(db_session, first: date, last: date, artists: list[str], projects: list[str]) -> list[Period]:
     """Each month from `first` to `last` with the work logged on live sessions of these artists and of these
     projects (an empty list: any), from the counts kept on write per artist and project."""
-    months = months_between(first, last)
-    periods = {month: Period(month) for month in months}
-    dimensions = [prefix + month for month in months for prefix in (BILLED_SECONDS, BILLED_SESSIONS)]
-    for chunk in chunked(dimensions):
-        for dimension, value, count in db_session.execute(select(LiveCount.dimension, LiveCount.value, LiveCount.count)
-                                                          .where(LiveCount.dimension.in_(chunk))):
-            *kind, artist, project = json.loads(value)
-            if (artists and artist not in artists) or (projects and project not in projects):
-                continue
-            if dimension.startswith(BILLED_SESSIONS):
-                periods[dimension.removeprefix(BILLED_SESSIONS)].sessions += count
-            else:
-                period = periods[dimension.removeprefix(BILLED_SECONDS)]
-                period.by_kind[kind[0]] = period.by_kind.get(kind[0], 0) + count
-    return list(periods.values())
+    return _hours_narrowed(db_session, months_between(first, last), BILLED_SECONDS, BILLED_SESSIONS,
+                           lambda artist, project: (not artists or artist in artists)
+                           and (not projects or project in projects))
+
+
+def people_who_worked(db_session) -> list[str]:
+    """Everyone credited with work on a live session, by name."""
+    return sorted({json.loads(value)[0] for value in db_session.scalars(
+        select(LiveCount.value).where(LiveCount.dimension.startswith(PERSON_SESSIONS, autoescape=True)).distinct())})
 
 
 def hours_per_period(db_session, params) -> list[Period]:
@@ -109,6 +158,11 @@ def hours_per_period(db_session, params) -> list[Period]:
     first, last = params.span()
     if params.artist or params.project:
         return hours_by_month_of(db_session, first, last, params.artist, params.project)
+    for chosen, seconds_of, sessions_of in ((params.daw, DAW_SECONDS, DAW_SESSIONS),
+                                            (params.person, PERSON_SECONDS, PERSON_SESSIONS)):
+        if chosen:
+            return _hours_narrowed(db_session, months_between(first, last), seconds_of, sessions_of,
+                                   lambda value: value in chosen)
     return (hours_by_week if params.period == "week" else hours_by_month)(db_session, first, last)
 
 
@@ -297,6 +351,7 @@ def period_answer(period: Period) -> dict:
     average = period.average_seconds
     return {"period": period.period, "hours": hours(period.seconds), "sessions": period.sessions,
             "average_hours": None if average is None else hours(average),
+            "median_hours": None if period.median_seconds is None else hours(period.median_seconds),
             "by_kind": {kind: hours(period.by_kind.get(kind, 0)) for kind in ACTIVITY_KINDS}}
 
 

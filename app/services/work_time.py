@@ -4,6 +4,7 @@ its end minus its start when both are known; else the time its file says was spe
 The figure and the rule that gave it are columns of `sessions`, kept by `live_change` like the other counts.
 """
 import json
+from collections import Counter
 from datetime import date, datetime
 
 from sqlalchemy import bindparam, or_, select, update
@@ -78,16 +79,25 @@ def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
 
 # Live counts of the work on live sessions, per month (YYYY-MM, in UTC) of each activity's start: seconds per kind,
 # sessions worked on (each once a month), and sessions started (by their `started_at`); per week the same; and, for
-# the billing view,
-# per month the seconds per kind, artist and project, and the sessions per artist and project (JSON lists as values).
+# the billing view, per month the seconds per kind, artist and project, and the sessions per artist and project (JSON
+# lists as values).
 WORK_SECONDS = "work seconds of "
 SESSIONS_WORKED = "sessions worked"
 # The same two per ISO week (YYYY-Www of the start's UTC date).
 WEEKLY_WORK_SECONDS = "weekly work seconds of "
 SESSIONS_WORKED_WEEKLY = "sessions worked weekly"
 SESSIONS_STARTED = "sessions started"
+# Per month, the sessions worked on by their minutes of work in it (values: the whole minutes, seven digits, so
+# that they sort as numbers): the median comes from these.
+SESSION_MINUTES = "session minutes in "
 BILLED_SECONDS = "billed seconds in "
 BILLED_SESSIONS = "billed sessions in "
+# The same per month by the sessions' DAW and by the person who did the work (values: JSON [kind, DAW] and [DAW],
+# [kind, person] and [person]), so that the hours narrow to some of those too.
+DAW_SECONDS = "daw seconds in "
+DAW_SESSIONS = "daw sessions in "
+PERSON_SECONDS = "person seconds in "
+PERSON_SESSIONS = "person sessions in "
 
 
 def month_of(moment: datetime) -> str:
@@ -102,25 +112,33 @@ def week_of(day: date) -> str:
 
 
 def _count_activities(rows, values) -> None:
-    """Add finished activities, as (session pk, kind, start, end, artist, project) rows, to `values`."""
-    worked, worked_weekly = set(), set()
-    for pk, kind, started_at, ended_at, artist, project in rows:
+    """Add finished activities, as (session pk, kind, start, end, artist, project, DAW, person) rows, to
+    `values`."""
+    worked, worked_weekly, worked_by, session_months = set(), set(), set(), Counter()
+    for pk, kind, started_at, ended_at, artist, project, daw, person in rows:
         month, week = month_of(started_at), week_of(started_at.date())
         seconds = round((ended_at - started_at).total_seconds())
+        session_months[pk, month] += seconds
         values[WORK_SECONDS + kind, month] += seconds
         values[WEEKLY_WORK_SECONDS + kind, week] += seconds
         values[BILLED_SECONDS + month, json.dumps([kind, artist, project])] += seconds
+        values[DAW_SECONDS + month, json.dumps([kind, daw])] += seconds
+        values[PERSON_SECONDS + month, json.dumps([kind, person])] += seconds
         worked.add((pk, month, artist, project))
         worked_weekly.add((pk, week))
+        worked_by.add((pk, DAW_SESSIONS + month, daw))
+        worked_by.add((pk, PERSON_SESSIONS + month, person))
     for _, month, artist, project in worked:
         values[SESSIONS_WORKED, month] += 1
         values[BILLED_SESSIONS + month, json.dumps([artist, project])] += 1
+    values.update((dimension, json.dumps([value])) for _, dimension, value in worked_by)
     values.update((SESSIONS_WORKED_WEEKLY, week) for _, week in worked_weekly)
+    values.update((SESSION_MINUTES + month, f"{seconds // 60:07d}") for (_, month), seconds in session_months.items())
 
 
 def _finished_activities():
     return (select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at, Session.artist,
-                   Session.project).join(Session, Session.pk == Activity.session_pk)
+                   Session.project, Session.daw, Activity.person).join(Session, Session.pk == Activity.session_pk)
             .where(Session.deleted_at.is_(None), Activity.deleted_at.is_(None), Activity.ended_at.is_not(None)))
 
 

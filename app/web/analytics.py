@@ -5,8 +5,8 @@ from flask import Blueprint
 from app.analytics_params import AnalyticsPageParams
 from app.auth import requires
 from app.extensions import db
-from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_per_period, plugin_adoption,
-                                    sessions_started, this_month, top_templates)
+from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_per_period,
+                                    people_who_worked, plugin_adoption, sessions_started, this_month, top_templates)
 from app.services.plugins import top_products
 from app.services.queries import common_values
 from app.web.charts import bar_chart, line_chart, stacked_bar_chart
@@ -22,9 +22,10 @@ PRODUCTS_OFFERED = 300
 @bp.get("/analytics")
 @requires("viewer")
 def index():
-    """Hours worked per month or week stacked by kind, sessions started per month, each DAW's sessions per quarter,
-    the sessions per template, the sessions per month using chosen products and the products that moved most, and a month's hours per artist
-    and project; each as a table and as CSV."""
+    """Hours worked per month or week stacked by kind (narrowed by artist and project, DAW or person), sessions
+    started per month, each DAW's sessions per quarter, the sessions per template, the sessions per month using chosen
+    products and the products that moved most, and a month's hours per artist and project; each as a table and as
+    CSV."""
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
     periods = hours_per_period(db.session, params)
@@ -39,9 +40,12 @@ def index():
                             [(p.period, kind, hours(seconds), p.sessions) for p in periods
                              for kind, seconds in sorted(p.by_kind.items())])
     averages = [(p.period, hours(p.average_seconds or 0)) for p in periods]
+    medians = [hours(p.median_seconds or 0) for p in periods]
     if params.csv == "average":
-        return csv_download(f"hours-per-session-per-{params.period}.csv", (params.period, "hours per session"),
-                            [(label, value) for label, value in averages if value])
+        return csv_download(f"hours-per-session-per-{params.period}.csv",
+                            (params.period, "hours per session", "median hours per session"),
+                            [(label, value, median if any(medians) else "")
+                             for (label, value), median in zip(averages, medians) if value])
     if params.csv == "started":
         return csv_download("sessions-started-per-month.csv", ("month", "sessions"), started)
     if params.csv == "billing":
@@ -66,9 +70,12 @@ def index():
     return render_page("analytics/index.html", "content", params=params, first=first, last=last, month=month,
                        periods=periods, chart=stacked_bar_chart([p.period for p in periods], series), kinds=kinds,
                        started=started, started_chart=bar_chart(started), rows=rows,
-                       average_chart=bar_chart(averages), quarters=quarters,
+                       average_chart=line_chart([label for label, _ in averages], [
+                           ("Average", [value for _, value in averages]), ("Median", medians)])
+                       if any(medians) else bar_chart(averages), quarters=quarters,
                        daw_names=[daw for daw, _ in daws], daw_chart=stacked_bar_chart(quarters, daws),
                        compared=compared, unknown=unknown, templates=templates,
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
                        movers=adoption_movers(db.session, first, last), products=top_products(db.session, PRODUCTS_OFFERED),
-                       artists=common_values(db.session, "artist", ARTISTS_OFFERED))
+                       artists=common_values(db.session, "artist", ARTISTS_OFFERED),
+                       daws_offered=common_values(db.session, "daw"), people=people_who_worked(db.session))

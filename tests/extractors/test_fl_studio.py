@@ -412,6 +412,7 @@ def test_the_creation_time_and_the_time_spent_from_the_file_itself(corpus, name,
     path = corpus(f"flp/{name}")
     session = extract(path.read_bytes(), name)
     assert session.created_at.isoformat(timespec="seconds") == created + "+00:00"
+    assert session.started_at == session.created_at
     assert session.work_seconds == worked
     # The file's own creation time wins over its modification time.
     assert extract_file(path).created_at == session.created_at
@@ -432,4 +433,4 @@ def test_time_values_out_of_range_are_left_out(created_days, work_days, created,
 
 def test_a_short_time_event_is_ignored():
     session = extract(flp(event(199, b"20.8.4\0"), event(237, b"\x00" * 8)), "t.flp")
-    assert session.created_at is None and session.work_seconds is None
+    assert session.created_at is None and session.started_at is None and session.work_seconds is None
