@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
 APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
-.PHONY: run test bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency install install-test system-packages clean
+.PHONY: run test coverage bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency install install-test system-packages clean
 
 run: install
 	$(BIN)/session-stats setup --sample
@@ -17,6 +17,10 @@ run: install
 # One test process per core; each starts its own PostgreSQL and Redis.
 test: install-test system-packages
 	$(BIN)/pytest -n auto --dist worksteal --durations=25
+
+# The same run measuring which lines and branches of app/ the tests reach (slower: tracing every line).
+coverage: install-test system-packages
+	$(BIN)/pytest -n auto --dist worksteal --cov=app --cov-branch --cov-report=term:skip-covered
 
 bench: install
 	$(BIN)/python -m bench.ingest

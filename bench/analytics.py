@@ -118,7 +118,8 @@ def main():
         """What the page asks of the services for a span from `first` to today (its hours narrowed as asked)."""
         params = HoursParams.model_validate({"from": first, "to": today, "period": "week" if weekly else "month",
                                              **narrowed})
-        return service(lambda: (hours_per_period(db.session, params), sessions_started(db.session, first, today),
+        return service(lambda: (hours_per_period(db.session, params),
+                                sessions_started(db.session, first, today, params.period),
                                 daws_by_quarter(db.session, first, today), top_templates(db.session, first, today),
                                 billing(db.session, month)))
 

@@ -19,7 +19,7 @@ WORK = [
     ("a", "mixing", datetime(2025, 3, 4, 14, tzinfo=UTC), 150),
     ("b", "mixing", datetime(2025, 3, 11, 9, tzinfo=UTC), 90),
     ("b", "editing", datetime(2025, 3, 31, 23, 30, tzinfo=UTC), 60),  # crosses into April: counts in March
-    ("c", "mastering", datetime(2025, 4, 2, 10, tzinfo=UTC), 45),
+    ("c", "mastering", datetime(2025, 4, 2, 10, tzinfo=UTC), 48),  # counts as 45 minutes in the median
     ("a", "mixing", datetime(2025, 4, 15, 10, tzinfo=UTC), 120),
     ("gone", "mixing", datetime(2025, 3, 5, 10, tzinfo=UTC), 600),  # its session goes to the trash
 ]
@@ -58,11 +58,13 @@ def expected(work, period_of) -> dict[str, tuple[float, int, dict]]:
 
 
 def medians(work) -> dict[str, float]:
-    """Per month, the median of the sessions' whole minutes of work in it, in hours, from the raw entries."""
+    """Per month, the median of the sessions' minutes of work in it (each rounded down to five), in hours, from the
+    raw entries."""
     minutes = defaultdict(lambda: defaultdict(int))
     for key, _, start, length in work:
         minutes[start.strftime("%Y-%m")][key] += length
-    return {month: round(statistics.median(by_session.values()) / 60, 2) for month, by_session in minutes.items()}
+    return {month: round(statistics.median(length // 5 * 5 for length in by_session.values()) / 60, 2)
+            for month, by_session in minutes.items()}
 
 
 def figures(answer) -> dict[str, tuple[float, int, dict]]:
@@ -119,6 +121,29 @@ def test_the_page_charts_the_same_figures_with_their_tables_and_csv(client, logg
     hours_csv = list(csv.reader(io.StringIO(client.get(url + "&csv=hours").data.decode())))
     assert hours_csv[0] == ["month", "kind", "hours", "sessions"]
     assert sum(float(row[2]) for row in hours_csv[1:]) == pytest.approx(sum(h for h, _, _ in by_month.values()))
+
+
+def test_sessions_started_per_week_equal_a_count_of_their_starts(app, client):
+    starts = ["2024-12-29T23:59:00Z", "2024-12-30T00:00:00Z", "2025-01-05T12:00:00Z", "2025-01-06T08:00:00Z",
+              "2025-01-06T09:00:00Z", "2025-01-20T10:00:00Z"]
+    ingest(client, *[{"name": f"Start {n}", "fingerprint": f"s{n}", "startedAt": start} for n, start in
+                     enumerate(starts)])
+    ingest(client, {"name": "Binned", "fingerprint": "binned", "startedAt": "2025-01-06T10:00:00Z"})
+    binned = next(s["id"] for s in client.get("/api/session-stats").get_json()["sessions"] if s["name"] == "Binned")
+    assert client.delete(f"/api/session-stats/{binned}").status_code == 200
+    expected = defaultdict(int)
+    for start in starts:
+        year, week, _ = datetime.fromisoformat(start).isocalendar()
+        expected[f"{year}-W{week:02d}"] += 1
+    query = {"period": "week", "from": "2024-12-23", "to": "2025-01-26"}
+    soup = BeautifulSoup(client.get("/analytics", query_string=query).data, "html.parser")
+    assert soup.select_one("#started-title").text == "Sessions started per week"
+    shown = {row.select("td")[0].text: int(row.select("td")[1].text) for row in soup.select("#started-chart tbody tr")}
+    assert list(shown) == ["2024-W52", "2025-W01", "2025-W02", "2025-W03", "2025-W04"]
+    assert shown == {week: expected.get(week, 0) for week in shown}
+    exported = list(csv.reader(io.StringIO(client.get("/analytics", query_string={**query, "csv": "started"})
+                                           .data.decode())))
+    assert exported == [["week", "sessions"], *([week, str(count)] for week, count in shown.items())]
 
 
 def test_the_default_span_is_the_last_twelve_months_and_empty_says_so(client):

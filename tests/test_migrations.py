@@ -184,7 +184,7 @@ def test_a_0019_database_with_templates_and_work_gets_their_counts_and_goes_down
                 "template/Band Room": 1, "template sessions in 2025-03/Band Room": 1,
                 "template timed sessions in 2025-03/Band Room": 1,
                 "template worked seconds in 2025-03/Band Room": (90 + 45 + 30) * 60,
-                "session minutes in 2025-03/0000135": 1, "session minutes in 2025-03/0000061": 1,
+                "session minutes in 2025-03/0000135": 1, "session minutes in 2025-03/0000060": 1,
                 "session minutes in 2025-04/0000030": 1}
             assert db.session.execute(select(Session.name, Session.template_from, Session.started_at)
                                       .order_by(Session.pk)).all() == [

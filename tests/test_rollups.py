@@ -59,8 +59,10 @@ def recount_live_counts():
             .join(Session, Session.pk == MediaFile.session_pk).where(live)):
         _count_both(counts, "missing media", artist, project, missing)
     for (started_at,) in db.session.execute(select(Session.started_at).where(live, Session.started_at.is_not(None))):
-        key = ("sessions started", started_at.strftime("%Y-%m"))
-        counts[key] = counts.get(key, 0) + 1
+        year, week, _ = started_at.date().isocalendar()
+        for key in (("sessions started", started_at.strftime("%Y-%m")),
+                    ("sessions started weekly", f"{year}-W{week:02d}")):
+            counts[key] = counts.get(key, 0) + 1
     worked, worked_by, session_months = set(), set(), defaultdict(int)
     for session_pk, kind, started_at, ended_at, artist, project, daw, person in db.session.execute(
             select(Activity.session_pk, Activity.kind, Activity.started_at, Activity.ended_at, Session.artist,
@@ -81,7 +83,7 @@ def recount_live_counts():
         key = (dimension, json.dumps([value]))
         counts[key] = counts.get(key, 0) + 1
     for (_, month), seconds in session_months.items():
-        key = ("session minutes in " + month, f"{seconds // 60:07d}")
+        key = ("session minutes in " + month, f"{seconds // 300 * 5:07d}")
         counts[key] = counts.get(key, 0) + 1
     for key in {("sessions worked weekly", week, pk) for pk, _, week, _, _ in worked}:
         counts[key[:2]] = counts.get(key[:2], 0) + 1
@@ -222,6 +224,7 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
                                          "person seconds in ", "person sessions in "))} \
         == {"artist", "daw", "template", "tag", "vendor", "format", "product", "total", "open notes by artist",
             "open notes by project", "missing media by artist", "missing media by project", "sessions started",
+            "sessions started weekly",
             "sessions worked", "sessions worked weekly", "work seconds of mixing", "work seconds of editing",
             "work seconds of other"}
     assert live_counts[("total", "open notes")] == 2 and live_counts[("total", "missing media")] == 1

@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 
 from app.models import LiveCount, Product
 from app.models.work import ACTIVITY_KINDS
@@ -23,6 +23,7 @@ from app.services.work_time import (
     PERSON_SESSIONS,
     SESSION_MINUTES,
     SESSIONS_STARTED,
+    SESSIONS_STARTED_WEEKLY,
     SESSIONS_WORKED,
     SESSIONS_WORKED_WEEKLY,
     WEEKLY_WORK_SECONDS,
@@ -44,7 +45,8 @@ class Period:
     period: str
     sessions: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
-    # The median of the sessions' time worked in the period (whole minutes, in seconds): months of every session only.
+    # The median of the sessions' time worked in the period (each in whole steps of MEDIAN_STEP minutes, in
+    # seconds): months of every session only.
     median_seconds: int | None = None
 
     @property
@@ -74,7 +76,7 @@ def _hours(db_session, labels: list[str], seconds_of: str, worked: str) -> list[
     periods = {label: Period(label) for label in labels}
     for dimension, label, count in db_session.execute(
             select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
-                or_(LiveCount.dimension.startswith(seconds_of), LiveCount.dimension == worked),
+                LiveCount.dimension.in_([seconds_of + kind for kind in ACTIVITY_KINDS] + [worked]),
                 LiveCount.value >= labels[0], LiveCount.value <= labels[-1])):
         if label not in periods:
             continue
@@ -98,8 +100,8 @@ def hours_by_month(db_session, first: date, last: date) -> list[Period]:
 
 
 def _median_minutes(db_session, months: list[str]) -> dict[str, float]:
-    """Per month with work, the median of its sessions' whole minutes of work (the mean of the middle two of an even
-    number), from the sessions counted per minutes."""
+    """Per month with work, the median of its sessions' minutes of work, each rounded down to its step (the mean of
+    the middle two of an even number), from the sessions counted per step."""
     counts: dict[str, list[tuple[int, int]]] = {}
     for chunk in chunked([SESSION_MINUTES + month for month in months]):
         for dimension, minutes, sessions in db_session.execute(
@@ -147,10 +149,10 @@ def hours_by_month_of(db_session, first: date, last: date, artists: list[str], p
                            and (not projects or project in projects))
 
 
-def people_who_worked(db_session) -> list[str]:
-    """Everyone credited with work on a live session, by name."""
-    return sorted({json.loads(value)[0] for value in db_session.scalars(
-        select(LiveCount.value).where(LiveCount.dimension.startswith(PERSON_SESSIONS, autoescape=True)).distinct())})
+def people_who_worked(db_session, first: date, last: date) -> list[str]:
+    """Everyone credited with work on a live session in the months from `first` to `last`, by name."""
+    return sorted({json.loads(value)[0] for value in db_session.scalars(select(LiveCount.value).where(
+        LiveCount.dimension.in_([PERSON_SESSIONS + month for month in months_between(first, last)])))})
 
 
 def hours_per_period(db_session, params) -> list[Period]:
@@ -166,22 +168,29 @@ def hours_per_period(db_session, params) -> list[Period]:
     return (hours_by_week if params.period == "week" else hours_by_month)(db_session, first, last)
 
 
-def hours_by_week(db_session, first: date, last: date) -> list[Period]:
-    """Each ISO week from the one holding `first` to the one holding `last`, with the work logged on live sessions
-    in it, from the counts kept on write."""
+def weeks_between(first: date, last: date) -> list[str]:
+    """Every ISO week (YYYY-Www) from the one holding `first` to the one holding `last`."""
     weeks, day = [], first - timedelta(days=first.weekday())
     while day <= last:
         weeks.append(week_of(day))
         day += timedelta(days=7)
-    return _hours(db_session, weeks, WEEKLY_WORK_SECONDS, SESSIONS_WORKED_WEEKLY)
+    return weeks
 
 
-def sessions_started(db_session, first: date, last: date) -> list[tuple[str, int]]:
-    """Each month from `first` to `last` with the live sessions started in it, from the counts kept on write."""
-    months = months_between(first, last)
+def hours_by_week(db_session, first: date, last: date) -> list[Period]:
+    """Each ISO week from the one holding `first` to the one holding `last`, with the work logged on live sessions
+    in it, from the counts kept on write."""
+    return _hours(db_session, weeks_between(first, last), WEEKLY_WORK_SECONDS, SESSIONS_WORKED_WEEKLY)
+
+
+def sessions_started(db_session, first: date, last: date, period: str = "month") -> list[tuple[str, int]]:
+    """Each month (or ISO week) from `first` to `last` with the live sessions started in it, from the counts kept
+    on write."""
+    labels = weeks_between(first, last) if period == "week" else months_between(first, last)
+    dimension = SESSIONS_STARTED_WEEKLY if period == "week" else SESSIONS_STARTED
     counts = dict(db_session.execute(select(LiveCount.value, LiveCount.count).where(
-        LiveCount.dimension == SESSIONS_STARTED, LiveCount.value >= months[0], LiveCount.value <= months[-1])).all())
-    return [(month, counts.get(month, 0)) for month in months]
+        LiveCount.dimension == dimension, LiveCount.value >= labels[0], LiveCount.value <= labels[-1])).all())
+    return [(label, counts.get(label, 0)) for label in labels]
 
 
 def quarter_of(month: str) -> str:

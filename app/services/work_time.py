@@ -78,7 +78,8 @@ def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
 
 
 # Live counts of the work on live sessions, per month (YYYY-MM, in UTC) of each activity's start: seconds per kind,
-# sessions worked on (each once a month), and sessions started (by their `started_at`); per week the same; and, for
+# sessions worked on (each once a month), and sessions started (by their `started_at`); per week the same (the week
+# of the UTC date); and, for
 # the billing view, per month the seconds per kind, artist and project, and the sessions per artist and project (JSON
 # lists as values).
 WORK_SECONDS = "work seconds of "
@@ -87,9 +88,12 @@ SESSIONS_WORKED = "sessions worked"
 WEEKLY_WORK_SECONDS = "weekly work seconds of "
 SESSIONS_WORKED_WEEKLY = "sessions worked weekly"
 SESSIONS_STARTED = "sessions started"
-# Per month, the sessions worked on by their minutes of work in it (values: the whole minutes, seven digits, so
-# that they sort as numbers): the median comes from these.
+SESSIONS_STARTED_WEEKLY = "sessions started weekly"
+# Per month, the sessions worked on by their minutes of work in it, rounded down to a step of MEDIAN_STEP minutes
+# (values of seven digits, so that they sort as numbers): the median comes from these. A step keeps the values a
+# month holds to a few hundred, which a page reads for each month it shows.
 SESSION_MINUTES = "session minutes in "
+MEDIAN_STEP = 5
 BILLED_SECONDS = "billed seconds in "
 BILLED_SESSIONS = "billed sessions in "
 # The same per month by the sessions' DAW and by the person who did the work (values: JSON [kind, DAW] and [DAW],
@@ -133,7 +137,8 @@ def _count_activities(rows, values) -> None:
         values[BILLED_SESSIONS + month, json.dumps([artist, project])] += 1
     values.update((dimension, json.dumps([value])) for _, dimension, value in worked_by)
     values.update((SESSIONS_WORKED_WEEKLY, week) for _, week in worked_weekly)
-    values.update((SESSION_MINUTES + month, f"{seconds // 60:07d}") for (_, month), seconds in session_months.items())
+    values.update((SESSION_MINUTES + month, f"{seconds // (60 * MEDIAN_STEP) * MEDIAN_STEP:07d}")
+                  for (_, month), seconds in session_months.items())
 
 
 def _finished_activities():
@@ -151,6 +156,7 @@ def count_started(values, started_at: datetime | None) -> None:
     """Add a live session started at this moment to `values`."""
     if started_at is not None:
         values[SESSIONS_STARTED, month_of(started_at)] += 1
+        values[SESSIONS_STARTED_WEEKLY, week_of(started_at.date())] += 1
 
 
 def recount_work(db_session, values) -> None:

@@ -29,7 +29,7 @@ def index():
     params = list_params(AnalyticsPageParams)
     first, last = params.span()
     periods = hours_per_period(db.session, params)
-    started = sessions_started(db.session, first, last)
+    started = sessions_started(db.session, first, last, params.period)
     month = params.month or this_month()
     rows = billing(db.session, month)
     quarters, daws = daws_by_quarter(db.session, first, last)
@@ -47,7 +47,7 @@ def index():
                             [(label, value, median if any(medians) else "")
                              for (label, value), median in zip(averages, medians) if value])
     if params.csv == "started":
-        return csv_download("sessions-started-per-month.csv", ("month", "sessions"), started)
+        return csv_download(f"sessions-started-per-{params.period}.csv", (params.period, "sessions"), started)
     if params.csv == "billing":
         return csv_download(f"hours-{month}.csv", ("artist", "project", "hours", "sessions"),
                             [(row.artist, row.project, hours(row.seconds), row.sessions) for row in rows])
@@ -78,4 +78,4 @@ def index():
                        adoption_chart=line_chart(months, [(p.label, p.sessions) for p in compared]) if compared else None,
                        movers=adoption_movers(db.session, first, last), products=top_products(db.session, PRODUCTS_OFFERED),
                        artists=common_values(db.session, "artist", ARTISTS_OFFERED),
-                       daws_offered=common_values(db.session, "daw"), people=people_who_worked(db.session))
+                       daws_offered=common_values(db.session, "daw"), people=people_who_worked(db.session, first, last))

@@ -4,7 +4,8 @@ with a worked time and their worked seconds), and per month the sessions worked 
 the work by DAW and by person
 
 A session whose file named a template gets "file" as the way it became known. A session read from an FL Studio project
-that keeps its creation time starts at that time when its start is unknown (the downgrade leaves the start).
+that keeps its creation time starts at that time when its start is unknown (the downgrade leaves the start). The live
+sessions started are counted per week too.
 
 Revision ID: 0020
 Revises: 0019
@@ -62,18 +63,19 @@ def upgrade():
     _count_session_minutes()
     _count_work_by_daw_and_person()
     _start_fl_studio_sessions_at_their_creation()
+    _count_sessions_started_weekly()
 
 
 def _count_session_minutes():
-    """Per month, the live sessions worked on by their whole minutes of finished work in it (values of seven
-    digits), as app/services/work_time.py keeps them from now on."""
+    """Per month, the live sessions worked on by their minutes of finished work in it, rounded down to five (values
+    of seven digits), as app/services/work_time.py keeps them from now on."""
     if op.get_bind().dialect.name == "postgresql":
         seconds = "CAST(round(extract(epoch FROM a.ended_at - a.started_at)) AS integer)"
         month = "to_char(a.started_at AT TIME ZONE 'UTC', 'YYYY-MM')"
-        minutes = "lpad(CAST(seconds / 60 AS text), 7, '0')"
+        minutes = "lpad(CAST(seconds / 300 * 5 AS text), 7, '0')"
     else:
         seconds = "CAST(round((julianday(a.ended_at) - julianday(a.started_at)) * 86400) AS integer)"
-        month, minutes = "strftime('%Y-%m', a.started_at)", "printf('%07d', seconds / 60)"
+        month, minutes = "strftime('%Y-%m', a.started_at)", "printf('%07d', seconds / 300 * 5)"
     op.execute(f"INSERT INTO live_counts (dimension, value, count) SELECT 'session minutes in ' || month, {minutes}, "
                f"count(*) FROM (SELECT a.session_pk, {month} AS month, sum({seconds}) AS seconds FROM activities a "
                "JOIN sessions s ON s.pk = a.session_pk WHERE s.deleted_at IS NULL AND a.deleted_at IS NULL "
@@ -106,10 +108,8 @@ def _count_work_by_daw_and_person():
         worked.add((pk, "person sessions in " + month, person))
     counts.update((dimension, json.dumps([value])) for _, dimension, value in worked)
     if counts:
-        live_counts = sa.table("live_counts", sa.column("dimension", sa.Text), sa.column("value", sa.Text),
-                               sa.column("count", sa.Integer))
-        op.bulk_insert(live_counts, [{"dimension": dimension, "value": value, "count": count}
-                                     for (dimension, value), count in counts.items()])
+        op.bulk_insert(_live_counts(), [{"dimension": dimension, "value": value, "count": count}
+                                        for (dimension, value), count in counts.items()])
 
 
 def _start_fl_studio_sessions_at_their_creation():
@@ -128,12 +128,31 @@ def _start_fl_studio_sessions_at_their_creation():
     op.execute(f"UPDATE sessions SET started_at = created_at WHERE {from_creation}")
 
 
+def _count_sessions_started_weekly():
+    """The live sessions started per ISO week of their start's UTC date (values YYYY-Www), as
+    app/services/work_time.py keeps them from now on."""
+    sessions = sa.table("sessions", sa.column("started_at", sa.DateTime(timezone=True)), sa.column("deleted_at"))
+    weeks = Counter()
+    for (started_at,) in op.get_bind().execute(sa.select(sessions.c.started_at).where(
+            sessions.c.deleted_at.is_(None), sessions.c.started_at.is_not(None))):
+        year, week, _ = (started_at.astimezone(UTC) if started_at.tzinfo else started_at).date().isocalendar()
+        weeks[f"{year:04d}-W{week:02d}"] += 1
+    if weeks:
+        op.bulk_insert(_live_counts(), [{"dimension": "sessions started weekly", "value": week, "count": count}
+                                        for week, count in weeks.items()])
+
+
+def _live_counts():
+    return sa.table("live_counts", sa.column("dimension", sa.Text), sa.column("value", sa.Text),
+                    sa.column("count", sa.Integer))
+
+
 def downgrade():
     op.execute("DELETE FROM live_counts WHERE dimension = 'template' OR dimension LIKE 'template sessions in %' "
                "OR dimension LIKE 'template timed sessions in %' OR dimension LIKE 'template worked seconds in %' "
                "OR dimension LIKE 'session minutes in %' OR dimension LIKE 'daw seconds in %' "
                "OR dimension LIKE 'daw sessions in %' OR dimension LIKE 'person seconds in %' "
-               "OR dimension LIKE 'person sessions in %'")
+               "OR dimension LIKE 'person sessions in %' OR dimension = 'sessions started weekly'")
     op.drop_index('ix_sessions_template', table_name='sessions')
     with op.batch_alter_table('sessions') as batch:
         batch.drop_column('template_from')
