@@ -3,6 +3,7 @@ each, whichever of the two is asked."""
 import base64
 import binascii
 import json
+from datetime import UTC, date, datetime, time
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
@@ -223,6 +224,16 @@ class WireListParams(Params):
     limit: Whole = Field(100, ge=1, le=WIRE_MAX_LIMIT, description="How many sessions to return.")
     cursor: Annotated[QueryText, AfterValidator(decode_cursor)] | None = Field(
         None, description="The nextCursor of the page before.")
+    updatedSince: Moment | None = Field(  # noqa: N815
+        None, description="Only the sessions that changed in this index at or after this moment (a date from its "
+                          "start, UTC): ingested again, edited, their timeline or work log changed, restored. Give "
+                          "the answer's servedAt of the sync before to get only what changed since.")
+
+    @property
+    def changed_since(self) -> datetime | None:
+        """updatedSince as a moment (a date from its start, UTC)."""
+        since = self.updatedSince
+        return datetime.combine(since, time(), UTC) if type(since) is date else since
 
 
 class MissingMediaParams(Params):

@@ -219,6 +219,9 @@ class WireSessionPage(BaseModel):
     sessions: list[SessionStatsSession]
     lastIngestedAt: str | None = None  # noqa: N815
     nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")  # noqa: N815
+    servedAt: str = Field(  # noqa: N815
+        description="A moment shortly before this page was read: every change made before it is in the answer. "
+                    "Pass the first page's as updatedSince next time to get only what changed since.")
 
 
 class Trashed(BaseModel):

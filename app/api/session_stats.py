@@ -10,6 +10,7 @@ from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
 from app.list_params import WireListParams, encode_cursor
+from app.normalize import iso_utc
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.attachments import hashes_of_session, remove_unreferenced
 from app.services.hook_runs import run_hooks_on_ingested
@@ -21,6 +22,7 @@ from app.services.sessions import (
     purge_session,
     restore_session,
     trash_session,
+    visible_changes_until,
 )
 from app.wire import SessionStatsSession
 
@@ -55,8 +57,9 @@ def list_session_stats():
     params, refused = query_params(WireListParams)
     if refused:
         return refused
-    sessions, next_after = page_of_sessions(db.session, params.cursor or 0, params.limit)
-    body = {"sessions": sessions}
+    served_at = visible_changes_until()
+    sessions, next_after = page_of_sessions(db.session, params.cursor or 0, params.limit, params.changed_since)
+    body = {"sessions": sessions, "servedAt": iso_utc(served_at)}
     stamp = last_ingested_at(db.session)
     if stamp:
         body["lastIngestedAt"] = stamp

@@ -90,6 +90,9 @@ class Session(db.Model):
     # activities when it has any, else its end minus its start, else the file's own figure, else none.
     worked_seconds: Mapped[int | None] = mapped_column(Integer)
     worked_from: Mapped[str | None] = mapped_column(String(20))
+    # When anything of the session last changed in the index (an ingest, an edit, its timeline, its work log, the
+    # trash), set by `live_change`: what a sync asks for with updatedSince.
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When someone first and last edited the session's metadata (flags, rating, note, tags, fields) by hand.
     metadata_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metadata_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -113,6 +116,7 @@ class Session(db.Model):
         Index("ix_sessions_missing_media", "created_at", sqlite_where=WITH_MISSING_MEDIA,
               postgresql_where=WITH_MISSING_MEDIA),
         *(Index(f"ix_sessions_by_{column}", column, "deleted_at") for column in SORTED_FIGURES),
+        Index("ix_sessions_changed_at", "changed_at"),
     )
 
 

@@ -31,9 +31,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from app.models import Session
+from app.models.types import utc_now
 from app.services import identities, rollups, search, stats, work_time
 from app.services.bulk import chunked
 
@@ -202,10 +203,18 @@ class LiveChange:
         self.pks.update(dict.fromkeys(pks))
 
     def finish(self) -> None:
-        """Bring every derived figure of the changed sessions up to date."""
+        """Bring every derived figure of the changed sessions up to date, and note when they changed."""
         pks = list(self.pks)
         for figure, before in zip(self.figures, self.before):
             figure.after(self.db_session, pks, before)
+        mark_changed(self.db_session, pks)
+
+
+def mark_changed(db_session, session_pks) -> None:
+    """Note that these sessions changed now."""
+    now = utc_now()
+    for chunk in chunked(list(session_pks)):
+        db_session.execute(update(Session).where(Session.pk.in_(chunk)).values(changed_at=now))
 
 
 @contextmanager

@@ -1,5 +1,5 @@
 """Reading sessions back in the wire format, and the trash."""
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, select, update
@@ -37,12 +37,25 @@ def get_session(db_session, session_id: str) -> tuple[dict | None, bool]:
     return _wire_sessions(db_session, [row])[0], row.deleted_at is not None
 
 
-def page_of_sessions(db_session, after_pk: int = 0, limit: int = 100) -> tuple[list[dict], int | None]:
-    """Live sessions in index order after `after_pk`; also the pk to continue from, if any."""
+# A write notes the moment its sessions changed a little before it commits: a read starting now may not see the
+# writes noted in the last moments.
+CHANGE_MARGIN = timedelta(seconds=5)
+
+
+def visible_changes_until() -> datetime:
+    """A moment before which every change to the index is visible to a read that starts now."""
+    return utc_now() - CHANGE_MARGIN
+
+
+def page_of_sessions(db_session, after_pk: int = 0, limit: int = 100,
+                     changed_since: datetime | None = None) -> tuple[list[dict], int | None]:
+    """Live sessions in index order after `after_pk` (those that changed at or after `changed_since`, when given);
+    also the pk to continue from, if any."""
     table = Session.__table__
-    rows = db_session.execute(
-        select(table).where(table.c.deleted_at.is_(None), table.c.pk > after_pk).order_by(table.c.pk).limit(limit + 1)
-    ).all()
+    statement = select(table).where(table.c.deleted_at.is_(None), table.c.pk > after_pk)
+    if changed_since is not None:
+        statement = statement.where(table.c.changed_at >= changed_since)
+    rows = db_session.execute(statement.order_by(table.c.pk).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return _wire_sessions(db_session, rows), (rows[-1].pk if more else None)

@@ -18,6 +18,7 @@ from app.models.session import MATCHED_BY_LAYOUT
 from app.models.template import FROM_SESSION
 from app.models.types import utc_now
 from app.services.bulk import chunked
+from app.services.derived import mark_changed
 from app.services.rollups import count_given_templates
 
 MATCH_THRESHOLD = 0.8
@@ -218,4 +219,5 @@ def _set_templates(db_session, templates: dict[int, str]) -> int:
                 .returning(table.c.template, table.c.created_at, table.c.worked_seconds)).all()
             count_given_templates(db_session, rows)
             given += len(rows)
+    mark_changed(db_session, templates)
     return given
