@@ -76,14 +76,16 @@ def test_hours_per_month_and_week_equal_a_count_of_the_raw_activities(app, clien
     months = client.get("/api/analytics/hours?period=month&from=2025-02-01&to=2025-05-31").get_json()
     assert [p["period"] for p in months["periods"]] == ["2025-02", "2025-03", "2025-04", "2025-05"]
     assert figures(months) == expected(logged, lambda start: start.strftime("%Y-%m"))
-    assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "average_hours": None,
-                                    "median_hours": None,
+    assert months["periods"][0] == {"period": "2025-02", "hours": 0, "sessions": 0, "started": 0,
+                                    "average_hours": None, "median_hours": None,
                                     "by_kind": {kind: 0 for kind in ("tracking", "editing", "production", "mixing",
                                                                      "mastering", "other")}}
     by_month = expected(logged, lambda start: start.strftime("%Y-%m"))
     assert {p["period"]: p["average_hours"] for p in months["periods"] if p["sessions"]} == {
         month: round(hours / sessions, 2) for month, (hours, sessions, _) in by_month.items()}
     assert {p["period"]: p["median_hours"] for p in months["periods"] if p["sessions"]} == medians(logged)
+    # Every session of the fixture but the trashed one started on 2025-03-01.
+    assert [p["started"] for p in months["periods"]] == [0, 3, 0, 0]
     weeks = client.get("/api/analytics/hours?period=week&from=2025-03-01&to=2025-04-30").get_json()
     assert weeks["periods"][0]["period"] == "2025-W09" and weeks["periods"][-1]["period"] == "2025-W18"
     assert figures(weeks) == expected(logged, lambda start: f"{start.isocalendar()[0]}-W{start.isocalendar()[1]:02d}")
@@ -144,6 +146,8 @@ def test_sessions_started_per_week_equal_a_count_of_their_starts(app, client):
     exported = list(csv.reader(io.StringIO(client.get("/analytics", query_string={**query, "csv": "started"})
                                            .data.decode())))
     assert exported == [["week", "sessions"], *([week, str(count)] for week, count in shown.items())]
+    answer = client.get("/api/analytics/hours", query_string=query).get_json()
+    assert {period["period"]: period["started"] for period in answer["periods"]} == shown
 
 
 def test_the_default_span_is_the_last_twelve_months_and_empty_says_so(client):

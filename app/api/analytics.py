@@ -8,7 +8,7 @@ from app.api.sessions import query_params
 from app.auth import requires
 from app.extensions import db
 from app.services.analytics import (adoption_movers, hours, hours_per_period, months_between, period_answer,
-                                    plugin_adoption, top_templates)
+                                    plugin_adoption, sessions_started, top_templates)
 
 
 @bp.get("/analytics/hours")
@@ -16,13 +16,15 @@ from app.services.analytics import (adoption_movers, hours, hours_per_period, mo
 @documented(HoursAnswer, "The hours worked per period, by kind, and the sessions worked on.", query=HoursParams,
             errors=(422,))
 def hours_api():
-    """Hours worked on live sessions (of some artists and projects, by month) per month or ISO week, by kind of
-    work, from counts kept on write."""
+    """Hours worked on live sessions (narrowed by artist and project, DAW or person, by month) per month or ISO week,
+    by kind of work, and the sessions started in each, from counts kept on write."""
     params, refused = query_params(HoursParams)
     if refused:
         return refused
     periods = hours_per_period(db.session, params)
-    return {"periods": [period_answer(period) for period in periods]}
+    first, last = params.span()
+    started = dict(sessions_started(db.session, first, last, params.period))
+    return {"periods": [period_answer(period, started.get(period.period, 0)) for period in periods]}
 
 
 def _move(adoption) -> dict:

@@ -338,6 +338,8 @@ class PeriodAnswer(BaseModel):
     period: str
     hours: float = Field(description="Hours worked, to the hundredth.")
     sessions: int = Field(description="Live sessions worked on in the period.")
+    started: int = Field(description="Live sessions whose work started in the period (by their started_at, UTC), of "
+                                     "every artist, project, DAW and person whatever narrows the hours.")
     average_hours: float | None = Field(description="Hours per session worked on in the period (hours / sessions), "
                                                     "to the hundredth; null when none was.")
     median_hours: float | None = Field(description="The median session's hours of work in the month (counted in "

@@ -354,11 +354,11 @@ def hours(seconds: int) -> float:
     return round(seconds / 3600, 2)
 
 
-def period_answer(period: Period) -> dict:
-    """A period as the API gives it: hours in all and by kind (every kind, 0 when none), the sessions, and the
-    hours per session."""
+def period_answer(period: Period, started: int) -> dict:
+    """A period as the API gives it: hours in all and by kind (every kind, 0 when none), the sessions worked on and
+    `started` in it, and the hours per session."""
     average = period.average_seconds
-    return {"period": period.period, "hours": hours(period.seconds), "sessions": period.sessions,
+    return {"period": period.period, "hours": hours(period.seconds), "sessions": period.sessions, "started": started,
             "average_hours": None if average is None else hours(average),
             "median_hours": None if period.median_seconds is None else hours(period.median_seconds),
             "by_kind": {kind: hours(period.by_kind.get(kind, 0)) for kind in ACTIVITY_KINDS}}
