@@ -64,5 +64,5 @@ def templates_api():
     first, last = params.span()
     return {"months": months_between(first, last), "templates": [
         {"template": use.template, "sessions": use.sessions, "timed_sessions": use.timed, "hours": hours(use.seconds),
-         "average_hours": None if use.average_seconds is None else hours(use.average_seconds)}
+         "average_hours": use.average_hours}
         for use in top_templates(db.session, first, last)]}

@@ -343,8 +343,8 @@ class PeriodAnswer(BaseModel):
     average_hours: float | None = Field(description="Hours per session worked on in the period (hours / sessions), "
                                                     "to the hundredth; null when none was.")
     median_hours: float | None = Field(description="The median session's hours of work in the month (counted in "
-                                                   "steps of five minutes, rounded down); null in a week, when the hours are "
-                                                   "narrowed, or when none was worked on.")
+                                                   "steps of five minutes, rounded down); null in a week, when the "
+                                                   "hours are narrowed, or when none was worked on.")
     by_kind: dict[str, float] = Field(description="Hours per kind of work (every kind, 0 when none).")
 
 

@@ -141,14 +141,6 @@ def _hours_narrowed(db_session, months: list[str], seconds_of: str, sessions_of:
     return list(periods.values())
 
 
-def hours_by_month_of(db_session, first: date, last: date, artists: list[str], projects: list[str]) -> list[Period]:
-    """Each month from `first` to `last` with the work logged on live sessions of these artists and of these
-    projects (an empty list: any), from the counts kept on write per artist and project."""
-    return _hours_narrowed(db_session, months_between(first, last), BILLED_SECONDS, BILLED_SESSIONS,
-                           lambda artist, project: (not artists or artist in artists)
-                           and (not projects or project in projects))
-
-
 def people_who_worked(db_session, first: date, last: date) -> list[str]:
     """Everyone credited with work on a live session in the months from `first` to `last`, by name."""
     return sorted({json.loads(value)[0] for value in db_session.scalars(select(LiveCount.value).where(
@@ -158,14 +150,18 @@ def people_who_worked(db_session, first: date, last: date) -> list[str]:
 def hours_per_period(db_session, params) -> list[Period]:
     """The periods `params` (HoursParams) asks for with the work logged in each."""
     first, last = params.span()
+    # Each narrowing (the parameters allow one at a time) reads the counts kept per month by its keys.
     if params.artist or params.project:
-        return hours_by_month_of(db_session, first, last, params.artist, params.project)
-    for chosen, seconds_of, sessions_of in ((params.daw, DAW_SECONDS, DAW_SESSIONS),
-                                            (params.person, PERSON_SECONDS, PERSON_SESSIONS)):
-        if chosen:
-            return _hours_narrowed(db_session, months_between(first, last), seconds_of, sessions_of,
-                                   lambda value: value in chosen)
-    return (hours_by_week if params.period == "week" else hours_by_month)(db_session, first, last)
+        narrowed = (BILLED_SECONDS, BILLED_SESSIONS,
+                    lambda artist, project: (not params.artist or artist in params.artist)
+                    and (not params.project or project in params.project))
+    elif params.daw:
+        narrowed = (DAW_SECONDS, DAW_SESSIONS, lambda daw: daw in params.daw)
+    elif params.person:
+        narrowed = (PERSON_SECONDS, PERSON_SESSIONS, lambda person: person in params.person)
+    else:
+        return (hours_by_week if params.period == "week" else hours_by_month)(db_session, first, last)
+    return _hours_narrowed(db_session, months_between(first, last), *narrowed)
 
 
 def weeks_between(first: date, last: date) -> list[str]:
@@ -302,6 +298,11 @@ class TemplateUse:
         """The mean worked time of its sessions that have one; None when none has."""
         return round(self.seconds / self.timed) if self.timed else None
 
+    @property
+    def average_hours(self) -> float | None:
+        """The mean worked time in hours, to the hundredth; None when none has one."""
+        return None if self.average_seconds is None else hours(self.average_seconds)
+
 
 def top_templates(db_session, first: date, last: date) -> list[TemplateUse]:
     """Per template, its live sessions made in the months from the one holding `first` to the one holding `last`,
@@ -309,12 +310,12 @@ def top_templates(db_session, first: date, last: date) -> list[TemplateUse]:
     months = months_between(first, last)
     fields = {TEMPLATE_SESSIONS: "sessions", TEMPLATE_TIMED: "timed", TEMPLATE_SECONDS: "seconds"}
     uses: dict[str, TemplateUse] = {}
-    for dimension, template, count in db_session.execute(
-            select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(
-                LiveCount.dimension.in_([prefix + month for prefix in fields for month in months]))):
-        use = uses.setdefault(template, TemplateUse(template))
-        name = fields[dimension[:-len("YYYY-MM")]]
-        setattr(use, name, getattr(use, name) + count)
+    for chunk in chunked([prefix + month for prefix in fields for month in months]):
+        for dimension, template, count in db_session.execute(
+                select(LiveCount.dimension, LiveCount.value, LiveCount.count).where(LiveCount.dimension.in_(chunk))):
+            use = uses.setdefault(template, TemplateUse(template))
+            name = fields[dimension[:-len("YYYY-MM")]]
+            setattr(use, name, getattr(use, name) + count)
     return sorted(uses.values(), key=lambda use: (-use.sessions, use.template))
 
 

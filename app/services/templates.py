@@ -216,8 +216,8 @@ def _set_templates(db_session, templates: dict[int, str]) -> int:
             rows = db_session.execute(
                 update(table).where(table.c.pk.in_(chunk), table.c.template.is_(None), table.c.deleted_at.is_(None))
                 .values(template=name, template_from=MATCHED_BY_LAYOUT)
-                .returning(table.c.template, table.c.created_at, table.c.worked_seconds)).all()
-            count_given_templates(db_session, rows)
+                .returning(table.c.pk, table.c.template, table.c.created_at, table.c.worked_seconds)).all()
+            count_given_templates(db_session, [row[1:] for row in rows])
+            mark_changed(db_session, [row.pk for row in rows])
             given += len(rows)
-    mark_changed(db_session, templates)
     return given

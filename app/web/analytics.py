@@ -60,7 +60,7 @@ def index():
         return csv_download("sessions-per-template.csv", ("template", "sessions", "sessions timed", "hours",
                                                           "average hours"),
                             [(use.template, use.sessions, use.timed, hours(use.seconds),
-                              "" if use.average_seconds is None else hours(use.average_seconds)) for use in templates])
+                              "" if use.average_hours is None else use.average_hours) for use in templates])
     if params.csv == "adoption":
         return csv_download("sessions-per-month-by-product.csv", ("month", "product", "name", "sessions"),
                             [(label, product.key, product.label, product.sessions[index])
