@@ -7,7 +7,8 @@ from flask import Flask
 from app.auth import check_every_view_declares_access, init_auth
 from app.config import load_config
 from app.database import configure_engine
-from app.extensions import csrf, db, jobs, limiter, migrate
+from app.credentials import init_credentials
+from app.extensions import BACKUP_CHECK, EVERY_MINUTE, csrf, db, jobs, limiter, migrate
 from app.params import init_params
 from app.security import init_security
 from app.uploads import init_uploads
@@ -41,10 +42,15 @@ def create_app(config=None):
     init_uploads(app)
     init_auth(app)
     limiter.init_app(app)
+    init_credentials(app)
+    from app.remote.sync import queue_due_syncs_now
+    from app.remote.webhooks import DELIVER, deliver_due_now
     from app.scanning import run_job
     from app.services.backups import run_scheduled_backup
 
-    jobs.init_app(app, runner=run_job, scheduled_backup=run_scheduled_backup)
+    jobs.init_app(app, runner=run_job, tasks=[(DELIVER, deliver_due_now)], periodic=[
+        ("scheduled_backup", BACKUP_CHECK, run_scheduled_backup), ("scheduled_syncs", EVERY_MINUTE, queue_due_syncs_now),
+        ("webhook_retries", EVERY_MINUTE, deliver_due_now)])
 
     from app.api import bp as api_bp
     from app.errors import bp as errors_bp

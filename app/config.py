@@ -56,6 +56,26 @@ def load_config(app, overrides=None):
         DISABLED_EXTENSIONS="",
         # The zone times are shown and typed in for people who have not chosen their own; None: the machine's.
         TIME_ZONE=None,
+        # How long before now a change is surely visible to every read: a list of what changed since a moment
+        # (servedAt) is answered up to now minus this.
+        CHANGE_MARGIN_SECONDS=5,
+        # Fernet keys for the secrets kept in the database, comma-separated, newest first; None: the instance's
+        # encryption.keys file, created on first use.
+        ENCRYPTION_KEY=None,
+        # Remote sources: seconds a call may take, calls per second to one source, failures in a row that open
+        # its circuit breaker and seconds before it lets one call try again.
+        REMOTE_TIMEOUT_SECONDS=30,
+        REMOTE_REQUESTS_PER_SECOND=5,
+        REMOTE_RETRIES=4,
+        REMOTE_BACKOFF_SECONDS=0.5,
+        REMOTE_BREAKER_FAILURES=5,
+        REMOTE_BREAKER_COOL_DOWN_SECONDS=60,
+        # Webhooks: seconds a delivery may take, and how long a subscription may keep failing before it is
+        # turned off.
+        WEBHOOK_TIMEOUT_SECONDS=10,
+        WEBHOOK_DISABLE_AFTER_HOURS=72,
+        # The bearer token /metrics asks for; None: /metrics is off.
+        METRICS_TOKEN=None,
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
@@ -73,6 +93,14 @@ def load_config(app, overrides=None):
                                                   "SESSION_STATS_MAX_ATTACHMENT_BYTES")
     app.config["ATTACHMENT_DIR"] = Path(app.config["ATTACHMENT_DIR"] or Path(app.instance_path) / "attachments").expanduser()
     app.config["TIME_ZONE"] = setting_zone(app.config["TIME_ZONE"] or server_zone_name(), "SESSION_STATS_TIME_ZONE")
+    for name, lowest in (("CHANGE_MARGIN_SECONDS", 0), ("REMOTE_TIMEOUT_SECONDS", 0.01),
+                         ("REMOTE_REQUESTS_PER_SECOND", 0.01), ("REMOTE_RETRIES", 0), ("REMOTE_BACKOFF_SECONDS", 0),
+                         ("REMOTE_BREAKER_FAILURES", 1),
+                         ("REMOTE_BREAKER_COOL_DOWN_SECONDS", 0), ("WEBHOOK_TIMEOUT_SECONDS", 0.01),
+                         ("WEBHOOK_DISABLE_AFTER_HOURS", 0)):
+        app.config[name] = at_least(app.config[name], lowest, float, f"SESSION_STATS_{name}")
+    app.config["REMOTE_RETRIES"] = int(app.config["REMOTE_RETRIES"])
+    app.config["REMOTE_BREAKER_FAILURES"] = int(app.config["REMOTE_BREAKER_FAILURES"])
     app.config.setdefault("RATELIMIT_STORAGE_URI", app.config["REDIS_URL"] or "memory://")
 
     database_url = app.config["DATABASE_URL"] or (

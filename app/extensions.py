@@ -33,20 +33,22 @@ migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
-# How often each consumer asks whether a scheduled backup is due.
+# How often a consumer asks whether a scheduled backup is due, and whether a sync or a webhook's retry is.
 BACKUP_CHECK = crontab(minute="*/5")
+EVERY_MINUTE = crontab(minute="*")
 
 
 class JobQueue:
     """The huey queue that background jobs run on: SqliteHuey in instance/, or RedisHuey with a Redis URL.
 
     Each app gets its own huey, with one task, `run_job(job_pk)`, that runs the Job row's work
-    through `runner` inside the app's context; and, given `scheduled_backup`, a periodic task that
-    calls it every few minutes on whichever consumer takes it (it decides whether a backup is due).
+    through `runner` inside the app's context; the `tasks` given, (name, function) pairs, each queued
+    with `call(name)`; and the `periodic` ones, (name, crontab, function), which run on whichever
+    consumer takes them (each decides whether anything is due).
     """
 
-    def init_app(self, app, runner, scheduled_backup=None):
-        """Make the app's huey from its settings and register the job task (and the backup check) on it."""
+    def init_app(self, app, runner, tasks=(), periodic=()):
+        """Make the app's huey from its settings and register the job task, the other tasks and the periodic ones."""
         name = app.config["JOB_QUEUE_NAME"]
         if app.config["REDIS_URL"]:
             huey = RedisHuey(name, url=app.config["REDIS_URL"], results=False)
@@ -54,20 +56,18 @@ class JobQueue:
             Path(app.instance_path).mkdir(parents=True, exist_ok=True)
             huey = SqliteHuey(name, filename=str(Path(app.instance_path) / "jobs.db"), results=False)
 
-        @huey.task(name="run_job")
-        def run_job(job_pk: int):
-            with app.app_context():
-                runner(job_pk)
+        def in_context(function):
+            def run(*args):
+                with app.app_context():
+                    function(*args)
+            return run
 
         app.extensions["huey"] = huey
-        app.extensions["huey.run_job"] = run_job
-        if scheduled_backup is not None:
-            @huey.periodic_task(BACKUP_CHECK, name="scheduled_backup")
-            def check_backup_schedule():
-                with app.app_context():
-                    scheduled_backup()
-
-            app.extensions["huey.scheduled_backup"] = check_backup_schedule
+        app.extensions["huey.run_job"] = huey.task(name="run_job")(in_context(runner))
+        for task_name, function in tasks:
+            app.extensions[f"huey.{task_name}"] = huey.task(name=task_name)(in_context(function))
+        for task_name, schedule, function in periodic:
+            app.extensions[f"huey.{task_name}"] = huey.periodic_task(schedule, name=task_name)(in_context(function))
 
     @property
     def huey(self):
@@ -93,6 +93,10 @@ class JobQueue:
     def enqueue(self, job_pk: int) -> None:
         """Queue the job for the next free worker."""
         current_app.extensions["huey.run_job"](job_pk)
+
+    def call(self, task_name: str) -> None:
+        """Queue one of the app's other tasks."""
+        current_app.extensions[f"huey.{task_name}"]()
 
 
 jobs = JobQueue()

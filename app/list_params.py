@@ -229,11 +229,48 @@ class WireListParams(Params):
                           "start, UTC): ingested again, edited, their timeline or work log changed, restored. Give "
                           "the answer's servedAt of the sync before to get only what changed since.")
 
+    artist: QueryText = Field("", description="Only this artist's sessions.")
+    tag: QueryText = Field("", description="Only sessions with this tag.")
+    daw: QueryText = Field("", description="Only sessions of this DAW.")
+
     @property
     def changed_since(self) -> datetime | None:
         """updatedSince as a moment (a date from its start, UTC)."""
         since = self.updatedSince
         return datetime.combine(since, time(), UTC) if type(since) is date else since
+
+    @property
+    def narrowing(self) -> dict[str, str]:
+        """The artist, tag and DAW asked for, by name."""
+        return {name: value for name in ("artist", "tag", "daw") if (value := getattr(self, name))}
+
+
+def encode_gone_cursor(session_id: str) -> str:
+    """An opaque continuation token for the list of gone sessions."""
+    return base64.urlsafe_b64encode(json.dumps({"after": session_id}).encode()).decode().rstrip("=")
+
+
+def decode_gone_cursor(cursor: str) -> str:
+    """The session id a gone-list cursor continues after; ValueError when it is not one of ours."""
+    try:
+        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+        raise ValueError("not a cursor from this API") from exc
+    if type(after) is not str or len(after) > 1000:
+        raise ValueError("not a cursor from this API")
+    return after
+
+
+class GoneListParams(Params):
+    """The query of GET /api/session-stats/gone: the sessions that went to the trash or were deleted for good."""
+
+    limit: Whole = Field(1000, ge=1, le=WIRE_MAX_LIMIT * 10, description="How many ids to return.")
+    cursor: Annotated[QueryText, AfterValidator(decode_gone_cursor)] | None = Field(
+        None, description="The nextCursor of the page before.")
+    updatedSince: Moment | None = Field(  # noqa: N815
+        None, description="Only the sessions that went at or after this moment (a date from its start, UTC).")
+
+    changed_since = WireListParams.changed_since
 
 
 class MissingMediaParams(Params):

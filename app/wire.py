@@ -36,7 +36,7 @@ ISO_DATE_START = re.compile(r"\d{4}-\d{2}-\d{2}")
 # A session id goes into URLs as one path segment: letters, digits and - _ . : ~, starting with a letter or digit.
 SESSION_ID = r"^[A-Za-z0-9][A-Za-z0-9_.:~-]*$"
 # Ids that a session's own URLs already use for something else (/sessions/new).
-RESERVED_SESSION_IDS = frozenset({"new"})
+RESERVED_SESSION_IDS = frozenset({"new", "gone"})
 WHITESPACE = re.compile(r"\s+")
 
 
@@ -59,7 +59,7 @@ def _within_utc(moment: datetime) -> datetime:
 
 def _not_reserved(session_id: str) -> str:
     if session_id in RESERVED_SESSION_IDS:
-        raise ValueError(f"{session_id!r} is reserved: the dashboard's URLs use it")
+        raise ValueError(f"{session_id!r} is reserved: the URLs of the dashboard and the API use it")
     return session_id
 
 

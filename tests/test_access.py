@@ -113,12 +113,30 @@ ROUTE_ACCESS = {
     "corrections.split": "admin",
     "corrections.index": "admin",
     "corrections.undo": "admin",
+    "api.list_gone_sessions": "viewer",
+    "api.source_webhook": "public",
+    "metrics.scrape": "public",
+    "integrations.sources": "admin",
+    "integrations.add": "admin",
+    "integrations.source": "admin",
+    "integrations.change": "admin",
+    "integrations.test": "admin",
+    "integrations.sync": "admin",
+    "integrations.pause": "admin",
+    "integrations.resume": "admin",
+    "integrations.remove": "admin",
+    "integrations.webhooks": "admin",
+    "integrations.add_webhook": "admin",
+    "integrations.webhook": "admin",
+    "integrations.remove_webhook": "admin",
+    "integrations.enable_webhook": "admin",
+    "integrations.redeliver_webhook": "admin",
 }
 ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "template_id": "no-such-template", "filename": "css/app.css"}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "template_id": "no-such-template", "filename": "css/app.css", "name": "no-such-source", "source_name": "no-such-source", "subscription_pk": 999999, "delivery_pk": 999999}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

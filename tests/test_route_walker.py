@@ -14,9 +14,13 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from app import list_params
+from app.credentials import keyring
+from app.database import unit_of_work
 from app.extensions import db
-from app.models import User
+from app.models import User, WebhookDelivery
 from app.sample_data import generate_sessions
+from app.services.remote_sources import add_source, new_webhook_secret
+from app.services.webhooks import add_subscription
 from app.web import forms
 from tests.auth import csrf_token
 from tests.helpers import ingest
@@ -96,9 +100,20 @@ def real_values(app, client) -> dict[str, str]:
     activity = client.post(f"/api/sessions/{session['id']}/activities", json={
         "kind": "mixing", "started_at": "2026-01-05T10:00:00Z", "duration_seconds": 600}).get_json()
     product = client.get("/api/products?limit=1").get_json()["products"][0]
-    with app.app_context():
+    with app.app_context(), unit_of_work():
         user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
-    return {"session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
+        # Port 9 (discard) refuses at once: a connection test or a sync fails without waiting.
+        add_source(db.session, keyring(app), "walked", "http://127.0.0.1:9", "sst_walked", created_by="walk",
+                   webhook_secret=new_webhook_secret())
+        subscription, _ = add_subscription(db.session, keyring(app), "http://127.0.0.1:9/hook", ["sync.finished"],
+                                           "walk")
+        delivery = WebhookDelivery(subscription_pk=subscription.pk, message_id="msg_walked", event="sync.finished",
+                                   payload={}, status="gave up", attempts=8)
+        db.session.add(delivery)
+        db.session.flush()
+        subscription_pk, delivery_pk = subscription.pk, delivery.pk
+    return {"name": "walked", "source_name": "walked", "subscription_pk": str(subscription_pk),
+            "delivery_pk": str(delivery_pk), "session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
             "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
             "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"],
             "activity_id": activity["id"], "template_id": "no-such-template"}

@@ -224,6 +224,30 @@ class WireSessionPage(BaseModel):
                     "Pass the first page's as updatedSince next time to get only what changed since.")
 
 
+class GoneSession(BaseModel):
+    """A session that left the live index."""
+
+    id: str
+    goneAt: str | None = Field(description="When it went to the trash or was deleted for good.")  # noqa: N815
+    reason: Literal["trashed", "purged"]
+
+
+class GoneSessionPage(BaseModel):
+    """Sessions that went to the trash or were deleted for good, by id, a page at a time."""
+
+    gone: list[GoneSession]
+    nextCursor: str | None = Field(description="Pass as `cursor` for the next page; null on the last.")  # noqa: N815
+    servedAt: str = Field(  # noqa: N815
+        description="A moment shortly before this page was read: pass the first page's as updatedSince next time.")
+
+
+class SyncQueued(BaseModel):
+    """What a source's webhook did."""
+
+    queued: int | None = Field(description="The sync job queued (or already queued); null when the source is paused.")
+    message: str
+
+
 class Trashed(BaseModel):
     """A session moved to the trash."""
 

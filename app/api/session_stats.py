@@ -1,15 +1,17 @@
 """/api/session-stats: ingest, replace and read sessions in the wire format."""
+from datetime import timedelta
+
 from flask import current_app, jsonify, request
 
 from app.api import bp
 from app.api.documented import documented
-from app.api.schemas import INGEST_REQUEST, IngestSummary, Purged, Trashed, WireSessionPage
+from app.api.schemas import INGEST_REQUEST, GoneSessionPage, IngestSummary, Purged, Trashed, WireSessionPage
 from app.api.sessions import query_params
 from app.auth import audit, may, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
-from app.list_params import WireListParams, encode_cursor
+from app.list_params import GoneListParams, WireListParams, encode_cursor, encode_gone_cursor
 from app.normalize import iso_utc
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.attachments import hashes_of_session, remove_unreferenced
@@ -18,6 +20,7 @@ from app.services.ingest import IngestError, ingest_sessions
 from app.services.sessions import (
     get_session,
     last_ingested_at,
+    page_of_gone_sessions,
     page_of_sessions,
     purge_session,
     restore_session,
@@ -57,14 +60,34 @@ def list_session_stats():
     params, refused = query_params(WireListParams)
     if refused:
         return refused
-    served_at = visible_changes_until()
-    sessions, next_after = page_of_sessions(db.session, params.cursor or 0, params.limit, params.changed_since)
+    served_at = visible_changes_until(change_margin())
+    sessions, next_after = page_of_sessions(db.session, params.cursor or 0, params.limit, params.changed_since,
+                                            params.narrowing)
     body = {"sessions": sessions, "servedAt": iso_utc(served_at)}
     stamp = last_ingested_at(db.session)
     if stamp:
         body["lastIngestedAt"] = stamp
     body["nextCursor"] = encode_cursor(next_after) if next_after is not None else None
     return jsonify(body)
+
+
+@bp.get("/session-stats/gone")
+@requires("viewer")
+@documented(GoneSessionPage, "A page of gone sessions.", query=GoneListParams, errors=(422,))
+def list_gone_sessions():
+    """Sessions moved to the trash or deleted for good, by id, a page at a time: what a sync marks gone."""
+    params, refused = query_params(GoneListParams)
+    if refused:
+        return refused
+    served_at = visible_changes_until(change_margin())
+    gone, next_after = page_of_gone_sessions(db.session, params.cursor or "", params.limit, params.changed_since)
+    return jsonify({"gone": gone, "servedAt": iso_utc(served_at),
+                    "nextCursor": encode_gone_cursor(next_after) if next_after is not None else None})
+
+
+def change_margin() -> timedelta:
+    """How long before now every change is surely visible to a read (CHANGE_MARGIN_SECONDS)."""
+    return timedelta(seconds=current_app.config["CHANGE_MARGIN_SECONDS"])
 
 
 @bp.get("/session-stats/<session_id>")

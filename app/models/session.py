@@ -93,6 +93,10 @@ class Session(db.Model):
     # When anything of the session last changed in the index (an ingest, an edit, its timeline, its work log, the
     # trash), set by `live_change`: what a sync asks for with updatedSince.
     changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The remote source a sync brought it from, and when that source stopped having it (it stays here).
+    # (Sources are never deleted, only marked removed.)
+    remote_source_pk: Mapped[int | None] = mapped_column(Integer)
+    gone_at_source_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # When someone first and last edited the session's metadata (flags, rating, note, tags, fields) by hand.
     metadata_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     metadata_updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -108,6 +112,7 @@ class Session(db.Model):
         # sessions here rather than walking all of the DAW's.
         Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_template", "template", sqlite_where=LIVE, postgresql_where=LIVE),
+        Index("ix_sessions_remote_source_pk", "remote_source_pk"),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # The few live sessions whose file is missing, for the list's filter.
@@ -213,6 +218,17 @@ class Source(db.Model):
 
     # Finds the sessions one extractor read, such as the samples, without reading every source.
     __table_args__ = (Index("ix_sources_extractor", "extractor"), WITHOUT_ROWID)
+
+
+class PurgedSession(db.Model):
+    """A session deleted for good: syncs asking what went since a moment learn it is gone."""
+
+    __tablename__ = "purged_sessions"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    purged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (Index("ix_purged_sessions_purged_at", "purged_at"),)
 
 
 class SessionStatsCache(db.Model):

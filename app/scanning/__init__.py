@@ -1,11 +1,17 @@
-"""Archive scans: finding session files on disk, noticing what changed, and the scan job."""
+"""Archive scans: finding session files on disk, noticing what changed, and the scan job; and the runner of every
+kind of job."""
+import time
+
 from flask import current_app
 
+from app import metrics
 from app.database import unit_of_work
 from app.extensions import db
+from app.remote.sync import SYNC, run_sync
 from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
 from app.services.hook_runs import ATTACHMENT_HOOKS, run_attachment_hooks
 from app.services.jobs import claim_job, get_job
+from app.services.webhooks import emit
 
 __all__ = ["SCAN", "ScanError", "read_file_again", "run_job", "start_scan"]
 
@@ -16,10 +22,17 @@ def run_job(job_pk: int) -> None:
         job = claim_job(db.session, job_pk)
     if job is None:
         return
+    started = time.monotonic()
     if job.kind == SCAN:
         run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])
+        job = get_job(db.session, job_pk)
+        with unit_of_work():
+            emit(db.session, "scan.finished", {"job": job.pk, "status": job.status, **(job.result or {})})
+    elif job.kind == SYNC:
+        run_sync(db.session, job)
     elif job.kind == ATTACHMENT_HOOKS:
         run_attachment_hooks(db.session, job, current_app.config["ATTACHMENT_DIR"])
+    metrics.JOB_SECONDS.labels(job.kind, get_job(db.session, job_pk).status).observe(time.monotonic() - started)
 
 
 def read_file_again(db_session, path: str, allowed_roots, started_by: str):

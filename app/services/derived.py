@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 
 from app.models import Session
 from app.models.types import utc_now
-from app.services import identities, rollups, search, stats, work_time
+from app.services import identities, rollups, search, stats, webhooks, work_time
 from app.services.bulk import chunked
 
 
@@ -186,6 +186,11 @@ class LiveChange:
         self.figures = figures
         self.pks: dict[int, None] = {}
         self.before: list[list] = [[] for _ in figures]
+        self.inserted: set[int] = set()
+        # The session events some webhook subscription wants (looked up once), and whether each session touched
+        # was live before the change: trashed, restored or updated is told from it.
+        self.events: set[str] | None = None
+        self.live_before: dict[int, bool] = {}
 
     def touching(self, pks) -> None:
         """These stored sessions are about to change: note what they count now (once per session)."""
@@ -196,18 +201,50 @@ class LiveChange:
         for figure, before in zip(self.figures, self.before):
             if figure.before is not None:
                 before.append(figure.before(self.db_session, new))
+        if self._watched_events():
+            self.live_before.update(_live_states(self.db_session, new))
         self.pks.update(dict.fromkeys(new))
 
     def created(self, pks) -> None:
         """These sessions were inserted by the change: they counted nothing before it."""
+        pks = list(pks)
         self.pks.update(dict.fromkeys(pks))
+        self.inserted.update(pks)
 
     def finish(self) -> None:
-        """Bring every derived figure of the changed sessions up to date, and note when they changed."""
+        """Bring every derived figure of the changed sessions up to date, note when they changed, and owe the
+        webhook subscribers word of it."""
         pks = list(self.pks)
         for figure, before in zip(self.figures, self.before):
             figure.after(self.db_session, pks, before)
         mark_changed(self.db_session, pks)
+        if pks and self._watched_events():
+            webhooks.emit_session_events(self.db_session, self._events_of(pks))
+
+    def _watched_events(self) -> set[str]:
+        if self.events is None:
+            self.events = webhooks.subscribed_events(self.db_session) & set(webhooks.SESSION_EVENTS)
+        return self.events
+
+    def _events_of(self, pks) -> dict[str, list[str]]:
+        ids = {event: [] for event in self.events}
+        for pk, (session_id, live) in _live_states(self.db_session, pks, with_ids=True).items():
+            was_live = self.live_before.get(pk)
+            event = ("session.created" if pk in self.inserted else "session.trashed" if was_live and not live
+                     else "session.restored" if was_live is False and live else "session.updated" if live else None)
+            if event in ids:
+                ids[event].append(session_id)
+        return {event: found for event, found in ids.items() if found}
+
+
+def _live_states(db_session, pks, with_ids: bool = False) -> dict:
+    """Whether each of these sessions is live (not in the trash), by pk; with `with_ids`, as (id, live)."""
+    states = {}
+    for chunk in chunked(list(pks)):
+        for pk, session_id, live in db_session.execute(select(
+                Session.pk, Session.id, Session.deleted_at.is_(None)).where(Session.pk.in_(chunk))):
+            states[pk] = (session_id, bool(live)) if with_ids else bool(live)
+    return states
 
 
 def mark_changed(db_session, session_pks) -> None:

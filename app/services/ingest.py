@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from app import metrics
 from app.gc_pause import gc_paused
 from app.models import Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
@@ -76,10 +77,13 @@ def ingest_sessions(
     """
     try:
         with gc_paused():
-            return _ingest(db_session, sessions, replace, ingested_at or utc_now())
+            result = _ingest(db_session, sessions, replace, ingested_at or utc_now())
     except IntegrityError as exc:
         raise IngestError(409, "Another ingest wrote the same sessions at the same moment; nothing was "
                                "changed, send the request again.", []) from exc
+    metrics.INGESTED.labels("inserted").inc(len(result.inserted))
+    metrics.INGESTED.labels("updated").inc(len(result.updated))
+    return result
 
 
 def _ingest(db_session, sessions, replace, now):

@@ -1,11 +1,11 @@
 """Reading sessions back in the wire format, and the trash."""
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic.alias_generators import to_camel
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal, select, union_all, update
 
-from app.models import (Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, Session, SessionPlugin, Source,
-                        Tag, Track, TrackPlugin)
+from app.models import (Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, PurgedSession, RemoteSource,
+                        Session, SessionPlugin, Source, Tag, Track, TrackPlugin)
 from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.meta import LAST_INGESTED_AT
 from app.models.types import utc_now
@@ -42,23 +42,58 @@ def get_session(db_session, session_id: str) -> tuple[dict | None, bool]:
 CHANGE_MARGIN = timedelta(seconds=5)
 
 
-def visible_changes_until() -> datetime:
+def visible_changes_until(margin: timedelta = CHANGE_MARGIN) -> datetime:
     """A moment before which every change to the index is visible to a read that starts now."""
-    return utc_now() - CHANGE_MARGIN
+    return utc_now() - margin
 
 
-def page_of_sessions(db_session, after_pk: int = 0, limit: int = 100,
-                     changed_since: datetime | None = None) -> tuple[list[dict], int | None]:
-    """Live sessions in index order after `after_pk` (those that changed at or after `changed_since`, when given);
-    also the pk to continue from, if any."""
+def page_of_sessions(db_session, after_pk: int = 0, limit: int = 100, changed_since: datetime | None = None,
+                     narrowing: dict[str, str] | None = None) -> tuple[list[dict], int | None]:
+    """Live sessions in index order after `after_pk` (those that changed at or after `changed_since`, and with the
+    artist, tag and DAW of `narrowing`, when given); also the pk to continue from, if any."""
     table = Session.__table__
     statement = select(table).where(table.c.deleted_at.is_(None), table.c.pk > after_pk)
     if changed_since is not None:
         statement = statement.where(table.c.changed_at >= changed_since)
+    narrowing = narrowing or {}
+    if "artist" in narrowing:
+        statement = statement.where(table.c.artist == narrowing["artist"])
+    if "daw" in narrowing:
+        statement = statement.where(table.c.daw == narrowing["daw"])
+    if "tag" in narrowing:
+        statement = statement.where(select(Tag.session_pk).where(
+            Tag.session_pk == table.c.pk, Tag.name == narrowing["tag"]).exists())
     rows = db_session.execute(statement.order_by(table.c.pk).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
     return _wire_sessions(db_session, rows), (rows[-1].pk if more else None)
+
+
+def page_of_gone_sessions(db_session, after_id: str = "", limit: int = 1000,
+                          gone_since: datetime | None = None) -> tuple[list[dict], str | None]:
+    """The sessions moved to the trash or deleted for good (at or after `gone_since`, when given), by id after
+    `after_id`: [{id, goneAt, reason}], and the id to continue from, if any."""
+    table = Session.__table__
+    trashed = select(table.c.id, table.c.changed_at.label("gone_at"), literal("trashed").label("reason")).where(
+        table.c.deleted_at.is_not(None), table.c.id > after_id)
+    purged = select(PurgedSession.id, PurgedSession.purged_at.label("gone_at"), literal("purged").label("reason")
+                    ).where(PurgedSession.id > after_id)
+    if gone_since is not None:
+        trashed = trashed.where(table.c.changed_at >= gone_since)
+        purged = purged.where(PurgedSession.purged_at >= gone_since)
+    both = union_all(trashed, purged).subquery()
+    rows = db_session.execute(select(both).order_by(both.c.id).limit(limit + 1)).all()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    gone = [{"id": row.id, "goneAt": iso_utc(_moment(row.gone_at)), "reason": row.reason} for row in rows]
+    return gone, (rows[-1].id if more else None)
+
+
+def _moment(value):
+    # A union loses the column's type: SQLite gives its stored text back.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):
@@ -121,6 +156,8 @@ def purge_session(db_session, session_id: str) -> str | None:
         return None
     with live_change(db_session, [row.pk]):
         db_session.execute(delete(table).where(table.c.pk == row.pk))
+    db_session.execute(delete(PurgedSession).where(PurgedSession.id == session_id))
+    db_session.add(PurgedSession(id=session_id, purged_at=utc_now()))
     return row.name
 
 
@@ -259,6 +296,8 @@ def session_detail(db_session, session_id: str) -> dict | None:
             .order_by(SessionPlugin.count.desc(), Plugin.name)
         ).all(),
         "sources": sources,
+        "remote_source": (db_session.get(RemoteSource, session.remote_source_pk)
+                          if session.remote_source_pk is not None else None),
         "media": db_session.execute(select(MediaFile.__table__).where(MediaFile.session_pk == session.pk)
                                     .order_by(MediaFile.missing.desc(), MediaFile.position)).all(),
         "is_sample": any(source.extractor == SAMPLE_EXTRACTOR for source in sources),

@@ -183,3 +183,41 @@ class NewSessionForm(FlaskForm):
     tags = StringField("Tags", description="Separated by commas.")
     notes = TextAreaField("Notes")
     track = FieldList(FormField(TrackRowForm), max_entries=MAX_TRACKS)
+
+
+class SourceForm(FlaskForm):
+    """A remote Session Stats server to pull sessions from; the token is never shown again once stored."""
+
+    name = StringField("Name", validators=[InputRequired(), Length(max=100)],
+                       description="How this server calls it, e.g. b-room: letters, digits, '.', '_' or '-'.")
+    base_url = StringField("Address", validators=[InputRequired(), Length(max=2000)],
+                           description="The remote server's address, e.g. https://b-room.studio.lan:8000.")
+    token = PasswordField("API token", validators=[Optional(), Length(max=500)],
+                          description="A viewer token made on the remote server (Settings → API tokens there). "
+                                      "Stored encrypted; leave blank to keep the one stored.")
+    webhook_secret = PasswordField("Webhook secret", validators=[Optional(), Length(max=500)],
+                                   description="Optional: the whsec_… secret of the remote's webhook subscription "
+                                               "to this server, so that its webhooks start a sync here.")
+    artist = StringField("Only artist", validators=[Optional(), Length(max=1000)])
+    tag = StringField("Only tag", validators=[Optional(), Length(max=1000)])
+    daw = StringField("Only DAW", validators=[Optional(), Length(max=1000)])
+    every_minutes = IntegerField("Sync every (minutes)", validators=[Optional(), NumberRange(min=1, max=10080)],
+                                 description="Leave blank to sync only when asked (a button, its webhook, "
+                                             "`session-stats sources sync`).")
+
+    def filters(self) -> dict:
+        """The artist, tag and DAW given."""
+        return {name: getattr(self, name).data for name in ("artist", "tag", "daw") if getattr(self, name).data}
+
+
+class WebhookForm(FlaskForm):
+    """Where webhooks go and for which events."""
+
+    url = StringField("Address", validators=[InputRequired(), Length(max=2000)],
+                      description="Where to POST, e.g. https://main.studio.lan/api/webhooks/sources/b-room.")
+    events = SelectMultipleField("Events", choices=[], widget=ListWidget(prefix_label=False),
+                                 option_widget=CheckboxInput(), validators=[InputRequired("Tick at least one event.")])
+
+    def __init__(self, events, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.events.choices = [(event, event) for event in events]

@@ -3,12 +3,15 @@ from collections import Counter
 
 from flask import Blueprint, flash, redirect, url_for
 
-from app.auth import audit, requires
+from app.auth import audit, may, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import OverviewParams
+from app.models.types import utc_now
+from app.remote.client import breaker_state
 from app.services.bulk_edit import has_samples, remove_samples
 from app.services.events import latest_open_notes, open_notes_by
+from app.services.integrations import sources_health
 from app.services.jobs import unfinished_jobs
 from app.services.plugins import every_month, top_products
 from app.services.queries import latest_sessions
@@ -66,7 +69,9 @@ def home():
                        **_open_notes(), chart=stacked_bar_chart(months, series), daws=[daw for daw, _ in series], range=params.range,
                        running=[job_progress(job) for job in unfinished_jobs(db.session)],
                        products=products, sessions=latest_sessions(db.session),
-                       samples=has_samples(db.session), form=ButtonForm())
+                       samples=has_samples(db.session), form=ButtonForm(),
+                       integrations=sources_health(db.session, utc_now()) if may("admin") else [],
+                       breakers=breaker_state)
 
 
 @bp.post("/samples/remove")

@@ -7,6 +7,7 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from app.auth import audit, principal, requires
+from app.remote_kinds import SYNC
 from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.list_params import PageParams
@@ -35,12 +36,22 @@ class Progress:
     eta_seconds: int | None
 
     @property
+    def noun(self) -> str:
+        """What kind of job it is, as its title names it: Scan or Sync."""
+        return "Sync" if self.job.kind == SYNC else "Scan"
+
+    @property
+    def unit(self) -> str:
+        """What it counts: files (a scan) or sessions (a sync)."""
+        return "sessions" if self.job.kind == SYNC else "files"
+
+    @property
     def rate_text(self) -> str | None:
         """The rate as people read it, e.g. "120 files/s"."""
         if self.files_per_second is None:
             return None
         rate = self.files_per_second
-        return f"{rate:,.0f} files/s" if rate >= 10 else f"{rate:.1f} files/s"
+        return f"{rate:,.0f} {self.unit}/s" if rate >= 10 else f"{rate:.1f} {self.unit}/s"
 
     @property
     def eta_text(self) -> str | None:
@@ -87,8 +98,12 @@ def _plural(count: int, one: str, many: str) -> str:
 
 
 def scan_counts(job: Job) -> list[str]:
-    """What a scan did, in words: files found, unchanged and read; sessions added, updated and missing."""
+    """What a scan did, in words: files found, unchanged and read; sessions added, updated and missing (a sync: its
+    sessions added, updated, unchanged, gone and failed)."""
     result = job.result or {}
+    if job.kind == SYNC:
+        return [f"{result.get(outcome, 0):,} {outcome}" for outcome in ("added", "updated", "unchanged", "gone", "failed")
+                if outcome in result]
     if "found" not in result:
         return []
     read = sum(result.get(outcome, 0) for outcome in ("indexed", "failed", "ignored"))

@@ -1,0 +1,2 @@
+"""The kinds of job that talk to other servers (here, so that services can name them without the client)."""
+SYNC = "sync"
