@@ -12,7 +12,7 @@ from app.params import (Moment, PageNumber, QueryText, RowNumber, SearchText, Te
                         whole_number)
 from app.services.plugins import PLUGIN_SORTS, PluginQuery
 from app.services.queries import FACETS, PAGE_SIZE, PAGE_SIZES, SORTS, SessionQuery
-from app.wire import MAX_COUNT, MAX_TRACKS
+from app.wire import CREDIT_ROLES, MAX_COUNT, MAX_TRACKS
 
 API_MAX_LIMIT = 500
 WIRE_MAX_LIMIT = 1000
@@ -46,6 +46,10 @@ class SessionFilters(Params):
     tag: Texts = Field([], description="Sessions with this tag (any case; repeat for any of several).")
     template: Texts = Field([], description="Sessions started from this template, named by their file or recognised "
                                             "by their tracks (any case; repeat for any of several).")
+    person: Texts = Field([], description="Sessions crediting this person (any case; repeat for any of several).")
+    role: Texts = Field([], description="Sessions crediting someone in this role: artist, featured artist, producer, "
+                                        "engineer, mix engineer, mastering engineer, assistant, writer or musician "
+                                        "(repeat for any of several).")
     product: Texts = Field([], description="Sessions using this product, by its key as /api/products gives it, or "
                                            "this exact plugin by its pluginId (repeat for any of several).")
     plugin: QueryText = Field("", description="Sessions using a plugin whose name (as its file spells it, or its "
@@ -194,6 +198,12 @@ class TrackRowParams(Params):
     """The manual entry form's next track row."""
 
     index: Annotated[Whole, Field(ge=0, lt=MAX_TRACKS)] = 0
+
+
+class PeopleParams(PageParams):
+    """The people page: everyone credited, or those credited in one role."""
+
+    role: Literal[CREDIT_ROLES] | None = Field(None, description="Only people credited in this role.")
 
 
 class AuditParams(PageParams):

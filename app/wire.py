@@ -21,6 +21,7 @@ MAX_TAGS = 500
 MAX_TAG = 200
 MAX_ATTRIBUTES_DEPTH = 32
 MAX_SOURCES = 100
+MAX_CREDITS = 500
 MAX_ID = 200
 MAX_MARKERS = 10_000
 MAX_MEDIA_FILES = 100_000
@@ -217,6 +218,32 @@ class SessionStatsSessionSource(WireModel):
     extractor: ShortText | None = None
 
 
+# The roles a person is credited with on a session.
+CREDIT_ROLES = ("artist", "featured artist", "producer", "engineer", "mix engineer", "mastering engineer",
+                "assistant", "writer", "musician")
+CreditRole = Literal[CREDIT_ROLES]
+
+
+class SessionStatsCredit(WireModel):
+    """A person credited on the session, and in which role."""
+
+    name: Annotated[str, BeforeValidator(_single_spaced), Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
+    role: CreditRole
+
+
+def _distinct_credits(credits):
+    seen = set()
+    for credit in credits or ():
+        key = (credit.name.casefold(), credit.role)
+        if key in seen:
+            raise ValueError(f"{credit.name!r} is credited as {credit.role} twice")
+        seen.add(key)
+    return credits
+
+
+Credits = Annotated[list[SessionStatsCredit], Field(max_length=MAX_CREDITS), AfterValidator(_distinct_credits)]
+
+
 class SessionStatsMarker(WireModel):
     """A marker on the session's timeline, in seconds from its start; a region also has `endSec`."""
 
@@ -265,6 +292,7 @@ class SessionStatsSession(WireModel):
     work_seconds: Annotated[float, Field(ge=0, le=MAX_WORK_SECONDS, allow_inf_nan=False)] | None = None
     notes: LongText | None = None
     tags: Tags | None = None
+    credits: Credits | None = None
     tracks: Annotated[list[SessionStatsTrack], Field(max_length=MAX_TRACKS)] | None = None
     plugins: Annotated[list[SessionStatsPluginUsage], Field(max_length=MAX_PLUGIN_USAGES)] | None = None
     sources: Annotated[list[SessionStatsSessionSource], Field(max_length=MAX_SOURCES)] | None = None

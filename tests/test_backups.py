@@ -309,8 +309,8 @@ def test_scheduled_backups_one_per_interval_keeping_the_newest(app, tmp_path):
     now = utc_now().replace(microsecond=0)
     huey = app.extensions["huey"]
     # Consumers (started with periodic tasks on) enqueue the check every five minutes.
-    assert [task.name for task in huey.read_periodic(datetime(2025, 1, 1, 0, 5))] == ["scheduled_backup"]
-    assert huey.read_periodic(datetime(2025, 1, 1, 0, 6)) == []
+    assert "scheduled_backup" in [task.name for task in huey.read_periodic(datetime(2025, 1, 1, 0, 5))]
+    assert "scheduled_backup" not in [task.name for task in huey.read_periodic(datetime(2025, 1, 1, 0, 6))]
     with app.app_context():
         # The periodic task, as a consumer runs it.
         app.extensions["huey.scheduled_backup"].call_local()

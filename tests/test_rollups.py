@@ -5,7 +5,8 @@ from collections import defaultdict
 from sqlalchemy import distinct, func, select
 
 from app.extensions import db
-from app.models import Activity, Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
+from app.models import (Activity, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag,
+                        Track)
 from app.sample_data import generate_sessions
 from app.services.search import search_conditions
 from tests.auth import csrf_token
@@ -21,6 +22,12 @@ def recount_live_counts():
             select(column_, func.count()).where(live, column_.is_not(None)).group_by(column_)))
     counts.update((("tag", name), n) for name, n in db.session.execute(
         select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name)))
+    credited = db.session.execute(select(Credit.session_pk, Credit.name, Credit.role).join(
+        Session, Session.pk == Credit.session_pk).where(live)).all()
+    for dimension, pairs in (("person", {(pk, name) for pk, name, _ in credited}),
+                             ("role", {(pk, role) for pk, _, role in credited})):
+        for _, value in pairs:
+            counts[dimension, value] = counts.get((dimension, value), 0) + 1
     for dimension, column_ in (("vendor", Plugin.vendor), ("format", Plugin.format), ("product", Plugin.product_key)):
         counts.update(((dimension, value), n) for value, n in db.session.execute(
             select(column_, func.count(distinct(SessionPlugin.session_pk)))
@@ -146,6 +153,11 @@ def maintained(app):
 def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client):
     samples = [dict(s, template=("Band Room", "Vocal Booth")[index % 2]) if index % 3 == 0 else s
                for index, s in enumerate(generate_sessions(30, seed=11))]
+    # Some sessions credit people, one of them twice on one session (in two roles).
+    samples = [dict(s, credits=[{"name": f"Person {index % 3}", "role": "producer"},
+                                {"name": f"Person {index % 3}", "role": "engineer"},
+                                {"name": "Mara Quist", "role": "mix engineer"}]) if index % 4 == 0 else s
+               for index, s in enumerate(samples)]
     ingest(client, *samples[:20])
     assert maintained(app) == recount(app)
     changed = [dict(s, tracks=s["tracks"][:1]) for s in samples[:5]]
@@ -213,16 +225,18 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     live_id = client.get("/api/session-stats?limit=1").get_json()["sessions"][0]["id"]
     client.patch(f"/sessions/{live_id}/fields/artist", data={"value": "Someone New"})
     client.patch(f"/sessions/{live_id}/tags", data={"add": "brand-new-tag"})
+    client.patch(f"/sessions/{live_id}/credits", data={"name": "New Person", "role": "writer"})
     assert maintained(app) == recount(app)
     _, totals, live_counts = maintained(app)
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
+    assert live_counts[("person", "New Person")] == 1 and live_counts[("role", "writer")] == 1
     assert {dimension for dimension, _ in live_counts
             if not dimension.startswith(("months of ", "daw months of ", "billed seconds in ",
                                          "billed sessions in ", "weekly work seconds of ", "session minutes in ",
                                          "template sessions in ", "template timed sessions in ",
                                          "template worked seconds in ", "daw seconds in ", "daw sessions in ",
                                          "person seconds in ", "person sessions in "))} \
-        == {"artist", "daw", "template", "tag", "vendor", "format", "product", "total", "open notes by artist",
+        == {"artist", "daw", "template", "tag", "person", "role", "vendor", "format", "product", "total", "open notes by artist",
             "open notes by project", "missing media by artist", "missing media by project", "sessions started",
             "sessions started weekly",
             "sessions worked", "sessions worked weekly", "work seconds of mixing", "work seconds of editing",

@@ -108,9 +108,12 @@ def test_sync_pause_resume_and_remove_from_the_page(app, client, runner, tmp_pat
     assert "Removed sources" in listing and "1 sessions" in listing
     session_id = client.get("/api/session-stats").get_json()["sessions"][0]["id"]
     assert "the removed source a-room" in text(client.get(f"/sessions/{session_id}"))
+    assert client.post("/admin/sources/a-room/restore", data=form(client)).status_code == 302
+    assert "paused" in text(client.get("/admin/sources/a-room"))
+    assert client.post("/admin/sources/a-room/restore", data=form(client)).status_code == 404
     assert [a for a in audit_actions(app) if a.startswith("source.")] == [
         "source.added", "source.sync_started", "source.sync_started", "source.paused", "source.resumed",
-        "source.removed"]
+        "source.removed", "source.restored"]
 
 
 def test_the_overview_shows_admins_each_source_and_its_errors(app, client, auth):

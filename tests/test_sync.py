@@ -29,6 +29,7 @@ def remote(tmp_path, sqlite_template):
     with serving(remote_app(tmp_path, sqlite_template)) as a:
         answer = a.client.post("/api/session-stats", json={"action": "ingestSessions", "payload": {"sessions": [
             {"name": name, "fingerprint": name, "artist": "Lumen", "tags": ["a-tag"],
+             "credits": [{"name": "Mara Quist", "role": "producer"}],
              "tracks": [{"name": "Vox", "plugins": [{"name": "Pro-Q 3", "vendor": "FabFilter"}]}]}
             for name in ("Alpha", "Bravo", "Charlie")]}})
         assert answer.status_code == 200, answer.get_json()
@@ -70,6 +71,7 @@ def test_b_pulls_a_then_follows_its_edits_and_deletions_keeping_its_own(app, run
     assert all(row.artist == "Lumen" and row.gone_at_source_at is None for row in pulled.values())
     bravo = client.get(f"/api/session-stats/{pulled['Bravo'].id}").get_json()
     assert bravo["tags"] == ["a-tag"]
+    assert bravo["credits"] == [{"name": "Mara Quist", "role": "producer"}]
     assert bravo["tracks"][0]["plugins"][0]["name"] == "Pro-Q 3"
     assert bravo["sources"][0]["type"] == "import"
     assert bravo["sources"][0]["path"].startswith(remote.url)

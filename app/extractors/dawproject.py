@@ -30,7 +30,7 @@ from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
-from app.extractors.names import file_title
+from app.extractors.names import credits_of, file_title
 from app.extractors.session_timeline import (
     HOLD, LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, marker, media_files, sensible_bpm,
 )
@@ -79,9 +79,12 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     structure = project.find("Structure")
     tracks = [_track(element, maker) for element in _track_elements(structure)]
     arrangement = project.find("Arrangement")
+    credits = credits_of({"artist": metadata.get("Artist"), "producer": metadata.get("Producer"),
+                          "writer": "; ".join(filter(None, (metadata.get("Composer"), metadata.get("Songwriter"))))})
     return SessionStatsSession(
         name=metadata.pop("Title", None) or file_title(filename),
         artist=metadata.pop("Artist", None),
+        credits=credits,
         daw=daw or None,
         daw_version=(application.get("version") or None) if application is not None else None,
         bpm=_tempo(project),

@@ -36,7 +36,7 @@ from functools import partial
 from pathlib import PureWindowsPath
 
 from app.extractors.errors import ExtractError
-from app.extractors.names import clip, file_title
+from app.extractors.names import clip, credits_of, file_title
 from app.extractors.fl_studio_timeline import TIMELINE_EVENTS, Timeline, read_timeline_event, timeline_markers
 from app.extractors.session_timeline import known, media_files
 from app.extractors.vocabulary import (
@@ -138,6 +138,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     return SessionStatsSession(
         name=name,
         artist=project.texts.get(ARTIST) or None,
+        credits=credits_of({"artist": project.texts.get(ARTIST)}),
         bpm=bpm if bpm is not None and 0 < bpm <= 10_000 else None,
         daw="FL Studio",
         daw_version=project.version,

@@ -32,7 +32,7 @@ from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
-from app.extractors.names import file_title
+from app.extractors.names import credits_of, file_title
 from app.extractors.session_timeline import (
     TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files, sensible_bpm,
 )
@@ -242,6 +242,7 @@ def _session(meta: dict[str, str], song: Element, tracks: list, filename: str, *
     return SessionStatsSession(
         name=meta.get("Document:Title") or file_title(filename),
         artist=meta.get("Media:Artist") or None,
+        credits=credits_of({"artist": meta.get("Media:Artist"), "writer": meta.get("Media:Composer")}),
         daw=program.strip() or "Studio One",
         daw_version=version.strip() or None,
         bpm=bpm if bpm and 0 < bpm <= 10_000 else None,

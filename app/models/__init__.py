@@ -6,12 +6,12 @@ from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal, Product, ProductCorrection
 from app.models.remote import ReceivedWebhook, RemoteSource, WebhookDelivery, WebhookSubscription
 from app.models.scanned_file import ScannedFile
-from app.models.session import PurgedSession, Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
+from app.models.session import Credit, PurgedSession, Session, SessionPlugin, SessionStatsCache, Source, Tag, Track, TrackPlugin
 from app.models.template import Template
 from app.models.timeline import Attachment, Event, MediaFile
 from app.models.work import Activity
 
-__all__ = ["Activity", "ApiToken", "Attachment", "AuditEntry", "Event", "Job", "JobError", "JobSession", "LiveCount",
+__all__ = ["Activity", "ApiToken", "Attachment", "AuditEntry", "Credit", "Event", "Job", "JobError", "JobSession", "LiveCount",
            "MediaFile", "Meta", "Plugin", "PluginTotal", "Product", "ProductCorrection", "PurgedSession", "ReceivedWebhook",
            "RemoteSource", "SavedView", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Template", "Track", "TrackPlugin", "User",
            "WebhookDelivery", "WebhookSubscription"]

@@ -139,6 +139,19 @@ class Tag(db.Model):
     __table_args__ = (Index("ix_tags_name", "name"), WITHOUT_ROWID)
 
 
+class Credit(db.Model):
+    """A person credited on a session, in one role, in the order given."""
+
+    __tablename__ = "credits"
+
+    session_pk: Mapped[int] = mapped_column(ForeignKey("sessions.pk", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(1000))
+    role: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_credits_name", "name"), Index("ix_credits_role", "role"), WITHOUT_ROWID)
+
+
 class Track(db.Model):
     """A track, ordered within its session."""
 

@@ -74,6 +74,9 @@ class Sync:
         self.counts = {"added": 0, "updated": 0, "unchanged": 0, "gone": 0, "failed": 0, "skipped": 0}
         self.errors = 0
         self.cancelled = False
+        # What the run leaves for the source: its breaker's state, and the moment the next sync asks from.
+        self.breaker_state = self.source.breaker_state
+        self.synced_until = None
 
     def run(self, token: str) -> tuple[str, str | None]:
         """Pull and land everything; the job's status and message."""
@@ -216,7 +219,6 @@ def run_sync(db_session, job: Job) -> dict:
     """Run a claimed sync job to its end; its summary (added, updated, unchanged, gone, failed, requests)."""
     sync = Sync(db_session, job, ClientSettings.from_config(current_app.config))
     source = sync.source
-    sync.breaker_state, sync.synced_until = source.breaker_state, None
     try:
         status, message = sync.run(source_token(keyring(current_app), source))
     except CredentialError as exc:

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import metrics
 from app.gc_pause import gc_paused
-from app.models import Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import Credit, Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
 from app.models.meta import LAST_INGESTED_AT
 from app.models.session import MATCHED_BY_LAYOUT, NAMED_BY_FILE
 from app.models.timeline import FILE_SOURCE, MARKER
@@ -119,9 +119,11 @@ def _ingest(db_session, sessions, replace, now):
 
 
 def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stored, fingerprints, pks, created):
-    """Replace the tags, tracks, usage and sources each session of the payload gives."""
+    """Replace the tags, credits, tracks, usage and sources each session of the payload gives."""
     with_tags = [i for i, s in enumerate(sessions) if "tags" in s.model_fields_set
                  and "tags" not in _stored_edits(stored, fingerprints[i])]
+    with_credits = [i for i, s in enumerate(sessions) if "credits" in s.model_fields_set
+                    and "credits" not in _stored_edits(stored, fingerprints[i])]
     with_tracks = [i for i, s in enumerate(sessions) if "tracks" in s.model_fields_set]
     with_usage = [i for i, u in enumerate(usages) if u is not None]
     with_sources = [i for i, s in enumerate(sessions) if "sources" in s.model_fields_set]
@@ -131,6 +133,7 @@ def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stor
         return [pks[i] for i in indexes if pks[i] in stored_pks]
 
     _delete_children(db_session, Tag, existing(with_tags))
+    _delete_children(db_session, Credit, existing(with_credits))
     _delete_children(db_session, TrackPlugin, existing(with_tracks))
     _delete_children(db_session, Track, existing(with_tracks))
     _delete_children(db_session, SessionPlugin, existing(with_usage))
@@ -139,6 +142,10 @@ def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stor
     _insert(db_session, Tag, ("session_pk", "name", "position"), (
         (pks[i], name, position)
         for i in with_tags for position, name in enumerate(sessions[i].tags or ())
+    ))
+    _insert(db_session, Credit, ("session_pk", "position", "name", "role"), (
+        (pks[i], position, credit.name, credit.role)
+        for i in with_credits for position, credit in enumerate(sessions[i].credits or ())
     ))
     _insert_tracks(db_session, sessions, instance_ids, with_tracks, pks, plugin_pks)
     _insert(db_session, SessionPlugin, ("session_pk", "plugin_pk", "count", "track_count", "session_created_at"), (
@@ -363,9 +370,16 @@ def _keeping_edits(values: dict, edited: dict, session) -> dict:
             kept[name] = edited_value(values.pop(name))
         elif name == "tags" and "tags" in session.model_fields_set:
             kept[name] = session.tags or []
+        elif name == "credits" and "credits" in session.model_fields_set:
+            kept[name] = credit_values(session.credits)
     if kept != edited:
         values["edited"] = kept
     return values
+
+
+def credit_values(credits) -> list[dict]:
+    """Credits as the record of edits keeps them: [{name, role}]."""
+    return [{"name": credit.name, "role": credit.role} for credit in credits or ()]
 
 
 def _delete_children(db_session, model, session_pks):

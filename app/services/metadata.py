@@ -4,11 +4,11 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from sqlalchemy import delete, func, insert, select, update
 
-from app.models import Session, Tag
+from app.models import Credit, Session, Tag
 from app.models.types import utc_now
 from app.services.derived import live_change
-from app.services.ingest import column_values, edited_value
-from app.wire import Bpm, LongText, Name, Rating, ShortText, Tags, Timestamp, problem_message
+from app.services.ingest import column_values, credit_values, edited_value
+from app.wire import Bpm, Credits, LongText, Name, Rating, ShortText, Tags, Timestamp, problem_message
 
 
 class MetadataChange(BaseModel):
@@ -23,6 +23,7 @@ class MetadataChange(BaseModel):
     bpm: Bpm | None = None
     notes: LongText | None = None
     tags: Tags | None = None
+    credits: Credits | None = None
     is_favorite: bool | None = None
     is_test: bool | None = None
     is_complete: bool | None = None
@@ -42,6 +43,8 @@ class MetadataChange(BaseModel):
 # The fields that say when the work on a session happened (stored in UTC, kept as ISO text among the file's values
 # of edited fields).
 TIMING = {"started_at", "ended_at"}
+# The fields kept in rows of their own rather than columns of `sessions`.
+CHILD_FIELDS = {"tags", "credits"}
 
 
 class MetadataError(ValueError):
@@ -106,6 +109,24 @@ def edit_tags(db_session, session_id: str, add: str | None = None, remove: str |
     return change.tags
 
 
+def edit_credits(db_session, session_id: str, add: dict | None = None, remove: dict | None = None
+                 ) -> list | None:
+    """Credit a person in a role on a live session (at the end), or take a credit ({name, role}) away, from the
+    credits as they are now; its credits after, or None when there is no such session. MetadataError when refused."""
+    pk = _live_session_pk(db_session, session_id)
+    if pk is None:
+        return None
+    credits = [{"name": name, "role": role} for name, role in db_session.execute(
+        select(Credit.name, Credit.role).where(Credit.session_pk == pk).order_by(Credit.position))]
+    if add:
+        credits.append(add)
+    if remove in credits:
+        credits.remove(remove)
+    change = parse_change({"credits": credits})
+    _write(db_session, pk, change)
+    return change.credits
+
+
 def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
     """Give an edited field of a live session its file's value again (and ingests the field again); None when there
     is no such session, False when the field was not edited."""
@@ -121,6 +142,8 @@ def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
     with live_change(db_session, [pk]):
         if field == "tags":
             _replace_tags(db_session, pk, file_value)
+        elif field == "credits":
+            _replace_credits(db_session, pk, file_value)
         elif field in TIMING:
             values[field] = datetime.fromisoformat(file_value) if file_value else None
         else:
@@ -132,7 +155,7 @@ def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
 def _edits_after(db_session, pk: int, change: MetadataChange) -> dict:
     """The session's edited fields with those of `change` added, each first edit keeping the value it replaces."""
     table = Session.__table__
-    fields = change.model_fields_set - {"tags"}
+    fields = change.model_fields_set - CHILD_FIELDS
     row = db_session.execute(select(table.c.edited, *(table.c[name] for name in fields))
                              .where(table.c.pk == pk)).one()
     edited = dict(row.edited or {})
@@ -140,6 +163,9 @@ def _edits_after(db_session, pk: int, change: MetadataChange) -> dict:
         edited.setdefault(name, edited_value(row._mapping[name]))
     if "tags" in change.model_fields_set and "tags" not in edited:
         edited["tags"] = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
+    if "credits" in change.model_fields_set and "credits" not in edited:
+        edited["credits"] = [{"name": name, "role": role} for name, role in db_session.execute(
+            select(Credit.name, Credit.role).where(Credit.session_pk == pk).order_by(Credit.position))]
     return edited
 
 
@@ -150,9 +176,16 @@ def _replace_tags(db_session, pk: int, tags: list[str]) -> None:
                                          for position, name in enumerate(tags)])
 
 
+def _replace_credits(db_session, pk: int, credits: list[dict]) -> None:
+    db_session.execute(delete(Credit).where(Credit.session_pk == pk))
+    if credits:
+        db_session.execute(insert(Credit), [{"session_pk": pk, "position": position, **credit}
+                                            for position, credit in enumerate(credits)])
+
+
 def _write(db_session, pk: int, change: MetadataChange) -> None:
     now = utc_now()
-    values = column_values(change.model_dump(exclude_unset=True, exclude={"tags"}))
+    values = column_values(change.model_dump(exclude_unset=True, exclude=CHILD_FIELDS))
     table = Session.__table__
     with live_change(db_session, [pk]):
         db_session.execute(update(table).where(table.c.pk == pk).values(
@@ -160,3 +193,5 @@ def _write(db_session, pk: int, change: MetadataChange) -> None:
             metadata_created_at=func.coalesce(table.c.metadata_created_at, now)))
         if "tags" in change.model_fields_set:
             _replace_tags(db_session, pk, change.tags)
+        if "credits" in change.model_fields_set:
+            _replace_credits(db_session, pk, credit_values(change.credits))

@@ -5,7 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, false, func, literal_column, or_, Select, select
 
-from app.models import JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source, Tag
+from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source,
+                        Tag)
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
 from app.services.rollups import plugins_of_sessions
@@ -40,7 +41,7 @@ SORTS = {
     "favorite": Session.is_favorite,
     "edited": Session.metadata_updated_at,
 }
-FACETS = ("artist", "daw", "template", "tag", "vendor", "format")
+FACETS = ("artist", "daw", "template", "tag", "person", "role", "vendor", "format")
 PLUGIN_FACETS = ("vendor", "format")
 # A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
 COLLECT_AT_MOST = 5_000
@@ -58,6 +59,9 @@ class SessionQuery:
     daw: tuple[str, ...] = ()
     tag: tuple[str, ...] = ()
     template: tuple[str, ...] = ()
+    # People credited on the session, and the roles anyone is credited with.
+    person: tuple[str, ...] = ()
+    role: tuple[str, ...] = ()
     # Product keys or exact pluginIds: sessions using any of them.
     product: tuple[str, ...] = ()
     # Part of a plugin's name, any case: sessions using any plugin whose name holds it.
@@ -185,6 +189,9 @@ def _where(db_session, query: SessionQuery) -> _Where:
             conditions.append(column.in_(values))
     if query.tag:
         conditions.append(Session.pk.in_(select(Tag.session_pk).where(Tag.name.in_(query.tag))))
+    for values, column in ((query.person, Credit.name), (query.role, Credit.role)):
+        if values:
+            conditions.append(Session.pk.in_(select(Credit.session_pk).where(column.in_(values))))
     for condition in _plugin_conditions(query):
         _add_plugin_filter(db_session, where, condition)
     for value, column in ((query.liked, Session.is_favorite), (query.test, Session.is_test),
@@ -352,6 +359,10 @@ def _facet_query(dimension: str, selected) -> Select:
     if dimension in ("artist", "daw", "template"):
         column = getattr(Session, dimension)
         return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
+    if dimension in ("person", "role"):
+        column = getattr(Credit, "name" if dimension == "person" else "role")
+        return select(column, func.count(func.distinct(Credit.session_pk))).where(
+            Credit.session_pk.in_(selected)).group_by(column)
     return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
 
 

@@ -156,6 +156,11 @@ def remove_source(db_session, source: RemoteSource) -> None:
     source.paused = True
 
 
+def restore_source(db_session, source: RemoteSource) -> None:
+    """Bring a removed source back, paused: it syncs again once resumed."""
+    source.removed_at = None
+
+
 def imported_counts(db_session) -> dict[int, tuple[int, int]]:
     """Per source, its live imported sessions and those among them gone at the source."""
     rows = db_session.execute(

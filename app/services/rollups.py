@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import String, bindparam, case, cast, delete, func, or_, select, tuple_, update
 
-from app.models import (Attachment, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
+from app.models import (Attachment, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
                         Tag, Track)
 from app.models.timeline import NOTE
 from app.services.bulk import chunked, dialect_insert
@@ -107,6 +107,16 @@ def timeline_counts(db_session, session_pks=None) -> dict[int, tuple]:
     return {pk: tuple(counts) for pk, counts in found.items()}
 
 
+def _credited(rows) -> Counter:
+    """The ("person", name) and ("role", role) facet values of credit rows (session_pk, name, role), once per
+    session each: a person credited twice on one session counts that session once."""
+    people, roles = set(), set()
+    for session_pk, name, role in rows:
+        people.add((session_pk, name))
+        roles.add((session_pk, role))
+    return Counter(("person", name) for _, name in people) + Counter(("role", role) for _, role in roles)
+
+
 def counted(db_session, session_pks) -> Counted:
     """What those of these sessions that are live count in the maintained aggregates."""
     result = Counted()
@@ -139,6 +149,8 @@ def counted(db_session, session_pks) -> Counted:
         live = list(months)
         count_work(db_session, live, values)
         values.update(("tag", name) for name in db_session.scalars(select(Tag.name).where(Tag.session_pk.in_(live))))
+        values.update(_credited(db_session.execute(select(Credit.session_pk, Credit.name, Credit.role)
+                                                   .where(Credit.session_pk.in_(live)))))
         for plugin_pk, instances, sessions, tracks in db_session.execute(
             select(SessionPlugin.plugin_pk, func.sum(SessionPlugin.count), func.count(),
                    func.sum(SessionPlugin.track_count))
@@ -336,6 +348,10 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
             select(column, func.count()).where(live, column.is_not(None)).group_by(column))})
     counts.update({("tag", name): n for name, n in db_session.execute(
         select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name))})
+    for dimension, column in (("person", Credit.name), ("role", Credit.role)):
+        counts.update({(dimension, value): n for value, n in db_session.execute(
+            select(column, func.count(func.distinct(Credit.session_pk))).join(Session, Session.pk == Credit.session_pk)
+            .where(live).group_by(column))})
     counts[TOTAL, "tracks"] = db_session.scalar(
         select(func.count()).select_from(Track).join(Session, Session.pk == Track.session_pk).where(live))
     facets = {}

@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, literal, select, union_all, update
 
-from app.models import (Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, PurgedSession, RemoteSource,
+from app.models import (Credit, Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, PurgedSession, RemoteSource,
                         Session, SessionPlugin, Source, Tag, Track, TrackPlugin)
 from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.meta import LAST_INGESTED_AT
@@ -37,13 +37,9 @@ def get_session(db_session, session_id: str) -> tuple[dict | None, bool]:
     return _wire_sessions(db_session, [row])[0], row.deleted_at is not None
 
 
-# A write notes the moment its sessions changed a little before it commits: a read starting now may not see the
-# writes noted in the last moments.
-CHANGE_MARGIN = timedelta(seconds=5)
-
-
-def visible_changes_until(margin: timedelta = CHANGE_MARGIN) -> datetime:
-    """A moment before which every change to the index is visible to a read that starts now."""
+def visible_changes_until(margin: timedelta) -> datetime:
+    """A moment before which every change to the index is visible to a read that starts now: a write notes the
+    moment its sessions changed a little before it commits, so a read may miss those noted in the last `margin`."""
     return utc_now() - margin
 
 
@@ -200,6 +196,10 @@ def _attach_children(db_session, by_pk, pks):
     ):
         by_pk[row.session_pk].setdefault("tags", []).append(row.name)
 
+    for row in db_session.execute(select(Credit.session_pk, Credit.name, Credit.role).where(
+            Credit.session_pk.in_(pks)).order_by(Credit.session_pk, Credit.position)):
+        by_pk[row.session_pk].setdefault("credits", []).append({"name": row.name, "role": row.role})
+
     wire_tracks = {}
     for row in db_session.execute(
         select(tracks).where(tracks.c.session_pk.in_(pks)).order_by(tracks.c.session_pk, tracks.c.position)
@@ -286,6 +286,8 @@ def session_detail(db_session, session_id: str) -> dict | None:
     return {
         "session": session,
         "tags": db_session.scalars(select(Tag.name).where(Tag.session_pk == session.pk).order_by(Tag.position)).all(),
+        "credits": db_session.execute(select(Credit.name, Credit.role).where(Credit.session_pk == session.pk)
+                                      .order_by(Credit.position)).all(),
         "tracks": list(tracks.values()),
         "usage": db_session.execute(
             select(Plugin.id, Plugin.name, Plugin.vendor, Plugin.version, Plugin.format, SessionPlugin.count,

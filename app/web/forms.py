@@ -193,8 +193,8 @@ class SourceForm(FlaskForm):
     base_url = StringField("Address", validators=[InputRequired(), Length(max=2000)],
                            description="The remote server's address, e.g. https://b-room.studio.lan:8000.")
     token = PasswordField("API token", validators=[Optional(), Length(max=500)],
-                          description="A viewer token made on the remote server (Settings → API tokens there). "
-                                      "Stored encrypted; leave blank to keep the one stored.")
+                          description="A viewer token made on the remote server (API tokens there), stored "
+                                      "encrypted. When changing a source, leave it blank to keep the one stored.")
     webhook_secret = PasswordField("Webhook secret", validators=[Optional(), Length(max=500)],
                                    description="Optional: the whsec_… secret of the remote's webhook subscription "
                                                "to this server, so that its webhooks start a sync here.")

@@ -11,7 +11,7 @@ from app.remote.sync import check_connection, start_sync
 from app.services.bulk import page_count
 from app.services.integrations import recent_sync_jobs
 from app.services.remote_sources import (SourceError, add_source, change_source, get_source, imported_counts,
-                                         list_sources, remove_source, unreadable_secrets)
+                                         list_sources, remove_source, restore_source, unreadable_secrets)
 from app.services.webhooks import (DELIVERIES_PAGE, EVENTS, WebhookError, add_subscription, enable_subscription,
                                    get_delivery, get_subscription, list_subscriptions, page_of_deliveries, redeliver,
                                    remove_subscription)
@@ -169,6 +169,21 @@ def remove(name):
         audit("source.removed", target=source.name)
     flash(f"Removed {source.name}; the sessions it brought stay here.")
     return redirect(url_for("integrations.sources"))
+
+
+@bp.post("/sources/<name>/restore")
+@requires("admin")
+def restore(name):
+    """Bring a removed source back, paused."""
+    require_button_form()
+    source = get_source(db.session, name, removed=True)
+    if source is None or not source.removed:
+        abort(404, description=f"There is no removed source named {name!r}.")
+    with unit_of_work():
+        restore_source(db.session, source)
+        audit("source.restored", target=source.name)
+    flash(f"{source.name} is back, paused: resume it to sync again.")
+    return redirect(url_for("integrations.source", name=source.name))
 
 
 def _webhooks_page(form, status=200, created=None, secret=None):

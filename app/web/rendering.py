@@ -12,6 +12,7 @@ from werkzeug.exceptions import BadRequest
 from app.params import ParamsError, parse_query
 from app.time_zones import time_zone
 from app.timecode import format_position
+from app.wire import CREDIT_ROLES
 from app.work_input import format_duration
 
 # How a datetime-local field writes a wall-clock time.
@@ -104,7 +105,8 @@ def wall_clock(moment: datetime | None) -> str:
 
 
 def init_rendering(app) -> None:
-    """Make the link helpers and the number, list and time filters available to every template."""
-    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, viewer_zone=viewer_zone)
+    """Make the link helpers, the credit roles and the number, list and time filters available to every template."""
+    app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, viewer_zone=viewer_zone,
+                                 credit_roles=CREDIT_ROLES)
     app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position, duration=format_duration,
                                  local_time=local_time, wall_clock=wall_clock)

@@ -9,7 +9,7 @@ from flask import abort, redirect, render_template, request, url_for
 from app.auth import audit, requires
 from app.database import unit_of_work
 from app.extensions import db
-from app.services.metadata import (TIMING, MetadataError, edit_tags, parse_change, reset_to_file_value,
+from app.services.metadata import (TIMING, MetadataError, edit_credits, edit_tags, parse_change, reset_to_file_value,
                                    update_metadata)
 from app.time_zones import wall_clock_to_utc
 from app.services.sessions import session_detail
@@ -135,6 +135,23 @@ def save_tags(session_id):
     except MetadataError as exc:
         return _render_region(session_id, "sessions/_tags.html", error=exc.problems[0][1], status=422)
     return _render_region(session_id, "sessions/_tags.html", saved=True)
+
+
+@bp.patch("/sessions/<session_id>/credits")
+@requires("editor")
+def save_credits(session_id):
+    """Credit someone (`name` and `role`), or take a credit away (`remove_name` and `remove_role`)."""
+    form = request.form
+    added = {"name": form.get("name", ""), "role": form.get("role", "")} if "name" in form else None
+    removed = {"name": form["remove_name"], "role": form.get("remove_role")} if "remove_name" in form else None
+    try:
+        with unit_of_work():
+            if edit_credits(db.session, session_id, add=added, remove=removed) is None:
+                _missing(session_id)
+            audit("session.edited", target=session_id, details={"fields": ["credits"]})
+    except MetadataError as exc:
+        return _render_region(session_id, "sessions/_credits.html", error=exc.problems[0][1], status=422)
+    return _render_region(session_id, "sessions/_credits.html", saved=True)
 
 
 @bp.patch("/sessions/<session_id>/flags")

@@ -25,7 +25,8 @@ EDITABLE = {"name": ("Name", "text"), "artist": ("Artist", "text"), "project": (
 # The 24 keys the key field offers; any other text is still accepted.
 MUSICAL_KEYS = ("C", "Cm", "Db", "C#m", "D", "Dm", "Eb", "Ebm", "E", "Em", "F", "Fm", "F#", "F#m", "G", "Gm", "Ab", "G#m",
                 "A", "Am", "Bb", "Bbm", "B", "Bm")
-FACET_LABELS = {"artist": "Artist", "daw": "DAW", "template": "Template", "tag": "Tag", "product": "Plugin",
+FACET_LABELS = {"artist": "Artist", "daw": "DAW", "template": "Template", "tag": "Tag", "person": "Person",
+                "role": "Credited role", "product": "Plugin",
                 "vendor": "Plugin vendor", "format": "Plugin format"}
 
 

@@ -1,5 +1,6 @@
 """Remote sources a sync pulls sessions from, the webhooks this server sends and receives, the sessions deleted for
-good (so that a sync learns they are gone), and on each session the source it came from and when it went from there
+good (so that a sync learns they are gone), on each session the source it came from and when it went from there, and
+the people credited on sessions
 
 Revision ID: 0022
 Revises: 0021
@@ -89,6 +90,18 @@ def upgrade():
         sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_purged_sessions_purged_at', 'purged_sessions', ['purged_at'], unique=False)
+    op.create_table(
+        'credits',
+        sa.Column('session_pk', sa.Integer(), nullable=False),
+        sa.Column('position', sa.Integer(), nullable=False),
+        sa.Column('name', sa.String(length=1000), nullable=False),
+        sa.Column('role', sa.String(length=40), nullable=False),
+        sa.ForeignKeyConstraint(['session_pk'], ['sessions.pk'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('session_pk', 'position'),
+        sqlite_with_rowid=False,
+    )
+    op.create_index('ix_credits_name', 'credits', ['name'], unique=False)
+    op.create_index('ix_credits_role', 'credits', ['role'], unique=False)
     op.add_column('sessions', sa.Column('remote_source_pk', sa.Integer(), nullable=True))
     op.add_column('sessions', sa.Column('gone_at_source_at', sa.DateTime(timezone=True), nullable=True))
     op.create_index('ix_sessions_remote_source_pk', 'sessions', ['remote_source_pk'], unique=False)
@@ -99,6 +112,9 @@ def downgrade():
     with op.batch_alter_table('sessions') as batch:
         batch.drop_column('gone_at_source_at')
         batch.drop_column('remote_source_pk')
+    op.drop_index('ix_credits_role', table_name='credits')
+    op.drop_index('ix_credits_name', table_name='credits')
+    op.drop_table('credits')
     op.drop_index('ix_purged_sessions_purged_at', table_name='purged_sessions')
     op.drop_table('purged_sessions')
     op.drop_index('ix_webhook_deliveries_due', table_name='webhook_deliveries')

@@ -40,13 +40,19 @@ def main_pages(client) -> dict[str, str]:
     generated = next(s["id"] for s in client.get("/api/session-stats?limit=1000").get_json()["sessions"]
                      if len(s.get("tracks") or ()) >= 4)
     client.post(f"/templates/from-session/{generated}", data={"csrf_token": csrf_token(client), "name": "Band Room"})
+    client.post("/admin/sources", data={"csrf_token": csrf_token(client), "name": "b-room",
+                                        "base_url": "https://b-room.studio.lan:8000", "token": "sst_b",
+                                        "tag": "mix", "every_minutes": "15"})
+    client.post("/admin/webhooks", data={"csrf_token": csrf_token(client), "events": ["session.created"],
+                                         "url": "https://main.studio.lan/api/webhooks/sources/a-room"})
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
-            "templates": "/templates",
+            "templates": "/templates", "sources": "/admin/sources", "source": "/admin/sources/b-room",
+            "webhooks": "/admin/webhooks", "webhook": "/admin/webhooks/1",
             "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}"}
 
 
