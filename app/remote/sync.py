@@ -1,5 +1,6 @@
 """Sync jobs: pull a remote source's sessions that changed since its last sync through `ingest_sessions`, and mark
 those gone from it; local edits survive, as they do for a file read again."""
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
 from urllib.parse import quote
@@ -11,6 +12,7 @@ from sqlalchemy import func, select, update
 from app.credentials import CredentialError, keyring
 from app.database import unit_of_work
 from app.extensions import db, jobs
+from app.gc_pause import gc_paused
 from app.models import Job, RemoteSource, Session
 from app.models.job import CANCELLED, FAILED, SUCCEEDED, UNFINISHED
 from app.models.types import utc_now
@@ -111,17 +113,20 @@ class Sync:
         return query
 
     def _pages(self, client: RemoteClient, path: str, query: dict, key: str):
-        """Each page's list under `key`, and the first page's servedAt."""
-        cursor = None
-        while True:
-            page = client.get_json(path, query | ({"cursor": cursor} if cursor else {}))
-            if not isinstance(page.get(key), list):
-                raise RemoteRefused(f"{self.source.base_url} answered {path} without a list of {key}: it is not a "
-                                    "Session Stats server (or a much older one).")
-            yield page[key], _moment(page.get("servedAt"))
-            cursor = page.get("nextCursor")
-            if not cursor or self.cancelled:
-                return
+        """Each page's list under `key` with the page's servedAt; the next page is fetched while this one lands."""
+        with ThreadPoolExecutor(max_workers=1) as ahead:
+            coming = ahead.submit(client.get_json, path, query)
+            while True:
+                page = coming.result()
+                if not isinstance(page.get(key), list):
+                    raise RemoteRefused(f"{self.source.base_url} answered {path} without a list of {key}: it is not "
+                                        "a Session Stats server (or a much older one).")
+                cursor = page.get("nextCursor")
+                if cursor and not self.cancelled:
+                    coming = ahead.submit(client.get_json, path, query | {"cursor": cursor})
+                yield page[key], _moment(page.get("servedAt"))
+                if not cursor or self.cancelled:
+                    return
 
     def _mark_gone(self, client: RemoteClient, since) -> datetime | None:
         first_served = None
@@ -145,7 +150,8 @@ class Sync:
         for number, (sessions, served) in enumerate(self._pages(
                 client, "/api/session-stats", self._query(since, PAGE_SIZE, narrowed=True), "sessions"), start=1):
             first_served = first_served or served
-            self._land([self._wire(raw) for raw in sessions])
+            with gc_paused():
+                self._land([self._wire(raw) for raw in sessions])
             done = sum(self.counts[name] for name in ("added", "updated", "failed", "skipped"))
             with unit_of_work(self.db_session):
                 self.cancelled = report_progress(self.db_session, self.job.pk, done=done, total=done,
