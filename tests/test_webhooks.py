@@ -207,3 +207,19 @@ def test_message_bodies_are_json_with_type_timestamp_and_data(app, client):
     message = json.loads(receiver.requests[0]["body"])
     assert set(message) == {"type", "timestamp", "data"}
     assert message["timestamp"].endswith("Z")
+
+
+def test_timeline_events_are_sent_to_their_subscribers(app, client):
+    with ScriptedServer(Answer(200, {})) as receiver:
+        subscribe(app, receiver.url, ["timeline.created", "timeline.updated", "timeline.trashed"])
+        ingest(client, {"name": "Alpha"})
+        session_id = client.get("/api/session-stats").get_json()["sessions"][0]["id"]
+        [note] = client.post(f"/api/sessions/{session_id}/events", json={"events": [
+            {"kind": "note", "t_sec": 12.5, "text": "louder"}]}).get_json()["events"]
+        assert client.patch(f"/api/events/{note['id']}", json={"status": "resolved"}).status_code == 200
+        assert client.delete(f"/api/events/{note['id']}").status_code == 200
+        assert deliver(app) == 3
+    messages = [json.loads(request["body"]) for request in receiver.requests]
+    assert [m["type"] for m in messages] == ["timeline.created", "timeline.updated", "timeline.trashed"]
+    assert messages[0]["data"] == {"sessionId": session_id, "events": [{"id": note["id"], "kind": "note",
+                                                                        "tSec": 12.5}]}

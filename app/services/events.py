@@ -14,6 +14,7 @@ from app.models.timeline import MARKER, NOTE
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.services.derived import live_change
+from app.services.webhooks import emit
 from app.services.rollups import OPEN_NOTES
 from app.timeline_input import EventInput
 
@@ -66,6 +67,7 @@ def add_events(db_session, session_id: str, events: list[EventInput], author: st
     with live_change(db_session, [session.pk]):
         db_session.add_all(rows)
         db_session.flush()
+    _tell(db_session, "timeline.created", session_id, rows)
     return rows
 
 
@@ -101,7 +103,14 @@ def update_event(db_session, event_id: str, change: dict[str, Any]) -> Event:
             setattr(event, name, value)
         event.updated_at = utc_now()
         db_session.flush()
+    _tell(db_session, "timeline.updated", event.session.id, [event])
     return event
+
+
+def _tell(db_session, webhook_event: str, session_id: str, events: list[Event]) -> None:
+    """Owe the webhook subscribers to `webhook_event` word of these timeline events."""
+    emit(db_session, webhook_event, {"sessionId": session_id, "events": [
+        {"id": event.id, "kind": event.kind, "tSec": event.t_sec} for event in events]})
 
 
 def move_event_to_trash(db_session, event_id: str) -> Event:
@@ -111,6 +120,7 @@ def move_event_to_trash(db_session, event_id: str) -> Event:
         with live_change(db_session, [event.session_pk]):
             event.deleted_at = utc_now()
             db_session.flush()
+        _tell(db_session, "timeline.trashed", event.session.id, [event])
     return event
 
 
@@ -122,6 +132,7 @@ def restore_event(db_session, event_id: str) -> Event:
             event.deleted_at = None
             event.updated_at = utc_now()
             db_session.flush()
+        _tell(db_session, "timeline.restored", event.session.id, [event])
     return event
 
 

@@ -14,7 +14,9 @@ from app.services.bulk import chunked
 from app.services.remote_sources import new_webhook_secret
 
 SESSION_EVENTS = ("session.created", "session.updated", "session.trashed", "session.restored")
-EVENTS = (*SESSION_EVENTS, "scan.finished", "sync.finished")
+# What happens on a session's timeline (notes and the other events people add, not the markers of its file).
+TIMELINE_EVENTS = ("timeline.created", "timeline.updated", "timeline.trashed", "timeline.restored")
+EVENTS = (*SESSION_EVENTS, *TIMELINE_EVENTS, "scan.finished", "sync.finished")
 # After each failed attempt, the wait before the next (as the Standard Webhooks guidance suggests); then it gives up.
 RETRY_AFTER = (timedelta(seconds=5), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2),
                timedelta(hours=5), timedelta(hours=10), timedelta(hours=10))
