@@ -11,6 +11,8 @@ from app.models.types import UTCDateTime, utc_now
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED = "queued", "running", "succeeded", "failed", "cancelled"
 JOB_STATUSES = (QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED)
 UNFINISHED = (QUEUED, RUNNING)
+# The kind of job that pulls a remote source (app/remote/sync.py); named here, where services can read it.
+SYNC = "sync"
 
 
 class Job(db.Model):

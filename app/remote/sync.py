@@ -14,7 +14,7 @@ from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.gc_pause import gc_paused
 from app.models import Job, RemoteSource, Session
-from app.models.job import CANCELLED, FAILED, SUCCEEDED, UNFINISHED
+from app.models.job import CANCELLED, FAILED, SUCCEEDED, SYNC, UNFINISHED
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.remote.client import ClientSettings, RemoteClient, RemoteError, RemoteRefused
@@ -25,11 +25,11 @@ from app.services.ingest import IngestError, ingest_sessions
 from app.services.jobs import add_job_errors, create_job, finish_job, report_progress
 from app.services.remote_sources import source_token, sources_due
 from app.services.webhooks import emit
-from app.remote_kinds import SYNC
 from app.wire import MAX_SOURCES, SessionStatsSession
 
 PAGE_SIZE = 500
 GONE_PAGE_SIZE = 5000
+CHECK_TIMEOUT = 10
 
 
 def imported_fingerprint(source: RemoteSource, remote_id: str) -> str:
@@ -250,7 +250,9 @@ def check_connection(source: RemoteSource, settings: ClientSettings) -> tuple[bo
         token = source_token(keyring(current_app), source)
     except CredentialError as exc:
         return False, str(exc)
-    with RemoteClient(source.name, source.base_url, token, replace(settings, retries=0)) as client:
+    # Someone waits for the answer: one try, and not longer than CHECK_TIMEOUT.
+    quick = replace(settings, retries=0, timeout=min(settings.timeout, CHECK_TIMEOUT))
+    with RemoteClient(source.name, source.base_url, token, quick) as client:
         try:
             page = client.get_json("/api/session-stats", {"limit": 1})
         except RemoteError as exc:

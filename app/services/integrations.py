@@ -5,8 +5,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from app.models import Job, RemoteSource
-from app.models.job import FAILED
-from app.remote_kinds import SYNC
+from app.models.job import FAILED, SYNC
 
 RECENT = timedelta(hours=24)
 # Sync jobs looked at for the panel: far more than a day of syncs every minute from a few sources.

@@ -96,35 +96,36 @@ def _check_timing(db_session, pk: int, change: MetadataChange) -> None:
 def edit_tags(db_session, session_id: str, add: str | None = None, remove: str | None = None) -> list[str] | None:
     """Add a tag to a live session's tags (at the end) or remove one, as they are now; its tags after, or None
     when there is no such session. MetadataError when the tag is refused."""
-    pk = _live_session_pk(db_session, session_id)
-    if pk is None:
-        return None
-    tags = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
-    if add:
-        tags.append(add)
-    if remove in tags:
-        tags.remove(remove)
-    change = parse_change({"tags": tags})
-    _write(db_session, pk, change)
-    return change.tags
+    return _edit_list(db_session, session_id, "tags", add, remove)
 
 
 def edit_credits(db_session, session_id: str, add: dict | None = None, remove: dict | None = None
                  ) -> list | None:
     """Credit a person in a role on a live session (at the end), or take a credit ({name, role}) away, from the
     credits as they are now; its credits after, or None when there is no such session. MetadataError when refused."""
+    return _edit_list(db_session, session_id, "credits", add, remove)
+
+
+def _edit_list(db_session, session_id: str, field: str, add, remove) -> list | None:
     pk = _live_session_pk(db_session, session_id)
     if pk is None:
         return None
-    credits = [{"name": name, "role": role} for name, role in db_session.execute(
-        select(Credit.name, Credit.role).where(Credit.session_pk == pk).order_by(Credit.position))]
+    values = _stored_list(db_session, pk, field)
     if add:
-        credits.append(add)
-    if remove in credits:
-        credits.remove(remove)
-    change = parse_change({"credits": credits})
+        values.append(add)
+    if remove in values:
+        values.remove(remove)
+    change = parse_change({field: values})
     _write(db_session, pk, change)
-    return change.credits
+    return getattr(change, field)
+
+
+def _stored_list(db_session, pk: int, field: str) -> list:
+    """The session's tags (names) or credits ({name, role}) as stored, in order."""
+    if field == "tags":
+        return list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
+    return [{"name": name, "role": role} for name, role in db_session.execute(
+        select(Credit.name, Credit.role).where(Credit.session_pk == pk).order_by(Credit.position))]
 
 
 def reset_to_file_value(db_session, session_id: str, field: str) -> bool | None:
@@ -161,11 +162,8 @@ def _edits_after(db_session, pk: int, change: MetadataChange) -> dict:
     edited = dict(row.edited or {})
     for name in fields:
         edited.setdefault(name, edited_value(row._mapping[name]))
-    if "tags" in change.model_fields_set and "tags" not in edited:
-        edited["tags"] = list(db_session.scalars(select(Tag.name).where(Tag.session_pk == pk).order_by(Tag.position)))
-    if "credits" in change.model_fields_set and "credits" not in edited:
-        edited["credits"] = [{"name": name, "role": role} for name, role in db_session.execute(
-            select(Credit.name, Credit.role).where(Credit.session_pk == pk).order_by(Credit.position))]
+    for name in CHILD_FIELDS & change.model_fields_set - set(edited):
+        edited[name] = _stored_list(db_session, pk, name)
     return edited
 
 

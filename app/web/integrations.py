@@ -99,7 +99,6 @@ def change(name):
             if changed:
                 audit("source.changed", target=source.name, details=changed)
     except (SourceError, CredentialError) as exc:
-        db.session.rollback()
         getattr(form, getattr(exc, "field", None) or "base_url").errors.append(getattr(exc, "message", str(exc)))
         return _source_page(_source(name), form, 422)
     flash(f"Saved {source.name}." if changed else "Nothing changed.")

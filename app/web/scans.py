@@ -7,11 +7,11 @@ from pathlib import Path
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from app.auth import audit, principal, requires
-from app.remote_kinds import SYNC
 from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.list_params import PageParams
 from app.models import Job
+from app.models.job import SYNC
 from app.models.types import utc_now
 from app.scanning import ScanError, start_scan
 from app.services.jobs import get_job, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
