@@ -65,6 +65,9 @@ class SessionFilters(Params):
     missing: YesOrNo | None = Field(None, description="Only sessions whose file the last archive scan did not find "
                                                       "(true), or only those it found or never looked for (false).")
     complete: YesOrNo | None = Field(None, description="Only sessions marked complete (true) or not (false).")
+    source: QueryText = Field("", description="Only the sessions a sync brought from this remote source (its name).")
+    gone_at_source: YesOrNo | None = Field(None, description="Only sessions a sync brought that their source trashed "
+                                                             "or deleted since (true), or only the others (false).")
     has_open_notes: YesOrNo | None = Field(None, description="Only sessions with open timed notes (true), or only "
                                                              "those without (false).")
     has_missing_media: YesOrNo | None = Field(None, description="Only sessions with a media file that is missing "
@@ -77,8 +80,8 @@ class SessionFilters(Params):
                                                           "its start, UTC) or date and time.")
     started_to: Moment | None = Field(None, description="Sessions whose work started at or before this date (to its "
                                                         "end, UTC) or date and time.")
-    job: RowNumber | None = Field(None, description="The sessions one archive scan (a job) added, changed or found "
-                                                    "missing.")
+    job: RowNumber | None = Field(None, description="The sessions one job added, changed or found missing: an "
+                                                    "archive scan, or a sync of a remote source.")
 
     @field_validator("to_date", "started_to")
     @classmethod

@@ -324,7 +324,7 @@ def test_the_sessions_list_shows_what_a_scan_changed(app, client, archive):
     assert len(session_names(client, "/sessions")) == 4
     page = html(client.get(f"/sessions?job={first}"))
     chip = page.select_one("#job-chip")
-    assert chip.get_text(" ", strip=True).startswith(f"Changed by scan #{first}")
+    assert chip.get_text(" ", strip=True).startswith(f"Changed by job #{first}")
     assert chip.select_one("a.remove")["href"] == "/sessions"
     assert page.select_one("input[name=job]")["value"] == str(first)
     assert client.get("/sessions?job=x").status_code == 400

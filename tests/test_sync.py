@@ -66,6 +66,8 @@ def test_b_pulls_a_then_follows_its_edits_and_deletions_keeping_its_own(app, run
     first = sync(runner)
     assert {k: first[k] for k in ("added", "updated", "unchanged", "gone", "failed")} == {
         "added": 3, "updated": 0, "unchanged": 0, "gone": 0, "failed": 0}
+    job_page = client.get(f"/scans/{first['job']}").get_data(as_text=True)
+    assert "Sessions this sync added or changed\n    (3)" in job_page
     pulled = copies(app)
     assert set(pulled) == {"Alpha", "Bravo", "Charlie"}
     assert all(row.artist == "Lumen" and row.gone_at_source_at is None for row in pulled.values())
@@ -97,6 +99,10 @@ def test_b_pulls_a_then_follows_its_edits_and_deletions_keeping_its_own(app, run
     assert pulled["Charlie"].gone_at_source_at is not None and pulled["Charlie"].deleted_at is None
     page = client.get(f"/sessions/{pulled['Charlie'].id}")
     assert b"Gone at source" in page.data and b"a-room" in page.data
+    gone = client.get("/api/sessions/", query_string={"source": "a-room", "gone_at_source": 1}).get_json()
+    assert sorted(s["name"] for s in gone["sessions"]) == ["Alpha", "Charlie"]
+    listed = client.get("/sessions", query_string={"source": "a-room", "gone_at_source": 0}).get_data(as_text=True)
+    assert "From source a-room" in listed and "Bravo" in listed and "Charlie" not in listed
 
     # Restored on A, Charlie comes back.
     assert remote.client.post(f"/api/session-stats/{ids['Charlie']}/restore").status_code == 200

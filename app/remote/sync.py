@@ -13,13 +13,13 @@ from app.credentials import CredentialError, keyring
 from app.database import unit_of_work
 from app.extensions import db, jobs
 from app.gc_pause import gc_paused
-from app.models import Job, RemoteSource, Session
+from app.models import Job, JobSession, RemoteSource, Session
 from app.models.job import CANCELLED, FAILED, SUCCEEDED, SYNC, UNFINISHED
 from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.remote.client import ClientSettings, RemoteClient, RemoteError, RemoteRefused
 from app.services.audit import Actor, record
-from app.services.bulk import chunked
+from app.services.bulk import chunked, dialect_insert
 from app.services.derived import live_change
 from app.services.ingest import IngestError, ingest_sessions
 from app.services.jobs import add_job_errors, create_job, finish_job, report_progress
@@ -199,9 +199,16 @@ class Sync:
             return
         with unit_of_work(self.db_session):
             result = ingest_sessions(self.db_session, sessions)
+            added = set(result.inserted)
             for chunk in chunked([s.fingerprint for s in sessions]):
-                self.db_session.execute(update(Session).where(Session.fingerprint.in_(chunk)).values(
+                rows = self.db_session.execute(select(Session.pk, Session.id).where(
+                    Session.fingerprint.in_(chunk))).all()
+                self.db_session.execute(update(Session).where(Session.pk.in_([row.pk for row in rows])).values(
                     remote_source_pk=self.source.pk, gone_at_source_at=None))
+                # What the sync added or changed, for the list of its sessions.
+                self.db_session.execute(dialect_insert(self.db_session, JobSession.__table__).values([
+                    {"job_pk": self.job.pk, "session_pk": row.pk, "change": "added" if row.id in added else "updated"}
+                    for row in rows]).on_conflict_do_nothing())
         self.counts["added"] += len(result.inserted)
         self.counts["updated"] += len(result.updated)
 

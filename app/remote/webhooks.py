@@ -1,5 +1,6 @@
 """Sending the webhooks owed, signed per the Standard Webhooks specification, and checking the ones received."""
 import json
+import logging
 import time
 from datetime import datetime, timedelta
 
@@ -22,15 +23,20 @@ DELIVER = "deliver_webhooks"
 # A webhook's timestamp may be this far from now, either way.
 TOLERANCE = timedelta(minutes=5)
 USER_AGENT = "session-stats-webhooks"
+log = logging.getLogger(__name__)
 # Who turns a failing subscription off, as the audit log names it.
 DELIVERY = Actor("webhook delivery")
 
 
 @event.listens_for(DatabaseSession, "after_commit")
 def _queue_deliveries(db_session):
-    # The messages are in the database now: the task sends them, never the request that caused them.
+    # The messages are in the database now: the task sends them, never the request that caused them. A queue that
+    # cannot take the task now loses nothing: the periodic retry finds the messages within a minute.
     if db_session.info.pop(DELIVERIES_WAITING, False):
-        jobs.call(DELIVER)
+        try:
+            jobs.call(DELIVER)
+        except Exception:
+            log.warning("Could not queue the webhook deliveries; the periodic task sends them.", exc_info=True)
 
 
 @event.listens_for(DatabaseSession, "after_rollback")

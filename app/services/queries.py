@@ -5,8 +5,8 @@ from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import exists, false, func, literal_column, or_, Select, select
 
-from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin, Source,
-                        Tag)
+from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Product, RemoteSource, Session,
+                        SessionPlugin, Source, Tag)
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
 from app.services.rollups import plugins_of_sessions
@@ -74,6 +74,9 @@ class SessionQuery:
     complete: bool | None = None
     # Whether the archive scan last found the session's file missing.
     missing: bool | None = None
+    # The remote source (by name) a sync brought the sessions from, and whether they are gone there.
+    source: str = ""
+    gone_at_source: bool | None = None
     has_open_notes: bool | None = None
     has_missing_media: bool | None = None
     # A day includes all of it; a datetime is an exact bound (both inclusive).
@@ -200,6 +203,11 @@ def _where(db_session, query: SessionQuery) -> _Where:
             conditions.append(column.is_(value))
     if query.missing is not None:
         conditions.append(Session.missing_at.is_not(None) if query.missing else Session.missing_at.is_(None))
+    if query.source:
+        conditions.append(Session.remote_source_pk.in_(select(RemoteSource.pk).where(RemoteSource.name == query.source)))
+    if query.gone_at_source is not None:
+        conditions.append(Session.gone_at_source_at.is_not(None) if query.gone_at_source
+                          else Session.gone_at_source_at.is_(None))
     for value, column in ((query.has_open_notes, Session.open_note_count),
                           (query.has_missing_media, Session.missing_media_count)):
         if value is not None:
@@ -320,7 +328,8 @@ def list_sessions(db_session, query: SessionQuery, newest: list[int] | None = No
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
-               Session.missing_media_count, Session.started_at, Session.worked_seconds, is_sample().label("is_sample"))
+               Session.missing_media_count, Session.started_at, Session.worked_seconds, Session.gone_at_source_at,
+               is_sample().label("is_sample"))
         .where(*conditions).order_by(*_order(query)).offset(offset).limit(query.page_size)
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
