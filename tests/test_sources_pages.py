@@ -53,6 +53,8 @@ def test_wrong_values_are_refused_with_reasons_and_nothing_is_added(app, client)
     for fields, reason in (
             ({"name": "b room", "base_url": "https://b.example", "token": "t"}, "letters, digits"),
             ({"name": "b", "base_url": "b.example", "token": "t"}, "starting with https://"),
+            ({"name": "b", "base_url": "http://[::1", "token": "t"}, "starting with https://"),
+            ({"name": "b", "base_url": "https://b example", "token": "t"}, "starting with https://"),
             ({"name": "b", "base_url": "https://user:pw@b.example", "token": "t"}, "without a user"),
             ({"name": "b", "base_url": "https://b.example", "token": ""}, "Give the API token"),
             ({"name": "b", "base_url": "https://b.example", "token": "t", "webhook_secret": "nope"}, "whsec_"),

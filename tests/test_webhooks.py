@@ -185,7 +185,11 @@ def test_webhook_subscriptions_from_the_admin_page(app, client):
                                                 "csrf_token": csrf_token(client)})
     assert page.status_code == 200
     assert b"whsec_" in page.data and page.headers["Cache-Control"] == "no-store"
-    refused = client.post("/admin/webhooks", data={"url": "ftp://b.example", "events": ["session.created"],
+    for url in ("ftp://b.example", "http://[::1", ""):
+        refused = client.post("/admin/webhooks", data={"url": url, "events": ["session.created"],
+                                                       "csrf_token": csrf_token(client)})
+        assert refused.status_code == 422
+    refused = client.post("/admin/webhooks", data={"url": "https://b.example", "events": ["nope"],
                                                    "csrf_token": csrf_token(client)})
     assert refused.status_code == 422
     with app.app_context():

@@ -46,19 +46,31 @@ def checked_webhook_secret(secret: str) -> str:
     return WEBHOOK_SECRET_PREFIX + body
 
 
+def web_address(url: str) -> str | None:
+    """`url` trimmed, without a trailing slash, when it is an http(s) address with a host and nothing odd in it
+    (spaces, control characters, over 2,000 characters); None otherwise."""
+    url = url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not host or len(url) > 2000 or any(c <= " " for c in url):
+        return None
+    return url
+
+
 def checked_base_url(url: str) -> str:
     """The base URL of a Session Stats server (http or https, a host, no query); SourceError otherwise."""
-    url = url.strip().rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    address = web_address(url)
+    if address is None:
         raise SourceError("Give the server's address starting with https:// (or http://), such as "
                           "https://b-room.example:8000.", "base_url")
+    parts = urlsplit(address)
     if parts.username or parts.password or parts.query or parts.fragment:
         raise SourceError("Give the address without a user, a query or a fragment: the token goes in its own "
                           "field.", "base_url")
-    if len(url) > 2000:
-        raise SourceError("That address is too long.", "base_url")
-    return url
+    return address
 
 
 def checked_filters(filters: dict | None) -> dict:

@@ -2,7 +2,6 @@
 and sent afterwards by the delivery task (app/remote/webhooks.py)."""
 import uuid
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select, update
 
@@ -11,7 +10,7 @@ from app.models import WebhookDelivery, WebhookSubscription
 from app.models.remote import DELIVERED, GAVE_UP, PENDING
 from app.models.types import utc_now
 from app.services.bulk import chunked
-from app.services.remote_sources import new_webhook_secret
+from app.services.remote_sources import new_webhook_secret, web_address
 
 SESSION_EVENTS = ("session.created", "session.updated", "session.trashed", "session.restored")
 # What happens on a session's timeline (notes and the other events people add, not the markers of its file).
@@ -39,9 +38,8 @@ class WebhookError(Exception):
 def add_subscription(db_session, keyring: Keyring, url: str, events: list[str], created_by: str
                      ) -> tuple[WebhookSubscription, str]:
     """A new subscription with a fresh secret; the subscription and the secret (shown to the admin)."""
-    url = url.strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+    url = web_address(url)
+    if url is None:
         raise WebhookError("Give the address webhooks go to, starting with https:// (or http://).", "url")
     unknown = sorted(set(events) - set(EVENTS))
     if unknown or not events:
