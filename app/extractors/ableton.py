@@ -1,4 +1,4 @@
-"""Ableton Live sets (.als, Live 8 to 12): gzip-compressed XML.
+"""Ableton Live sets (.als, Live 8 to 12): gzip-compressed XML, or the same XML kept uncompressed.
 
 What is read, and from where:
 - The root `<Ableton Creator="Ableton Live 11.0.12" ...>`: the Live version that saved the set.
@@ -128,9 +128,14 @@ ALIAS_POSIX_PATH, ALIAS_MOUNT_POINT = 0x12, 0x13
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
     """The session in an Ableton Live set's bytes."""
-    if not data.startswith(b"\x1f\x8b"):
-        raise ExtractError(f"not an {WHAT}: it is not gzip-compressed")
-    root = parse_xml(gunzip(data, WHAT), WHAT)
+    # Live writes gzip; a set kept as plain XML (through a version-control filter) opens in Live all the same.
+    if data.startswith(b"\x1f\x8b"):
+        document = gunzip(data, WHAT)
+    elif data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        document = data
+    else:
+        raise ExtractError(f"not an {WHAT}: it is neither gzip-compressed nor XML")
+    root = parse_xml(document, WHAT)
     if root.tag != "Ableton":
         raise ExtractError(f"not an {WHAT}: the XML document is <{clip(root.tag)}>, not <Ableton>")
     live_set = root.find("LiveSet")

@@ -1,9 +1,13 @@
 """Bounded reading of untrusted session files: size caps on files, gzip and zip members; hardened XML."""
+import errno
 import gzip
 import io
+import os
+import stat
 import zipfile
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
@@ -17,10 +21,37 @@ MAX_EXPANDED_BYTES = 256 * 2**20
 MAX_ZIP_MEMBERS = 10_000
 
 
-def read_file(path: Path) -> bytes:
-    """The bytes of `path`, refused when it is larger than MAX_FILE_BYTES."""
+def file_kind(mode: int) -> str | None:
+    """What a file that is not a regular file is, in words ("a named pipe (FIFO)"); None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    for test, kind in ((stat.S_ISFIFO, "a named pipe (FIFO)"), (stat.S_ISSOCK, "a socket"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISDIR, "a folder")):
+        if test(mode):
+            return kind
+    return "not a regular file"
+
+
+def open_regular(path) -> BinaryIO:
+    """`path` opened for reading when it is a regular file; OSError otherwise. Opening does not wait: a named pipe
+    with no writer would block a plain open forever."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     try:
-        with path.open("rb") as file:
+        kind = file_kind(os.fstat(fd).st_mode)
+        if kind is not None:
+            raise OSError(errno.EINVAL, f"{kind}, not a regular file: scans read regular files only")
+        os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_file(path: Path) -> bytes:
+    """The bytes of `path`, refused when it is not a regular file or larger than MAX_FILE_BYTES."""
+    try:
+        with open_regular(path) as file:
             data = file.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise ExtractError(f"cannot read the file: {exc.strerror or exc}") from exc

@@ -8,16 +8,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.extractors import ExtractError, extract_file, extractor_for
+from app.extractors.limits import open_regular
 from app.wire import SessionStatsSession
 
 HEAD_BYTES = 4096
 UTF8_BOM = b"\xef\xbb\xbf"
-# How each format's files begin (DAWproject: a zip, or XML with a <Project>).
+# How each format's files begin (DAWproject: a zip, or XML with a <Project>; Ableton: gzip, or XML).
 SIGNATURES = {
     "protools-session": b"\x030010111100101011",
     "protools-text": b"SESSION NAME:",
     "reaper": b"<REAPER_PROJECT",
-    "ableton": b"\x1f\x8b",
     "fl-studio": b"FLhd",
     "studio-one": b"PK\x03\x04",
 }
@@ -44,12 +44,15 @@ def _looks_like(name: str, suffix: str, head: bytes) -> bool:
     start = head.removeprefix(UTF8_BOM).lstrip()
     if name == "dawproject":
         return start.startswith(b"PK\x03\x04") if suffix == ".dawproject" else b"<Project" in head
+    if name == "ableton":
+        # Gzip as Live writes it, or the same XML kept uncompressed.
+        return start.startswith((b"\x1f\x8b", b"<"))
     # An extension's format has no signature here: its own extractor says whether the file is one.
     return name not in SIGNATURES or start.startswith(SIGNATURES[name])
 
 
 def _hash(path: str) -> tuple[str, bytes]:
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         head = handle.read(HEAD_BYTES)
         handle.seek(0)
         return hashlib.file_digest(handle, "sha256").hexdigest(), head

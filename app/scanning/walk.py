@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from app.extractors import extractor_for, text_export_beside
+from app.extractors.limits import file_kind
 
 # Folders of copies a DAW keeps beside a session: reading them would count each session many times.
 BACKUP_FOLDERS = frozenset({"session file backups", "backup"})
@@ -145,6 +146,9 @@ def _entry(entry: os.DirEntry, folder: str, allowed: list[str], backups: bool, s
     except OSError as exc:
         yield WalkProblem(entry.path, f"cannot read the file: {exc.strerror or exc}")
         return None
+    if (kind := file_kind(info.st_mode)) is not None:
+        yield WalkProblem(entry.path, f"{kind}, not a regular file: scans read regular files only")
+        return None
     return FoundFile(path, info.st_size, info.st_mtime_ns)
 
 
@@ -161,6 +165,9 @@ def _single_file(path: str, backups: bool, seen_files: set[str]):
         info = os.stat(resolved)
     except OSError as exc:
         yield WalkProblem(path, f"cannot read the file: {exc.strerror or exc}")
+        return
+    if (kind := file_kind(info.st_mode)) is not None:
+        yield WalkProblem(path, f"{kind}, not a regular file: scans read regular files only")
         return
     yield FoundFile(resolved, info.st_size, info.st_mtime_ns)
 

@@ -518,11 +518,20 @@ def test_too_many_tracks_are_refused():
 @pytest.mark.parametrize("data", [
     b"",
     bytes(random.Random(1).randrange(256) for _ in range(4096)),
-    b'<?xml version="1.0"?><Ableton Creator="Ableton Live 11.0"><LiveSet/></Ableton>',
+    b"PK\x03\x04 a zip",
 ])
-def test_anything_not_gzip_is_refused(data):
-    with pytest.raises(ExtractError, match="^not an Ableton Live set: it is not gzip-compressed$"):
+def test_anything_neither_gzip_nor_xml_is_refused(data):
+    with pytest.raises(ExtractError, match="^not an Ableton Live set: it is neither gzip-compressed nor XML$"):
         extract(data, "Song.als")
+
+
+def test_a_set_kept_as_plain_xml_reads_as_the_same_set_compressed():
+    compressed = live_set(track(devices=device("Eq8")))
+    plain = gzip.decompress(compressed)
+    assert extract(plain, "Song.als") == extract(compressed, "Song.als")
+    assert extract(b"\xef\xbb\xbf" + plain, "Song.als") == extract(compressed, "Song.als")
+    with pytest.raises(ExtractError, match="holds no LiveSet"):
+        extract(b'<?xml version="1.0"?><Ableton Creator="Ableton Live 11.0"/>', "Song.als")
 
 
 def test_a_truncated_set_is_damaged():
@@ -573,7 +582,7 @@ def test_entities_are_refused(doctype):
 def test_a_damaged_file_on_disk_names_its_path(tmp_path):
     path = tmp_path / "Broken.als"
     path.write_bytes(b"PK\x03\x04 not a Live set")
-    with pytest.raises(ExtractError, match="not gzip-compressed") as raised:
+    with pytest.raises(ExtractError, match="neither gzip-compressed nor XML") as raised:
         extract_file(path)
     assert raised.value.path == str(path)
 

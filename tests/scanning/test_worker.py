@@ -68,6 +68,25 @@ def test_a_tree_with_a_loop_a_locked_folder_a_bomb_and_junk_is_scanned_with_thos
         assert db.session.scalar(select(func.count()).select_from(JobError)) == 4
 
 
+def test_a_named_pipe_is_a_file_error_and_a_plain_xml_set_is_read(environment, corpus, tmp_path):
+    tree = tmp_path / "tree"
+    copy(corpus("rpp/exvertus_track2.rpp"), tree / "song.rpp")
+    (tree / "plain.als").write_bytes(gzip.decompress(corpus("als/abletoolz_11.0.12.als").read_bytes()))
+    # A plain open of a pipe without a writer waits forever; the scan must not.
+    os.mkfifo(tree / "z.rpp")
+    scanned = subprocess.run([*COMMAND, "scan", str(tree)], env=environment, capture_output=True, text=True,
+                             timeout=120)
+    summary = json.loads(scanned.stdout)
+    assert summary["status"] == "succeeded" and summary["indexed"] == 2 and summary["errors"] == 1
+    assert f"Skipped {tree / 'z.rpp'}: a named pipe (FIFO), not a regular file" in scanned.stderr
+    # Named on its own, the pipe is refused the same way.
+    alone = subprocess.run([*COMMAND, "scan", str(tree / "z.rpp")], env=environment, capture_output=True,
+                           text=True, timeout=120)
+    assert "a named pipe (FIFO), not a regular file" in alone.stderr
+    with state(environment).app_context():
+        assert sorted(db.session.scalars(select(Session.name))) == ["plain", "song"]
+
+
 def wait_until(check, what, seconds=120):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
