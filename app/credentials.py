@@ -51,7 +51,7 @@ class Keyring:
 
     def encrypt(self, secret: str) -> str:
         """`secret` encrypted under the newest key."""
-        return MultiFernet([Fernet(key) for key in self.keys(create=True)]).encrypt(secret.encode()).decode()
+        return _fernet(self.keys(create=True)).encrypt(secret.encode()).decode()
 
     def decrypt(self, stored: str) -> str:
         """The secret `stored` holds; CredentialError when no key of this server opens it."""
@@ -59,7 +59,7 @@ class Keyring:
         try:
             if not keys:
                 raise InvalidToken
-            return MultiFernet([Fernet(key) for key in keys]).decrypt(stored.encode()).decode()
+            return _fernet(keys).decrypt(stored.encode()).decode()
         except InvalidToken:
             raise CredentialError(f"No encryption key in {self._where()} opens it: the key it was stored with "
                                   "is lost or was replaced.") from None
@@ -80,7 +80,7 @@ class Keyring:
 
     def rotate(self, stored: str) -> str:
         """`stored` encrypted again under the newest key."""
-        return MultiFernet([Fernet(key) for key in self.keys()]).rotate(stored.encode()).decode()
+        return _fernet(self.keys()).rotate(stored.encode()).decode()
 
     def _where(self) -> str:
         return KEY_VARIABLE if self.environment_keys else str(self.key_file)
@@ -102,6 +102,11 @@ class Keyring:
             partial.unlink()
         else:
             os.replace(partial, self.key_file)
+
+
+def _fernet(keys: list[bytes]) -> MultiFernet:
+    # The key file is read on each use, small as it is: a rotation from the command line reaches a running server.
+    return MultiFernet([Fernet(key) for key in keys])
 
 
 def keyring(app) -> Keyring:

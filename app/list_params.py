@@ -12,7 +12,7 @@ from app.params import (Moment, PageNumber, QueryText, RowNumber, SearchText, Te
                         whole_number)
 from app.services.plugins import PLUGIN_SORTS, PluginQuery
 from app.services.queries import FACETS, PAGE_SIZE, PAGE_SIZES, SORTS, SessionQuery
-from app.wire import CREDIT_ROLES, MAX_COUNT, MAX_TRACKS
+from app.wire import CREDIT_ROLES, MAX_COUNT, MAX_ID, MAX_TRACKS
 
 API_MAX_LIMIT = 500
 WIRE_MAX_LIMIT = 1000
@@ -215,18 +215,30 @@ class AuditParams(PageParams):
     action: QueryText = ""
 
 
-def encode_cursor(pk: int) -> str:
-    """An opaque continuation token for the wire-format session list."""
-    return base64.urlsafe_b64encode(json.dumps({"after": pk}).encode()).decode().rstrip("=")
+def encode_cursor(after: int | str) -> str:
+    """An opaque continuation token of a list read in order: the pk (or id) it continues after."""
+    return base64.urlsafe_b64encode(json.dumps({"after": after}).encode()).decode().rstrip("=")
+
+
+def _cursor_value(cursor: str):
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
+    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
+        raise ValueError("not a cursor from this API") from exc
 
 
 def decode_cursor(cursor: str) -> int:
     """The pk a cursor continues after; ValueError when it is not one of ours."""
-    try:
-        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
-    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise ValueError("not a cursor from this API") from exc
+    after = _cursor_value(cursor)
     if type(after) is not int or not 0 <= after <= MAX_COUNT:
+        raise ValueError("not a cursor from this API")
+    return after
+
+
+def decode_id_cursor(cursor: str) -> str:
+    """The session id a cursor of the gone sessions continues after; ValueError when it is not one of ours."""
+    after = _cursor_value(cursor)
+    if type(after) is not str or len(after) > MAX_ID:
         raise ValueError("not a cursor from this API")
     return after
 
@@ -258,27 +270,11 @@ class WireListParams(Params):
         return {name: value for name in ("artist", "tag", "daw") if (value := getattr(self, name))}
 
 
-def encode_gone_cursor(session_id: str) -> str:
-    """An opaque continuation token for the list of gone sessions."""
-    return base64.urlsafe_b64encode(json.dumps({"after": session_id}).encode()).decode().rstrip("=")
-
-
-def decode_gone_cursor(cursor: str) -> str:
-    """The session id a gone-list cursor continues after; ValueError when it is not one of ours."""
-    try:
-        after = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))["after"]
-    except (binascii.Error, ValueError, TypeError, KeyError) as exc:
-        raise ValueError("not a cursor from this API") from exc
-    if type(after) is not str or len(after) > 1000:
-        raise ValueError("not a cursor from this API")
-    return after
-
-
 class GoneListParams(Params):
     """The query of GET /api/session-stats/gone: the sessions that went to the trash or were deleted for good."""
 
     limit: Whole = Field(1000, ge=1, le=WIRE_MAX_LIMIT * 10, description="How many ids to return.")
-    cursor: Annotated[QueryText, AfterValidator(decode_gone_cursor)] | None = Field(
+    cursor: Annotated[QueryText, AfterValidator(decode_id_cursor)] | None = Field(
         None, description="The nextCursor of the page before.")
     updatedSince: Moment | None = Field(  # noqa: N815
         None, description="Only the sessions that went at or after this moment (a date from its start, UTC).")

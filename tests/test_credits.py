@@ -93,3 +93,14 @@ def test_the_people_page_lists_each_person_with_their_roles(client, role, expect
     if role is None:
         assert rows["Mara Quist"].select("td")[2].get_text(" ", strip=True) == "mix engineer 1 , producer 1"
     assert client.get("/people?role=boss").status_code == 400
+
+
+def test_the_metadata_api_replaces_the_credits_and_answers_them(client):
+    ingest(client, {"name": "Alpha", "credits": [MARA]})
+    alpha = session_ids(client)["Alpha"]
+    answer = client.patch(f"/api/sessions/{alpha}/metadata", json={"credits": [{"name": "Tom Hale", "role": "writer"}]})
+    assert answer.status_code == 200
+    assert answer.get_json()["credits"] == [{"name": "Tom Hale", "role": "writer"}]
+    refused = client.patch(f"/api/sessions/{alpha}/metadata", json={"credits": [{"name": "X", "role": "boss"}]})
+    assert refused.status_code == 422
+    assert client.get(f"/api/session-stats/{alpha}").get_json()["credits"] == [{"name": "Tom Hale", "role": "writer"}]

@@ -1,18 +1,25 @@
 """Two real servers: B pulls A's sessions with `session-stats sources sync`, through A's API, and stays in step
 with A's edits, deletions and webhooks while keeping its own edits."""
+import itertools
 import json
+import threading
 import time
 
 import pytest
+import requests
 from sqlalchemy import select
 
 from app.cli import cli
 from app.credentials import keyring
 from app.database import unit_of_work
 from app.extensions import db, jobs
-from app.models import Job, Session
+from app.models import Job, Session, Tag
+from app.remote.sync import run_sync, start_sync
+from app.services.derived import check_derived
+from app.services.jobs import claim_job
 from app.services.remote_sources import change_source, get_source
 from app.services.webhooks import add_subscription
+from tests.auth import Auth
 from tests.remote_servers import remote_app, serving
 
 B_SETTINGS = {"CHANGE_MARGIN_SECONDS": 0, "REMOTE_BACKOFF_SECONDS": 0.01}
@@ -184,3 +191,69 @@ def test_a_webhook_from_a_makes_b_sync_without_polling(app, runner, remote):
         syncs = db.session.scalars(select(Job).where(Job.kind == "sync").order_by(Job.pk)).all()
         assert [job.started_by for job in syncs][-1] == "webhook from a-room"
         assert syncs[-1].status == "succeeded"
+
+
+def test_syncs_while_people_edit_and_the_remote_changes_keep_every_edit_and_figure(app, runner, remote):
+    add_source(runner, remote)
+    sync(runner)
+    ids = {name: row.id for name, row in copies(app).items()}
+    b_auth, a_auth = Auth(app), Auth(remote.app)
+    b_auth.numbers, a_auth.numbers = itertools.count(2000), itertools.count(2000)
+    b_token, a_token = b_auth.token("editor"), a_auth.token("editor")
+    answers, last_tags, failures = [], {}, []
+
+    def guarded(work):
+        def run():
+            try:
+                work()
+            except BaseException as exc:  # the test fails with it below
+                failures.append(exc)
+        return threading.Thread(target=run)
+
+    with serving(app) as b:
+        def edit(name):
+            for number in range(8):
+                tags = [f"{name.lower()}-edit-{number}"]
+                answers.append(requests.patch(f"{b.url}/api/sessions/{ids[name]}/metadata", timeout=60, json={
+                    "tags": tags, "credits": [{"name": f"Engineer {number}", "role": "engineer"}]},
+                    headers={"Authorization": f"Bearer {b_token}"}).status_code)
+                last_tags[name] = tags
+
+        def change_the_remote():
+            for number in range(6):
+                answers.append(requests.post(f"{remote.url}/api/session-stats", timeout=60, json={
+                    "action": "ingestSessions", "payload": {"sessions": [
+                        {"name": name, "fingerprint": name, "notes": f"take {number}"} for name in ("Alpha", "Bravo")
+                    ] + [{"name": f"New {number}", "fingerprint": f"new-{number}"}]}},
+                    headers={"Authorization": f"Bearer {a_token}"}).status_code)
+
+        def keep_syncing():
+            for _ in range(4):
+                with app.app_context():
+                    with unit_of_work():
+                        job, _ = start_sync(db.session, get_source(db.session, "a-room"), "test")
+                        job = claim_job(db.session, job.pk)
+                    assert run_sync(db.session, job)["failed"] == 0
+
+        threads = [guarded(work) for work in (lambda: edit("Alpha"), lambda: edit("Bravo"), change_the_remote,
+                                              keep_syncing)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+    assert not failures, failures
+    assert answers and all(status == 200 for status in answers), answers
+    sync(runner)
+    pulled = copies(app)
+    assert {f"New {number}" for number in range(6)} <= set(pulled)
+    assert pulled["Alpha"].notes == "take 5"
+    for name, tags in last_tags.items():
+        assert client_tags(app, ids[name]) == tags
+    with app.app_context():
+        assert check_derived(db.session) == []
+
+
+def client_tags(app, session_id) -> list[str]:
+    with app.app_context():
+        return db.session.scalars(select(Tag.name).join(Session, Session.pk == Tag.session_pk)
+                                  .where(Session.id == session_id).order_by(Tag.position)).all()

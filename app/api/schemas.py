@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool
 from app.models.work import ACTIVITY_KINDS
 from app.services.stats import SessionStats
 from app.services.work_time import WORKED_FROM
-from app.wire import LongText, SessionsPayload, SessionStatsSession, Tags
+from app.wire import Credits, LongText, SessionsPayload, SessionStatsCredit, SessionStatsSession, Tags
 
 IsoTimestamp = Annotated[str | None, Field(description="ISO 8601 in UTC; null when not known.")]
 WORKED_SECONDS = "The time worked on the session, in seconds, by the rule worked_from names; null when nothing says."
@@ -28,6 +28,8 @@ class MetadataUpdate(BaseModel):
     user_note: LongText | None = Field(None, description="null clears the note.")
     tags: Tags = Field(
         None, description="The session's tags, in order; [] removes them all.")
+    credits: Credits = Field(
+        None, description="The people credited on the session, in order, each {name, role}; [] removes them all.")
 
 
 class SessionMetadata(BaseModel):
@@ -39,6 +41,7 @@ class SessionMetadata(BaseModel):
     user_rating: Literal["like", "dislike"] | None
     user_note: str | None
     tags: list[str]
+    credits: list[SessionStatsCredit] = Field(description="The people credited on the session, each {name, role}.")
     created_at: IsoTimestamp = Field(description="When the metadata was first edited; null until then.")
     updated_at: IsoTimestamp = Field(description="When the metadata was last edited; null until then.")
 

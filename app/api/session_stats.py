@@ -11,7 +11,7 @@ from app.auth import audit, may, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
-from app.list_params import GoneListParams, WireListParams, encode_cursor, encode_gone_cursor
+from app.list_params import GoneListParams, WireListParams, encode_cursor
 from app.normalize import iso_utc
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.services.attachments import hashes_of_session, remove_unreferenced
@@ -82,7 +82,7 @@ def list_gone_sessions():
     served_at = visible_changes_until(change_margin())
     gone, next_after = page_of_gone_sessions(db.session, params.cursor or "", params.limit, params.changed_since)
     return jsonify({"gone": gone, "servedAt": iso_utc(served_at),
-                    "nextCursor": encode_gone_cursor(next_after) if next_after is not None else None})
+                    "nextCursor": encode_cursor(next_after) if next_after is not None else None})
 
 
 def change_margin() -> timedelta:

@@ -75,14 +75,19 @@ def list_command(as_json):
         click.echo(f"Cannot read the secrets of: {', '.join(unreadable)}; enter them again.", err=True)
 
 
+def _source(name: str):
+    source = get_source(db.session, name)
+    if source is None:
+        fail(f"No source is named {name!r}; `session-stats sources list` shows them.")
+    return source
+
+
 @sources.command("sync")
 @click.argument("name")
 @with_appcontext
 def sync_command(name):
     """Sync a source now, in the foreground; prints what it did as JSON (added, updated, unchanged, gone, failed)."""
-    source = get_source(db.session, name)
-    if source is None:
-        fail(f"No source is named {name!r}; `session-stats sources list` shows them.")
+    source = _source(name)
     with writing():
         job, new = start_sync(db.session, source, COMMAND_LINE.name)
         if not new:
@@ -102,9 +107,7 @@ def sync_command(name):
 @with_appcontext
 def remove_command(name):
     """Remove a source: it syncs no more; the sessions it brought stay, marked as from a removed source."""
-    source = get_source(db.session, name)
-    if source is None:
-        fail(f"No source is named {name!r}.")
+    source = _source(name)
     with writing():
         remove_source(db.session, source)
         record(db.session, COMMAND_LINE, "source.removed", source.name)

@@ -150,15 +150,16 @@ class Sync:
         for number, (sessions, served) in enumerate(self._pages(
                 client, "/api/session-stats", self._query(since, PAGE_SIZE, narrowed=True), "sessions"), start=1):
             first_served = first_served or served
+            ingested_at = iso_utc(utc_now())
             with gc_paused():
-                self._land([self._wire(raw) for raw in sessions])
+                self._land([self._wire(raw, ingested_at) for raw in sessions])
             done = sum(self.counts[name] for name in ("added", "updated", "failed", "skipped"))
             with unit_of_work(self.db_session):
                 self.cancelled = report_progress(self.db_session, self.job.pk, done=done, total=done,
                                                  failed=self.counts["failed"], current_item=f"page {number}")
         return first_served
 
-    def _wire(self, raw) -> SessionStatsSession | None:
+    def _wire(self, raw, ingested_at: str) -> SessionStatsSession | None:
         """A remote session as it lands here, or None (skipped or failed, and counted so)."""
         if not isinstance(raw, dict) or not isinstance(raw.get("id"), str):
             self._failed("(a session without an id)", "The remote sent a session without an id.")
@@ -172,7 +173,7 @@ class Sync:
         data = {key: value for key, value in raw.items() if key != "id"}
         data["fingerprint"] = imported_fingerprint(self.source, remote_id)
         data["sources"] = [{"type": "import", "path": f"{self.source.base_url}/api/session-stats/{quote(remote_id)}",
-                            "ingestedAt": iso_utc(utc_now())}, *sources[:MAX_SOURCES - 1]]
+                            "ingestedAt": ingested_at}, *sources[:MAX_SOURCES - 1]]
         try:
             return SessionStatsSession.model_validate(data)
         except ValidationError as exc:

@@ -25,14 +25,15 @@ def run_job(job_pk: int) -> None:
     started = time.monotonic()
     if job.kind == SCAN:
         run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])
-        job = get_job(db.session, job_pk)
-        with unit_of_work():
-            emit(db.session, "scan.finished", {"job": job.pk, "status": job.status, **(job.result or {})})
     elif job.kind == SYNC:
         run_sync(db.session, job)
     elif job.kind == ATTACHMENT_HOOKS:
         run_attachment_hooks(db.session, job, current_app.config["ATTACHMENT_DIR"])
-    metrics.JOB_SECONDS.labels(job.kind, get_job(db.session, job_pk).status).observe(time.monotonic() - started)
+    job = get_job(db.session, job_pk)
+    metrics.JOB_SECONDS.labels(job.kind, job.status).observe(time.monotonic() - started)
+    if job.kind == SCAN:
+        with unit_of_work():
+            emit(db.session, "scan.finished", {"job": job.pk, "status": job.status, **(job.result or {})})
 
 
 def read_file_again(db_session, path: str, allowed_roots, started_by: str):

@@ -2,20 +2,20 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Integer, case, func, select
 
 from app.models import Job, RemoteSource
 from app.models.job import FAILED, SYNC
 
 RECENT = timedelta(hours=24)
-# Sync jobs looked at for the panel: far more than a day of syncs every minute from a few sources.
-RECENT_JOBS = 2000
+# The source a sync job pulls, as its parameters name it.
+SYNC_SOURCE = Job.params["source_pk"].as_integer()
 
 
 def recent_sync_jobs(db_session, source_pk: int, limit: int = 10) -> list[Job]:
     """The source's newest sync jobs."""
-    jobs = db_session.scalars(select(Job).where(Job.kind == SYNC).order_by(Job.pk.desc()).limit(RECENT_JOBS))
-    return [job for job in jobs if job.params.get("source_pk") == source_pk][:limit]
+    return list(db_session.scalars(select(Job).where(Job.kind == SYNC, SYNC_SOURCE == source_pk)
+                                   .order_by(Job.pk.desc()).limit(limit)))
 
 
 @dataclass
@@ -34,12 +34,10 @@ def sources_health(db_session, now: datetime) -> list[SourceHealth]:
                                       .order_by(RemoteSource.name)))
     if not sources:
         return []
-    errors = dict.fromkeys((s.pk for s in sources), 0)
-    for job in db_session.scalars(select(Job).where(Job.kind == SYNC, Job.created_at >= now - RECENT)
-                                  .order_by(Job.pk.desc()).limit(RECENT_JOBS)):
-        source_pk = job.params.get("source_pk")
-        if source_pk in errors:
-            errors[source_pk] += job.failed + (job.status == FAILED)
+    errors = dict(db_session.execute(
+        select(SYNC_SOURCE, func.sum(Job.failed + case((Job.status == FAILED, 1), else_=0).cast(Integer)))
+        .where(Job.kind == SYNC, Job.created_at >= now - RECENT, SYNC_SOURCE.in_([s.pk for s in sources]))
+        .group_by(SYNC_SOURCE)).all())
     last_jobs = {job.pk: job for job in db_session.scalars(select(Job).where(
         Job.pk.in_([s.last_job_pk for s in sources if s.last_job_pk])))}
-    return [SourceHealth(s, errors[s.pk], last_jobs.get(s.last_job_pk)) for s in sources]
+    return [SourceHealth(s, errors.get(s.pk) or 0, last_jobs.get(s.last_job_pk)) for s in sources]

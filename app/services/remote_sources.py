@@ -6,6 +6,7 @@ from binascii import Error
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import delete, func, select
 
 from app.credentials import CredentialError, Keyring
@@ -245,7 +246,7 @@ def reencrypt_secrets(db_session, keyring: Keyring) -> int:
 def _rotated(keyring: Keyring, stored: str, what: str) -> str:
     try:
         return keyring.rotate(stored)
-    except Exception:
+    except InvalidToken:
         raise CredentialError(f"The secret of {what} cannot be read with this server's keys: enter it again, "
                               "then rotate.") from None
 

@@ -1,5 +1,5 @@
 """Reading sessions back in the wire format, and the trash."""
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, literal, select, union_all, update
@@ -81,15 +81,8 @@ def page_of_gone_sessions(db_session, after_id: str = "", limit: int = 1000,
     rows = db_session.execute(select(both).order_by(both.c.id).limit(limit + 1)).all()
     more = len(rows) > limit
     rows = rows[:limit]
-    gone = [{"id": row.id, "goneAt": iso_utc(_moment(row.gone_at)), "reason": row.reason} for row in rows]
+    gone = [{"id": row.id, "goneAt": iso_utc(row.gone_at), "reason": row.reason} for row in rows]
     return gone, (rows[-1].id if more else None)
-
-
-def _moment(value):
-    # A union loses the column's type: SQLite gives its stored text back.
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value is None or value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def iter_sessions(db_session, chunk: int = EXPORT_CHUNK):

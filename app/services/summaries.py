@@ -1,7 +1,7 @@
 """Sessions summed up for scripts: what each is, its stats and its metadata, a page at a time."""
 from sqlalchemy import select
 
-from app.models import Session
+from app.models import Credit, Session
 from app.normalize import iso_utc
 from app.services.queries import SessionQuery, select_sessions, session_tags
 from app.services.stats import session_stats
@@ -14,23 +14,33 @@ COLUMNS = (Session.pk, Session.id, Session.path, Session.name, Session.artist, S
 RECENTLY_LIKED = SessionQuery(liked=True, sort="edited")
 
 
-def _metadata(row, tags: list[str]) -> dict:
+def _metadata(row, tags: list[str], credits: list[dict]) -> dict:
     return {
         "is_test": row.is_test, "is_complete": row.is_complete, "is_favorite": row.is_favorite,
-        "user_rating": row.rating, "user_note": row.notes, "tags": tags,
+        "user_rating": row.rating, "user_note": row.notes, "tags": tags, "credits": credits,
         "created_at": iso_utc(row.metadata_created_at), "updated_at": iso_utc(row.metadata_updated_at),
     }
 
 
+def session_credits(db_session, session_pks: list[int]) -> dict[int, list[dict]]:
+    """The credits ({name, role}) of these sessions in their order, by session pk (those without are left out)."""
+    credits = {}
+    for session_pk, name, role in db_session.execute(select(Credit.session_pk, Credit.name, Credit.role).where(
+            Credit.session_pk.in_(session_pks)).order_by(Credit.session_pk, Credit.position)):
+        credits.setdefault(session_pk, []).append({"name": name, "role": role})
+    return credits
+
+
 def _summaries(db_session, rows) -> list[dict]:
     tags = session_tags(db_session, [row.pk for row in rows])
+    credits = session_credits(db_session, [row.pk for row in rows])
     stats = session_stats(db_session, {row.pk: row.id for row in rows})
     return [{
         "session_id": row.id, "session_path": row.path, "name": row.name, "artist": row.artist,
         "project": row.project, "created_at": iso_utc(row.created_at), "started_at": iso_utc(row.started_at),
         "ended_at": iso_utc(row.ended_at), "worked_seconds": row.worked_seconds, "worked_from": row.worked_from,
         "template": row.template, "template_from": row.template_from, "stats": stats[row.pk],
-        "metadata": _metadata(row, tags.get(row.pk, [])),
+        "metadata": _metadata(row, tags.get(row.pk, []), credits.get(row.pk, [])),
     } for row in rows]
 
 
@@ -57,7 +67,8 @@ def session_metadata(db_session, session_id: str) -> dict | None:
     if row is None:
         return None
     tags = session_tags(db_session, [row.pk]).get(row.pk, [])
-    return {"session_id": row.id, "session_path": row.path, **_metadata(row, tags)}
+    credits = session_credits(db_session, [row.pk]).get(row.pk, [])
+    return {"session_id": row.id, "session_path": row.path, **_metadata(row, tags, credits)}
 
 
 def stats_of_session(db_session, session_id: str) -> tuple[bool, dict | None]:

@@ -29,10 +29,11 @@ def _source(name: str):
 
 
 def _sources_page(form, status=200):
-    sources = list_sources(db.session)
+    every = list_sources(db.session, removed=True)
+    sources = [s for s in every if not s.removed]
     page = render_template(
-        "integrations/sources.html", form=form, sources=sources, removed=[s for s in list_sources(
-            db.session, removed=True) if s.removed], counts=imported_counts(db.session),
+        "integrations/sources.html", form=form, sources=sources, removed=[s for s in every if s.removed],
+        counts=imported_counts(db.session),
         breakers={s.name: breaker_state(s.name) for s in sources}, button_form=ButtonForm(),
         unreadable=unreadable_secrets(db.session, keyring(current_app)))
     return page, status

@@ -126,15 +126,7 @@ def _render_region(session_id, template, saved=False, error=None, status=200, fo
 @requires("editor")
 def save_tags(session_id):
     """Add (`add`) or remove (`remove`) a tag, to or from the tags as they are when the change arrives."""
-    added, removed = request.form.get("add"), request.form.get("remove")
-    try:
-        with unit_of_work():
-            if edit_tags(db.session, session_id, add=added, remove=removed) is None:
-                _missing(session_id)
-            audit("session.edited", target=session_id, details={"fields": ["tags"]})
-    except MetadataError as exc:
-        return _render_region(session_id, "sessions/_tags.html", error=exc.problems[0][1], status=422)
-    return _render_region(session_id, "sessions/_tags.html", saved=True)
+    return _edit_list(session_id, "tags", edit_tags, request.form.get("add"), request.form.get("remove"))
 
 
 @bp.patch("/sessions/<session_id>/credits")
@@ -144,14 +136,20 @@ def save_credits(session_id):
     form = request.form
     added = {"name": form.get("name", ""), "role": form.get("role", "")} if "name" in form else None
     removed = {"name": form["remove_name"], "role": form.get("remove_role")} if "remove_name" in form else None
+    return _edit_list(session_id, "credits", edit_credits, added, removed)
+
+
+def _edit_list(session_id, field, edit, added, removed):
+    """Add to or remove from the session's tags or credits with `edit`; their region, saved or with the reason."""
+    template = f"sessions/_{field}.html"
     try:
         with unit_of_work():
-            if edit_credits(db.session, session_id, add=added, remove=removed) is None:
+            if edit(db.session, session_id, add=added, remove=removed) is None:
                 _missing(session_id)
-            audit("session.edited", target=session_id, details={"fields": ["credits"]})
+            audit("session.edited", target=session_id, details={"fields": [field]})
     except MetadataError as exc:
-        return _render_region(session_id, "sessions/_credits.html", error=exc.problems[0][1], status=422)
-    return _render_region(session_id, "sessions/_credits.html", saved=True)
+        return _render_region(session_id, template, error=exc.problems[0][1], status=422)
+    return _render_region(session_id, template, saved=True)
 
 
 @bp.patch("/sessions/<session_id>/flags")

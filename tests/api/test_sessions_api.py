@@ -104,7 +104,8 @@ def test_each_session_comes_with_its_stats_and_metadata(client):
         ],
     }
     assert mix["metadata"] == {"is_test": False, "is_complete": False, "is_favorite": True, "user_rating": "like",
-                               "user_note": "Final.", "tags": ["single"], "created_at": None, "updated_at": None}
+                               "user_note": "Final.", "tags": ["single"], "credits": [], "created_at": None,
+                               "updated_at": None}
     assert body["sessions"][2]["created_at"] is None
 
 
@@ -229,7 +230,7 @@ def test_patch_changes_only_the_fields_given(app, client, editor):
     assert first.status_code == 200
     assert first.json == {
         "session_id": sid, "session_path": None, "is_test": True, "is_complete": False, "is_favorite": True,
-        "user_rating": "like", "user_note": "From the session.", "tags": ["a", "b"],
+        "user_rating": "like", "user_note": "From the session.", "tags": ["a", "b"], "credits": [],
         "created_at": first.json["created_at"], "updated_at": first.json["created_at"]}
     assert first.json["created_at"] is not None
 
