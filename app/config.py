@@ -24,6 +24,8 @@ def load_config(app, overrides=None):
         ARCHIVE_ROOTS="",
         # Processes that read session files during a scan; 0 means one per core.
         SCAN_PROCESSES=0,
+        # The most a scan's reader may spend on one file before it is stopped and the file is a file error.
+        SCAN_READ_SECONDS=60,
         # The queue's name, in the Redis server or the SQLite file: servers sharing one queue use one name.
         JOB_QUEUE_NAME="session-stats",
         TRUSTED_PROXIES=0,
@@ -85,6 +87,8 @@ def load_config(app, overrides=None):
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=float(app.config["SESSION_LIFETIME_HOURS"]))
     app.config["ARCHIVE_ROOTS"] = archive_roots(app.config["ARCHIVE_ROOTS"])
     app.config["SCAN_PROCESSES"] = int(app.config["SCAN_PROCESSES"]) or os.cpu_count() or 1
+    app.config["SCAN_READ_SECONDS"] = at_least(app.config["SCAN_READ_SECONDS"], 1, float,
+                                               "SESSION_STATS_SCAN_READ_SECONDS")
     app.config["BACKUP_DIR"] = Path(app.config["BACKUP_DIR"] or Path(app.instance_path) / "backups").expanduser()
     app.config["BACKUP_INTERVAL_HOURS"] = at_least(app.config["BACKUP_INTERVAL_HOURS"], 0, float,
                                                    "SESSION_STATS_BACKUP_INTERVAL_HOURS")

@@ -23,6 +23,8 @@ MAX_ATTRIBUTES_DEPTH = 32
 MAX_SOURCES = 100
 MAX_CREDITS = 500
 MAX_ID = 200
+# The index is unique on fingerprints, and PostgreSQL indexes at most about 2,700 bytes of a text.
+MAX_FINGERPRINT_BYTES = 2600
 MAX_MARKERS = 10_000
 MAX_MEDIA_FILES = 100_000
 # The most time a file or a log may say was spent on one session: ten years.
@@ -62,6 +64,12 @@ def _not_reserved(session_id: str) -> str:
     if session_id in RESERVED_SESSION_IDS:
         raise ValueError(f"{session_id!r} is reserved: the URLs of the dashboard and the API use it")
     return session_id
+
+
+def _fits_the_index(fingerprint: str) -> str:
+    if len(fingerprint.encode("utf-8", "surrogatepass")) > MAX_FINGERPRINT_BYTES:
+        raise ValueError(f"must be at most {MAX_FINGERPRINT_BYTES:,} bytes in UTF-8: the index looks sessions up by it")
+    return fingerprint
 
 
 def _single_spaced(value):
@@ -140,6 +148,7 @@ SessionId = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=SESSIO
 Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
 ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
+Fingerprint = Annotated[str, Field(max_length=MAX_FINGERPRINT_BYTES, pattern=NO_NUL), AfterValidator(_fits_the_index)]
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_within_utc), Field(strict=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Bpm = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
@@ -276,7 +285,7 @@ class SessionStatsSession(WireModel):
     """One DAW session with its tracks and plugin usage."""
 
     id: SessionId | None = None
-    fingerprint: LongText | None = None
+    fingerprint: Fingerprint | None = None
     name: Name
     artist: ShortText | None = None
     project: ShortText | None = None

@@ -183,6 +183,9 @@ def test_given_ids_are_kept_and_conflicts_refused(client, app):
      422, ["sessions[0].plugins[1].pluginId"]),
     (b'{"action": "replaceSessions", "payload": [{"name": "ok"}, {"name": ""}]}', 422, ["[1].name"]),
     (b'{"action": "ingestSessions", "payload": {"tracks": [{"name": 1}]}}', 422, ["name", "tracks[0].name"]),
+    # Within the characters allowed, beyond the bytes the index takes (each "\u00e9" is two bytes).
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "fingerprint": "' + "\u00e9".encode() * 1400 + b'"}}',
+     422, ["fingerprint"]),
 ])
 def test_invalid_payloads_change_nothing(client, app, body, status, paths):
     client.post("/api/session-stats", json=SEED_EXAMPLE)

@@ -200,3 +200,37 @@ def test_a_0019_database_with_templates_and_work_gets_their_counts_and_goes_down
             # SQLite rebuilds the sessions table to drop a column: the rows that refer to it stay.
             assert db.session.scalar(select(func.count()).select_from(table("activities"))) == len(work)
             db.session.rollback()
+
+
+def test_a_0022_database_keeps_finding_its_scanned_files_whose_names_hold_a_backslash(empty_app):
+    made = datetime(2025, 3, 2, 9, 0, tzinfo=UTC)
+    columns = {"is_favorite": False, "is_test": False, "is_complete": False, "created_at": made, "deleted_at": None}
+    scanned, given = "/archive/AC\\DC/take.rpp", "C:\\Sessions\\take.ptx"
+    with empty_app.app_context():
+        upgrade(revision="0022")
+        with unit_of_work():
+            db.session.execute(insert(table("sessions", *map(column, ["pk", "id", "fingerprint", "path", "name",
+                                                                       *columns]))), [
+                {"pk": 1, "id": "a", "fingerprint": f"file:{scanned}", "path": scanned, "name": "take", **columns},
+                # Sent through the API from a Windows machine: its path is kept as given.
+                {"pk": 2, "id": "b", "fingerprint": "desk-1", "path": given, "name": "take", **columns}])
+            db.session.execute(insert(table("sources", *map(column, ["session_pk", "position", "type", "path"]))), [
+                {"session_pk": 1, "position": 0, "type": "archive", "path": scanned},
+                {"session_pk": 2, "position": 0, "type": "api", "path": given}])
+            db.session.execute(insert(table("scanned_files", *map(column, [
+                "path", "size", "mtime_ns", "session_pk", "status", "scanned_at"]))),
+                [{"path": scanned, "size": 1, "mtime_ns": 1, "session_pk": 1, "status": "indexed", "scanned_at": made}])
+
+        def stored():
+            return (db.session.execute(select(column("fingerprint"), column("path")).select_from(table("sessions"))
+                                       .order_by(column("pk"))).all(),
+                    db.session.scalars(select(column("path")).select_from(table("sources"))
+                                       .order_by(column("session_pk"))).all(),
+                    db.session.scalars(select(column("path")).select_from(table("scanned_files"))).all())
+        upgrade()
+        doubled = "/archive/AC\\\\DC/take.rpp"
+        assert stored() == ([(f"file:{doubled}", doubled), ("desk-1", given)], [doubled, given], [doubled])
+        db.session.rollback()
+        downgrade(revision="0022")
+        assert stored() == ([(f"file:{scanned}", scanned), ("desk-1", given)], [scanned, given], [scanned])
+        db.session.rollback()

@@ -167,6 +167,16 @@ def test_only_this_folder_scans_that_folder(app, client, archive):
     assert jobs(app)[0].params["paths"] == [str(archive / "reaper")]
 
 
+def test_a_folder_whose_name_is_not_utf8_is_typed_as_pages_show_it(app, client, archive):
+    folder = os.fsdecode(bytes(archive) + b"/caf\xe9")
+    os.mkdir(folder)
+    assert start(client, folder=f"{archive}/caf\\xE9").status_code == 303
+    assert jobs(app)[0].params["paths"] == [f"{archive}/caf\\xE9"]
+    # A typed escape that no file system name gives (an ASCII byte) is plain text, and no such folder exists.
+    response = start(client, folder=f"{archive}/caf\\x41")
+    assert response.status_code == 422 and "does not exist" in response.text
+
+
 @pytest.mark.parametrize("fields, message", [
     ({"folder": "/etc"}, "outside the archive roots"),
     ({"folder": "{root}/no-such-folder"}, "does not exist"),

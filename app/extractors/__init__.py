@@ -17,6 +17,7 @@ from types import ModuleType, SimpleNamespace
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import read_file
+from app.file_paths import display_name, stored_path
 from app.wire import SessionStatsSession, SessionStatsSessionSource
 
 __all__ = ["ExtractError", "Extractor", "extract_file", "extractor_for", "file_fingerprint", "text_export_beside"]
@@ -90,38 +91,42 @@ def extractor_for(path: Path, backups: bool = False, templates: bool = False) ->
 
 
 def file_fingerprint(path: Path) -> str:
-    """The fingerprint of the session a file holds: its absolute path."""
-    return f"file:{path.resolve()}"
+    """The fingerprint of the session a file holds: its absolute path, as the index stores paths."""
+    return f"file:{stored_path(str(path.resolve()))}"
 
 
 def extract_file(path: str | Path, backups: bool = False, templates: bool = False) -> SessionStatsSession:
-    """The session in a file, or ExtractError saying why it cannot be read (never another error)."""
+    """The session in a file, or ExtractError saying why it cannot be read (never another error).
+
+    The session's paths are as the index stores them (see app.file_paths), as are the errors'.
+    """
     path = Path(path)
     extractor = extractor_for(path, backups, templates)
     if extractor is None:
         if path.suffix.lower() in BACKUP_SUFFIXES:
-            raise ExtractError("a backup file, skipped (ask for backups to read it)", str(path))
+            raise ExtractError("a backup file, skipped (ask for backups to read it)", stored_path(str(path)))
         known = ", ".join(sorted({*_formats(), *BACKUP_SUFFIXES}))
-        raise ExtractError(f"not a session file this version reads (it reads {known})", str(path))
+        raise ExtractError(f"not a session file this version reads (it reads {known})", stored_path(str(path)))
     try:
         data = read_file(path)
         modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        session = extractor.module.extract(data, path.name)
+        session = extractor.module.extract(data, display_name(path.name))
     except ExtractError as exc:
-        raise ExtractError(exc.message, str(path)) from exc
+        raise ExtractError(exc.message, stored_path(str(path))) from exc
     except OSError as exc:
-        raise ExtractError(f"cannot read the file: {exc.strerror or exc}", str(path)) from exc
+        raise ExtractError(f"cannot read the file: {exc.strerror or exc}", stored_path(str(path))) from exc
     except Exception as exc:  # a damaged file must never stop the caller: say what broke
-        raise ExtractError(f"damaged or not a {extractor.label} ({type(exc).__name__}: {exc})", str(path)) from exc
+        raise ExtractError(f"damaged or not a {extractor.label} ({type(exc).__name__}: {exc})",
+                           stored_path(str(path))) from exc
     resolved = path.resolve()
     if session.media_files is not None:
         session = session.model_copy(update={"media_files": found_media(resolved.parent, session.media_files)})
     session = session.model_copy(update={
-        "path": str(resolved),
+        "path": stored_path(str(resolved)),
         "fingerprint": file_fingerprint(path),
         "created_at": session.created_at or modified,
         "updated_at": modified,
-        "sources": [SessionStatsSessionSource(type=extractor.source_type, path=str(resolved),
+        "sources": [SessionStatsSessionSource(type=extractor.source_type, path=stored_path(str(resolved)),
                                               extractor=extractor.name)],
     })
     return _with_text_export(path, session) if extractor.name == PROTOOLS_SESSION else session
@@ -183,6 +188,6 @@ def _with_text_export(path: Path, session: SessionStatsSession) -> SessionStatsS
     try:
         text_session = extract_file(export)
     except ExtractError as exc:
-        attributes = {**(session.attributes or {}), "text_export_error": f"{export.name}: {exc.message}"}
+        attributes = {**(session.attributes or {}), "text_export_error": f"{display_name(export.name)}: {exc.message}"}
         return session.model_copy(update={"attributes": attributes})
-    return complete_with_text_export(session, text_session, export.name)
+    return complete_with_text_export(session, text_session, display_name(export.name))

@@ -7,6 +7,7 @@ from flask import current_app
 from app import metrics
 from app.database import unit_of_work
 from app.extensions import db
+from app.file_paths import real_path
 from app.remote.sync import SYNC, run_sync
 from app.scanning.scan import SCAN, ScanError, run_scan, start_scan
 from app.services.hook_runs import ATTACHMENT_HOOKS, run_attachment_hooks
@@ -24,7 +25,8 @@ def run_job(job_pk: int) -> None:
         return
     started = time.monotonic()
     if job.kind == SCAN:
-        run_scan(db.session, job, current_app.config["ARCHIVE_ROOTS"], current_app.config["SCAN_PROCESSES"])
+        config = current_app.config
+        run_scan(db.session, job, config["ARCHIVE_ROOTS"], config["SCAN_PROCESSES"], config["SCAN_READ_SECONDS"])
     elif job.kind == SYNC:
         run_sync(db.session, job)
     elif job.kind == ATTACHMENT_HOOKS:
@@ -37,12 +39,13 @@ def run_job(job_pk: int) -> None:
 
 
 def read_file_again(db_session, path: str, allowed_roots, started_by: str):
-    """Read one session file again now, changed or not, in this process, as a scan job of its own; the finished job.
+    """Read one session file again now (`path` as the index stores it), changed or not, as a scan job of its own run
+    by this thread; the finished job.
 
     ScanError when the file cannot be scanned (gone, or outside the archive roots).
     """
     with unit_of_work(db_session):
-        job = start_scan(db_session, [path], allowed_roots, started_by, backups=True, reread=True)
+        job = start_scan(db_session, [real_path(path)], allowed_roots, started_by, backups=True, reread=True)
         job = claim_job(db_session, job.pk)
-    run_scan(db_session, job, allowed_roots, processes=0)
+    run_scan(db_session, job, allowed_roots, processes=1, read_seconds=current_app.config["SCAN_READ_SECONDS"])
     return get_job(db_session, job.pk)

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from app.database import unit_of_work
 from app.extensions import jobs
+from app.file_paths import display_name, real_path, stored_path
 from app.models import Attachment, Session
 from app.services.attachments import PLAYABLE, TooLarge, attach, store_blob
 from app.services.hook_runs import start_attachment_hooks
@@ -38,13 +39,13 @@ def attach_bounces(db_session, session_pks: list[int], store: Path, limit: int, 
     problems, beside = [], defaultdict(list)
     for pk, session_id, path in db_session.execute(select(Session.pk, Session.id, Session.path).where(
             Session.pk.in_(session_pks), Session.path.is_not(None))):
-        beside[Path(path).parent].append((pk, session_id))
+        beside[Path(real_path(path)).parent].append((pk, session_id))
     wanted = {}
     for folder, sessions in beside.items():
         try:
             files = bounce_files(folder)
         except OSError as exc:
-            problems.append((str(folder), f"cannot look for bounces: {exc.strerror or exc}"))
+            problems.append((stored_path(str(folder)), f"cannot look for bounces: {exc.strerror or exc}"))
             continue
         wanted.update({session: files for session in sessions if files})
     if not wanted:
@@ -54,15 +55,15 @@ def attach_bounces(db_session, session_pks: list[int], store: Path, limit: int, 
     for (pk, session_id), files in wanted.items():
         for file in files:
             try:
-                if (pk, file.name, file.stat().st_size) in known:
+                if (pk, display_name(file.name), file.stat().st_size) in known:
                     continue
                 with file.open("rb") as content:
                     blob = store_blob(store, content, limit)
             except (OSError, TooLarge) as exc:
-                problems.append((str(file), f"not attached: {getattr(exc, 'strerror', None) or exc}"))
+                problems.append((stored_path(str(file)), f"not attached: {getattr(exc, 'strerror', None) or exc}"))
                 continue
             with unit_of_work(db_session):
-                attachment = attach(db_session, session_id, file.name, BOUNCE, blob, started_by)
+                attachment = attach(db_session, session_id, display_name(file.name), BOUNCE, blob, started_by)
                 job = start_attachment_hooks(db_session, attachment, started_by) if attachment else None
             if job is not None:
                 jobs.enqueue(job.pk)

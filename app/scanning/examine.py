@@ -9,6 +9,7 @@ from pathlib import Path
 
 from app.extractors import ExtractError, extract_file, extractor_for
 from app.extractors.limits import open_regular
+from app.file_paths import real_path
 from app.wire import SessionStatsSession
 
 HEAD_BYTES = 4096
@@ -61,13 +62,15 @@ def _hash(path: str) -> tuple[str, bytes]:
 def examine(path: str, known_hash: str | None) -> Examined:
     """Hash the file; unless its content is `known_hash`, check how it begins and extract its session.
 
-    The walk has already decided the file is wanted, backups included when asked for.
+    The walk has already decided the file is wanted, backups included when asked for. `path` is as the index
+    stores it.
     """
+    on_disk = real_path(path)
     suffix = Path(path).suffix.lower()
     extractor = extractor_for(Path(path), backups=True)
     name = extractor.name if extractor else None
     try:
-        content_hash, head = _hash(path)
+        content_hash, head = _hash(on_disk)
     except FileNotFoundError:
         return Examined(path, FAILED, extractor=name, error="the file disappeared during the scan")
     except OSError as exc:
@@ -81,7 +84,7 @@ def examine(path: str, known_hash: str | None) -> Examined:
                         error=f"its content does not match its extension ({suffix}, {extractor.label}): "
                               "the file is damaged, or another kind of file")
     try:
-        session = extract_file(path, backups=True)
+        session = extract_file(on_disk, backups=True)
     except ExtractError as exc:
         return Examined(path, FAILED, content_hash, name, error=exc.message)
     return Examined(path, INDEXED, content_hash, name, session)

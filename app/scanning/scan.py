@@ -5,18 +5,16 @@ A scan killed at any point leaves whole batches only; the next scan skips the fi
 batches recorded and reads the rest.
 """
 import logging
-import multiprocessing
 import os
 import time
 from collections import Counter
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import or_, select, update
 
 from app.database import database_unavailable, unit_of_work
+from app.file_paths import real_path, stored_path
 from app.models import Job, JobSession, ScannedFile, Session
 from app.models.job import CANCELLED, FAILED, SUCCEEDED
 from app.models.scanned_file import COMPANION, INDEXED, MISSING
@@ -25,6 +23,7 @@ from app.models.types import utc_now
 from app.scanning import examine as examining
 from app.scanning.bounces import attach_bounces
 from app.scanning.examine import Examined, examine
+from app.scanning.readers import Readers
 from app.scanning.walk import FoundFile, WalkProblem, is_under, walk, wanted
 from app.services.bulk import chunked, dialect_insert
 from app.services.hook_runs import run_session_hooks
@@ -35,9 +34,6 @@ SCAN = "scan"
 BATCH_SESSIONS = 100
 # Progress, the heartbeat and a pending batch are saved at least this often.
 PROGRESS_SECONDS = 1.0
-# Files handed to the worker processes ahead of the results, per process: enough that they keep
-# reading while this process ingests a batch.
-READ_AHEAD = 64
 log = logging.getLogger(__name__)
 
 
@@ -53,7 +49,8 @@ def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_
                backups: bool = False, reread: bool = False) -> Job:
     """Check the paths (they exist, inside `allowed_roots` when there are any) and make a queued scan job.
 
-    With `reread`, the scan reads every file again, changed or not.
+    The paths are as the file system names them; the job keeps them as the index stores paths. With `reread`,
+    the scan reads every file again, changed or not.
     """
     if not paths:
         raise ScanError("Name at least one folder or file to scan.")
@@ -61,28 +58,28 @@ def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_
     for given in paths:
         path = Path(given).expanduser().resolve()
         if allowed_roots and not is_under(str(path), allowed_roots):
-            raise ScanError(f"{given} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
+            raise ScanError(f"{stored_path(given)} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
         if not path.exists():
-            raise ScanError(f"{given} does not exist.")
-        resolved.append(str(path))
+            raise ScanError(f"{stored_path(given)} does not exist.")
+        resolved.append(stored_path(str(path)))
     return create_job(db_session, SCAN, {"paths": resolved, "backups": backups, "reread": reread}, started_by)
 
 
 class ScanRun:
     """One scan job's run: its counts, the files stored from earlier scans, and the batch being built."""
 
-    def __init__(self, db_session, job, allowed_roots: list[Path], processes: int):
+    def __init__(self, db_session, job, allowed_roots: list[Path], processes: int, read_seconds: float):
         self.db_session = db_session
         self.job_pk = job.pk
         self.paths = job.params["paths"]
         self.backups = bool(job.params.get("backups"))
         self.reread = bool(job.params.get("reread"))
         self.started_by = job.started_by
-        self.allowed_roots = allowed_roots or [Path(p) for p in self.paths]
+        self.allowed_roots = allowed_roots or [Path(real_path(p)) for p in self.paths]
         self.processes = processes
+        self.read_seconds = read_seconds
         self.counts = Counter()
         self.batch: list[tuple[FoundFile, Examined]] = []
-        self.in_flight: dict = {}
         self.current_item: str | None = None
         self.phase: str | None = None
         # Kept here and written with each progress report: the job row is only ever written, never read back.
@@ -123,7 +120,7 @@ class ScanRun:
 
     def _walk(self) -> tuple[list[FoundFile], list[str]]:
         found, failed_folders, problems = [], [], []
-        for item in walk([Path(p) for p in self.paths], self.allowed_roots, self.backups):
+        for item in walk([Path(real_path(p)) for p in self.paths], self.allowed_roots, self.backups):
             if isinstance(item, WalkProblem):
                 problems.append((item.path, item.message))
                 if item.folder:
@@ -170,33 +167,20 @@ class ScanRun:
         if not self.processes:
             for item, known in to_read:
                 self._add(item, examine(item.path, known))
-        remaining = list(reversed(to_read)) if self.processes else []
-        while remaining and not self.cancelled:
-            try:
-                self._read_with_pool(remaining)
-            except BrokenProcessPool:
-                # A reader died (out of memory, killed): its files are reported, the others read by a new pool.
-                for item in self.in_flight.values():
-                    self._add(item, Examined(item.path, examining.FAILED,
-                                             error="the process reading it stopped unexpectedly"))
+        else:
+            self._read_in_readers(list(reversed(to_read)))
         self._flush()
 
-    def _read_with_pool(self, remaining: list) -> None:
-        self.in_flight = {}
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(self.processes, mp_context=context) as pool:
-            while remaining or self.in_flight:
-                while remaining and len(self.in_flight) < self.processes * READ_AHEAD:
-                    item, known = remaining.pop()
-                    self.in_flight[pool.submit(examine, item.path, known)] = item
-                ready, _ = wait(self.in_flight, timeout=PROGRESS_SECONDS, return_when=FIRST_COMPLETED)
-                for future in ready:
-                    examined = future.result()
-                    self._add(self.in_flight.pop(future), examined)
+    def _read_in_readers(self, remaining: list) -> None:
+        with Readers(self.processes, self.read_seconds) as readers:
+            while remaining or readers.pending():
+                while remaining and readers.has_room():
+                    readers.send(*remaining.pop())
+                for item, examined in readers.answers(timeout=PROGRESS_SECONDS):
+                    self._add(item, examined)
                 if len(self.batch) >= BATCH_SESSIONS or self._due():
                     self._flush()
                     if self.cancelled:
-                        pool.shutdown(cancel_futures=True)
                         return
 
     def _add(self, item: FoundFile, examined: Examined) -> None:
@@ -332,12 +316,12 @@ class ScanRun:
                        failed=self.errors)
 
 
-def run_scan(db_session, job, allowed_roots: list[Path], processes: int) -> None:
-    """Run a claimed scan job to its end (reading in this process when `processes` is 0); an unexpected error fails
-    the job and is logged."""
+def run_scan(db_session, job, allowed_roots: list[Path], processes: int, read_seconds: float) -> None:
+    """Run a claimed scan job to its end, reading in `processes` processes that may spend `read_seconds` on a file
+    (in this process, without a limit, when `processes` is 0); an unexpected error fails the job and is logged."""
     job_pk = job.pk
     try:
-        ScanRun(db_session, job, allowed_roots, processes).run()
+        ScanRun(db_session, job, allowed_roots, processes, read_seconds).run()
     except Exception as exc:
         log.exception("scan job %s failed", job_pk)
         unavailable = database_unavailable(exc)

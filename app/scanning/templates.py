@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.extractors import ExtractError, extract_file, extractor_for
+from app.file_paths import display_name, real_path, stored_path
 from app.models.template import FROM_FOLDER
 from app.scanning.walk import is_under
 from app.services.templates import MIN_TRACKS, Registration, TemplateError, layout_of, register_templates
@@ -40,7 +41,7 @@ def template_files(folder: Path) -> list[Path]:
 def register_template_folder(db_session, given: str, allowed_roots: list[Path], created_by: str) -> FolderRegistration:
     """Register every template file below a folder (inside `allowed_roots` when there are any); TemplateError when
     the folder cannot be used."""
-    folder = Path(given).expanduser().resolve()
+    folder = Path(real_path(given)).expanduser().resolve()
     if allowed_roots and not is_under(str(folder), allowed_roots):
         raise TemplateError(f"{given} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
     if not folder.is_dir():
@@ -50,16 +51,17 @@ def register_template_folder(db_session, given: str, allowed_roots: list[Path], 
         try:
             session = extract_file(path, templates=True)
         except ExtractError as exc:
-            problems.append((str(path), exc.message))
+            problems.append((stored_path(str(path)), exc.message))
             continue
         layout = layout_of(session.tracks or ())
         if len(layout) < MIN_TRACKS:
-            problems.append((str(path), f"has {len(layout)} tracks: a template is recognised by at least {MIN_TRACKS}"))
+            problems.append((stored_path(str(path)), f"has {len(layout)} tracks: a template is recognised by at least {MIN_TRACKS}"))
             continue
-        if path.stem in (name for name, *_ in found):
-            problems.append((str(path), f"another file of the folder already gives the template {path.stem!r}"))
+        name = display_name(path.stem)
+        if name in (taken for taken, *_ in found):
+            problems.append((stored_path(str(path)), f"another file of the folder already gives the template {name!r}"))
             continue
-        found.append((path.stem, session.daw, str(path), layout))
+        found.append((name, session.daw, stored_path(str(path)), layout))
     if not found:
         raise TemplateError(f"No template could be read in {given}"
                             + (f": {problems[0][0]} {problems[0][1]}." if problems else " (no session files)."))

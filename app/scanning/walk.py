@@ -2,21 +2,27 @@
 
 The walk never recurses (a stack of folders), follows a symbolic link only to a place inside
 the allowed roots and only once (so a link loop ends), and reports every folder or file it
-cannot read as a problem instead of stopping. Paths are reported resolved, as fingerprints are.
+cannot read as a problem instead of stopping. Paths are reported resolved, as fingerprints are, and
+as the index stores them (app.file_paths): a name that is not UTF-8 is walked like any other.
 """
 import os
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from app.extractors import extractor_for, text_export_beside
 from app.extractors.limits import file_kind
+from app.file_paths import stored_path
 
 # Folders of copies a DAW keeps beside a session: reading them would count each session many times.
 BACKUP_FOLDERS = frozenset({"session file backups", "backup"})
 # FL Studio names its autosaves and overwritten copies like this.
 AUTOSAVE_MARKERS = ("(autosave)", "(overwritten at")
+# The index is unique on paths and on fingerprints ("file:" and the path), and PostgreSQL indexes at most about
+# 2,700 bytes of a text (MAX_FINGERPRINT_BYTES): longer paths cannot be kept, by either database, as an archive
+# may move from one to the other.
+MAX_PATH_BYTES = 2500
 
 
 @dataclass(frozen=True)
@@ -68,12 +74,22 @@ def is_under(path: str, folders) -> bool:
 def walk(paths: list[Path], allowed_roots: list[Path],
          backups: bool = False) -> Iterator[Folder | FoundFile | WalkProblem]:
     """Every folder entered, session file found and problem met below `paths`, folder by folder in name order."""
+    for item in _walk(paths, allowed_roots, backups):
+        companion = getattr(item, "companion", None)
+        yield replace(item, path=stored_path(item.path), **(
+            {"companion": replace(companion, path=stored_path(companion.path))} if companion else {}))
+
+
+def _walk(paths: list[Path], allowed_roots: list[Path], backups: bool) -> Iterator[Folder | FoundFile | WalkProblem]:
     allowed = [str(root) for root in allowed_roots]
     seen_folders: set[tuple[int, int]] = set()
     seen_files: set[str] = set()
     stack = [str(path) for path in reversed(paths)]
     while stack:
         folder = stack.pop()
+        if too_long := _too_long(folder):
+            yield WalkProblem(folder, f"{too_long}, so nothing below it is read", folder=True)
+            continue
         try:
             info = os.stat(folder)
             if not stat.S_ISDIR(info.st_mode):
@@ -137,6 +153,9 @@ def _entry(entry: os.DirEntry, folder: str, allowed: list[str], backups: bool, s
     if path in seen_files:
         return None
     seen_files.add(path)
+    if too_long := _too_long(path):
+        yield WalkProblem(entry.path, too_long)
+        return None
     try:
         info = os.stat(path)
     except FileNotFoundError:
@@ -150,6 +169,14 @@ def _entry(entry: os.DirEntry, folder: str, allowed: list[str], backups: bool, s
         yield WalkProblem(entry.path, f"{kind}, not a regular file: scans read regular files only")
         return None
     return FoundFile(path, info.st_size, info.st_mtime_ns)
+
+
+def _too_long(path: str) -> str | None:
+    """Why the index cannot keep this path, or None when it can."""
+    size = len(stored_path(path).encode())
+    if size <= MAX_PATH_BYTES:
+        return None
+    return f"the path is {size:,} bytes long and the index keeps paths of up to {MAX_PATH_BYTES:,} bytes"
 
 
 def _single_file(path: str, backups: bool, seen_files: set[str]):

@@ -35,6 +35,15 @@ def get_job(db_session, job_pk: int) -> Job | None:
     return db_session.get(Job, job_pk)
 
 
+def job_as_it_stands(db_session, job_pk: int) -> Job | None:
+    """The job with this number (None if unknown), first failed if it was running on a worker that is gone."""
+    job = get_job(db_session, job_pk)
+    if job is not None and job.status == RUNNING and _is_abandoned(job, utc_now()):
+        write_incidentally(db_session, fail_abandoned_jobs)
+        job = db_session.get(Job, job_pk, populate_existing=True)
+    return job
+
+
 def recent_jobs(db_session, limit: int = 20) -> list[Job]:
     """The newest jobs first."""
     return list(db_session.scalars(select(Job).order_by(Job.pk.desc()).limit(limit)))
@@ -101,9 +110,12 @@ def _worker_is_dead(worker: str | None) -> bool:
     return False
 
 
+def _is_abandoned(job: Job, now: datetime) -> bool:
+    return _worker_is_dead(job.worker) or (job.heartbeat_at or job.created_at) < now - ABANDONED_AFTER
+
+
 def _abandoned_jobs(db_session, now: datetime) -> list[Job]:
-    return [job for job in db_session.scalars(select(Job).where(Job.status == RUNNING))
-            if _worker_is_dead(job.worker) or (job.heartbeat_at or job.created_at) < now - ABANDONED_AFTER]
+    return [job for job in db_session.scalars(select(Job).where(Job.status == RUNNING)) if _is_abandoned(job, now)]
 
 
 def fail_abandoned_jobs(db_session, now: datetime | None = None) -> int:

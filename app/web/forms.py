@@ -7,6 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from app.file_paths import real_path
 from app.services.accounts import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, ROLES
 from app.services.tokens import MAX_NAME_LENGTH
 from app.time_zones import zone_names
@@ -124,9 +125,9 @@ class StartScanForm(FlaskForm):
         return True
 
     def paths(self) -> list[str]:
-        """The paths to scan: the folder when one is named, else the ticked roots."""
+        """The paths to scan: the folder when one is named (typed as the pages show paths), else the ticked roots."""
         folder = (self.folder.data or "").strip()
-        return [folder] if folder else list(self.roots.data)
+        return [real_path(folder)] if folder else list(self.roots.data)
 
 
 class _InWords:

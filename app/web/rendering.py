@@ -9,6 +9,7 @@ from jinja2_fragments.flask import render_block
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import BadRequest
 
+from app.file_paths import shown_path
 from app.params import ParamsError, parse_query
 from app.time_zones import time_zone
 from app.timecode import format_position
@@ -109,4 +110,4 @@ def init_rendering(app) -> None:
     app.jinja_env.globals.update(url_with=url_with, url_toggling=url_toggling, viewer_zone=viewer_zone,
                                  credit_roles=CREDIT_ROLES)
     app.jinja_env.filters.update(num=num, dotted=dotted, position=format_position, duration=format_duration,
-                                 local_time=local_time, wall_clock=wall_clock)
+                                 local_time=local_time, wall_clock=wall_clock, file_path=shown_path)

@@ -14,7 +14,7 @@ from app.models import Job
 from app.models.job import SYNC
 from app.models.types import utc_now
 from app.scanning import ScanError, start_scan
-from app.services.jobs import get_job, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
+from app.services.jobs import job_as_it_stands, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
 from app.web.forms import ButtonForm, StartScanForm
 from app.web.rendering import is_fragment_request, list_params, render_page
 
@@ -121,7 +121,7 @@ def archive_roots() -> list[tuple[Path, bool]]:
 
 
 def _job(job_pk: int) -> Job:
-    job = get_job(db.session, job_pk)
+    job = job_as_it_stands(db.session, job_pk)
     if job is None:
         abort(404, description=f"There is no job #{job_pk}. The list of scans shows the recent ones.")
     return job

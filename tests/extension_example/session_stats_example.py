@@ -1,5 +1,7 @@
 """A small Session Stats extension, installed by the tests through an entry point: it reviews fast sessions, reads
-`.tempo` files ("name|bpm" on one line), notes each attachment, and fails on purpose on a session named "boom"."""
+`.tempo` files ("name|bpm" on one line), notes each attachment, and fails on purpose on a session named "boom"; its
+reader of `.slow` files ("name|seconds") takes the seconds they name, as a reader stuck on a file would."""
+import time
 
 
 def on_session_indexed(session):
@@ -22,4 +24,11 @@ def read_tempo_file(data, filename):
     return {"name": name, "bpm": float(bpm), "daw": "Tempo files"}
 
 
-extractors = {".tempo": read_tempo_file}
+def read_slow_file(data, filename):
+    """A session from a .slow file, after waiting the seconds it names."""
+    name, seconds = data.decode().strip().split("|")
+    time.sleep(float(seconds))
+    return {"name": name, "daw": "Slow files"}
+
+
+extractors = {".tempo": read_tempo_file, ".slow": read_slow_file}

@@ -3,36 +3,20 @@ import gzip
 import json
 import os
 import signal
+import socket
 import sqlite3
+import stat
 import subprocess
-import sys
 import time
 
-import pytest
 from sqlalchemy import func, select
 
-from app import create_app
 from app.extensions import db
 from app.models import Job, JobError, ScannedFile, Session, Track
-from tests.scanning.conftest import copy
+from tests.scanning.conftest import COMMAND, copy, state
 
 # Root reads every folder whatever its mode: without these capabilities it is refused like anyone else.
 AS_AN_ORDINARY_READER = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", "--"] if os.geteuid() == 0 else []
-COMMAND = [sys.executable, "-m", "app.cli"]
-
-
-@pytest.fixture
-def environment(tmp_path):
-    """Settings for commands run as processes: an instance folder of their own with a migrated SQLite database."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SESSION_STATS_")}
-    env.update(SESSION_STATS_INSTANCE_PATH=str(tmp_path / "instance"), SESSION_STATS_SCAN_PROCESSES="1")
-    subprocess.run([*COMMAND, "setup"], env=env, check=True, capture_output=True)
-    return env
-
-
-def state(env):
-    """The app those commands use, to look at its database."""
-    return create_app({"INSTANCE_PATH": env["SESSION_STATS_INSTANCE_PATH"]})
 
 
 def test_a_tree_with_a_loop_a_locked_folder_a_bomb_and_junk_is_scanned_with_those_as_file_errors(
@@ -68,17 +52,26 @@ def test_a_tree_with_a_loop_a_locked_folder_a_bomb_and_junk_is_scanned_with_thos
         assert db.session.scalar(select(func.count()).select_from(JobError)) == 4
 
 
-def test_a_named_pipe_is_a_file_error_and_a_plain_xml_set_is_read(environment, corpus, tmp_path):
+def test_pipes_devices_and_sockets_are_file_errors_and_a_plain_xml_set_is_read(environment, corpus, tmp_path):
     tree = tmp_path / "tree"
     copy(corpus("rpp/exvertus_track2.rpp"), tree / "song.rpp")
     (tree / "plain.als").write_bytes(gzip.decompress(corpus("als/abletoolz_11.0.12.als").read_bytes()))
     # A plain open of a pipe without a writer waits forever; the scan must not.
     os.mkfifo(tree / "z.rpp")
+    odd = {"z.rpp": "a named pipe (FIFO)", "socket.rpp": "a socket"}
+    with socket.socket(socket.AF_UNIX) as listening:
+        listening.bind(str(tree / "socket.rpp"))
+    try:  # A device like /dev/zero, which never ends: only root may make one.
+        os.mknod(tree / "zero.rpp", stat.S_IFCHR | 0o644, os.makedev(1, 5))
+        odd["zero.rpp"] = "a character device"
+    except PermissionError:
+        pass
     scanned = subprocess.run([*COMMAND, "scan", str(tree)], env=environment, capture_output=True, text=True,
                              timeout=120)
     summary = json.loads(scanned.stdout)
-    assert summary["status"] == "succeeded" and summary["indexed"] == 2 and summary["errors"] == 1
-    assert f"Skipped {tree / 'z.rpp'}: a named pipe (FIFO), not a regular file" in scanned.stderr
+    assert (summary["status"], summary["indexed"], summary["errors"]) == ("succeeded", 2, len(odd))
+    for name, kind in odd.items():
+        assert f"Skipped {tree / name}: {kind}, not a regular file: scans read regular files only" in scanned.stderr
     # Named on its own, the pipe is refused the same way.
     alone = subprocess.run([*COMMAND, "scan", str(tree / "z.rpp")], env=environment, capture_output=True,
                            text=True, timeout=120)
