@@ -2,18 +2,21 @@
 
 A reader that spends longer than the limit on one file (a share that stops answering, a parser
 that spins) is killed and replaced, and that file alone becomes a file error; the files queued
-behind it go to the new reader. Readers are started as new programs (this process has threads,
-so it does not fork), as children of the thread running the scan, and ask the kernel to kill
-them when that thread ends: neither a crash nor kill -9 leaves a reader behind. (The fork server
-would be their parent instead, and it waits for its children to end.) Stopping the readers kills
-them at once, wherever they are.
+behind it go to the new reader. Each reader is a program of its own (`run_reader`), a child of
+the thread running the scan, talking over a socket pair: it
+imports only what reading needs (never the program that started the scan, as multiprocessing
+would), and asks the kernel to kill it when that thread ends, so neither a crash nor kill -9
+leaves a reader behind. Stopping the readers kills them at once, wherever they are.
 """
 import ctypes
-import multiprocessing
+import os
 import signal
+import socket
+import subprocess
+import sys
 import time
 from collections import deque
-from multiprocessing.connection import wait
+from multiprocessing.connection import Connection, wait
 
 from app.scanning import examine as examining
 from app.scanning.examine import Examined, examine
@@ -23,21 +26,19 @@ QUEUED_PER_READER = 16
 PR_SET_PDEATHSIG = 1
 
 
-def _die_with_parent() -> None:
-    """Have the kernel kill this process when the thread that started it ends (Linux).
-
-    Elsewhere, or when the parent ended before this was asked, the reader still ends when the scan's end of its pipe
-    closes, unless it is stuck reading.
-    """
+def _die_with_parent(parent: int) -> None:
+    """Have the kernel kill this process when the thread that started it ends (Linux); end now if it already has."""
     try:
         ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
+    except (OSError, AttributeError):  # elsewhere a reader ends when the scan's end of its socket closes
         pass
+    if os.getppid() != parent:
+        sys.exit(0)
 
 
-def _read_files(connection) -> None:
-    """A reader's life: examine each (path, known hash) received and send back what it gave, until the pipe closes."""
-    _die_with_parent()
+def _read_files(connection: Connection) -> None:
+    """A reader's life: examine each (path, known hash) received and send back what it gave, until the socket
+    closes."""
     while True:
         try:
             path, known = connection.recv()
@@ -49,11 +50,16 @@ def _read_files(connection) -> None:
 class Reader:
     """One reader process, the files sent to it in order, and when it started on the first of them."""
 
-    def __init__(self, context):
-        self.connection, theirs = context.Pipe()
-        self.process = context.Process(target=_read_files, args=(theirs,), daemon=True)
-        self.process.start()
-        theirs.close()
+    def __init__(self):
+        ours, theirs = socket.socketpair()
+        # The reader finds what this process imports where this process finds it (extensions included).
+        environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, sys.path))}
+        with theirs:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from app.scanning.readers import run_reader; run_reader()",
+                 str(theirs.fileno()), str(os.getpid())],
+                pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=environment)
+        self.connection = Connection(ours.detach())
         self.queue: deque = deque()
         self.since = time.monotonic()
 
@@ -70,10 +76,12 @@ class Reader:
         self.since = time.monotonic()
 
     def kill(self) -> None:
-        """Stop the process at once and close its pipe."""
-        if self.process.is_alive():
-            self.process.kill()
-        self.process.join(5)
+        """Stop the process at once and close its socket."""
+        self.process.kill()
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:  # stuck in the kernel (a share that stopped answering): it ends later
+            pass
         self.connection.close()
 
 
@@ -81,9 +89,8 @@ class Readers:
     """`count` reader processes with a per-file time limit, as a context manager that kills them on leaving."""
 
     def __init__(self, count: int, seconds: float):
-        self.context = multiprocessing.get_context("spawn")
         self.seconds = seconds
-        self.readers = [Reader(self.context) for _ in range(count)]
+        self.readers = [Reader() for _ in range(count)]
 
     def __enter__(self):
         return self
@@ -142,7 +149,7 @@ class Readers:
         if why is not None:
             item, _ = reader.queue.popleft()
             done.append((item, Examined(item.path, examining.FAILED, error=why)))
-        fresh = Reader(self.context)
+        fresh = Reader()
         self.readers[self.readers.index(reader)] = fresh
         for item, known in reader.queue:
             fresh.send(item, known)
@@ -152,3 +159,10 @@ class Readers:
         """Kill every reader, wherever it is."""
         for reader in self.readers:
             reader.kill()
+
+
+def run_reader() -> None:
+    """The reader program's body: `python -c "…run_reader()" SOCKET_FD PARENT_PID`."""
+    socket_fd, parent = map(int, sys.argv[1:3])
+    _die_with_parent(parent)
+    _read_files(Connection(socket_fd))

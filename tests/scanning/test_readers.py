@@ -37,9 +37,9 @@ def alive_in_group(group: int) -> dict[int, int]:
 
 
 def readers_in_group(group: int) -> list[int]:
-    """The group's readers: the processes multiprocessing started for the command (not its resource tracker)."""
+    """The group's readers: the reader programs the command started."""
     return [pid for pid, parent in alive_in_group(group).items()
-            if parent == group and b"multiprocessing.spawn" in _command_line(pid)]
+            if parent == group and b"run_reader" in _command_line(pid)]
 
 
 def _command_line(pid: int) -> bytes:
