@@ -22,7 +22,7 @@ from app.models.scanned_file import FAILED as FAILED_FILE
 from app.models.types import utc_now
 from app.scanning import examine as examining
 from app.scanning.bounces import attach_bounces
-from app.scanning.examine import Examined, examine
+from app.scanning.examine import Examined
 from app.scanning.readers import Readers
 from app.scanning.walk import FoundFile, WalkProblem, is_under, walk, wanted
 from app.services.bulk import chunked, dialect_insert
@@ -58,7 +58,8 @@ def start_scan(db_session, paths: list[str], allowed_roots: list[Path], started_
     for given in paths:
         path = Path(given).expanduser().resolve()
         if allowed_roots and not is_under(str(path), allowed_roots):
-            raise ScanError(f"{stored_path(given)} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
+            roots = ", ".join(map(str, allowed_roots))
+            raise ScanError(f"{stored_path(given)} is outside the archive roots ({roots}).")
         if not path.exists():
             raise ScanError(f"{stored_path(given)} does not exist.")
         resolved.append(stored_path(str(path)))
@@ -164,24 +165,16 @@ class ScanRun:
         return row.content_hash if row.status == INDEXED and row.session_pk is not None else None
 
     def _read(self, to_read: list) -> None:
-        if not self.processes:
-            for item, known in to_read:
-                self._add(item, examine(item.path, known))
-        else:
-            self._read_in_readers(list(reversed(to_read)))
-        self._flush()
-
-    def _read_in_readers(self, remaining: list) -> None:
+        remaining = list(reversed(to_read))
         with Readers(self.processes, self.read_seconds) as readers:
-            while remaining or readers.pending():
+            while (remaining or readers.pending()) and not self.cancelled:
                 while remaining and readers.has_room():
                     readers.send(*remaining.pop())
                 for item, examined in readers.answers(timeout=PROGRESS_SECONDS):
                     self._add(item, examined)
                 if len(self.batch) >= BATCH_SESSIONS or self._due():
                     self._flush()
-                    if self.cancelled:
-                        return
+        self._flush()
 
     def _add(self, item: FoundFile, examined: Examined) -> None:
         self.batch.append((item, examined))
@@ -317,8 +310,8 @@ class ScanRun:
 
 
 def run_scan(db_session, job, allowed_roots: list[Path], processes: int, read_seconds: float) -> None:
-    """Run a claimed scan job to its end, reading in `processes` processes that may spend `read_seconds` on a file
-    (in this process, without a limit, when `processes` is 0); an unexpected error fails the job and is logged."""
+    """Run a claimed scan job to its end, reading in `processes` processes that may each spend `read_seconds` on a
+    file; an unexpected error fails the job and is logged."""
     job_pk = job.pk
     try:
         ScanRun(db_session, job, allowed_roots, processes, read_seconds).run()

@@ -55,7 +55,8 @@ def register_template_folder(db_session, given: str, allowed_roots: list[Path], 
             continue
         layout = layout_of(session.tracks or ())
         if len(layout) < MIN_TRACKS:
-            problems.append((stored_path(str(path)), f"has {len(layout)} tracks: a template is recognised by at least {MIN_TRACKS}"))
+            problems.append((stored_path(str(path)),
+                             f"has {len(layout)} tracks: a template is recognised by at least {MIN_TRACKS}"))
             continue
         name = display_name(path.stem)
         if name in (taken for taken, *_ in found):

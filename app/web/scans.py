@@ -14,7 +14,8 @@ from app.models import Job
 from app.models.job import SYNC
 from app.models.types import utc_now
 from app.scanning import ScanError, start_scan
-from app.services.jobs import job_as_it_stands, job_errors, job_session_count, recent_jobs, request_cancel, unfinished_jobs
+from app.services.jobs import (job_as_it_stands, job_errors, job_session_count, recent_jobs, request_cancel,
+                               unfinished_jobs)
 from app.web.forms import ButtonForm, StartScanForm
 from app.web.rendering import is_fragment_request, list_params, render_page
 
