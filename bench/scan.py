@@ -7,7 +7,7 @@ fresh SQLite index, times:
 
 - the first scan (every file read and ingested), as `session-stats scan` runs it;
 - a no-change rescan (every file skipped as unchanged);
-- reading alone: the same files through the same worker processes, with no database, which is
+- reading alone: the same files through the same reader processes, with no database, which is
   what a scan limited by parsing would take;
 - ingest alone: the sessions read, ingested in the scan's batches, with no reading.
 
@@ -17,8 +17,6 @@ import os
 import platform
 import shutil
 import time
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from app import create_app
@@ -26,8 +24,9 @@ from app.database import unit_of_work, upgrade_database
 from app.extensions import db
 from app.models import Job
 from app.scanning import run_job, start_scan
-from app.scanning.examine import examine
+from app.scanning.readers import Readers
 from app.scanning.scan import BATCH_SESSIONS
+from app.scanning.walk import FoundFile
 from app.services.bulk import chunked
 from app.services.ingest import ingest_sessions
 from bench.extract import FORMATS, Size
@@ -74,11 +73,15 @@ def timed_scan(app) -> tuple[float, Job]:
         return seconds, db.session.get(Job, job.pk)
 
 
-def reading_alone(paths: list[Path], processes: int) -> tuple[float, list]:
-    """Every file through `examine` in the scan's kind of worker pool, with no database."""
+def reading_alone(paths: list[Path], processes: int, seconds: float) -> tuple[float, list]:
+    """Every file read by the scan's reader processes, with no database."""
     started = time.perf_counter()
-    with ProcessPoolExecutor(processes, mp_context=get_context("forkserver")) as pool:
-        results = list(pool.map(examine, map(str, paths), [None] * len(paths), chunksize=8))
+    remaining, results = [(FoundFile(str(path), 0, 0), None) for path in reversed(paths)], []
+    with Readers(processes, seconds) as readers:
+        while remaining or readers.pending():
+            while remaining and readers.has_room():
+                readers.send(*remaining.pop())
+            results += [examined for _, examined in readers.answers(timeout=1.0)]
     return time.perf_counter() - started, results
 
 
@@ -112,7 +115,7 @@ def main():
     rescan_seconds, rescan = timed_scan(app)
     assert rescan.result["unchanged"] == FILES, rescan.result
     print(f"no-change rescan: {rescan_seconds:.2f} s, {FILES / rescan_seconds:,.0f} files/s", flush=True)
-    read_seconds, results = reading_alone(paths, processes)
+    read_seconds, results = reading_alone(paths, processes, app.config["SCAN_READ_SECONDS"])
     print(f"reading alone: {read_seconds:.1f} s", flush=True)
     ingest_seconds = ingest_alone(fresh_app("ingest-only"), [r.session for r in results])
     print(f"ingest alone: {ingest_seconds:.1f} s", flush=True)

@@ -1,7 +1,10 @@
 """DAWproject files: the open exchange format written by Bitwig Studio, Studio One, Cubase and others.
 
 A .dawproject file is a zip archive holding project.xml (the project) and metadata.xml (title,
-artist, ...); a bare project.xml is read the same way. What is read from project.xml:
+artist, ...); a bare project.xml is read the same way. An archive made by zipping the project's
+folder is read too: project.xml (and metadata.xml beside it) inside one folder, names written with
+"\\" by Windows tools, macOS's "__MACOSX/" and "._" copies left out; one holding several
+project.xml files in folders and none at its top is refused. What is read from project.xml:
 - `<Project version="1.0">`: files older than 1.0 (the drafts, including their JSON form with
   project.json) are refused, since their structure differs.
 - `<Application name="Bitwig Studio" version="5.0"/>`: the program that wrote the file.
@@ -27,6 +30,7 @@ import math
 import re
 from collections.abc import Iterator
 from xml.etree.ElementTree import Element
+from zipfile import ZipFile
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
@@ -45,6 +49,10 @@ WHAT = "DAWproject file"
 PROJECT = "project.xml"
 METADATA = "metadata.xml"
 DRAFT_PROJECT = "project.json"  # the container of the pre-1.0 drafts
+# What macOS's Archive Utility adds when it zips a folder: a "__MACOSX" folder of "._name" files (each
+# file's resource fork), and such files beside the originals. They hold no project.
+MAC_FORK_FOLDER = "__MACOSX"
+MAC_FORK_PREFIX = "._"
 FIRST_SUPPORTED = (1, 0)
 UNSUPPORTED = "unsupported DAWproject version"
 
@@ -101,17 +109,48 @@ def _documents(data: bytes) -> tuple[bytes, bytes | None]:
         raise ExtractError(f"not a {WHAT}: the file is empty")
     if data.startswith(b"PK"):
         archive = open_zip(data, WHAT)
-        names = set(archive.namelist())
-        if PROJECT not in names:
-            if DRAFT_PROJECT in names:
-                raise ExtractError(f"{UNSUPPORTED}: this file is from a draft before 1.0 (it holds "
-                                   f"{DRAFT_PROJECT}); export it again from a current version of its DAW")
-            raise ExtractError(f"not a {WHAT}: the zip archive has no {PROJECT}")
-        metadata = read_member(archive, METADATA, WHAT) if METADATA in names else None
-        return read_member(archive, PROJECT, WHAT), metadata
+        files = _archived_files(archive)
+        project = _project_path(files)
+        metadata = files.get(project.removesuffix(PROJECT) + METADATA)
+        metadata_data = read_member(archive, metadata, WHAT) if metadata else None
+        return read_member(archive, files[project], WHAT), metadata_data
     if data.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
         return data, None
     raise ExtractError(f"not a {WHAT}: it is neither a zip archive nor an XML document")
+
+
+def _archived_files(archive: ZipFile) -> dict[str, str]:
+    """The archive's files by their path with "/" and without a leading "./" or "/", each to its name in the
+    archive; folders and macOS's resource-fork copies left out."""
+    files: dict[str, str] = {}
+    for name in archive.namelist():
+        if name.endswith(("/", "\\")):
+            continue  # a folder
+        parts = [part for part in name.replace("\\", "/").split("/") if part not in ("", ".")]
+        if not parts or parts[0] == MAC_FORK_FOLDER or parts[-1].startswith(MAC_FORK_PREFIX):
+            continue
+        files.setdefault("/".join(parts), name)
+    return files
+
+
+def _project_path(files: dict[str, str]) -> str:
+    """The path of the archive's project.xml: the one at its top, else the only one (in the folder that was
+    zipped); ExtractError when there is none, or several and none at the top."""
+    # At the top it is where the format puts it and every DAW opening the file reads it: others are files carried along.
+    if PROJECT in files:
+        return PROJECT
+    found = sorted(path for path in files if path.rpartition("/")[2] == PROJECT)
+    if len(found) == 1:
+        return found[0]
+    if found:
+        # Several projects zipped together: reading any one would index it under this file's name, as if it were all.
+        listed = ", ".join(found[:3]) + (", ..." if len(found) > 3 else "")
+        raise ExtractError(f"not a {WHAT}: the zip archive holds {len(found)} {PROJECT} files in folders ({listed}) "
+                           "and none at its top, so it is several projects, not one")
+    if any(path.rpartition("/")[2] == DRAFT_PROJECT for path in files):
+        raise ExtractError(f"{UNSUPPORTED}: this file is from a draft before 1.0 (it holds {DRAFT_PROJECT}); "
+                           "export it again from a current version of its DAW")
+    raise ExtractError(f"not a {WHAT}: the zip archive has no {PROJECT}")
 
 
 def _check_version(version: str | None) -> str:

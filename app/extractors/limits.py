@@ -14,7 +14,8 @@ from defusedxml import ElementTree
 
 from app.extractors.errors import ExtractError
 
-# A session file above this size is not a session file (the largest real ones are a few MB).
+# A session file above this size is not a session file (the largest real ones are a few MB; a text
+# export saved as UTF-16 takes twice the bytes of the same text in UTF-8, still far below).
 MAX_FILE_BYTES = 64 * 2**20
 # What a compressed session may expand to: Ableton sets and Studio One songs stay far below.
 MAX_EXPANDED_BYTES = 256 * 2**20

@@ -1,9 +1,10 @@
 """Pro Tools "Session Info as Text" exports (File > Export > Session Info as Text), .txt files.
 
-The export is tab-separated text in UTF-8 or Mac Roman (the "TextEdit" option), with any line
-ending. It opens with `LABEL:<tab>value` header lines (session name, sample rate, bit depth,
-session start, timecode format, counts), then the sections the user chose to export, each under
-a heading in spaced capitals ("T R A C K  L I S T I N G"):
+The export is tab-separated text in UTF-8 or Mac Roman (the "TextEdit" option), or UTF-16 as
+Pro Tools on Windows and editors save it, with any line ending. It opens with `LABEL:<tab>value`
+header lines (session name, sample rate, bit depth, session start, timecode format, counts), then
+the sections the user chose to export, each under a heading in spaced capitals
+("T R A C K  L I S T I N G"):
 
 - the files in the session, online and offline: the session's media files, each a POSIX path
   made of its folder (a Mac path, "Macintosh HD:Users:...:Audio Files:") and its name; the
@@ -29,6 +30,7 @@ from pydantic import ValidationError
 from app.extractors import protools_text_timeline as timeline
 from app.extractors.errors import ExtractError
 from app.extractors.names import file_title
+from app.extractors.text_encoding import utf8_lines
 from app.extractors.vocabulary import AUDIOSUITE, plugin_format, vendor_name
 from app.wire import (
     MAX_TRACKS,
@@ -40,7 +42,6 @@ from app.wire import (
 
 WHAT = "Pro Tools session info export"
 HEADER_START = b"SESSION NAME:"
-UTF8_BOM = b"\xef\xbb\xbf"
 # Real lines stay far below this (a long clip name or marker comment); a longer one is junk.
 MAX_LINE = 100_000
 # Files, clips and markers kept in the attributes, per listing: enough for large sessions, not a copy of junk.
@@ -155,12 +156,13 @@ def _keep(info: dict, key: str, items: list) -> None:
 
 
 def _lines(data: bytes) -> list[str]:
-    """The export's lines, decoded (UTF-8 when valid, else Mac Roman), whatever the line endings."""
-    if not data.strip():
+    """The export's lines, decoded (UTF-16 by its byte order mark, else UTF-8 when valid, else Mac Roman),
+    whatever the line endings."""
+    body = utf8_lines(data, HEADER_START)
+    if not body.strip():
         raise ExtractError(f"not a {WHAT}: the file is empty")
-    if b"\x00" in data:
+    if b"\x00" in body:
         raise ExtractError(f"not a {WHAT}: it holds binary data (NUL bytes), not the text Pro Tools writes")
-    body = data.removeprefix(UTF8_BOM)
     if not body.lstrip().startswith(HEADER_START):
         raise ExtractError(f"not a {WHAT}: no SESSION NAME header at the start")
     try:

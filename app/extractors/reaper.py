@@ -5,6 +5,8 @@ line `>` closes it; every other line is `KEY values...`. Values are separated by
 holding spaces is quoted with ", ' or ` (whichever quote it does not contain). The file is read
 in one pass, line by line, keeping only the stack of open blocks and what is extracted, so time
 grows with the file's length and memory does not grow with its data (plugin states, MIDI).
+Files edited by hand are read the same: a byte order mark, UTF-16, CRLF or classic Mac (CR) line
+ends, blank lines, indentation and trailing whitespace of spaces or tabs, a tab after a line's key.
 
 What is read, and from where:
 - the header `<REAPER_PROJECT 0.1 "6.69/win64" ...`: the version ("6.69", the daw_version) and
@@ -42,6 +44,7 @@ from dataclasses import dataclass, field
 from app.extractors.errors import ExtractError
 from app.extractors.names import file_title
 from app.extractors.reaper_timeline import Timeline, value_number
+from app.extractors.text_encoding import utf8_lines
 from app.extractors.vocabulary import (
     AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, vendor_name,
 )
@@ -65,6 +68,9 @@ CHAIN_KEYS = (b"BYPASS ", b"PRESETNAME ")
 SOURCE_KEYS = (b"FILE ",)
 _SPACES = re.compile(r"\s*")
 _WORD = re.compile(r"\S*")
+# A line's key (or opening tag) and the blanks after it, which the reader wants as one space.
+_KEY_AND_BLANKS = re.compile(rb"(\S+)\s+")
+HEADER = b"<REAPER_PROJECT"
 
 PLUGIN_TAGS = {"VST", "AU", "CLAP", "LV2", "DX", "JS", "VIDEO_EFFECT"}
 INSTRUMENT_PREFIXES = {"vsti", "vst3i", "aui", "clapi", "lv2i", "dxi"}
@@ -151,10 +157,11 @@ class _Frame:
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
     """The session in a REAPER project's bytes; ExtractError when it is not one or is damaged."""
+    data = utf8_lines(data, HEADER)
     if not data.strip():
         raise ExtractError("the file is empty")
     reader = _Reader()
-    reader.read(data.removeprefix(b"\xef\xbb\xbf"))
+    reader.read(data)
     return reader.session(file_title(filename))
 
 
@@ -180,6 +187,8 @@ class _Reader:
             line = raw.strip()
             if not line:
                 continue
+            if b"\t" in line:  # REAPER writes spaces; an editor may have made some tabs
+                line = _KEY_AND_BLANKS.sub(rb"\1 ", line, count=1)
             if not self.stack:
                 self._header(_text(line))
             elif line.startswith(b"<"):

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from app.extractors import ExtractError, extract_file, extractor_for
 from app.extractors.limits import open_regular
+from app.extractors.text_encoding import UTF8_BOM, utf16_text
 from app.file_paths import real_path
 from app.wire import SessionStatsSession
 
 HEAD_BYTES = 4096
-UTF8_BOM = b"\xef\xbb\xbf"
 # How each format's files begin (DAWproject: a zip, or XML with a <Project>; Ableton: gzip, or XML).
 SIGNATURES = {
     "protools-session": b"\x030010111100101011",
@@ -25,6 +25,8 @@ SIGNATURES = {
 # Other programs write files with these extensions too: one that does not begin as a session is
 # passed over; for the other extensions a mismatch is an error.
 SHARED_EXTENSIONS = {".txt", ".xml"}
+# Text formats whose extractors read UTF-16 as well: their signature is looked for in the decoded text.
+UTF16_FORMATS = ("protools-text", "reaper")
 
 INDEXED, FAILED, IGNORED, UNCHANGED = "indexed", "failed", "ignored", "unchanged"
 
@@ -42,6 +44,9 @@ class Examined:
 
 
 def _looks_like(name: str, suffix: str, head: bytes) -> bool:
+    text = utf16_text(head, SIGNATURES[name]) if name in UTF16_FORMATS else None
+    if text is not None:
+        head = text.encode("utf-8")
     start = head.removeprefix(UTF8_BOM).lstrip()
     if name == "dawproject":
         return start.startswith(b"PK\x03\x04") if suffix == ".dawproject" else b"<Project" in head

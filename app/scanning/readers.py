@@ -23,6 +23,10 @@ from app.scanning.examine import Examined, examine
 
 # Files sent to one reader ahead of its answers: enough that it keeps reading while the scan writes a batch.
 QUEUED_PER_READER = 16
+# A reader says so once it has started; until then (imports take a second or more on a busy machine) its first
+# file's time does not run, this one does.
+READY = "ready"
+STARTUP_SECONDS = 120
 PR_SET_PDEATHSIG = 1
 
 
@@ -48,7 +52,8 @@ def _read_files(connection: Connection) -> None:
 
 
 class Reader:
-    """One reader process, the files sent to it in order, and when it started on the first of them."""
+    """One reader process, whether it has started, the files sent to it in order, and when it started on the first
+    of them (or was started itself)."""
 
     def __init__(self):
         ours, theirs = socket.socketpair()
@@ -60,20 +65,31 @@ class Reader:
                  str(theirs.fileno()), str(os.getpid())],
                 pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, env=environment)
         self.connection = Connection(ours.detach())
+        self.ready = False
         self.queue: deque = deque()
         self.since = time.monotonic()
 
     def send(self, item, known) -> None:
         """Queue a file (`item.path` as the index stores it) for this reader; OSError when the reader is gone."""
         self.connection.send((item.path, known))
-        if not self.queue:
+        if not self.queue and self.ready:
             self.since = time.monotonic()
         self.queue.append((item, known))
 
-    def answered(self) -> None:
-        """The first queued file is done: the next one starts now."""
-        self.queue.popleft()
+    def heard(self, message) -> bool:
+        """Take a message from the process: it has started, or the first queued file is done (the next one starts
+        now); whether it was a file's answer."""
         self.since = time.monotonic()
+        if not self.ready and message == READY:
+            self.ready = True
+            return False
+        self.queue.popleft()
+        return True
+
+    def overdue(self, seconds: float) -> bool:
+        """Whether it has spent longer than `seconds` on its file (or on starting)."""
+        limit = seconds if self.ready else max(seconds, STARTUP_SECONDS)
+        return bool(self.queue) and time.monotonic() - self.since > limit
 
     def kill(self) -> None:
         """Stop the process at once and close its socket."""
@@ -123,9 +139,8 @@ class Readers:
             reader = by_connection[connection]
             while reader.queue and self._answer(reader, done) and reader.connection.poll():
                 pass
-        now = time.monotonic()
         for reader in list(self.readers):
-            if reader.queue and now - reader.since > self.seconds:
+            if reader.overdue(self.seconds):
                 self._replace(reader, done, f"reading it took longer than {self.seconds:g} s: the process reading "
                                             "it was stopped (the file system did not answer, or the file is built "
                                             "so that reading it never ends)")
@@ -138,8 +153,9 @@ class Readers:
         except (EOFError, OSError):
             self._replace(reader, done, "the process reading it stopped unexpectedly (out of memory, or killed)")
             return False
-        done.append((reader.queue[0][0], examined))
-        reader.answered()
+        item = reader.queue[0][0]
+        if reader.heard(examined):
+            done.append((item, examined))
         return True
 
     def _replace(self, reader: Reader, done: list | None = None, why: str | None = None) -> Reader:
@@ -165,4 +181,6 @@ def run_reader() -> None:
     """The reader program's body: `python -c "…run_reader()" SOCKET_FD PARENT_PID`."""
     socket_fd, parent = map(int, sys.argv[1:3])
     _die_with_parent(parent)
-    _read_files(Connection(socket_fd))
+    connection = Connection(socket_fd)
+    connection.send(READY)
+    _read_files(connection)

@@ -333,3 +333,96 @@ def test_what_the_wire_format_cannot_carry_is_left_out():
     long_path = "a" * 100_001
     session = extract(with_arrangement(f'<Lanes>{media(long_path, "true")}{media("", "true")}</Lanes>'), "p.xml")
     assert session.media_files == []
+
+
+# Archives as people make them: by zipping the project's folder, on a Mac or with a Windows tool.
+
+# What macOS keeps of a file's resource fork in "._name": an AppleDouble header, then Finder data.
+APPLE_DOUBLE = b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        " + bytes(64)
+
+
+def members_of(path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as zipped:
+        return {name: zipped.read(name) for name in zipped.namelist()}
+
+
+def in_folder(members: dict[str, bytes], folder: str, separator: str = "/") -> dict[str, bytes]:
+    return {f"{folder}{separator}{name}": data for name, data in members.items()}
+
+
+AS_ZIPPED = {
+    "in a folder": lambda members: {"My Song/": b"", **in_folder(members, "My Song")},
+    "in a folder, zipped on a Mac": lambda members: {
+        "My Song/": b"", **in_folder(members, "My Song"), "__MACOSX/": b"", "__MACOSX/My Song/": b"",
+        **in_folder({f"._{name}": APPLE_DOUBLE for name in members}, "__MACOSX/My Song"),
+        "My Song/._project.xml": APPLE_DOUBLE},
+    "with macOS's copies at the top": lambda members: {
+        **members, "._project.xml": APPLE_DOUBLE, "__MACOSX/._project.xml": APPLE_DOUBLE},
+    "in a folder, named with backslashes": lambda members: in_folder(members, "My Song", "\\"),
+    "with a leading ./": lambda members: in_folder(members, "."),
+    "in a folder two deep": lambda members: in_folder(members, "Projects/2024/My Song"),
+    "with the metadata left out": lambda members: in_folder({"project.xml": members["project.xml"]}, "My Song"),
+}
+
+
+@pytest.mark.parametrize("variant", AS_ZIPPED)
+def test_a_corpus_archive_as_people_zip_it_reads_as_the_original(corpus, variant):
+    path = corpus("dawproject/perivar_testfile2.dawproject")
+    original = extract(path.read_bytes(), "song.dawproject")
+    assert original.tracks and original.markers
+    assert extract(archive(AS_ZIPPED[variant](members_of(path))), "song.dawproject") == original
+
+
+METADATA = b"<MetaData><Title>Night Drive</Title><Artist>The Lows</Artist></MetaData>"
+
+
+@pytest.mark.parametrize("separator", ["/", "\\"])
+def test_metadata_beside_project_xml_in_its_folder_names_the_session(separator):
+    members = in_folder({"project.xml": project(), "metadata.xml": METADATA}, "Night Drive", separator)
+    members["__MACOSX/Night Drive/._metadata.xml"] = APPLE_DOUBLE
+    session = extract(archive(members), "nd.dawproject")
+    assert (session.name, session.artist, session.daw, session.bpm) == (
+        "Night Drive", "The Lows", "Bitwig Studio", 87.5)
+    # Metadata in another folder than the project's is not the project's.
+    elsewhere = extract(archive({"A/project.xml": project(), "B/metadata.xml": METADATA}), "nd.dawproject")
+    assert (elsewhere.name, elsewhere.artist) == ("nd", None)
+
+
+def test_project_xml_at_the_top_is_the_project_whatever_the_folders_hold():
+    kept = '<Track name="Kept" contentType="audio"><Channel role="regular"/></Track>'
+    other = '<Track name="Old copy" contentType="audio"><Channel role="regular"/></Track>'
+    members = {"Backup/project.xml": project(other), "project.xml": project(kept), "Backup/metadata.xml": METADATA}
+    session = extract(archive(members), "song.dawproject")
+    assert ([t.name for t in session.tracks], session.name, session.artist) == (["Kept"], "song", None)
+
+
+def test_several_project_xml_in_folders_and_none_at_the_top_are_refused():
+    members = {"Song B/project.xml": project(), "Song A/project.xml": project(), "Song A/metadata.xml": METADATA}
+    with pytest.raises(ExtractError) as refused:
+        extract(archive(members), "songs.dawproject")
+    assert refused.value.message == (
+        "not a DAWproject file: the zip archive holds 2 project.xml files in folders (Song A/project.xml, "
+        "Song B/project.xml) and none at its top, so it is several projects, not one")
+    many = {f"Song {index}/project.xml": project() for index in range(5)}
+    with pytest.raises(ExtractError, match=r"holds 5 project.xml files in folders \(Song 0/project.xml, "
+                                           r"Song 1/project.xml, Song 2/project.xml, ...\) and none at its top"):
+        extract(archive(many), "songs.dawproject")
+
+
+def test_macos_copies_alone_are_no_project():
+    members = {"__MACOSX/My Song/._project.xml": APPLE_DOUBLE, "My Song/._project.xml": APPLE_DOUBLE,
+               "__MACOSX/project.xml": project(), "My Song/": b""}
+    with pytest.raises(ExtractError) as refused:
+        extract(archive(members), "song.dawproject")
+    assert refused.value.message == "not a DAWproject file: the zip archive has no project.xml"
+
+
+def test_a_pre_1_0_draft_in_a_folder_is_refused_as_one():
+    with pytest.raises(ExtractError, match="unsupported DAWproject version: this file is from a draft before 1.0"):
+        extract(archive({"Old Song/project.json": b"{}", "Old Song/metadata.json": b"{}"}), "old.dawproject")
+
+
+def test_the_size_cap_holds_for_a_project_xml_in_a_folder():
+    zipped = archive({"My Song\\metadata.xml": METADATA, "My Song\\project.xml": project()})
+    with pytest.raises(ExtractError, match=r"My Song\\project.xml in the DAWproject file expands past 256 MB"):
+        extract(declare_size(zipped, 2**31), "x.dawproject")

@@ -478,3 +478,66 @@ def test_values_the_index_cannot_take_are_refused():
         extract(export(name="n" * 5000).encode(), "long.txt")
     with pytest.raises(ExtractError, match="track 1 of the track listing has no name"):
         extract(export(track_blocks=[track(" ", plugins="")]).encode(), "x.txt")
+
+
+# --- files as people keep them: saved by Pro Tools on Windows, re-saved by an editor or Excel -------
+
+def text_of(data: bytes) -> str:
+    """An export's text as Pro Tools wrote it (UTF-8, else Mac Roman), with \n line ends."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = data.decode("mac_roman")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+AS_KEPT = {
+    "UTF-16 LE": lambda text: b"\xff\xfe" + text.encode("utf-16-le"),
+    "UTF-16 BE": lambda text: b"\xfe\xff" + text.encode("utf-16-be"),
+    "UTF-16 LE without a byte order mark": lambda text: text.encode("utf-16-le"),
+    "UTF-16 BE without a byte order mark": lambda text: text.encode("utf-16-be"),
+    "UTF-16 LE with CRLF line ends": lambda text: b"\xff\xfe" + text.replace("\n", "\r\n").encode(
+        "utf-16-le"),
+    "UTF-8 with a byte order mark": lambda text: b"\xef\xbb\xbf" + text.encode("utf-8"),
+    "CRLF line ends": lambda text: text.replace("\n", "\r\n").encode("utf-8"),
+    "CR line ends": lambda text: text.replace("\n", "\r").encode("utf-8"),
+}
+
+
+@pytest.mark.parametrize("name", [PLUGINS, FPP_FINAL, EXTENDED_CHARS])
+@pytest.mark.parametrize("variant", AS_KEPT)
+def test_a_corpus_export_as_people_keep_it_reads_as_the_original(corpus, name, variant):
+    data = corpus(name).read_bytes()
+    original = extract(data, "x.txt")
+    assert original.markers or original.plugins
+    kept = AS_KEPT[variant](text_of(data))
+    assert kept != data
+    assert extract(kept, "x.txt") == original
+
+
+@pytest.mark.parametrize("variant", [name for name in AS_KEPT if "UTF-16" in name])
+def test_a_utf_16_export_decodes_accented_names_and_finds_inserts(variant):
+    eq = ("Avid", "EQ3 7-Band", "23.6", "AAX Native", "Mono / Mono", "1 active")
+    text = export(name="Café Señor", listing=[eq], track_blocks=[track("Voix déjà", plugins="\tEQ3 7-Band (mono)")])
+    session = extract(AS_KEPT[variant](text), "x.txt")
+    assert (session.name, session.sample_rate, session.bit_depth) == ("Café Señor", 44100, 24)
+    assert [t.name for t in session.tracks] == ["Voix déjà"]
+    assert instances(session.tracks[0]) == [("EQ3 7-Band", "Avid", "23.6", "AAX Native", "1", None)]
+    assert usage(session) == [("EQ3 7-Band", "Avid", "23.6", "AAX Native", 1, 1)]
+
+
+def test_extract_file_reads_a_utf_16_export(tmp_path):
+    path = tmp_path / "Mix.txt"
+    path.write_bytes(export(name="Mix 3", track_blocks=[track("Kick", plugins="")]).encode("utf-16"))
+    session = extract_file(path)
+    assert (session.name, [t.name for t in session.tracks], session.sources[0].extractor) == (
+        "Mix 3", ["Kick"], "protools-text")
+
+
+def test_utf_16_text_that_is_not_an_export_is_refused():
+    with pytest.raises(ExtractError, match="not a Pro Tools session info export: the file is empty"):
+        extract(" \r\n\t".encode("utf-16"), "blank.txt")
+    with pytest.raises(ExtractError, match="not a Pro Tools session info export: no SESSION NAME header"):
+        extract("Shopping list\r\nmilk\r\n".encode("utf-16"), "list.txt")
+    with pytest.raises(ExtractError, match="not a Pro Tools session info export: it holds binary data"):
+        extract("SESSION NAME:\tx\n\x00\x01".encode("utf-16"), "junk.txt")

@@ -1,5 +1,6 @@
 """REAPER projects: the real files in the corpus, small projects for each rule, and broken input."""
 import os
+import re
 import time
 from textwrap import dedent
 
@@ -682,3 +683,85 @@ def test_extract_file_refuses_a_file_that_is_not_a_project(tmp_path):
     path.write_bytes(b"\x00\x01binary junk\xff" * 100)
     with pytest.raises(ExtractError, match="not a REAPER project"):
         extract_file(path)
+
+
+# --- files as people keep them: edited by hand, re-saved by an editor, copied between systems ---
+
+def indent_with_tabs(line: str) -> str:
+    """REAPER indents by two spaces; an editor set to tabs makes each two a tab."""
+    spaces = len(line) - len(line.lstrip(" "))
+    return "\t" * (spaces // 2) + line.lstrip(" ")
+
+
+AS_KEPT = {
+    "blank and whitespace-only lines": lambda lines: "\n".join(f"{line}\n\n  \t " for line in lines),
+    "CRLF line ends": lambda lines: "\r\n".join(lines),
+    "classic Mac (CR) line ends": lambda lines: "\r".join(lines),
+    "byte order mark": lambda lines: "\ufeff" + "\n".join(lines),
+    "trailing whitespace": lambda lines: "\n".join(f"{line} \t  " for line in lines),
+    "tab indentation": lambda lines: "\n".join(indent_with_tabs(line) for line in lines),
+    "a tab after each key": lambda lines: "\n".join(re.sub(r"^(\s*\S+) ", "\\1\t", line) for line in lines),
+    "all of them, saved on Windows": lambda lines: "\ufeff\r\n  \r\n" + "\r\n".join(
+        f"{indent_with_tabs(line)}\t \r\n\t" for line in lines),
+}
+ENCODINGS = {
+    "UTF-8": lambda text: text.encode("utf-8"),
+    "UTF-16 LE": lambda text: b"\xff\xfe" + text.removeprefix("\ufeff").encode("utf-16-le"),
+    "UTF-16 BE": lambda text: b"\xfe\xff" + text.removeprefix("\ufeff").encode("utf-16-be"),
+    # Without a mark, UTF-16 is known by the header at the very start.
+    "UTF-16 LE without a byte order mark": lambda text: text.removeprefix("\ufeff").lstrip().encode("utf-16-le"),
+}
+
+
+@pytest.mark.parametrize("name", ["rpp/exvertus_track2.rpp", "rpp/perlence_vst.RPP", "rpp/rppeditor_test2.rpp"])
+@pytest.mark.parametrize("variant", AS_KEPT)
+def test_a_corpus_project_as_people_keep_it_reads_as_the_original(corpus, name, variant):
+    data = corpus(name).read_bytes()
+    original = extract(data, "song.rpp")
+    assert original.tracks and any(track.plugins for track in original.tracks)
+    kept = AS_KEPT[variant](data.decode("utf-8").splitlines()).encode("utf-8")
+    assert kept != data
+    assert extract(kept, "song.rpp") == original
+
+
+@pytest.mark.parametrize("encoding", [name for name in ENCODINGS if name != "UTF-8"])
+def test_a_corpus_project_saved_as_utf_16_reads_as_the_original(corpus, encoding):
+    data = corpus("rpp/exvertus_track2.rpp").read_bytes()
+    text = data.decode("utf-8")
+    assert extract(ENCODINGS[encoding](text), "song.rpp") == extract(data, "song.rpp")
+
+
+@pytest.mark.parametrize("encoding", ENCODINGS)
+def test_a_hand_edited_project_in_every_encoding(encoding):
+    text = ('\ufeff\r\n<REAPER_PROJECT\t0.1\t"7.10/win64"\t1700000000 \r\n'
+            "\tTEMPO\t98\t4\t4\r\n"
+            "\t\r\n"
+            '\t<TRACK\t{0D2A3B}\r\n'
+            '\t\tNAME\t"Voix déjà"  \r\n'
+            "\t\tMUTESOLO\t1\t0\t0\r\n"
+            "\t\t<FXCHAIN\r\n"
+            "\t\t\tBYPASS 0\t1\t0\r\n"
+            '\t\t\t<VST\t"VST3: Pro-Q 3 (FabFilter)"\tPro-Q3.vst3\t0\r\n'
+            "\t\t\t>\r\n"
+            "\t\t\tPRESETNAME\t\"Vocal Air\"\r\n"
+            "\t\t>\r\n"
+            "\t>\r\n"
+            ">\r\n")
+    session = extract(ENCODINGS[encoding](text), "song.rpp")
+    assert (session.daw_version, session.attributes, session.bpm) == ("7.10", {"platform": "win64"}, 98.0)
+    assert [(t.name, t.state) for t in session.tracks] == [("Voix déjà", "muted")]
+    assert plugins(session.tracks[0]) == [("1", "Pro-Q 3", "FabFilter", "VST3", False, "Vocal Air")]
+
+
+def test_a_utf_16_file_that_is_empty_or_not_a_project_is_refused():
+    with pytest.raises(ExtractError, match="the file is empty"):
+        extract(" \r\n\t".encode("utf-16"), "empty.rpp")
+    with pytest.raises(ExtractError, match="not a REAPER project: the file does not start with <REAPER_PROJECT"):
+        extract("Shopping list\r\nmilk\r\n".encode("utf-16"), "list.rpp")
+
+
+def test_extract_file_reads_a_utf_16_project_with_classic_mac_line_ends(tmp_path):
+    path = tmp_path / "Mac Song.RPP"
+    path.write_bytes('<REAPER_PROJECT 0.1 "6.0/OSX64" 1\r<TRACK\rNAME Bass\r>\r>\r'.encode("utf-16"))
+    session = extract_file(path)
+    assert (session.name, session.daw_version, [t.name for t in session.tracks]) == ("Mac Song", "6.0", ["Bass"])
