@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
 APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
-.PHONY: run test coverage bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency bench-sync install install-test system-packages clean
+.PHONY: run test fuzz coverage bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency bench-sync install install-test system-packages clean
 
 run: install
 	$(BIN)/session-stats setup --sample
@@ -17,6 +17,14 @@ run: install
 # One test process per core; each starts its own PostgreSQL and Redis.
 test: install-test system-packages
 	$(BIN)/pytest -n auto --dist worksteal --durations=25
+
+# Fuzz every extractor (or FUZZ_FORMATS, space-separated) for FUZZ_SECONDS each; runs are logged in tests/fuzz/runs.tsv
+# and failing inputs kept in fuzz-failures/.
+FUZZ_SECONDS ?= 60
+FUZZ_FORMATS ?=
+fuzz: install-test
+	$(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS) --log tests/fuzz/runs.tsv \
+		$(foreach format,$(FUZZ_FORMATS),--format $(format))
 
 # The same run measuring which lines and branches of app/ the tests reach (slower: tracing every line).
 coverage: install-test system-packages

@@ -97,7 +97,8 @@ def read_member(archive: zipfile.ZipFile, name: str, what: str) -> bytes:
     try:
         with archive.open(info) as member:
             content = member.read(MAX_EXPANDED_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError) as exc:
+    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, ValueError) as exc:
+        # A damaged directory can point before the archive's start: zipfile's seek then refuses a negative offset.
         raise ExtractError(f"{name} in the {what} is damaged: {exc}") from exc
     if len(content) > MAX_EXPANDED_BYTES:
         raise ExtractError(f"{name} in the {what} expands past {MAX_EXPANDED_BYTES // 2**20} MB; refused")
@@ -110,5 +111,7 @@ def parse_xml(data: bytes, what: str) -> Element:
         return ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except ElementTree.ParseError as exc:
         raise ExtractError(f"the {what} is not well-formed XML: {exc}") from exc
+    except LookupError as exc:  # the XML declaration names an encoding Python does not know
+        raise ExtractError(f"the {what} declares a text encoding that does not exist: {exc}") from exc
     except (ValueError, RecursionError) as exc:  # defusedxml's refusals are ValueErrors
         raise ExtractError(f"the {what} is refused: {exc}") from exc

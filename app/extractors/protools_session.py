@@ -97,8 +97,9 @@ class Cursor:
         return int.from_bytes(self.take(size), "big" if self.order == ">" else "little")
 
     def text(self) -> str:
-        """The next length-prefixed string (UTF-8 when valid, else Mac Roman)."""
-        raw = self.take(self.number(4))
+        """The next length-prefixed string (UTF-8 when valid, else Mac Roman), without NULs: no name holds one, a
+        damaged file may."""
+        raw = self.take(self.number(4)).replace(b"\x00", b"")
         try:
             return raw.decode("utf-8")
         except UnicodeDecodeError:

@@ -160,6 +160,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     data = utf8_lines(data, HEADER)
     if not data.strip():
         raise ExtractError("the file is empty")
+    if b"\x00" in data:
+        raise ExtractError("not a REAPER project: it holds binary data (NUL bytes), not the text REAPER writes")
     reader = _Reader()
     reader.read(data)
     return reader.session(file_title(filename))

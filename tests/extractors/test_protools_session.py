@@ -7,7 +7,7 @@ import struct
 import pytest
 
 from app.extractors import ExtractError, extract_file, text_export_beside
-from app.extractors.protools_session import PLUGINS_NOT_READ, complete_with_text_export, extract
+from app.extractors.protools_session import PLUGINS_NOT_READ, Cursor, complete_with_text_export, extract
 from app.wire import SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
 
 TEST_PTX = "ptx/ptformat_TestPTX.ptx"
@@ -304,3 +304,7 @@ def test_merging_prefers_the_exact_name_and_keeps_what_the_export_lacks():
     assert merged.attributes == {
         "protools": {"product": "Pro Tools", "timecodeFormat": "25 Frame"}, "text_export": "S.txt",
         "plugins": "read from S.txt, the Session Info text export beside the session file"}
+
+
+def test_a_nul_in_a_damaged_name_is_left_out():
+    assert Cursor(b"\x04\x00\x00\x00Vo\x00x", 0, 8, "<").text() == "Vox"
