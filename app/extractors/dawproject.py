@@ -34,7 +34,7 @@ from zipfile import ZipFile
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
-from app.extractors.names import credits_of, file_title
+from app.extractors.names import clip, credits_of, file_title
 from app.extractors.session_timeline import (
     HOLD, LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, marker, media_files, sensible_bpm,
 )
@@ -82,7 +82,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     version = _check_version(project.get("version"))
     metadata = _metadata(parse_xml(metadata_data, f"{METADATA} of the {WHAT}")) if metadata_data else {}
     application = project.find("Application")
-    daw = application.get("name") if application is not None else None
+    daw = clip(application.get("name")) if application is not None else None
     maker = daw_maker(daw)
     structure = project.find("Structure")
     tracks = [_track(element, maker) for element in _track_elements(structure)]
@@ -90,11 +90,11 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     credits = credits_of({"artist": metadata.get("Artist"), "producer": metadata.get("Producer"),
                           "writer": "; ".join(filter(None, (metadata.get("Composer"), metadata.get("Songwriter"))))})
     return SessionStatsSession(
-        name=metadata.pop("Title", None) or file_title(filename),
-        artist=metadata.pop("Artist", None),
+        name=clip(metadata.pop("Title", None)) or file_title(filename),
+        artist=clip(metadata.pop("Artist", None)),
         credits=credits,
         daw=daw or None,
-        daw_version=(application.get("version") or None) if application is not None else None,
+        daw_version=clip(application.get("version") or None) if application is not None else None,
         bpm=_tempo(project),
         tracks=tracks,
         attributes=_attributes(project, version, metadata),

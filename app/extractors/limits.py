@@ -79,7 +79,7 @@ def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """`data` as a zip archive, refused when it is not one or holds too many members."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:  # the last: a damaged version field
         raise ExtractError(f"not a {what}: it is not a zip archive ({exc})") from exc
     if len(archive.infolist()) > MAX_ZIP_MEMBERS:
         raise ExtractError(f"the {what} holds more than {MAX_ZIP_MEMBERS:,} files; refused")

@@ -3,10 +3,9 @@
 A reader that spends longer than the limit on one file (a share that stops answering, a parser
 that spins) is killed and replaced, and that file alone becomes a file error; the files queued
 behind it go to the new reader. Each reader is a program of its own (`run_reader`), a child of
-the thread running the scan, talking over a socket pair: it
-imports only what reading needs (never the program that started the scan, as multiprocessing
-would), and asks the kernel to kill it when that thread ends, so neither a crash nor kill -9
-leaves a reader behind. Stopping the readers kills them at once, wherever they are.
+the thread running the scan, talking over a socket pair: it imports only what reading needs
+(never the program that started the scan, as multiprocessing would), and asks the kernel to
+kill it when that thread ends, so neither a crash nor kill -9 leaves a reader behind. Stopping the readers kills them at once, wherever they are.
 """
 import ctypes
 import os
