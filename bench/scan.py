@@ -76,12 +76,10 @@ def timed_scan(app) -> tuple[float, Job]:
 def reading_alone(paths: list[Path], processes: int, seconds: float) -> tuple[float, list]:
     """Every file read by the scan's reader processes, with no database."""
     started = time.perf_counter()
-    remaining, results = [(FoundFile(str(path), 0, 0), None) for path in reversed(paths)], []
+    results = []
     with Readers(processes, seconds) as readers:
-        while remaining or readers.pending():
-            while remaining and readers.has_room():
-                readers.send(*remaining.pop())
-            results += [examined for _, examined in readers.answers(timeout=1.0)]
+        for answers in readers.read([(FoundFile(str(path), 0, 0), None) for path in paths], timeout=1.0):
+            results += [examined for _, examined in answers]
     return time.perf_counter() - started, results
 
 

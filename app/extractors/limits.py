@@ -74,12 +74,17 @@ def gunzip(data: bytes, what: str) -> bytes:
         raise ExtractError(f"the {what} expands past {MAX_EXPANDED_BYTES // 2**20} MB; refused")
     return expanded
 
+# What zipfile raises on a damaged archive besides BadZipFile: offsets before the archive's start (ValueError from
+# seek), an unknown compression or version field (RuntimeError and its subclass for what is not implemented), a
+# stream that ends early or does not inflate.
+ZIP_DAMAGE = (zipfile.BadZipFile, ValueError, RuntimeError, OSError, EOFError, zlib.error)
+
 
 def open_zip(data: bytes, what: str) -> zipfile.ZipFile:
     """`data` as a zip archive, refused when it is not one or holds too many members."""
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, ValueError, OSError, NotImplementedError) as exc:  # the last: a damaged version field
+    except ZIP_DAMAGE as exc:
         raise ExtractError(f"not a {what}: it is not a zip archive ({exc})") from exc
     if len(archive.infolist()) > MAX_ZIP_MEMBERS:
         raise ExtractError(f"the {what} holds more than {MAX_ZIP_MEMBERS:,} files; refused")
@@ -97,8 +102,7 @@ def read_member(archive: zipfile.ZipFile, name: str, what: str) -> bytes:
     try:
         with archive.open(info) as member:
             content = member.read(MAX_EXPANDED_BYTES + 1)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError, ValueError) as exc:
-        # A damaged directory can point before the archive's start: zipfile's seek then refuses a negative offset.
+    except ZIP_DAMAGE as exc:
         raise ExtractError(f"{name} in the {what} is damaged: {exc}") from exc
     if len(content) > MAX_EXPANDED_BYTES:
         raise ExtractError(f"{name} in the {what} expands past {MAX_EXPANDED_BYTES // 2**20} MB; refused")

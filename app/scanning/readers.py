@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from collections import deque
+from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
 
 from app.scanning import examine as examining
@@ -113,15 +114,16 @@ class Readers:
     def __exit__(self, *_):
         self.stop()
 
-    def has_room(self) -> bool:
-        """Whether a reader can take another file."""
-        return any(len(reader.queue) < QUEUED_PER_READER for reader in self.readers)
+    def read(self, files: list, timeout: float) -> Iterator[list]:
+        """Read `files`, (item, known hash) pairs: the answers come as lists, one at least every `timeout` seconds
+        (an empty one when none came), in the order they are ready."""
+        remaining = list(reversed(files))
+        while remaining or any(reader.queue for reader in self.readers):
+            while remaining and any(len(reader.queue) < QUEUED_PER_READER for reader in self.readers):
+                self._send(*remaining.pop())
+            yield self._answers(timeout)
 
-    def pending(self) -> int:
-        """Files sent and not yet answered."""
-        return sum(len(reader.queue) for reader in self.readers)
-
-    def send(self, item, known) -> None:
+    def _send(self, item, known) -> None:
         """Give a file to the reader with the fewest waiting."""
         reader = min(self.readers, key=lambda reader: len(reader.queue))
         try:
@@ -129,7 +131,7 @@ class Readers:
         except OSError:  # it died while it had nothing to read
             self._replace(reader).send(item, known)
 
-    def answers(self, timeout: float) -> list:
+    def _answers(self, timeout: float) -> list:
         """(item, Examined) for each file read within `timeout` seconds, and for each file a reader died on or took
         longer than the limit over (that reader replaced)."""
         done = []

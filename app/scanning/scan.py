@@ -165,15 +165,14 @@ class ScanRun:
         return row.content_hash if row.status == INDEXED and row.session_pk is not None else None
 
     def _read(self, to_read: list) -> None:
-        remaining = list(reversed(to_read))
         with Readers(self.processes, self.read_seconds) as readers:
-            while (remaining or readers.pending()) and not self.cancelled:
-                while remaining and readers.has_room():
-                    readers.send(*remaining.pop())
-                for item, examined in readers.answers(timeout=PROGRESS_SECONDS):
+            for answers in readers.read(to_read, timeout=PROGRESS_SECONDS):
+                for item, examined in answers:
                     self._add(item, examined)
                 if len(self.batch) >= BATCH_SESSIONS or self._due():
                     self._flush()
+                    if self.cancelled:
+                        break
         self._flush()
 
     def _add(self, item: FoundFile, examined: Examined) -> None:
