@@ -160,8 +160,6 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     data = utf8_lines(data, HEADER)
     if not data.strip():
         raise ExtractError("the file is empty")
-    if b"\x00" in data:
-        raise ExtractError("not a REAPER project: it holds binary data (NUL bytes), not the text REAPER writes")
     reader = _Reader()
     reader.read(data)
     return reader.session(file_title(filename))
@@ -212,8 +210,9 @@ class _Reader:
         values = _values(line[len("<REAPER_PROJECT"):])
         if len(values) > 1 and values[1]:
             version, _, platform = values[1].partition("/")
-            self.version = version or None
-            self.platform = platform or None
+            # A version longer than a name is damage: cut, as other values are.
+            self.version = version[:MAX_NAME] or None
+            self.platform = platform[:MAX_NAME] or None
         self.stack.append(_Frame("REAPER_PROJECT", keys=PROJECT_KEYS))
 
     def _open(self, text: str) -> None:
@@ -346,7 +345,8 @@ class _Reader:
 
 
 def _text(line: bytes) -> str:
-    return line.decode("utf-8", errors="replace")
+    """A line as text: bytes that are not UTF-8, and NULs (no name holds one; a damaged file may), as U+FFFD."""
+    return line.decode("utf-8", errors="replace").replace("\x00", "\ufffd")
 
 
 def _values(text: str) -> list[str]:

@@ -32,7 +32,7 @@ from xml.etree.ElementTree import Element
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
-from app.extractors.names import credits_of, file_title
+from app.extractors.names import clip, credits_of, file_title
 from app.extractors.session_timeline import (
     TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files, sensible_bpm,
 )
@@ -238,16 +238,17 @@ def _session(meta: dict[str, str], song: Element, tracks: list, filename: str, *
         finite_number(time_context.get("sampleRate")) if time_context is not None else None)
     bit_depth = finite_number(meta.get("Media:BitDepth"))
     length = finite_number(meta.get("Media:Length"))
-    key = meta.get("Media:KeySignature", "").strip()
+    key = clip(meta.get("Media:KeySignature", ""))
     return SessionStatsSession(
-        name=meta.get("Document:Title") or file_title(filename),
-        artist=meta.get("Media:Artist") or None,
+        name=clip(meta.get("Document:Title")) or file_title(filename),
+        artist=clip(meta.get("Media:Artist")) or None,
         credits=credits_of({"artist": meta.get("Media:Artist"), "writer": meta.get("Media:Composer")}),
-        daw=program.strip() or "Studio One",
-        daw_version=version.strip() or None,
+        daw=clip(program) or "Studio One",
+        daw_version=clip(version) or None,
         bpm=bpm if bpm and 0 < bpm <= 10_000 else None,
-        sample_rate=int(sample_rate) if sample_rate and 0 < sample_rate <= 10_000_000 else None,
-        bit_depth=int(bit_depth) if bit_depth and 0 < bit_depth <= 256 else None,
+        # Below 1 a rate or a depth would be 0 as a whole number, which no session has.
+        sample_rate=int(sample_rate) if sample_rate and 1 <= sample_rate <= 10_000_000 else None,
+        bit_depth=int(bit_depth) if bit_depth and 1 <= bit_depth <= 256 else None,
         key=key if key and key != "-" else None,
         duration_seconds=length if length is not None and length >= 0 else None,
         tracks=tracks,
