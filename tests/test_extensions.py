@@ -1,6 +1,8 @@
 """Extensions: a package that names itself in the entry-point group session_stats.extensions adds hooks and a file
 format; a failing one is recorded and never stops an ingest, a scan or an upload."""
 import io
+import os
+import shutil
 
 import pytest
 from bs4 import BeautifulSoup
@@ -11,8 +13,10 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.hooks import _readers, installed_extensions
 from app.models import Event, Job, JobError, Session
+from app.models import Template
 from app.scanning import run_job, start_scan
 from tests.auth import csrf_token
+from tests.extractors.conftest import CORPUS
 from tests.helpers import ingest
 
 EXAMPLE = "tests/extension_example"
@@ -97,6 +101,27 @@ def test_a_scan_reads_the_extensions_format_and_records_its_failures(app, tmp_pa
         assert "broken.tempo" in errors and "ValueError" in errors["broken.tempo"]
         sprint = db.session.scalar(select(Session.id).where(Session.name == "Sprint"))
     assert events_of(app, sprint) == [("review", "example", "tempo above 200 BPM")]
+
+
+def test_a_template_file_read_too_long_or_a_pipe_is_skipped_alone_and_the_folder_registers(app, client, tmp_path):
+    folder = tmp_path / "Templates"
+    folder.mkdir()
+    shutil.copyfile(CORPUS / "rpp/exvertus_lighterfluid.rpp", folder / "a Rock Mix.rpp")
+    (folder / "b stuck.slow").write_text("Stuck|3600")
+    os.mkfifo(folder / "c pipe.rpp")
+    shutil.copyfile(CORPUS / "rpp/exvertus_lighterfluid.rpp", folder / "d Band.rpp")
+    app.config["SCAN_READ_SECONDS"] = 2
+    response = client.post("/templates/folder", data={"csrf_token": csrf_token(client), "folder": str(folder)})
+    assert response.status_code == 302
+    page = BeautifulSoup(client.get("/templates").data, "html.parser")
+    skipped = [flash.get_text(" ", strip=True) for flash in page.select(".flash-error")]
+    assert skipped == [f"Skipped {folder / 'b stuck.slow'}: reading it took longer than 2 s: the process reading it "
+                       "was stopped (the file system did not answer, or the file is built so that reading it never "
+                       "ends).",
+                       f"Skipped {folder / 'c pipe.rpp'}: cannot read the file: a named pipe (FIFO), not a regular "
+                       "file: scans read regular files only."]
+    with app.app_context():
+        assert sorted(db.session.scalars(select(Template.name))) == ["a Rock Mix", "d Band"]
 
 
 def test_an_attachment_is_handed_to_the_extensions_in_a_job(app, auth, client):

@@ -67,12 +67,12 @@ def _hash(path: str) -> tuple[str, bytes]:
 def examine(path: str, known_hash: str | None) -> Examined:
     """Hash the file; unless its content is `known_hash`, check how it begins and extract its session.
 
-    The walk has already decided the file is wanted, backups included when asked for. `path` is as the index
-    stores it.
+    The walk has already decided the file is wanted, backups included when asked for (and a template file reads as
+    the session format it belongs to, for a templates folder). `path` is as the index stores it.
     """
     on_disk = real_path(path)
     suffix = Path(path).suffix.lower()
-    extractor = extractor_for(Path(path), backups=True)
+    extractor = extractor_for(Path(path), backups=True, templates=True)
     name = extractor.name if extractor else None
     try:
         content_hash, head = _hash(on_disk)
@@ -89,7 +89,7 @@ def examine(path: str, known_hash: str | None) -> Examined:
                         error=f"its content does not match its extension ({suffix}, {extractor.label}): "
                               "the file is damaged, or another kind of file")
     try:
-        session = extract_file(on_disk, backups=True)
+        session = extract_file(on_disk, backups=True, templates=True)
     except ExtractError as exc:
         return Examined(path, FAILED, content_hash, name, error=exc.message)
     return Examined(path, INDEXED, content_hash, name, session)

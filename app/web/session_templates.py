@@ -45,7 +45,7 @@ def register_folder():
     try:
         with unit_of_work():
             done = register_template_folder(db.session, form.folder.data, current_app.config["ARCHIVE_ROOTS"],
-                                            principal().name)
+                                            principal().name, current_app.config["SCAN_READ_SECONDS"])
             audit("template.registered", target=form.folder.data,
                   details={"added": done.registration.added, "read_again": done.registration.refreshed})
     except TemplateError as exc:
