@@ -94,4 +94,4 @@ def worker(workers):
     jobs.create_consumer(current_app, workers).run()
 
 
-from app.cli import accounts, extensions, maintenance, sessions, sources  # noqa: E402,F401  (registers the commands)
+from app.cli import accounts, extensions, inventory, maintenance, sessions, sources  # noqa: E402,F401  (registers the commands)
