@@ -117,6 +117,12 @@ ROUTE_ACCESS = {
     "api.source_webhook": "public",
     "metrics.scrape": "public",
     "people.index": "viewer",
+    "machines.index": "viewer",
+    "machines.show": "viewer",
+    "machines.upload": "editor",
+    "api.list_machines_api": "viewer",
+    "api.machine_api": "viewer",
+    "api.receive_inventory_api": "editor",
     "sessions.save_credits": "editor",
     "integrations.sources": "admin",
     "integrations.add": "admin",
@@ -139,7 +145,7 @@ ROLES = ("viewer", "editor", "admin")
 # "account" is any signed-in user: the rank of a viewer, but never an anonymous reader.
 RANK = {"public": -1, "account": 0, "viewer": 0, "editor": 1, "admin": 2}
 # Values for the URL variables: none of them exists, so an allowed request changes nothing.
-URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "template_id": "no-such-template", "filename": "css/app.css", "name": "no-such-source", "source_name": "no-such-source", "subscription_pk": 999999, "delivery_pk": 999999}
+URL_VALUES = {"field": "name", "session_id": "no-such-session", "plugin_id": "no|such|plugin|", "product_key": "no|such", "token_pk": 999999, "user_pk": 999999, "job_pk": 999999, "correction_pk": 999999, "entry_pk": 999999, "view_pk": 999999, "event_id": "no-such-event", "activity_id": "no-such-activity", "attachment_id": "no-such-attachment", "template_id": "no-such-template", "filename": "css/app.css", "name": "no-such-source", "source_name": "no-such-source", "subscription_pk": 999999, "delivery_pk": 999999, "machine_name": "no-such-machine"}
 IDENTITIES = [None, *(("browser", role) for role in ROLES), *(("token", role) for role in ROLES)]
 
 

@@ -100,6 +100,9 @@ def real_values(app, client) -> dict[str, str]:
     activity = client.post(f"/api/sessions/{session['id']}/activities", json={
         "kind": "mixing", "started_at": "2026-01-05T10:00:00Z", "duration_seconds": 600}).get_json()
     product = client.get("/api/products?limit=1").get_json()["products"][0]
+    assert client.post("/api/machines/walked/inventory", json={
+        "machine": "walked", "collectedAt": "2026-01-05T10:00:00Z", "plugins": [
+            {"format": "VST3", "name": "Walked", "identifiedBy": "file name"}]}).status_code == 200
     with app.app_context(), unit_of_work():
         user_pk = db.session.scalar(select(User.pk).where(User.username == "walked-viewer"))
         # Port 9 (discard) refuses at once: a connection test or a sync fails without waiting.
@@ -116,7 +119,8 @@ def real_values(app, client) -> dict[str, str]:
             "delivery_pk": str(delivery_pk), "session_id": session["id"], "product_key": product["key"], "plugin_id": product["variants"][0]["plugin_id"],
             "field": "name", "job_pk": "1", "user_pk": str(user_pk), "token_pk": "1", "correction_pk": "1",
             "entry_pk": "1", "view_pk": "1", "event_id": note["id"], "attachment_id": attachment["id"],
-            "activity_id": activity["id"], "template_id": "no-such-template"}
+            "activity_id": activity["id"], "template_id": "no-such-template",
+            "machine_name": "walked"}
 
 
 def routes(app):

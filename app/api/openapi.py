@@ -39,6 +39,8 @@ PATH_PARAMETERS = {
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
     "source_name": {"description": "The remote source's name on this server.",
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
+    "machine_name": {"description": "The machine's name, as its inventories are sent under.",
+                     "schema": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": r"^[^/\x00]+$"}},
 }
 ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 

@@ -2,6 +2,7 @@
 from app.models.account import ApiToken, AuditEntry, SavedView, SignIn, User
 from app.models.counts import LiveCount
 from app.models.job import Job, JobError, JobSession
+from app.models.machine import InstalledPlugin, Machine, MachineChange
 from app.models.meta import Meta
 from app.models.plugin import Plugin, PluginTotal, Product, ProductCorrection
 from app.models.remote import ReceivedWebhook, RemoteSource, WebhookDelivery, WebhookSubscription
@@ -11,7 +12,7 @@ from app.models.template import Template
 from app.models.timeline import Attachment, Event, MediaFile
 from app.models.work import Activity
 
-__all__ = ["Activity", "ApiToken", "Attachment", "AuditEntry", "Credit", "Event", "Job", "JobError", "JobSession", "LiveCount",
-           "MediaFile", "Meta", "Plugin", "PluginTotal", "Product", "ProductCorrection", "PurgedSession", "ReceivedWebhook",
+__all__ = ["Activity", "ApiToken", "Attachment", "AuditEntry", "Credit", "Event", "InstalledPlugin", "Job", "JobError", "JobSession", "LiveCount",
+           "Machine", "MachineChange", "MediaFile", "Meta", "Plugin", "PluginTotal", "Product", "ProductCorrection", "PurgedSession", "ReceivedWebhook",
            "RemoteSource", "SavedView", "ScannedFile", "Session", "SessionPlugin", "SessionStatsCache", "SignIn", "Source", "Tag", "Template", "Track", "TrackPlugin", "User",
            "WebhookDelivery", "WebhookSubscription"]

@@ -1,6 +1,7 @@
 """The HTML forms; each carries the CSRF token of Flask-WTF."""
 from flask import abort
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import (BooleanField, DateField, FieldList, FloatField, Form, FormField, HiddenField, IntegerField,
                      PasswordField, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.fields.choices import SelectChoice
@@ -222,3 +223,12 @@ class WebhookForm(FlaskForm):
     def __init__(self, events, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.events.choices = [(event, event) for event in events]
+
+
+class InventoryUploadForm(FlaskForm):
+    """An inventory file as `session-stats inventory collect` writes it, and the machine it is of."""
+
+    inventory = FileField("Inventory file", validators=[FileRequired("Choose an inventory file (.json).")],
+                          description="The JSON file session-stats inventory collect wrote on the machine.")
+    machine = StringField("Machine name", validators=[Optional(), Length(max=200)],
+                          description="Leave empty to use the name in the file.")

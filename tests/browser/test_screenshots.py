@@ -23,6 +23,17 @@ TIMELINE_SESSION = {
                 {"name": "Chorus", "tSec": 40, "endSec": 62.25, "track": "Lead Vocal"}],
     "mediaFiles": [{"path": "/Volumes/Archive 2019/Harbour Lights/Audio Files/Lead Vocal comp take 14_03.wav",
                     "exists": False}, {"path": "Audio Files/Kick.wav", "exists": True, "sizeBytes": 12_345_678}]}
+MACHINE_PLUGINS = [
+    {"format": "VST3", "name": "Pro-Q 3", "vendor": "FabFilter", "version": "3.24.0", "identifiedBy": "bundle",
+     "uid": "72C4DB717A4D459AB97E51745D84B39D", "category": "Fx|EQ",
+     "path": "/Library/Audio/Plug-Ins/VST3/FabFilter Pro-Q 3.vst3"},
+    {"format": "AU", "name": "Pro-Q 3", "vendor": "FabFilter", "version": "3.24.0", "identifiedBy": "bundle",
+     "uid": "aufx:FQ3p:FabF", "path": "/Library/Audio/Plug-Ins/Components/FabFilter Pro-Q 3.component"},
+    {"format": "AAX", "name": "Pro-Q 3", "version": "3.24.0", "identifiedBy": "bundle",
+     "bundleId": "com.fabfilter.Pro-Q.AAX.3",
+     "path": "/Library/Application Support/Avid/Audio/Plug-Ins/FabFilter Pro-Q 3.aaxplugin"},
+    {"format": "CLAP", "name": "Surge XT", "identifiedBy": "file name", "path": "/Library/Audio/Plug-Ins/CLAP/Surge XT.clap"},
+]
 
 
 def main_pages(client) -> dict[str, str]:
@@ -45,6 +56,11 @@ def main_pages(client) -> dict[str, str]:
                                         "tag": "mix", "every_minutes": "15"})
     client.post("/admin/webhooks", data={"csrf_token": csrf_token(client), "events": ["session.created"],
                                          "url": "https://main.studio.lan/api/webhooks/sources/a-room"})
+    for collected, plugins in (("2026-01-02T09:00:00Z", MACHINE_PLUGINS[:-1]), ("2026-01-09T09:00:00Z", MACHINE_PLUGINS)):
+        client.post("/api/machines/B-Room Mac/inventory", json={
+            "machine": "B-Room Mac", "os": "macOS", "collectedAt": collected, "plugins": plugins,
+            "unreadable": [{"path": "/Library/Audio/Plug-Ins/Components/Old Thing.component",
+                            "reason": "Info.plist declares no AudioComponents"}]})
     product_key = client.get("/").data.decode().split('<td><a href="/products/', 1)[1].split('"', 1)[0]
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
@@ -53,7 +69,8 @@ def main_pages(client) -> dict[str, str]:
             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
             "templates": "/templates", "sources": "/admin/sources", "source": "/admin/sources/b-room",
             "webhooks": "/admin/webhooks", "webhook": "/admin/webhooks/1",
-            "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}"}
+            "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}",
+            "machines": "/machines", "machine": "/machines/B-Room%20Mac"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -1,0 +1,73 @@
+"""Machines: each studio machine's installed plug-ins as its last inventory said, its history, and (editors)
+sending an inventory from the browser."""
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from pydantic import ValidationError
+
+from app.auth import audit, principal, requires
+from app.database import unit_of_work
+from app.extensions import db
+from app.inventory.wire import Inventory
+from app.payloads import validation_details
+from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
+from app.web.forms import InventoryUploadForm
+
+bp = Blueprint("machines", __name__, url_prefix="/machines")
+# Problems listed under the upload form; the rest are counted.
+SHOWN_PROBLEMS = 5
+
+
+def _index(form, status=200):
+    summaries = list_machines(db.session)
+    formats = sorted({name for summary in summaries for name in summary.formats})
+    return render_template("machines/index.html", summaries=summaries, formats=formats, form=form), status
+
+
+@bp.get("")
+@requires("viewer")
+def index():
+    """Every machine that sent an inventory, with its plug-ins counted per format."""
+    return _index(InventoryUploadForm())
+
+
+def _refused(form, message: str, details=()):
+    shown = [f"{detail['path']}: {detail['message']}" if detail["path"] else detail["message"]
+             for detail in details[:SHOWN_PROBLEMS]]
+    more = len(details) - len(shown)
+    form.inventory.errors = [message, *shown, *([f"… and {more} more."] if more > 0 else [])]
+    return _index(form, 422)
+
+
+@bp.post("/inventory")
+@requires("editor")
+def upload():
+    """Receive an inventory file sent from the browser, as the API would."""
+    form = InventoryUploadForm()
+    if not form.validate_on_submit():
+        return _index(form, 422)
+    try:
+        inventory = Inventory.model_validate_json(form.inventory.data.read())
+    except ValidationError as exc:
+        return _refused(form, "This file is not an inventory Session Stats reads: nothing was changed.",
+                        validation_details(exc))
+    name = (form.machine.data or "").strip() or inventory.machine
+    try:
+        with unit_of_work():
+            received = receive_inventory(db.session, name, inventory, principal().name)
+            audit("inventory.received", target=name,
+                  details={"plugins": len(inventory.plugins), "changes": received.changes})
+    except MachineError as exc:
+        return _refused(form, exc.message)
+    changed = ", ".join(f"{count} {change}" for change, count in sorted(received.changes.items())) or "no change"
+    flash(f"Inventory of {name} received: {len(inventory.plugins)} plug-ins"
+          + ("." if received.created else f" ({changed} since the last one)."))
+    return redirect(url_for("machines.show", machine_name=name))
+
+
+@bp.get("/<machine_name>")
+@requires("viewer")
+def show(machine_name):
+    """A machine's installed plug-ins, what its collection could not read, and its history."""
+    found = machine_inventory(db.session, machine_name)
+    if found is None:
+        abort(404, description=f"No machine is named {machine_name!r}.")
+    return render_template("machines/show.html", found=found, machine=found.machine)
