@@ -185,8 +185,10 @@ class PluginIdentity(WireModel):
 
 
 class SessionStatsPluginInstance(PluginIdentity):
-    """A plugin on a track."""
+    """A plugin on a track; `uid` is the id the file gives it (VST3 class id, VST2 number, AU
+    type:subtype:manufacturer, CLAP id), which inventories of installed plug-ins carry too."""
 
+    uid: Id | None = None
     slot: ShortText | None = None
     preset: ShortText | None = None
     active: bool | None = None

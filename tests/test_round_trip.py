@@ -18,7 +18,8 @@ SHAPES = [
      "template": "Mix", "isFavorite": True, "isTest": True, "isComplete": True, "rating": "dislike",
      "notes": "Line one\nline two", "tracks": [
          {"name": "Kick", "type": "audio", "format": "mono", "state": "muted", "notes": "Sub-heavy", "plugins": [
-             {"name": "ReaEQ", "vendor": "Cockos", "format": "VST", "slot": "1", "preset": "Kick", "active": False},
+             {"name": "ReaEQ", "vendor": "Cockos", "format": "VST", "slot": "1", "preset": "Kick", "active": False,
+              "uid": "1919247729"},
              {"name": "ReaEQ", "vendor": "Cockos", "format": "VST"}]},
          {"name": "Empty"}],
      "sources": [{"type": "archive", "path": "/a/b.rpp", "ingestedAt": "2026-03-02T00:00:00Z",
@@ -49,3 +50,5 @@ def test_every_session_read_from_the_api_ingests_back_unchanged(client):
     assert response.get_json()["updated"] == len(first)
     assert everything(client) == first
     assert {s["id"]: s["name"] for s in first}["tracks"] == "Renamed by hand"
+    kick = next(s for s in first if s["id"] == "tracks")["tracks"][0]["plugins"]
+    assert [plugin.get("uid") for plugin in kick] == ["1919247729", None]

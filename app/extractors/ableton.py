@@ -51,7 +51,7 @@ from app.extractors.session_timeline import (
     LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files,
 )
 from app.extractors.vocabulary import (
-    AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, vendor_name,
+    AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, audio_unit_uid, plugin_uid, vendor_name,
 )
 from app.wire import (
     MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance,
@@ -256,6 +256,8 @@ def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInst
         vendor=vendor_name(clip(_attribute(info, "Manufacturer"))),
         format=AU,
         active=active,
+        uid=audio_unit_uid(*(_attribute(info, code) for code in (
+            "ComponentType", "ComponentSubType", "ComponentManufacturer"))),
     )
 
 
@@ -267,11 +269,24 @@ def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginIns
             vendor=vendor_name(_vst3_vendor(device)),
             format=VST3,
             active=active,
+            uid=_class_id(vst3.find("Uid")),
         )
     vst2 = device.find("PluginDesc/VstPluginInfo")
     return SessionStatsPluginInstance(
         name=clip(_attribute(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
+        uid=plugin_uid(_attribute(vst2, "UniqueId")),
     )
+
+
+def _class_id(uid: Element | None) -> str | None:
+    """The VST3 class id Live keeps as four 32-bit numbers (Fields.0 to Fields.3), as 32 hex digits."""
+    try:
+        fields = [int(_attribute(uid, f"Fields.{index}")) for index in range(4)]
+    except (TypeError, ValueError):
+        return None
+    if not all(-2**31 <= field < 2**32 for field in fields):
+        return None
+    return "".join(f"{field % 2**32:08X}" for field in fields)
 
 
 def _vst3_vendor(device: Element) -> str | None:

@@ -39,7 +39,8 @@ from app.extractors.session_timeline import (
     HOLD, LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, marker, media_files, sensible_bpm,
 )
 from app.extractors.vocabulary import (
-    AUDIO, AUX, BUILT_IN, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VIDEO, daw_maker, plugin_format, vendor_name,
+    AUDIO, AUX, BUILT_IN, FOLDER, GROUP, INSTRUMENT, MASTER, MIDI, VCA, VIDEO, daw_maker, plugin_format, plugin_uid,
+    vendor_name,
 )
 from app.wire import (
     SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
@@ -243,6 +244,7 @@ def _instance(device: Element, maker: str | None) -> SessionStatsPluginInstance:
         version=device.get("pluginVersion") or None,
         format=BUILT_IN if built_in else plugin_format(device.tag),
         active=active,
+        uid=None if built_in else plugin_uid(device.get("deviceID")),
     )
 
 

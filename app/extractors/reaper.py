@@ -46,7 +46,7 @@ from app.extractors.names import file_title
 from app.extractors.reaper_timeline import Timeline, value_number
 from app.extractors.text_encoding import utf8_lines
 from app.extractors.vocabulary import (
-    AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, vendor_name,
+    AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, plugin_uid, vendor_name,
 )
 from app.wire import (
     MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
@@ -91,6 +91,7 @@ class _Plugin:
     active: bool | None
     instrument: bool
     preset: str | None = None
+    uid: str | None = None
 
 
 @dataclass
@@ -395,7 +396,24 @@ def _plugin(tag: str, values: list[str], slot: str, active: bool | None) -> _Plu
     if not name:
         return None
     instrument = known_prefix and prefix.strip().lower() in INSTRUMENT_PREFIXES
-    return _Plugin(name[:MAX_NAME], vendor_name(vendor), format_, slot, active, instrument)
+    return _Plugin(name[:MAX_NAME], vendor_name(vendor), format_, slot, active, instrument, uid=_uid(tag, values))
+
+
+def _uid(tag: str, values: list[str]) -> str | None:
+    """The id a plugin block gives: VST2's number or the VST3 class id in braces after the file name ("1919251321<…>",
+    "821777587{…}"), or the CLAP id that follows the display name."""
+    if tag == "CLAP":
+        return plugin_uid(values[1]) if len(values) > 1 else None
+    if tag != "VST":
+        return None
+    for value in values[2:]:
+        match = _VST_ID.match(value.strip())
+        if match:
+            return plugin_uid(match["class_id"] or match["number"])
+    return None
+
+
+_VST_ID = re.compile(r"^(?P<number>-?\d+)(?:\{(?P<class_id>[0-9A-Fa-f]{32})\}|<[0-9A-Fa-f]*>)$")
 
 
 def _format_by_block(tag: str, values: list[str]) -> str | None:
@@ -476,4 +494,5 @@ def _instance(plugin: _Plugin) -> SessionStatsPluginInstance:
         slot=plugin.slot,
         preset=plugin.preset,
         active=plugin.active,
+        uid=plugin.uid,
     )

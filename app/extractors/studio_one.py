@@ -37,7 +37,7 @@ from app.extractors.session_timeline import (
     TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files, sensible_bpm,
 )
 from app.extractors.vocabulary import (
-    AUDIO, AUX, BUILT_IN, GROUP, INSTRUMENT, MASTER, VCA, plugin_format, vendor_name,
+    AUDIO, AUX, BUILT_IN, GROUP, INSTRUMENT, MASTER, VCA, VST2, plugin_format, plugin_uid, vendor_name,
 )
 from app.wire import (
     SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
@@ -63,6 +63,8 @@ CHANNEL_TYPES = {
 }
 OUTPUT_CHANNEL = "AudioOutputChannel"
 NATIVE = "(Native)"
+# The class id a VST2 plugin gets in VST3 hosts begins with "VST" (hex 565354), then its four-character id.
+VST2_CLASS_PREFIX = "565354"
 MAKER = "PreSonus"
 
 # Marker positions (timeFormat): 0 seconds, 2 beats; markerType 2 and 3 are the song's Start and End.
@@ -224,7 +226,18 @@ def _plugin(slot: Element) -> SessionStatsPluginInstance | None:
         vendor=vendor_name(MAKER) if kind == NATIVE else None,
         format=BUILT_IN if kind == NATIVE else plugin_format(kind),
         preset=(preset.get("pname") or None) if preset is not None else None,
+        uid=None if kind == NATIVE or class_info is None else _plugin_uid(plugin_format(kind), class_info.get("classID")),
     )
+
+
+def _plugin_uid(plugin_format: str | None, class_id: str | None) -> str | None:
+    """The plugin's id from its class id: a VST3 class id as it is; for a VST2 plugin, whose class id is "VST" and its
+    four-character id then its name, that id as VST2's number."""
+    uid = plugin_uid(class_id)
+    if plugin_format == VST2 and uid and len(uid) == 32 and uid.startswith(VST2_CLASS_PREFIX):
+        number = int(uid[6:14], 16)
+        return str(number - 2**32 if number >= 2**31 else number)
+    return uid
 
 
 def _session(meta: dict[str, str], song: Element, tracks: list, filename: str, **timeline) -> SessionStatsSession:

@@ -118,3 +118,37 @@ def vendor_name(spelling: str | None) -> str | None:
 def daw_maker(daw: str | None) -> str | None:
     """The vendor of a DAW's own devices, by the DAW's name; None when unknown."""
     return _DAW_MAKERS.get((daw or "").strip().lower())
+
+
+# A VST3 class id as files write it: 32 hex digits, often in braces or as a GUID with dashes.
+_CLASS_ID = re.compile(r"^\{?([0-9A-Fa-f]{8})-?([0-9A-Fa-f]{4})-?([0-9A-Fa-f]{4})-?([0-9A-Fa-f]{4})-?([0-9A-Fa-f]{12})\}?$")
+MAX_UID = 200
+
+
+def plugin_uid(raw: str | None) -> str | None:
+    """A plug-in's unique id as every extractor and inventory writes it: a VST3 class id as 32 upper-case hex digits
+    (braces and dashes dropped); any other id (VST2's number, AU's type:subtype:manufacturer, CLAP's
+    reverse-domain id) as it is, trimmed."""
+    text = (raw or "").replace("\x00", "").strip()
+    match = _CLASS_ID.match(text)
+    if match:
+        return "".join(match.groups()).upper()
+    return text[:MAX_UID] or None
+
+
+def four_characters(code) -> str | None:
+    """An Audio Unit code (type, subtype or manufacturer) from the number that holds its four characters."""
+    try:
+        number = int(code)
+    except (TypeError, ValueError):
+        return None
+    if not -2**31 <= number < 2**32:
+        return None
+    text = (number % 2**32).to_bytes(4, "big").decode("latin-1")
+    return text if text.isprintable() else None
+
+
+def audio_unit_uid(type_code, subtype, manufacturer) -> str | None:
+    """An Audio Unit's id, type:subtype:manufacturer, from its three codes as numbers; None when one is missing."""
+    codes = [four_characters(code) for code in (type_code, subtype, manufacturer)]
+    return ":".join(codes) if all(codes) else None

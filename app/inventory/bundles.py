@@ -11,9 +11,10 @@ from pathlib import Path
 import json5
 
 from app.extractors.limits import open_regular
+from app.extractors.vocabulary import plugin_uid
 from app.file_paths import display_name, stored_path
 from app.inventory.wire import AAX, AU, BUNDLE, CLAP, FILE_NAME, LV2, VST2, VST3, InstalledPlugin
-from app.wire import MAX_ID, MAX_NAME
+from app.wire import MAX_NAME
 
 # Metadata files are a few kilobytes; one larger than this is not one.
 MAX_METADATA_BYTES = 1024 * 1024
@@ -101,10 +102,9 @@ def read_vst3(bundle: Path) -> list[InstalledPlugin]:
         name = _text(each.get("Name")) or _text(info.get("Name"))
         if name is None:
             raise BundleError("moduleinfo.json names a plug-in class without a name")
-        cid = _text(each.get("CID"), MAX_ID)
         found.append(_plugin(
             bundle, format=VST3, name=name, vendor=_text(each.get("Vendor")) or _text(factory.get("Vendor")),
-            version=_text(each.get("Version")) or _text(info.get("Version")), uid=cid.upper() if cid else None,
+            version=_text(each.get("Version")) or _text(info.get("Version")), uid=plugin_uid(_text(each.get("CID"))),
             category=_category(each.get("Sub Categories")), identified_by=BUNDLE))
     if not found:
         raise BundleError(f"moduleinfo.json lists no plug-in ({AUDIO_MODULE_CLASS})")

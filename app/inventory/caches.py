@@ -5,10 +5,11 @@ import sqlite3
 from pathlib import Path
 
 from app.extractors.limits import open_regular
+from app.extractors.vocabulary import plugin_uid
 from app.file_paths import stored_path
 from app.inventory.bundles import BundleError
 from app.inventory.wire import AU, CLAP, LIVE_DATABASE, REAPER_CACHE, VST2, VST3, InstalledPlugin, Unreadable
-from app.wire import MAX_ID, MAX_NAME
+from app.wire import MAX_NAME
 
 # A cache of thousands of plug-ins is a few megabytes.
 MAX_CACHE_BYTES = 64 * 1024 * 1024
@@ -74,7 +75,7 @@ def read_reaper_cache(path: Path) -> tuple[list[InstalledPlugin], list[Unreadabl
                 continue
             _, _, shown = value.partition("|")
             name, vendor = _name_and_vendor(shown or key)
-            found.append(InstalledPlugin(format=CLAP, name=name or key[:MAX_NAME], vendor=vendor, uid=key[:MAX_ID],
+            found.append(InstalledPlugin(format=CLAP, name=name or key[:MAX_NAME], vendor=vendor, uid=plugin_uid(key),
                                          path=stored_path(section), identified_by=REAPER_CACHE))
             continue
         if section.lower() != "vstcache":
@@ -89,7 +90,7 @@ def read_reaper_cache(path: Path) -> tuple[list[InstalledPlugin], list[Unreadabl
         vst3 = VST3_ID.search(fields[1])
         found.append(InstalledPlugin(
             format=VST3 if vst3 else VST2, name=name or key[:MAX_NAME], vendor=vendor,
-            uid=vst3["cid"].upper() if vst3 else (fields[1].strip()[:MAX_ID] or None),
+            uid=plugin_uid(vst3["cid"] if vst3 else fields[1]),
             category="Instrument" if instrument else None, path=stored_path(key), identified_by=REAPER_CACHE))
     return found, failed
 
@@ -111,6 +112,6 @@ def read_live_database(path: Path) -> list[InstalledPlugin]:
             continue
         found.append(InstalledPlugin(
             format=plugin_format, name=str(name).strip()[:MAX_NAME], vendor=str(vendor or "").strip()[:MAX_NAME] or None,
-            version=str(version or "").strip()[:MAX_NAME] or None, uid=parts[3][:MAX_ID] or None,
+            version=str(version or "").strip()[:MAX_NAME] or None, uid=plugin_uid(parts[3]),
             category=parts[2][:MAX_NAME] or None, path=stored_path(str(path)), identified_by=LIVE_DATABASE))
     return found

@@ -183,6 +183,8 @@ class TrackPlugin(db.Model):
     slot: Mapped[str | None] = mapped_column(String(1000))
     preset: Mapped[str | None] = mapped_column(String(1000))
     active: Mapped[bool | None] = mapped_column(Boolean)
+    # The id the file gives the plugin (VST3 class id, VST2 number, AU codes, CLAP id): what inventories match first.
+    uid: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         ForeignKeyConstraint(

@@ -445,10 +445,10 @@ def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks)
                            track.type, track.format, track.state, track.notes))
             for slot_position, (instance, pid) in enumerate(zip(track.plugins or (), ids)):
                 instances.append((session_pk, position, slot_position, plugin_pks[pid],
-                                  instance.slot, instance.preset, instance.active))
+                                  instance.slot, instance.preset, instance.active, instance.uid))
     _insert(db_session, Track, ("session_pk", "position", "id", "name", "type", "format", "state", "notes"), tracks)
     _insert(db_session, TrackPlugin, ("session_pk", "track_position", "position", "plugin_pk", "slot", "preset",
-                                      "active"), instances)
+                                      "active", "uid"), instances)
 
 
 def _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created):

@@ -204,12 +204,12 @@ def _attach_children(db_session, by_pk, pks):
 
     for row in db_session.execute(
         select(instances.c.session_pk, instances.c.track_position, instances.c.slot, instances.c.preset,
-               instances.c.active, *plugin_columns)
+               instances.c.active, instances.c.uid, *plugin_columns)
         .join(plugins, plugins.c.pk == instances.c.plugin_pk)
         .where(instances.c.session_pk.in_(pks))
         .order_by(instances.c.session_pk, instances.c.track_position, instances.c.position)
     ):
-        wire = _present(row, PLUGIN_FIELDS | {"slot": "slot", "preset": "preset", "active": "active"})
+        wire = _present(row, PLUGIN_FIELDS | {"uid": "uid", "slot": "slot", "preset": "preset", "active": "active"})
         wire_tracks[row.session_pk, row.track_position].setdefault("plugins", []).append(wire)
 
     for row in db_session.execute(

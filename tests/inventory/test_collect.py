@@ -179,7 +179,7 @@ def test_daw_caches_give_the_ids_sessions_use(tmp_path):
         ("VST2", "Name, with a comma", "Some, Vendor", "-4382976", None, "REAPER's plug-in cache"),
         ("CLAP", "Surge XT", "Surge Synth Team", "org.surge-synth-team.surge-xt", None, "REAPER's plug-in cache"),
         ("CLAP", "Diva", "u-he", "com.u-he.diva", None, "REAPER's plug-in cache"),
-        ("VST3", "Pro-Q 3", "FabFilter", "72C4DB71-7A4D-459A-B97E-51745D84B39D", "audiofx", "Live's plug-in database"),
+        ("VST3", "Pro-Q 3", "FabFilter", "72C4DB717A4D459AB97E51745D84B39D", "audiofx", "Live's plug-in database"),
         ("VST2", "Serum_x64", "Xfer Records", "1483109208", "instr", "Live's plug-in database"),
         ("AU", "Pro-Q 3", "FabFilter", "aufx:FQ3p:FabF", "audiofx", "Live's plug-in database"),
     ]
