@@ -195,7 +195,7 @@ def _track(element: Element, maker: str | None) -> SessionStatsTrack:
         states.append("muted")
     role = channel.get("role") if channel is not None else None
     return SessionStatsTrack(
-        name=element.get("name") or (f"{role} channel" if role else "(unnamed track)"),
+        name=clip(element.get("name")) or (f"{role} channel" if role else "(unnamed track)"),
         type=_track_type(element, role, devices),
         format=WIDTHS.get(channel.get("audioChannels", "")) if channel is not None else None,
         state=", ".join(states) or None,
@@ -239,9 +239,9 @@ def _instance(device: Element, maker: str | None) -> SessionStatsPluginInstance:
     if device.get("loaded") == "false":  # a plugin that is missing or switched off
         active = False
     return SessionStatsPluginInstance(
-        name=device.get("deviceName") or device.get("name") or device.tag,
-        vendor=vendor_name(device.get("deviceVendor") or (maker if built_in else None)),
-        version=device.get("pluginVersion") or None,
+        name=clip(device.get("deviceName")) or clip(device.get("name")) or clip(device.tag),
+        vendor=vendor_name(clip(device.get("deviceVendor")) or (maker if built_in else None)),
+        version=clip(device.get("pluginVersion")) or None,
         format=BUILT_IN if built_in else plugin_format(device.tag),
         active=active,
         uid=None if built_in else plugin_uid(device.get("deviceID")),
