@@ -137,6 +137,12 @@ class SessionListParams(ApiPage, SessionFilters):
     """The query of GET /api/sessions/: filters (all must hold), then the page."""
 
 
+class MissingParams(ApiPage, SessionFilters):
+    """The query of a machine's missing-plugin report: the sessions list's filters (all must hold), then the page."""
+
+    limit: Whole = Field(50, ge=1, le=API_MAX_LIMIT, description="How many sessions to return.")
+
+
 class LikedParams(ApiPage):
     """The query of GET /api/sessions/recent/liked."""
 

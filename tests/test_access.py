@@ -123,6 +123,8 @@ ROUTE_ACCESS = {
     "api.list_machines_api": "viewer",
     "api.machine_api": "viewer",
     "api.receive_inventory_api": "editor",
+    "api.missing_api": "viewer",
+    "machines.missing": "viewer",
     "sessions.save_credits": "editor",
     "integrations.sources": "admin",
     "integrations.add": "admin",

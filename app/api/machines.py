@@ -3,13 +3,15 @@ from pydantic import BaseModel, Field
 
 from app.api import bp
 from app.api.documented import documented
-from app.api.sessions import json_body
+from app.api.sessions import json_body, query_params
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
 from app.inventory.wire import Inventory, Unreadable
 from app.normalize import iso_utc
+from app.list_params import MissingParams
+from app.services.machine_plugins import missing_on_machine
 from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
 
 
@@ -72,6 +74,40 @@ class InventoryReceived(MachineAnswer):
     changes: dict[str, int]
 
 
+class MissingPluginAnswer(BaseModel):
+    """A plugin the session uses that the machine lacks in the format the session needs."""
+
+    plugin_id: str
+    name: str
+    vendor: str | None
+    version: str | None
+    format: str | None
+    instead: list[str] = Field(description="What the machine has of the same product instead, as format and "
+                                           "version (\"VST3 3.24.0\"); empty when nothing.")
+
+
+class SessionMissingAnswer(BaseModel):
+    """A live session that would open with plugins missing on the machine."""
+
+    session_id: str
+    name: str
+    artist: str | None
+    daw: str | None
+    created_at: str | None
+    missing: list[MissingPluginAnswer]
+
+
+class MissingAnswer(BaseModel):
+    """A page of the sessions that would open with plugins missing on a machine, most recent first."""
+
+    machine: str
+    total: int = Field(description="How many sessions pass the filters and miss a plugin.")
+    missing_plugins: int = Field(description="How many distinct plugins the live sessions use that the machine lacks.")
+    limit: int
+    offset: int
+    sessions: list[SessionMissingAnswer]
+
+
 def _machine(machine, formats: dict[str, int]) -> dict:
     return {"name": machine.name, "os": machine.os, "collected_at": iso_utc(machine.collected_at),
             "received_at": iso_utc(machine.received_at), "received_from": machine.received_from,
@@ -128,3 +164,23 @@ def receive_inventory_api(machine_name):
         return error_response(exc.status, exc.message)
     return {**_machine(received.machine, _formats(inventory.plugins)), "created": received.created,
             "changes": received.changes}
+
+
+@bp.get("/machines/<machine_name>/missing")
+@requires("viewer")
+@documented(MissingAnswer, "The sessions that would open with plugins missing on the machine.", query=MissingParams,
+            errors=(404, 422))
+def missing_api(machine_name):
+    """The live sessions (filtered as the sessions list is) that use plugins the machine lacks, most recent first,
+    each with the missing plugins and what the machine has of the same product instead."""
+    params, refused = query_params(MissingParams)
+    if refused:
+        return refused
+    report = missing_on_machine(db.session, machine_name, params.session_query(), params.limit, params.offset)
+    if report is None:
+        return error_response(404, f"No machine is named {machine_name!r}.")
+    return {"machine": report.machine.name, "total": report.total, "missing_plugins": report.missing_plugins,
+            "limit": report.limit, "offset": report.offset,
+            "sessions": [{"session_id": session.session_id, "name": session.name, "artist": session.artist,
+                          "daw": session.daw, "created_at": iso_utc(session.created_at),
+                          "missing": [vars(plugin) for plugin in session.missing]} for session in report.sessions]}

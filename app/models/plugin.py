@@ -31,6 +31,16 @@ class Plugin(db.Model):
     )
 
 
+class PluginUid(db.Model):
+    """An id a session file gave a plugin (VST3 class id, VST2 number, AU codes, CLAP id): kept once seen, so that
+    matching installed plug-ins by id reads this small table, not every instance."""
+
+    __tablename__ = "plugin_uids"
+
+    plugin_pk: Mapped[int] = mapped_column(ForeignKey("plugins.pk", ondelete="CASCADE"), primary_key=True)
+    uid: Mapped[str] = mapped_column(String(200), primary_key=True)
+
+
 class PluginTotal(db.Model):
     """A plugin's use across the live sessions, maintained on every write (the plugins page reads it)."""
 

@@ -8,7 +8,8 @@ from sqlalchemy.exc import IntegrityError
 
 from app import metrics
 from app.gc_pause import gc_paused
-from app.models import Credit, Event, MediaFile, Meta, Plugin, Session, SessionPlugin, Source, Tag, Track, TrackPlugin
+from app.models import (Credit, Event, MediaFile, Meta, Plugin, PluginUid, Session, SessionPlugin, Source, Tag, Track,
+                        TrackPlugin)
 from app.models.meta import LAST_INGESTED_AT
 from app.models.session import MATCHED_BY_LAYOUT, NAMED_BY_FILE
 from app.models.timeline import FILE_SOURCE, MARKER
@@ -449,6 +450,11 @@ def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks)
     _insert(db_session, Track, ("session_pk", "position", "id", "name", "type", "format", "state", "notes"), tracks)
     _insert(db_session, TrackPlugin, ("session_pk", "track_position", "position", "plugin_pk", "slot", "preset",
                                       "active", "uid"), instances)
+    uids = sorted({(row[3], row[7]) for row in instances if row[7]})
+    if uids:
+        # Another writer may record the same id meanwhile: one row is enough.
+        db_session.execute(dialect_insert(db_session, PluginUid.__table__).on_conflict_do_nothing(),
+                           [{"plugin_pk": plugin_pk, "uid": uid} for plugin_pk, uid in uids])
 
 
 def _copy_dates_to_rollup(db_session, sessions, stored, fingerprints, with_usage, pks, created):

@@ -294,6 +294,11 @@ def _total(db_session, query: SessionQuery, where: _Where) -> int:
     return total
 
 
+def session_conditions(db_session, query: SessionQuery) -> list:
+    """The conditions that select the live sessions passing `query`'s filters and search, for a query of its own."""
+    return _where(db_session, query).for_count(db_session)
+
+
 def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
     """`columns` of the sessions `query` selects, `limit` of them from `offset` in its order, and how many match."""
     where = _where(db_session, query)

@@ -7,9 +7,12 @@ from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.inventory.wire import Inventory
+from app.list_params import MissingParams
 from app.payloads import validation_details
+from app.services.machine_plugins import missing_on_machine
 from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
 from app.web.forms import InventoryUploadForm
+from app.web.rendering import list_params
 
 bp = Blueprint("machines", __name__, url_prefix="/machines")
 # Problems listed under the upload form; the rest are counted.
@@ -71,3 +74,14 @@ def show(machine_name):
     if found is None:
         abort(404, description=f"No machine is named {machine_name!r}.")
     return render_template("machines/show.html", found=found, machine=found.machine)
+
+
+@bp.get("/<machine_name>/missing")
+@requires("viewer")
+def missing(machine_name):
+    """The sessions (filtered as the sessions list is) that would open with plugins missing on the machine."""
+    params = list_params(MissingParams)
+    report = missing_on_machine(db.session, machine_name, params.session_query(), params.limit, params.offset)
+    if report is None:
+        abort(404, description=f"No machine is named {machine_name!r}.")
+    return render_template("machines/missing.html", report=report, machine=report.machine, params=params)

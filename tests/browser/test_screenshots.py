@@ -70,7 +70,8 @@ def main_pages(client) -> dict[str, str]:
             "templates": "/templates", "sources": "/admin/sources", "source": "/admin/sources/b-room",
             "webhooks": "/admin/webhooks", "webhook": "/admin/webhooks/1",
             "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}",
-            "machines": "/machines", "machine": "/machines/B-Room%20Mac"}
+            "machines": "/machines", "machine": "/machines/B-Room%20Mac",
+            "machine-missing": "/machines/B-Room%20Mac/missing"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

@@ -1,0 +1,94 @@
+"""What breaks on a machine: the sessions that would open with plugins missing there, matched by id first, then by
+product and format, compared with what each session's plugins and the machine's inventory say."""
+import pytest
+from bs4 import BeautifulSoup
+
+from tests.auth import csrf_token
+from tests.helpers import ingest
+
+FABFILTER = "FabFilter"
+PRO_Q_CLASS = "72C4DB717A4D459AB97E51745D84B39D"
+
+
+def plugin(name, vendor, plugin_format, uid=None, version=None) -> dict:
+    return {key: value for key, value in {"name": name, "vendor": vendor, "format": plugin_format, "uid": uid,
+                                          "version": version}.items() if value is not None}
+
+
+def session(fingerprint, created, daw, *plugins) -> dict:
+    return {"fingerprint": fingerprint, "id": fingerprint, "name": fingerprint.title(), "daw": daw,
+            "createdAt": f"{created}T12:00:00Z", "tracks": [{"name": "Bus", "plugins": list(plugins)}]}
+
+
+SESSIONS = [
+    session("reaper-mix", "2026-03-01", "REAPER", plugin("Pro-Q 3", FABFILTER, "VST3", PRO_Q_CLASS, "3.21"),
+            plugin("ReaComp", "Cockos", "VST2", "1919247213")),
+    session("pro-tools-mix", "2026-04-01", "Pro Tools", plugin("Pro-Q 3", FABFILTER, "AAX Native", version="3.24")),
+    session("live-set", "2026-05-01", "Ableton Live", plugin("FabFilter Pro-Q 3 x64", None, "VST2"),
+            plugin("Saturation", None, "JS"), plugin("EQ Eight", "Ableton", "built-in")),
+    session("renamed", "2026-06-01", "REAPER", plugin("Old Display Name", "Someone", "VST3", "0123456789ABCDEF0123456789ABCDEF")),
+    session("same-name", "2026-07-01", "REAPER", plugin("Same Name", "Vendor A", "VST3")),
+    session("trashed", "2026-08-01", "REAPER", plugin("Gone Plugin", "Nobody", "VST3")),
+]
+INVENTORY = [
+    {"format": "VST3", "name": "Pro-Q 3", "vendor": FABFILTER, "version": "3.24.0", "uid": PRO_Q_CLASS,
+     "identifiedBy": "bundle"},
+    {"format": "VST3", "name": "Real Name", "vendor": "Someone Else", "uid": "0123456789ABCDEF0123456789ABCDEF",
+     "identifiedBy": "bundle"},
+    {"format": "VST3", "name": "Same Name", "vendor": "Vendor B", "identifiedBy": "file name"},
+]
+
+
+def send(client, plugins, collected="2026-11-01T00:00:00Z"):
+    answer = client.post("/api/machines/B-Room/inventory", json={
+        "machine": "B-Room", "collectedAt": collected, "plugins": plugins})
+    assert answer.status_code == 200, answer.get_json()
+
+
+@pytest.fixture
+def archive(client):
+    assert ingest(client, *SESSIONS).status_code == 200
+    assert client.post("/sessions/trashed/trash", data={"csrf_token": csrf_token(client)}).status_code == 302
+    send(client, INVENTORY)
+    return client
+
+
+def missing(client, **query) -> dict:
+    answer = client.get("/api/machines/B-Room/missing", query_string=query)
+    assert answer.status_code == 200, answer.get_json()
+    return answer.get_json()
+
+
+def test_sessions_missing_plugins_on_a_machine_newest_first_with_what_stands_in(archive):
+    report = missing(archive)
+    found = [(s["session_id"], [(p["name"], p["format"], p["instead"]) for p in s["missing"]])
+             for s in report["sessions"]]
+    assert found == [
+        ("same-name", [("Same Name", "VST3", [])]),
+        ("live-set", [("FabFilter Pro-Q 3 x64", "VST2", ["VST3 3.24.0"])]),
+        ("pro-tools-mix", [("Pro-Q 3", "AAX Native", ["VST3 3.24.0"])]),
+        ("reaper-mix", [("ReaComp", "VST2", [])]),
+    ]
+    assert (report["total"], report["missing_plugins"]) == (4, 4)
+    assert [s["session_id"] for s in missing(archive, limit=2, offset=1)["sessions"]] == ["live-set", "pro-tools-mix"]
+    assert [s["session_id"] for s in missing(archive, daw="REAPER")["sessions"]] == ["same-name", "reaper-mix"]
+
+
+def test_a_new_inventory_changes_the_report_at_once(archive):
+    send(archive, [*INVENTORY, {"format": "VST2", "name": "ReaComp", "vendor": "Cockos", "uid": "1919247213",
+                                "identifiedBy": "REAPER's plug-in cache"},
+                   {"format": "AAX", "name": "Pro-Q 3", "vendor": FABFILTER, "identifiedBy": "bundle"}],
+         collected="2026-11-02T00:00:00Z")
+    assert [s["session_id"] for s in missing(archive)["sessions"]] == ["same-name", "live-set"]
+
+
+def test_the_report_page_and_its_refusals(archive, auth):
+    page = BeautifulSoup(archive.get("/machines/B-Room/missing?daw=Pro+Tools").data, "html.parser")
+    rows = page.select("#missing-sessions tbody tr")
+    assert len(rows) == 1 and "Pro-Q 3" in rows[0].get_text() and "VST3 3.24.0 installed" in rows[0].get_text()
+    assert "1 session miss" in page.select_one("#missing-summary").get_text(" ", strip=True)
+    assert archive.get("/machines/Nobody/missing").status_code == 404
+    assert archive.get("/api/machines/Nobody/missing").status_code == 404
+    assert archive.get("/api/machines/B-Room/missing?limit=0").status_code == 422
+    assert archive.get("/api/machines/B-Room/missing?colour=red").status_code == 422
+    assert archive.get("/machines/B-Room/missing?offset=-1").status_code == 400
