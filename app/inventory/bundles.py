@@ -26,15 +26,20 @@ class BundleError(Exception):
     """Why a bundle or file cannot be read."""
 
 
-def _metadata(path: Path) -> bytes:
+def read_capped(path: Path, limit: int, kind: str) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (a `kind` of file); BundleError saying why not."""
     try:
         with open_regular(path) as file:
-            data = file.read(MAX_METADATA_BYTES + 1)
+            data = file.read(limit + 1)
     except OSError as exc:
         raise BundleError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
-    if len(data) > MAX_METADATA_BYTES:
-        raise BundleError(f"{path.name} is larger than {MAX_METADATA_BYTES // 1024} KB, too large for metadata")
+    if len(data) > limit:
+        raise BundleError(f"{path.name} is larger than {limit // 1024:,} KB, too large for {kind}")
     return data
+
+
+def _metadata(path: Path) -> bytes:
+    return read_capped(path, MAX_METADATA_BYTES, "metadata")
 
 
 def _text(value, limit: int = MAX_NAME) -> str | None:

@@ -4,10 +4,9 @@ import re
 import sqlite3
 from pathlib import Path
 
-from app.extractors.limits import open_regular
 from app.extractors.vocabulary import plugin_uid
 from app.file_paths import stored_path
-from app.inventory.bundles import BundleError
+from app.inventory.bundles import BundleError, read_capped
 from app.inventory.wire import AU, CLAP, LIVE_DATABASE, REAPER_CACHE, VST2, VST3, InstalledPlugin, Unreadable
 from app.wire import MAX_NAME
 
@@ -46,13 +45,7 @@ def _name_and_vendor(text: str) -> tuple[str, str | None]:
 
 
 def _ini_lines(path: Path) -> list[str]:
-    try:
-        with open_regular(path) as file:
-            data = file.read(MAX_CACHE_BYTES + 1)
-    except OSError as exc:
-        raise BundleError(f"cannot read the file: {exc.strerror or exc}") from exc
-    if len(data) > MAX_CACHE_BYTES:
-        raise BundleError(f"larger than {MAX_CACHE_BYTES // 2**20} MB, too large for a plug-in cache")
+    data = read_capped(path, MAX_CACHE_BYTES, "a plug-in cache")
     return data.decode("utf-8", errors="replace").replace("\x00", "").splitlines()
 
 
