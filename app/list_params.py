@@ -137,10 +137,23 @@ class SessionListParams(ApiPage, SessionFilters):
     """The query of GET /api/sessions/: filters (all must hold), then the page."""
 
 
-class MissingParams(ApiPage, SessionFilters):
-    """The query of a machine's missing-plugin report: the sessions list's filters (all must hold), then the page."""
+class MachineReportParams(ApiPage, SessionFilters):
+    """The query of a machine's missing-plugin and version-drift reports: the sessions list's filters (all must
+    hold), then the page."""
 
     limit: Whole = Field(50, ge=1, le=API_MAX_LIMIT, description="How many sessions to return.")
+
+
+class UnusedParams(Params):
+    """The query of a machine's unused-plug-in report."""
+
+    since: Moment | None = Field(None, description="Also list the plug-ins no live session dated at or after this "
+                                                   "moment (a date from its start, UTC) uses.")
+
+    @property
+    def since_moment(self) -> datetime | None:
+        """since as a moment (a date from its start, UTC)."""
+        return datetime.combine(self.since, time(), UTC) if type(self.since) is date else self.since
 
 
 class LikedParams(ApiPage):

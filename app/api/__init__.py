@@ -19,5 +19,5 @@ limiter.shared_limit(lambda: current_app.config["API_WRITE_LIMIT"], scope="api-w
                      methods=WRITE_METHODS)(bp)
 
 from app.api import (  # noqa: E402,F401  (registers the routes)
-    activities, analytics, attachments, events, machines, openapi, products, rollups, sessions, session_stats,
-    webhooks)
+    activities, analytics, attachments, events, machine_reports, machines, openapi, products, rollups, sessions,
+    session_stats, webhooks)

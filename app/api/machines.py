@@ -3,15 +3,14 @@ from pydantic import BaseModel, Field
 
 from app.api import bp
 from app.api.documented import documented
-from app.api.sessions import json_body, query_params
+from app.api.sessions import json_body
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
 from app.inventory.wire import Inventory, Unreadable
 from app.normalize import iso_utc
-from app.list_params import MissingParams
-from app.services.machine_plugins import missing_on_machine
+from app.services.machine_use import installed_use
 from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
 
 
@@ -57,6 +56,14 @@ class InstalledPluginAnswer(BaseModel):
     category: str | None
     path: str | None
     identified_by: str = Field(description="bundle, REAPER's plug-in cache, Live's plug-in database, or file name.")
+    matched_by: list[str] = Field(description="The rules that matched the sessions' plugins to it: id (an id a "
+                                              "session file gave), name (the same product); empty when none uses it.")
+    used: bool = Field(description="Whether a live session uses it.")
+    last_used: str | None = Field(description="When the newest live session using it was created (None when unused, "
+                                               "or used only by undated sessions).")
+
+
+INVENTORY_FIELDS = ("format", "name", "vendor", "version", "uid", "bundle_id", "category", "path", "identified_by")
 
 
 class MachineDetail(MachineAnswer):
@@ -74,38 +81,10 @@ class InventoryReceived(MachineAnswer):
     changes: dict[str, int]
 
 
-class MissingPluginAnswer(BaseModel):
-    """A plugin the session uses that the machine lacks in the format the session needs."""
-
-    plugin_id: str
-    name: str
-    vendor: str | None
-    version: str | None
-    format: str | None
-    instead: list[str] = Field(description="What the machine has of the same product instead, as format and "
-                                           "version (\"VST3 3.24.0\"); empty when nothing.")
-
-
-class SessionMissingAnswer(BaseModel):
-    """A live session that would open with plugins missing on the machine."""
-
-    session_id: str
-    name: str
-    artist: str | None
-    daw: str | None
-    created_at: str | None
-    missing: list[MissingPluginAnswer]
-
-
-class MissingAnswer(BaseModel):
-    """A page of the sessions that would open with plugins missing on a machine, most recent first."""
-
-    machine: str
-    total: int = Field(description="How many sessions pass the filters and miss a plugin.")
-    missing_plugins: int = Field(description="How many distinct plugins the live sessions use that the machine lacks.")
-    limit: int
-    offset: int
-    sessions: list[SessionMissingAnswer]
+def installed_answer(use) -> dict:
+    """An installed plug-in with its use, as the API gives it."""
+    return {**{name: getattr(use.plugin, name) for name in INVENTORY_FIELDS}, "matched_by": use.rules,
+            "used": use.used, "last_used": iso_utc(use.last_used)}
 
 
 def _machine(machine, formats: dict[str, int]) -> dict:
@@ -137,9 +116,9 @@ def machine_api(machine_name):
     found = machine_inventory(db.session, machine_name)
     if found is None:
         return error_response(404, f"No machine is named {machine_name!r}.")
+    uses = installed_use(db.session, found.machine)
     return {**_machine(found.machine, _formats(found.plugins)),
-            "plugins": [{name: getattr(plugin, name) for name in InstalledPluginAnswer.model_fields}
-                        for plugin in found.plugins],
+            "plugins": [installed_answer(uses[plugin.pk]) for plugin in found.plugins],
             "unreadable": found.machine.unreadable,
             "history": [{"at": iso_utc(change.at), "change": change.change, "format": change.format,
                          "name": change.name, "vendor": change.vendor, "from_version": change.from_version,
@@ -164,23 +143,3 @@ def receive_inventory_api(machine_name):
         return error_response(exc.status, exc.message)
     return {**_machine(received.machine, _formats(inventory.plugins)), "created": received.created,
             "changes": received.changes}
-
-
-@bp.get("/machines/<machine_name>/missing")
-@requires("viewer")
-@documented(MissingAnswer, "The sessions that would open with plugins missing on the machine.", query=MissingParams,
-            errors=(404, 422))
-def missing_api(machine_name):
-    """The live sessions (filtered as the sessions list is) that use plugins the machine lacks, most recent first,
-    each with the missing plugins and what the machine has of the same product instead."""
-    params, refused = query_params(MissingParams)
-    if refused:
-        return refused
-    report = missing_on_machine(db.session, machine_name, params.session_query(), params.limit, params.offset)
-    if report is None:
-        return error_response(404, f"No machine is named {machine_name!r}.")
-    return {"machine": report.machine.name, "total": report.total, "missing_plugins": report.missing_plugins,
-            "limit": report.limit, "offset": report.offset,
-            "sessions": [{"session_id": session.session_id, "name": session.name, "artist": session.artist,
-                          "daw": session.daw, "created_at": iso_utc(session.created_at),
-                          "missing": [vars(plugin) for plugin in session.missing]} for session in report.sessions]}

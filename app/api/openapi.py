@@ -37,6 +37,8 @@ PATH_PARAMETERS = {
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
     "product_key": {"description": "The product's key (lower-cased vendor|product), as /api/products gives it.",
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
+    "plugin_id": {"description": "The plugin's pluginId, as /api/products gives it for each of its plugins.",
+                  "schema": {"type": "string", "minLength": 1, "pattern": r"^[^\x00]+$"}},
     "source_name": {"description": "The remote source's name on this server.",
                     "schema": {"type": "string", "minLength": 1, "pattern": r"^[^/\x00]+$"}},
     "machine_name": {"description": "The machine's name, as its inventories are sent under.",

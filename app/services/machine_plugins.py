@@ -1,23 +1,23 @@
-"""What breaks on a machine: each plugin the live sessions use, matched to the plug-ins the machine has installed,
-and the sessions that would open with plugins missing there.
+"""What breaks on a machine: each plugin the live sessions use, matched to the plug-ins the machine has installed;
+the sessions that would open with plugins missing there, or with an older version than they were saved with.
 
-A plugin is installed when the machine has it in the format the session needs (Pro Tools'
-AAX Native, AAX DSP and AudioSuite all need the AAX bundle; VST2, VST3, AU, CLAP and LV2 need
-themselves), matched by these rules in order, the first that holds being recorded:
+A plugin is installed when the machine has it in the format the session needs (Pro Tools' AAX Native, AAX DSP and
+AudioSuite all need the AAX bundle; VST2, VST3, AU, CLAP and LV2 need themselves), matched by these rules in
+order, the first that holds being recorded:
 
 1. id: an id a session file gave the plugin is the installed plug-in's id;
-2. name: the installed plug-in is the same product (vendor and name through the normaliser:
-   vendor aliases, case, `(x64)`, `.64`, channel suffixes, format words).
+2. name: the installed plug-in is the same product (vendor and name through the normaliser: vendor aliases,
+   case, `(x64)`, `.64`, channel suffixes, format words).
 
 Built-in devices, JSFX and DirectX plugins are the DAW's or the system's own: never missing.
 """
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select
 
-from app.catalogue.identity import Correction
 from app.extractors.vocabulary import AAX_DSP, AAX_NATIVE, AU, AUDIOSUITE, CLAP, LV2, VST2, VST3, plugin_format
 from app.models import InstalledPlugin, Machine, Plugin, PluginTotal, PluginUid, Session, SessionPlugin
 from app.services.bulk import chunked
@@ -28,61 +28,108 @@ from app.services.queries import SessionQuery, session_conditions
 NEEDS = {AAX_NATIVE: "AAX", AAX_DSP: "AAX", AUDIOSUITE: "AAX", VST2: "VST2", VST3: "VST3", AU: "AU", CLAP: "CLAP",
          LV2: "LV2"}
 BY_ID, BY_NAME = "id", "name"
+MISSING, DRIFT = "missing", "drift"
+NUMBERS = re.compile(r"\d+")
+
+
+def release(version: str | None) -> tuple[int, ...]:
+    """A version's numbers for comparing, trailing zeros dropped ("3.21" and "3.21.0" are one release)."""
+    numbers = [int(number) for number in NUMBERS.findall(version or "")[:8]]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
+
+
+def described(plugin: InstalledPlugin) -> str:
+    """An installed plug-in as the reports name it: format and version ("VST3 3.24.0")."""
+    return f"{plugin.format} {plugin.version}" if plugin.version else plugin.format
 
 
 @dataclass
 class PluginMatch:
-    """How one plugin the sessions use stands on a machine: installed (and by which rule), or missing with what
-    the machine has of the same product instead ("VST3 3.24.0")."""
+    """How one plugin the sessions use stands on a machine: the installed plug-ins that are it (each with the rule
+    that matched), or none and what the machine has of the same product instead."""
 
     plugin_pk: int
-    rule: str | None
-    instead: list[str] = field(default_factory=list)
+    version: str | None
+    installed: dict[int, str] = field(default_factory=dict)
+    same_product: list[InstalledPlugin] = field(default_factory=list)
+    matched: list[InstalledPlugin] = field(default_factory=list)
 
     @property
     def missing(self) -> bool:
         """Whether the machine lacks it."""
-        return self.rule is None
+        return not self.installed
+
+    @property
+    def drifted(self) -> bool:
+        """Whether the session saved it with a newer version than any the machine has of it."""
+        saved = release(self.version)
+        versions = [release(plugin.version) for plugin in self.matched]
+        return bool(saved) and bool(versions) and all(versions) and saved > max(versions)
+
+    def instead(self) -> list[str]:
+        """For a missing plugin, what the machine has of the same product; for an installed one, what it has."""
+        return sorted({described(plugin) for plugin in (self.same_product if self.missing else self.matched)})
 
 
-def _installed_key(plugin, corrections: list[Correction]) -> str:
-    return plugin_identity("", plugin.name, plugin.vendor, plugin.format, corrections).key
+class Shelf:
+    """A machine's installed plug-ins, found by id and by product."""
+
+    def __init__(self, db_session, machine: Machine):
+        corrections = stored_corrections(db_session)
+        self.plugins = db_session.scalars(select(InstalledPlugin).where(InstalledPlugin.machine_pk == machine.pk)
+                                          .order_by(InstalledPlugin.pk)).all()
+        self.by_uid, self.by_product = defaultdict(list), defaultdict(list)
+        self.product_keys = {}
+        for plugin in self.plugins:
+            key = plugin_identity("", plugin.name, plugin.vendor, plugin.format, corrections).key
+            self.product_keys[plugin.pk] = key
+            self.by_product[key].append(plugin)
+            if plugin.uid:
+                self.by_uid[plugin.format, plugin.uid].append(plugin)
+
+    def match(self, row, uids: set[str]) -> PluginMatch:
+        """How a used plugin (pk, format, product_key, version) stands here."""
+        needed = NEEDS[plugin_format(row.format or "")]
+        found = PluginMatch(row.pk, row.version, same_product=self.by_product.get(row.product_key, []))
+        for uid in sorted(uids):
+            for plugin in self.by_uid.get((needed, uid), []):
+                found.installed.setdefault(plugin.pk, BY_ID)
+                found.matched.append(plugin)
+        for plugin in found.same_product:
+            if plugin.format == needed and plugin.pk not in found.installed:
+                found.installed[plugin.pk] = BY_NAME
+                found.matched.append(plugin)
+        return found
 
 
-def plugin_matches(db_session, machine: Machine) -> dict[int, PluginMatch]:
-    """Every plugin the live sessions use that a machine could have, matched to its installed plug-ins."""
-    corrections = stored_corrections(db_session)
-    installed = db_session.scalars(select(InstalledPlugin).where(InstalledPlugin.machine_pk == machine.pk)).all()
-    by_uid = {(plugin.format, plugin.uid) for plugin in installed if plugin.uid}
-    by_product = defaultdict(list)
-    for plugin in installed:
-        by_product[_installed_key(plugin, corrections)].append(plugin)
-    used = db_session.execute(select(Plugin.pk, Plugin.format, Plugin.product_key).join(
-        PluginTotal, PluginTotal.plugin_pk == Plugin.pk).where(PluginTotal.sessions > 0)).all()
+def used_plugins(db_session, *conditions) -> tuple[list, dict[int, set[str]]]:
+    """The plugins (pk, format, product_key, version) the live sessions use that a machine could have installed,
+    passing `conditions`, and the ids session files gave each."""
+    rows = [row for row in db_session.execute(
+        select(Plugin.pk, Plugin.format, Plugin.product_key, Plugin.version)
+        .join(PluginTotal, PluginTotal.plugin_pk == Plugin.pk).where(PluginTotal.sessions > 0, *conditions)).all()
+        if plugin_format(row.format or "") in NEEDS]
     uids = defaultdict(set)
-    for chunk in chunked([row.pk for row in used]):
+    for chunk in chunked([row.pk for row in rows]):
         for plugin_pk, uid in db_session.execute(select(PluginUid.plugin_pk, PluginUid.uid).where(
                 PluginUid.plugin_pk.in_(chunk))):
             uids[plugin_pk].add(uid)
-    matches = {}
-    for row in used:
-        needed = NEEDS.get(plugin_format(row.format or ""))
-        if needed is None:
-            continue
-        same_product = by_product.get(row.product_key, [])
-        if any((needed, uid) in by_uid for uid in uids[row.pk]):
-            matches[row.pk] = PluginMatch(row.pk, BY_ID)
-        elif any(plugin.format == needed for plugin in same_product):
-            matches[row.pk] = PluginMatch(row.pk, BY_NAME)
-        else:
-            matches[row.pk] = PluginMatch(row.pk, None, sorted(
-                {f"{plugin.format} {plugin.version}" if plugin.version else plugin.format for plugin in same_product}))
-    return matches
+    return rows, uids
+
+
+def plugin_matches(db_session, shelf: Shelf, *conditions) -> dict[int, PluginMatch]:
+    """Every plugin the live sessions use that a machine could have (passing `conditions`), matched to its
+    installed plug-ins."""
+    rows, uids = used_plugins(db_session, *conditions)
+    return {row.pk: shelf.match(row, uids[row.pk]) for row in rows}
 
 
 @dataclass
-class MissingPlugin:
-    """A plugin a session uses that the machine lacks, and what it has of the same product instead."""
+class AffectedPlugin:
+    """A plugin a session uses that the machine lacks, or has only in an older version; and what it has of the same
+    product (missing) or of the plugin itself (older)."""
 
     plugin_id: str
     name: str
@@ -93,43 +140,46 @@ class MissingPlugin:
 
 
 @dataclass
-class SessionWithMissing:
-    """A live session that would open with plugins missing."""
+class AffectedSession:
+    """A live session that would open with plugins missing, or older than it was saved with."""
 
     session_id: str
     name: str
     artist: str | None
     daw: str | None
     created_at: datetime | None
-    missing: list[MissingPlugin]
+    plugins: list[AffectedPlugin]
 
 
 @dataclass
-class MissingReport:
-    """A page of the sessions that would open with plugins missing on a machine, newest first, and how many in
-    all; how many distinct plugins are missing."""
+class MachineReport:
+    """A page of the sessions a machine would open with plugins missing (or older), newest first, how many in all,
+    and how many distinct plugins are missing (or older)."""
 
     machine: Machine
-    sessions: list[SessionWithMissing]
+    kind: str
+    sessions: list[AffectedSession]
     total: int
-    missing_plugins: int
+    plugins: int
     limit: int
     offset: int
 
 
-def missing_on_machine(db_session, name: str, query: SessionQuery, limit: int, offset: int) -> MissingReport | None:
-    """The sessions passing `query`'s filters that use plugins machine `name` lacks, most recent first; None when no
-    machine has that name."""
+def machine_report(db_session, name: str, kind: str, query: SessionQuery, limit: int,
+                   offset: int) -> MachineReport | None:
+    """The sessions passing `query`'s filters that use plugins machine `name` lacks (kind MISSING) or has only in an
+    older version than they were saved with (kind DRIFT), most recent first; None when no machine has that name."""
     machine = db_session.scalar(select(Machine).where(Machine.name == name))
     if machine is None:
         return None
-    matches = plugin_matches(db_session, machine)
-    missing = {pk: match for pk, match in matches.items() if match.missing}
-    if not missing:
-        return MissingReport(machine, [], 0, 0, limit, offset)
-    with_missing = (select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(sorted(missing)))
-                    .distinct().scalar_subquery())
-    live = select(Session).where(*session_conditions(db_session, query), Session.pk.in_(with_missing))
+    matches = plugin_matches(db_session, Shelf(db_session, machine))
+    affected = {pk: match for pk, match in matches.items()
+                if (match.missing if kind == MISSING else not match.missing and match.drifted)}
+    if not affected:
+        return MachineReport(machine, kind, [], 0, 0, limit, offset)
+    using = (select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(sorted(affected)))
+             .distinct().scalar_subquery())
+    live = select(Session).where(*session_conditions(db_session, query), Session.pk.in_(using))
     total = db_session.scalar(select(func.count()).select_from(live.subquery()))
     page = db_session.scalars(live.order_by(Session.created_at.desc().nulls_last(), Session.pk.desc())
                               .limit(limit).offset(offset)).all()
@@ -137,11 +187,11 @@ def missing_on_machine(db_session, name: str, query: SessionQuery, limit: int, o
     rows = db_session.execute(
         select(SessionPlugin.session_pk, Plugin).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
         .where(SessionPlugin.session_pk.in_([session.pk for session in page]),
-               SessionPlugin.plugin_pk.in_(sorted(missing)))
+               SessionPlugin.plugin_pk.in_(sorted(affected)))
         .order_by(SessionPlugin.session_pk, func.lower(Plugin.name), Plugin.pk)).all() if page else []
     for session_pk, plugin in rows:
-        per_session[session_pk].append(MissingPlugin(plugin.id, plugin.name, plugin.vendor, plugin.version,
-                                                     plugin.format, missing[plugin.pk].instead))
-    return MissingReport(machine, [SessionWithMissing(session.id, session.name, session.artist, session.daw,
-                                                      session.created_at, per_session[session.pk])
-                                   for session in page], total, len(missing), limit, offset)
+        per_session[session_pk].append(AffectedPlugin(plugin.id, plugin.name, plugin.vendor, plugin.version,
+                                                      plugin.format, affected[plugin.pk].instead()))
+    return MachineReport(machine, kind, [AffectedSession(session.id, session.name, session.artist, session.daw,
+                                                         session.created_at, per_session[session.pk])
+                                         for session in page], total, len(affected), limit, offset)

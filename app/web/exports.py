@@ -1,16 +1,19 @@
 """Every table as CSV: the same URL as its page with .csv on the path, under the same filters and sort."""
+import itertools
+
 from flask import abort
 
 from app.auth import requires
 from app.extensions import db
-from app.list_params import PluginPageParams, SessionPageParams
+from app.list_params import MachineReportParams, PluginPageParams, SessionPageParams
 from app.models import Session
 from app.services.events import session_timeline
 from app.services.plugins import every_plugin, plugin_columns
 from app.services.queries import every_session, session_tags, with_stored_spellings
 from app.services.sessions import session_detail
 from app.timecode import format_position
-from app.web import plugins, sessions
+from app.services.machine_plugins import DRIFT, MISSING, machine_report
+from app.web import machines, plugins, sessions
 from app.web.csv_files import csv_download, csv_response
 from app.web.rendering import list_params
 
@@ -89,3 +92,53 @@ def plugins_csv():
     query = list_params(PluginPageParams).plugin_query()
     return csv_response("products.csv" if query.products else "plugins.csv", plugin_columns(query),
                         every_plugin(db.session, query))
+
+
+REPORT_HEADER = ("session_id", "session", "artist", "daw", "created_at", "plugin", "vendor", "version", "format",
+                 "plugin_id", "installed_instead")
+# Sessions per read of a machine report written as CSV.
+REPORT_BATCH = 500
+
+
+def _report_batches(machine_name, kind, query):
+    offset, total = 0, 1
+    while offset < total:
+        report = machine_report(db.session, machine_name, kind, query, REPORT_BATCH, offset)
+        if report is None:
+            abort(404, description=f"No machine is named {machine_name!r}.")
+        yield [(session.session_id, session.name, session.artist, session.daw, session.created_at, plugin.name,
+                plugin.vendor, plugin.version, plugin.format, plugin.plugin_id, "; ".join(plugin.instead))
+               for session in report.sessions for plugin in session.plugins]
+        offset, total = offset + REPORT_BATCH, report.total
+
+
+def _report_csv(machine_name, kind):
+    query = list_params(MachineReportParams).session_query()
+    batches = _report_batches(machine_name, kind, query)
+    first = next(batches)
+    return csv_response(f"{kind}.csv", REPORT_HEADER, itertools.chain([first], batches))
+
+
+@machines.bp.get("/<machine_name>/missing.csv")
+@requires("viewer")
+def missing_csv(machine_name):
+    """Every session the missing report's filters select, a row per missing plugin, as CSV."""
+    return _report_csv(machine_name, MISSING)
+
+
+@machines.bp.get("/<machine_name>/drift.csv")
+@requires("viewer")
+def drift_csv(machine_name):
+    """Every session the version-drift report's filters select, a row per plugin saved newer, as CSV."""
+    return _report_csv(machine_name, DRIFT)
+
+
+@machines.bp.get("/<machine_name>/unused.csv")
+@requires("viewer")
+def unused_csv(machine_name):
+    """The installed plug-ins no live session uses (since the query's date), as CSV."""
+    report = machines.unused_report(machine_name)
+    return csv_download("unused.csv", (
+        "format", "name", "vendor", "version", "uid", "bundle_id", "path", "identified_by", "last_used"),
+        [(use.plugin.format, use.plugin.name, use.plugin.vendor, use.plugin.version, use.plugin.uid,
+          use.plugin.bundle_id, use.plugin.path, use.plugin.identified_by, use.last_used) for use in report.plugins])

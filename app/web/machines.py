@@ -7,9 +7,10 @@ from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.inventory.wire import Inventory
-from app.list_params import MissingParams
+from app.list_params import MachineReportParams, UnusedParams
 from app.payloads import validation_details
-from app.services.machine_plugins import missing_on_machine
+from app.services.machine_plugins import DRIFT, MISSING, machine_report
+from app.services.machine_use import installed_use, unused_on_machine
 from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
 from app.web.forms import InventoryUploadForm
 from app.web.rendering import list_params
@@ -66,22 +67,53 @@ def upload():
     return redirect(url_for("machines.show", machine_name=name))
 
 
+def _found(found, machine_name):
+    if found is None:
+        abort(404, description=f"No machine is named {machine_name!r}.")
+    return found
+
+
 @bp.get("/<machine_name>")
 @requires("viewer")
 def show(machine_name):
-    """A machine's installed plug-ins, what its collection could not read, and its history."""
-    found = machine_inventory(db.session, machine_name)
-    if found is None:
-        abort(404, description=f"No machine is named {machine_name!r}.")
-    return render_template("machines/show.html", found=found, machine=found.machine)
+    """A machine's installed plug-ins with how the sessions' plugins match them, what its collection could not read,
+    and its history."""
+    found = _found(machine_inventory(db.session, machine_name), machine_name)
+    return render_template("machines/show.html", found=found, machine=found.machine,
+                           uses=installed_use(db.session, found.machine))
+
+
+def machine_report_page(machine_name, kind):
+    """The report of `kind` for the query string's filters and page; 404 for a machine nobody sent."""
+    params = list_params(MachineReportParams)
+    report = machine_report(db.session, machine_name, kind, params.session_query(), params.limit, params.offset)
+    return _found(report, machine_name), params
 
 
 @bp.get("/<machine_name>/missing")
 @requires("viewer")
 def missing(machine_name):
     """The sessions (filtered as the sessions list is) that would open with plugins missing on the machine."""
-    params = list_params(MissingParams)
-    report = missing_on_machine(db.session, machine_name, params.session_query(), params.limit, params.offset)
-    if report is None:
-        abort(404, description=f"No machine is named {machine_name!r}.")
-    return render_template("machines/missing.html", report=report, machine=report.machine, params=params)
+    report, params = machine_report_page(machine_name, MISSING)
+    return render_template("machines/report.html", report=report, machine=report.machine, params=params)
+
+
+@bp.get("/<machine_name>/drift")
+@requires("viewer")
+def drift(machine_name):
+    """The sessions (filtered as the sessions list is) saved with newer plugin versions than the machine has."""
+    report, params = machine_report_page(machine_name, DRIFT)
+    return render_template("machines/report.html", report=report, machine=report.machine, params=params)
+
+
+def unused_report(machine_name):
+    """The unused plug-ins report for the query string's since; 404 for a machine nobody sent."""
+    return _found(unused_on_machine(db.session, machine_name, list_params(UnusedParams).since_moment), machine_name)
+
+
+@bp.get("/<machine_name>/unused")
+@requires("viewer")
+def unused(machine_name):
+    """The machine's installed plug-ins no live session uses (since a date): the clean-up list."""
+    report = unused_report(machine_name)
+    return render_template("machines/unused.html", report=report, machine=report.machine)

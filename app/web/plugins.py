@@ -6,10 +6,11 @@ from app.catalogue import CATEGORIES
 from app.extensions import db
 from app.list_params import PluginPageParams, UsagePageParams
 from app.services.corrections import similar_products
+from app.services.machine_use import uninstall_impact
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
 from app.web.charts import bar_chart, in_range
 from app.web.csv_files import csv_download
-from app.web.rendering import list_params, render_page
+from app.web.rendering import is_fragment_request, list_params, render_page
 
 bp = Blueprint("plugins", __name__)
 
@@ -36,8 +37,11 @@ def _usage_page(**key):
         return csv_download("sessions-per-month.csv", ("month", "sessions"), months)
     identity = usage["identity"]
     similar = similar_products(db.session, identity) if identity is not None and may("admin") else []
+    # A page of sessions swapped in does not show the machines.
+    impact = [] if is_fragment_request() else uninstall_impact(db.session, **key)
     return render_page("plugins/show.html", "sessions", product=("product_key" in key), categories=CATEGORIES,
-                       similar=similar, months=months, chart=bar_chart(months), range=params.range, **usage)
+                       similar=similar, months=months, chart=bar_chart(months), range=params.range, impact=impact,
+                       **usage)
 
 
 @bp.get("/plugins/<path:plugin_id>")

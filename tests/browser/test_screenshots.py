@@ -71,7 +71,8 @@ def main_pages(client) -> dict[str, str]:
             "webhooks": "/admin/webhooks", "webhook": "/admin/webhooks/1",
             "analytics": f"/analytics?month=2026-01&from=2024-01-01&product={product_key}",
             "machines": "/machines", "machine": "/machines/B-Room%20Mac",
-            "machine-missing": "/machines/B-Room%20Mac/missing"}
+            "machine-missing": "/machines/B-Room%20Mac/missing", "machine-drift": "/machines/B-Room%20Mac/drift",
+            "machine-unused": "/machines/B-Room%20Mac/unused?since=2026-01-01"}
 
 
 @pytest.mark.parametrize("width", WIDTHS)

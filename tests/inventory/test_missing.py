@@ -61,7 +61,7 @@ def missing(client, **query) -> dict:
 
 def test_sessions_missing_plugins_on_a_machine_newest_first_with_what_stands_in(archive):
     report = missing(archive)
-    found = [(s["session_id"], [(p["name"], p["format"], p["instead"]) for p in s["missing"]])
+    found = [(s["session_id"], [(p["name"], p["format"], p["instead"]) for p in s["plugins"]])
              for s in report["sessions"]]
     assert found == [
         ("same-name", [("Same Name", "VST3", [])]),
@@ -69,7 +69,7 @@ def test_sessions_missing_plugins_on_a_machine_newest_first_with_what_stands_in(
         ("pro-tools-mix", [("Pro-Q 3", "AAX Native", ["VST3 3.24.0"])]),
         ("reaper-mix", [("ReaComp", "VST2", [])]),
     ]
-    assert (report["total"], report["missing_plugins"]) == (4, 4)
+    assert (report["total"], report["plugins"]) == (4, 4)
     assert [s["session_id"] for s in missing(archive, limit=2, offset=1)["sessions"]] == ["live-set", "pro-tools-mix"]
     assert [s["session_id"] for s in missing(archive, daw="REAPER")["sessions"]] == ["same-name", "reaper-mix"]
 
@@ -84,9 +84,9 @@ def test_a_new_inventory_changes_the_report_at_once(archive):
 
 def test_the_report_page_and_its_refusals(archive, auth):
     page = BeautifulSoup(archive.get("/machines/B-Room/missing?daw=Pro+Tools").data, "html.parser")
-    rows = page.select("#missing-sessions tbody tr")
+    rows = page.select("#report-sessions tbody tr")
     assert len(rows) == 1 and "Pro-Q 3" in rows[0].get_text() and "VST3 3.24.0 installed" in rows[0].get_text()
-    assert "1 session miss" in page.select_one("#missing-summary").get_text(" ", strip=True)
+    assert " ".join(page.select_one("#report-summary").get_text().split()).startswith("1 session misses a plugin here")
     assert archive.get("/machines/Nobody/missing").status_code == 404
     assert archive.get("/api/machines/Nobody/missing").status_code == 404
     assert archive.get("/api/machines/B-Room/missing?limit=0").status_code == 422
