@@ -14,7 +14,8 @@ What is read, by event id:
 - mixer inserts, in order (the first is the master): each ends with 147; name (204), flags
   (236: bit 2 effects on, bit 3 insert on), effect slots. A slot's plugin events (201, 203,
   213) come before its slot-index event (98). The mixer parameters (225) say which slots are on;
-- a wrapped plugin's state: records of id, size and data; 54 name, 55 plugin file, 56 vendor;
+- a wrapped plugin's state: records of id, size and data; 51 a VST2 plugin's unique id (four bytes, a
+  little-endian number), 54 name, 55 plugin file, 56 vendor;
 - arrangements and their time markers (fl_studio_timeline says how).
 
 Tracks: channels first, then inserts. Sampler and generator channels are instrument tracks
@@ -72,7 +73,7 @@ DEFAULT_CHANNEL_NAMES = {SAMPLER: "Sampler", LAYER: "Layer", AUDIO_CLIP: "Audio 
 EFFECTS_ON, INSERT_ON = 1 << 2, 1 << 3
 
 WRAPPER = "fruity wrapper"
-WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR = 54, 55, 56
+WRAPPED_FOURCC, WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR = 51, 54, 55, 56
 PLUGIN_FILE_FORMATS = {".dll": VST2, ".vst": VST2, ".vst3": VST3, ".component": AU, ".clap": CLAP}
 
 # A length longer than 5 varint bytes (35 bits) is beyond any file this reads; real projects
@@ -395,10 +396,15 @@ def instance(plugin: Plugin) -> SessionStatsPluginInstance:
     records = wrapper_records(plugin.state)
     plugin_file = PureWindowsPath(clip(records.get(WRAPPED_PATH, "")))
     name = clip(records.get(WRAPPED_NAME, "")) or clip(plugin_file.stem) or plugin.display_name
+    plugin_format = PLUGIN_FILE_FORMATS.get(plugin_file.suffix.lower())
+    # A VST2 plugin's unique id, its four characters stored as a little-endian number.
+    fourcc = records.get(WRAPPED_FOURCC, "").encode("latin-1")
+    uid = str(int.from_bytes(fourcc, "little", signed=True)) if plugin_format == VST2 and len(fourcc) == 4 else None
     return SessionStatsPluginInstance(
         name=name or "Fruity Wrapper",
         vendor=vendor_name(clip(records.get(WRAPPED_VENDOR, ""))),
-        format=PLUGIN_FILE_FORMATS.get(plugin_file.suffix.lower()),
+        format=plugin_format,
+        uid=uid,
     )
 
 
@@ -408,7 +414,8 @@ def built_in(name: str) -> SessionStatsPluginInstance:
 
 
 def wrapper_records(state: bytes) -> dict[int, str]:
-    """The text records (name, plugin file, vendor) of a wrapped plugin's state; the rest is skipped."""
+    """The records of a wrapped plugin's state that are read: name, plugin file and vendor as text, the VST2 id's four
+    bytes as latin-1; the rest is skipped."""
     records = {}
     position = 4  # after the state's kind
     while position + 12 <= len(state):
@@ -416,7 +423,9 @@ def wrapper_records(state: bytes) -> dict[int, str]:
         position += 12
         if size > len(state) - position:
             break  # a damaged plugin state: keep what was read
-        if record_id in (WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR):
+        if record_id == WRAPPED_FOURCC:
+            records[record_id] = state[position:position + size].decode("latin-1")
+        elif record_id in (WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR):
             records[record_id] = state[position:position + size].decode("utf-8", "replace").split("\0", 1)[0]
         position += size
     return records

@@ -1,14 +1,17 @@
 """Plug-ins read from their bundles and files without loading their code: VST3 `moduleinfo.json`, Audio Unit and
-AAX `Info.plist`, and CLAP, VST2 and LV2 by their file names.
+AAX `Info.plist`, and CLAP, VST2 and LV2 by their file names (with a Windows file's vendor and version from its
+version resource).
 
 Each reader takes a path and gives the plug-ins found there, or raises Unreadable's reason as
 BundleError; a damaged bundle never stops the collection.
 """
+import mmap
 import plistlib
 from functools import partial
 from pathlib import Path
 
 import json5
+import pefile
 
 from app.extractors.limits import open_regular
 from app.extractors.vocabulary import plugin_uid
@@ -173,12 +176,40 @@ def read_aax(bundle: Path) -> list[InstalledPlugin]:
     return [plugin.model_copy(update={"name": display_name(bundle.stem)[:MAX_NAME] or plugin.name})]
 
 
+def version_resource(path: Path) -> dict[str, str]:
+    """A Windows program file's version strings (CompanyName, ProductVersion, FileVersion …); empty for any other
+    file, or when it has none that can be read."""
+    try:
+        with open_regular(path) as file:
+            if file.read(2) != b"MZ":
+                return {}
+            with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                program = pefile.PE(data=data, fast_load=True)
+                program.parse_data_directories(
+                    directories=[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]])
+                strings = {}
+                for group in getattr(program, "FileInfo", None) or ():
+                    for entry in group:
+                        for table in getattr(entry, "StringTable", ()):
+                            strings.update({key.decode("latin-1"): value.decode("utf-8", "replace")
+                                            for key, value in table.entries.items()})
+                program.close()
+                return strings
+    # The version resource only adds a vendor and a version: a file pefile cannot read keeps its file name.
+    except Exception:  # noqa: BLE001
+        return {}
+
+
 def read_by_file_name(path: Path, plugin_format: str) -> list[InstalledPlugin]:
-    """A plug-in known only by its file name (CLAP and VST2 hold their names in code, LV2 in Turtle)."""
+    """A plug-in known by its file name (CLAP and VST2 hold their names in code, LV2 in Turtle), with the vendor and
+    version of a Windows file's version resource."""
     name = display_name(path.stem).strip()[:MAX_NAME]
     if not name:
         raise BundleError("the file name is empty")
-    return [_plugin(path, format=plugin_format, name=name, identified_by=FILE_NAME)]
+    strings = version_resource(path) if path.is_file() else {}
+    version = _text(strings.get("ProductVersion") or strings.get("FileVersion"))
+    return [_plugin(path, format=plugin_format, name=name, vendor=_text(strings.get("CompanyName")),
+                    version=version.replace(", ", ".") if version else None, identified_by=FILE_NAME)]
 
 
 def read_mac_bundle_or_file(path: Path, plugin_format: str) -> list[InstalledPlugin]:

@@ -26,6 +26,9 @@ def ids(path) -> dict[tuple[str, str], str | None]:
     # Studio One: a VST2 plugin's class id is "VST" and its four-character id ('syl1', 'ZnO5').
     ("song/owlplug_studioone7schema8.song", {("VST2", "Sylenth1"): "1937337393",
                                             ("VST2", "iZotope Ozone 5"): "1517178677"}),
+    # FL Studio: a wrapped VST2 plugin's four characters ('1lys' stored, Sylenth1's 'syl1' as in Studio One); no id
+    # is read for VST3.
+    ("flp/pyflp_FL_20.8.4.flp", {("VST2", "Sylenth1"): "1937337393", ("VST3", "OTT"): None}),
     # DAWproject: deviceID as it is.
     ("dawproject/bitwig_README_example_project.xml", {("CLAP", "Surge XT"): "org.surge-synth-team.surge-xt"}),
 ])

@@ -3,12 +3,14 @@ each field read exactly, and every damaged one listed with its reason while the 
 import json
 import os
 import plistlib
+import shutil
 import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from pip._vendor import distlib
 
 from app.inventory import LINUX, MAC, WINDOWS, collect_inventory, standard_folders
 from app.inventory.wire import Inventory
@@ -86,6 +88,8 @@ def plugins(tmp_path) -> Path:
            "CFBundleShortVersionString": "3.24.0"})
     write(root / "CLAP" / "Surge XT.clap", b"\x7fELF")
     write(root / "VST" / "ValhallaRoom_x64.dll", b"MZ")
+    # A real Windows program file with a version resource: the launcher pip ships.
+    shutil.copyfile(Path(distlib.__file__).parent / "w64.exe", root / "VST" / "Windows Effect.dll")
     write(root / "VST" / "Helm.so", b"\x7fELF")
     write(root / "VST" / "readme.txt", "not a plug-in")
     (root / "lv2" / "calf.lv2").mkdir(parents=True)
@@ -120,6 +124,8 @@ def test_bundles_and_files_are_read_exactly_without_loading_code(plugins):
                              "identified_by": "bundle"},
         ("CLAP", "Surge XT"): {"identified_by": "file name"},
         ("VST2", "ValhallaRoom_x64"): {"identified_by": "file name"},
+        ("VST2", "Windows Effect"): {"vendor": "Simple Launcher User", "version": "1.1.0.14",
+                                     "identified_by": "file name"},
         ("VST2", "Helm"): {"identified_by": "file name"},
         ("LV2", "calf"): {"identified_by": "file name"},
     }
