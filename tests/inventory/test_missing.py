@@ -3,7 +3,9 @@ product and format, compared with what each session's plugins and the machine's 
 import pytest
 from bs4 import BeautifulSoup
 
+from app.extractors import extract_file
 from tests.auth import csrf_token
+from tests.extractors.conftest import CORPUS
 from tests.helpers import ingest
 
 FABFILTER = "FabFilter"
@@ -92,3 +94,29 @@ def test_the_report_page_and_its_refusals(archive, auth):
     assert archive.get("/api/machines/B-Room/missing?limit=0").status_code == 422
     assert archive.get("/api/machines/B-Room/missing?colour=red").status_code == 422
     assert archive.get("/machines/B-Room/missing?offset=-1").status_code == 400
+
+
+@pytest.mark.parametrize("name, format_, uid, vendor_told", [
+    ("rpp/exvertus_track2.rpp", "VST3", "72C4DB717A4D459AB97E51745D84B39D", True),
+    # The files give no vendor: the catalogue knows these names' makers, whatever an inventory says.
+    ("als/abletoolz_11.0.12.als", "VST3", "79F415E3C8E74807AD5DA3CF7024F618", False),
+    ("dawproject/bitwig_README_example_project.xml", "CLAP", "org.surge-synth-team.surge-xt", False),
+])
+def test_a_real_session_matches_by_id_under_any_name_but_not_by_a_name_alone(client, name, format_, uid, vendor_told):
+    path = CORPUS / name
+    if not path.is_file():
+        pytest.skip(f"{name} is not in the corpus at {CORPUS}")
+    session_file = extract_file(path)
+    named = next(plugin for track in session_file.tracks for plugin in track.plugins or () if plugin.uid == uid)
+    assert ingest(client, session_file.model_dump(mode="json", by_alias=True, exclude_none=True)).status_code == 200
+    machines = {"By-Id": {"format": format_, "name": "Renamed In The Bundle", "vendor": "Someone Else", "uid": uid},
+                "By-Name": {"format": format_, "name": named.name, "vendor": f"Not {named.vendor}"}}
+    for machine, installed in machines.items():
+        answer = client.post(f"/api/machines/{machine}/inventory", json={
+            "machine": machine, "collectedAt": "2026-11-01T00:00:00Z",
+            "plugins": [{**installed, "identifiedBy": "bundle"}]})
+        assert answer.status_code == 200, answer.get_json()
+    missing_names = {machine: {p["name"] for s in client.get(f"/api/machines/{machine}/missing").get_json()["sessions"]
+                               for p in s["plugins"]} for machine in machines}
+    assert named.name not in missing_names["By-Id"]
+    assert (named.name in missing_names["By-Name"]) is vendor_told
