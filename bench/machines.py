@@ -18,7 +18,7 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.extractors.vocabulary import plugin_format
 from app.inventory.wire import Inventory
-from app.models import LiveCount, Plugin, PluginTotal, Session, TrackPlugin
+from app.models import LiveCount, Plugin, PluginTotal, Session, TrackPlugin, User
 from app.services.accounts import create_user, generate_password
 from app.services.machine_plugins import NEEDS
 from app.services.machines import receive_inventory
@@ -31,6 +31,7 @@ MACHINE_PLUGINS = 2_000
 # Every this-many-th plugin the sessions use is left off the machine, so that the missing report has sessions.
 LEFT_OFF_EVERY = 3
 TARGET_MS = 200
+FRAGMENT = {"HX-Request": "true"}
 
 
 def machine_inventory(used) -> Inventory:
@@ -64,7 +65,8 @@ def main():
             receive_inventory(db.session, MACHINE, inventory, "bench")
         received_ms = (time.perf_counter() - started) * 1000
         with unit_of_work():
-            user = create_user(db.session, f"bench-machines-{time.time_ns()}", "viewer", generate_password())
+            user = db.session.scalar(select(User).where(User.username == "bench")) or create_user(
+                db.session, "bench", "viewer", generate_password())
             user_cookie = begin_sign_in(db.session, user, "127.0.0.1", app.permanent_session_lifetime)
         top = db.session.get(Plugin, db.session.scalar(
             select(PluginTotal.plugin_pk).order_by(PluginTotal.instances.desc()).limit(1))).id
@@ -79,6 +81,7 @@ def main():
     reports = [
         ("Missing, first page (API)", f"/api/machines/{MACHINE}/missing"),
         ("Missing, first page", f"/machines/{MACHINE}/missing"),
+        ("Missing, its count (htmx asks after the page)", f"/machines/{MACHINE}/missing", FRAGMENT),
         ("Missing, REAPER only", f"/machines/{MACHINE}/missing?daw=REAPER"),
         ("Missing, page 20", f"/api/machines/{MACHINE}/missing?offset=1000"),
         ("Older versions, first page", f"/machines/{MACHINE}/drift"),
@@ -89,11 +92,12 @@ def main():
         ("Impact of the most used product", f"/api/products/{top_product}/impact"),
     ]
     rows = []
-    for name, url in reports:
-        response = client.get(url)
+    for name, url, *headers in reports:
+        headers = headers[0] if headers else {}
+        response = client.get(url, headers=headers)
         assert response.status_code == 200, (url, response.status_code)
         answer = response.get_json() if response.is_json else {}
-        ms = median_ms(lambda: client.get(url))
+        ms = median_ms(lambda: client.get(url, headers=headers))
         rows.append((name, url, ms, answer.get("total")))
         print(f"{name:48} {ms:8.1f} ms", flush=True)
     lines = [
@@ -101,10 +105,11 @@ def main():
         f"{len(os.sched_getaffinity(0))} cores, Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}). The pages benchmark's archive: {sessions:,} sessions, "
         f"{instances:,} plugin instances, {len(used):,} distinct plugins a machine can install. One machine with "
-        f"{len(inventory.plugins):,} installed plug-ins: two thirds of the used plugins in the format they need "
-        f"(half of them at version 0.1), the rest of no session's. Receiving its inventory took {received_ms:.0f} ms. "
-        f"Median of {RUNS} requests after one warm-up, through the app. Target: the missing "
-        f"report's first page under {TARGET_MS} ms.",
+        f"{len(inventory.plugins):,} installed plug-ins: two thirds of the plugins the sessions use, in the format "
+        f"they need (every other one at version 0.1, older than saved), and others no session uses. Receiving its "
+        f"inventory took {received_ms:.0f} ms. Median of {RUNS} requests after one warm-up, through the app. "
+        f"Target: the missing report's first page under {TARGET_MS} ms. The page comes without its count, which htmx "
+        f"asks for after it; the API gives the count with the page.",
         "",
         "| report | URL | ms | sessions in all |",
         "|---|---|---:|---:|",

@@ -13,13 +13,15 @@ Built-in devices, JSFX and DirectX plugins are the DAW's or the system's own: ne
 """
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select, union_all
 
 from app.extractors.vocabulary import AAX_DSP, AAX_NATIVE, AU, AUDIOSUITE, CLAP, LV2, VST2, VST3, plugin_format
 from app.models import InstalledPlugin, Machine, Plugin, PluginTotal, PluginUid, Session, SessionPlugin
+from app.catalogue.identity import Correction
 from app.services.bulk import chunked
 from app.services.identities import plugin_identity, stored_corrections
 from app.services.queries import SessionQuery, session_conditions
@@ -73,17 +75,28 @@ class PluginMatch:
         return sorted({described(plugin) for plugin in (self.same_product if self.missing else self.matched)})
 
 
+@lru_cache(maxsize=4)
+def _product_keys(corrections: tuple[Correction, ...]) -> dict[tuple, str]:
+    """Installed plug-ins' product keys under these corrections, filled as they are worked out: a machine's
+    inventory changes seldom and is read on every report."""
+    return {}
+
+
 class Shelf:
     """A machine's installed plug-ins, found by id and by product."""
 
     def __init__(self, db_session, machine: Machine):
-        corrections = stored_corrections(db_session)
+        corrections = tuple(stored_corrections(db_session))
         self.plugins = db_session.scalars(select(InstalledPlugin).where(InstalledPlugin.machine_pk == machine.pk)
                                           .order_by(InstalledPlugin.pk)).all()
         self.by_uid, self.by_product = defaultdict(list), defaultdict(list)
         self.product_keys = {}
+        known = _product_keys(corrections)
         for plugin in self.plugins:
-            key = plugin_identity("", plugin.name, plugin.vendor, plugin.format, corrections).key
+            spelling = (plugin.name, plugin.vendor, plugin.format)
+            if spelling not in known:
+                known[spelling] = plugin_identity("", *spelling, list(corrections)).key
+            key = known[spelling]
             self.product_keys[plugin.pk] = key
             self.by_product[key].append(plugin)
             if plugin.uid:
@@ -153,22 +166,56 @@ class AffectedSession:
 
 @dataclass
 class MachineReport:
-    """A page of the sessions a machine would open with plugins missing (or older), newest first, how many in all,
-    and how many distinct plugins are missing (or older)."""
+    """A page of the sessions a machine would open with plugins missing (or older), newest first; whether more
+    follow; how many in all when counted; and how many distinct plugins are missing (or older)."""
 
     machine: Machine
     kind: str
     sessions: list[AffectedSession]
-    total: int
+    more: bool
+    total: int | None
     plugins: int
     limit: int
     offset: int
 
 
-def machine_report(db_session, name: str, kind: str, query: SessionQuery, limit: int,
-                   offset: int) -> MachineReport | None:
+def _newest_using(db_session, plugin_pks: list[int], query: SessionQuery, depth: int) -> list[int]:
+    """The first `depth` live sessions passing `query`'s filters that use any of these plugins, newest first."""
+    conditions = session_conditions(db_session, query)
+    if replace(SessionQuery(), sort=query.sort, descending=query.descending, page=query.page,
+               page_size=query.page_size) != query:
+        # Filtered: the sessions passing the filters, newest first, each asked whether it uses one.
+        return list(db_session.scalars(select(Session.pk).where(*conditions, _uses_any(plugin_pks))
+                                       .order_by(Session.created_at.desc().nulls_last(), Session.pk.desc())
+                                       .limit(depth)))
+    # Each plugin's sessions are one range of the (plugin, date) index: the first n of the union
+    # are among the first n of each range, so each range is cut there before merging.
+    newest_first = (SessionPlugin.session_created_at.desc().nulls_last(), SessionPlugin.session_pk.desc())
+    ranges = [select(SessionPlugin.session_pk, SessionPlugin.session_created_at)
+              .join(Session, Session.pk == SessionPlugin.session_pk)
+              .where(SessionPlugin.plugin_pk == pk, *conditions).order_by(*newest_first).limit(depth).subquery()
+              for pk in plugin_pks]
+    merged = union_all(*(select(*part.c) for part in ranges)).subquery()
+    created_at = func.max(merged.c.session_created_at)
+    return list(db_session.scalars(select(merged.c.session_pk).group_by(merged.c.session_pk)
+                                   .order_by(created_at.desc().nulls_last(), merged.c.session_pk.desc())
+                                   .limit(depth)))
+
+
+def _uses_any(plugin_pks: list[int]):
+    return exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugin_pks))
+
+
+def _count_using(db_session, plugin_pks: list[int], query: SessionQuery) -> int:
+    return db_session.scalar(select(func.count()).select_from(Session).where(
+        *session_conditions(db_session, query), _uses_any(plugin_pks)))
+
+
+def machine_report(db_session, name: str, kind: str, query: SessionQuery, limit: int, offset: int,
+                   counted: bool = True) -> MachineReport | None:
     """The sessions passing `query`'s filters that use plugins machine `name` lacks (kind MISSING) or has only in an
-    older version than they were saved with (kind DRIFT), most recent first; None when no machine has that name."""
+    older version than they were saved with (kind DRIFT), most recent first, counted unless not `counted`; None
+    when no machine has that name."""
     machine = db_session.scalar(select(Machine).where(Machine.name == name))
     if machine is None:
         return None
@@ -176,22 +223,19 @@ def machine_report(db_session, name: str, kind: str, query: SessionQuery, limit:
     affected = {pk: match for pk, match in matches.items()
                 if (match.missing if kind == MISSING else not match.missing and match.drifted)}
     if not affected:
-        return MachineReport(machine, kind, [], 0, 0, limit, offset)
-    using = (select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk.in_(sorted(affected)))
-             .distinct().scalar_subquery())
-    live = select(Session).where(*session_conditions(db_session, query), Session.pk.in_(using))
-    total = db_session.scalar(select(func.count()).select_from(live.subquery()))
-    page = db_session.scalars(live.order_by(Session.created_at.desc().nulls_last(), Session.pk.desc())
-                              .limit(limit).offset(offset)).all()
+        return MachineReport(machine, kind, [], False, 0, 0, limit, offset)
+    newest = _newest_using(db_session, sorted(affected), query, offset + limit + 1)
+    page_pks = newest[offset:offset + limit]
+    sessions = {session.pk: session for session in db_session.scalars(select(Session).where(Session.pk.in_(page_pks)))}
     per_session = defaultdict(list)
     rows = db_session.execute(
         select(SessionPlugin.session_pk, Plugin).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
-        .where(SessionPlugin.session_pk.in_([session.pk for session in page]),
-               SessionPlugin.plugin_pk.in_(sorted(affected)))
-        .order_by(SessionPlugin.session_pk, func.lower(Plugin.name), Plugin.pk)).all() if page else []
+        .where(SessionPlugin.session_pk.in_(page_pks), SessionPlugin.plugin_pk.in_(sorted(affected)))
+        .order_by(SessionPlugin.session_pk, func.lower(Plugin.name), Plugin.pk)).all() if page_pks else []
     for session_pk, plugin in rows:
         per_session[session_pk].append(AffectedPlugin(plugin.id, plugin.name, plugin.vendor, plugin.version,
                                                       plugin.format, affected[plugin.pk].instead()))
-    return MachineReport(machine, kind, [AffectedSession(session.id, session.name, session.artist, session.daw,
-                                                         session.created_at, per_session[session.pk])
-                                         for session in page], total, len(affected), limit, offset)
+    page = [AffectedSession(session.id, session.name, session.artist, session.daw, session.created_at,
+                            per_session[session.pk]) for session in (sessions[pk] for pk in page_pks)]
+    total = _count_using(db_session, sorted(affected), query) if counted else None
+    return MachineReport(machine, kind, page, len(newest) > offset + limit, total, len(affected), limit, offset)

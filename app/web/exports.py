@@ -101,15 +101,15 @@ REPORT_BATCH = 500
 
 
 def _report_batches(machine_name, kind, query):
-    offset, total = 0, 1
-    while offset < total:
-        report = machine_report(db.session, machine_name, kind, query, REPORT_BATCH, offset)
+    offset, more = 0, True
+    while more:
+        report = machine_report(db.session, machine_name, kind, query, REPORT_BATCH, offset, counted=False)
         if report is None:
             abort(404, description=f"No machine is named {machine_name!r}.")
         yield [(session.session_id, session.name, session.artist, session.daw, session.created_at, plugin.name,
                 plugin.vendor, plugin.version, plugin.format, plugin.plugin_id, "; ".join(plugin.instead))
                for session in report.sessions for plugin in session.plugins]
-        offset, total = offset + REPORT_BATCH, report.total
+        offset, more = offset + REPORT_BATCH, report.more
 
 
 def _report_csv(machine_name, kind):

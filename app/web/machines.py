@@ -13,7 +13,7 @@ from app.services.machine_plugins import DRIFT, MISSING, machine_report
 from app.services.machine_use import installed_use, unused_on_machine
 from app.services.machines import MachineError, list_machines, machine_inventory, receive_inventory
 from app.web.forms import InventoryUploadForm
-from app.web.rendering import list_params
+from app.web.rendering import is_fragment_request, list_params, render_page
 
 bp = Blueprint("machines", __name__, url_prefix="/machines")
 # Problems listed under the upload form; the rest are counted.
@@ -83,27 +83,28 @@ def show(machine_name):
                            uses=installed_use(db.session, found.machine))
 
 
-def machine_report_page(machine_name, kind):
-    """The report of `kind` for the query string's filters and page; 404 for a machine nobody sent."""
+def _report_page(machine_name, kind):
+    """The report of `kind` for the query string's filters and page; 404 for a machine nobody sent. The page comes
+    at once and asks for its count after (counting every session affected takes longer than a page)."""
     params = list_params(MachineReportParams)
-    report = machine_report(db.session, machine_name, kind, params.session_query(), params.limit, params.offset)
-    return _found(report, machine_name), params
+    counted = is_fragment_request()
+    report = _found(machine_report(db.session, machine_name, kind, params.session_query(), params.limit,
+                                   params.offset, counted=counted), machine_name)
+    return render_page("machines/report.html", "summary", report=report, machine=report.machine, params=params)
 
 
 @bp.get("/<machine_name>/missing")
 @requires("viewer")
 def missing(machine_name):
     """The sessions (filtered as the sessions list is) that would open with plugins missing on the machine."""
-    report, params = machine_report_page(machine_name, MISSING)
-    return render_template("machines/report.html", report=report, machine=report.machine, params=params)
+    return _report_page(machine_name, MISSING)
 
 
 @bp.get("/<machine_name>/drift")
 @requires("viewer")
 def drift(machine_name):
     """The sessions (filtered as the sessions list is) saved with newer plugin versions than the machine has."""
-    report, params = machine_report_page(machine_name, DRIFT)
-    return render_template("machines/report.html", report=report, machine=report.machine, params=params)
+    return _report_page(machine_name, DRIFT)
 
 
 def unused_report(machine_name):

@@ -7,6 +7,7 @@ import io
 import pytest
 from bs4 import BeautifulSoup
 
+from app.web import exports
 from tests.auth import csrf_token
 from tests.helpers import ingest
 from tests.inventory.test_missing import FABFILTER, PRO_Q_CLASS, plugin, session
@@ -165,10 +166,27 @@ def test_reports_as_csv_and_pages(archive):
     assert archive.get("/machines/B-Room/unused?since=soon").status_code == 400
     assert archive.get("/machines/B-Room/drift.csv?limit=0").status_code == 400
     page = BeautifulSoup(archive.get("/machines/B-Room/drift").data, "html.parser")
-    assert " ".join(page.select_one("#report-summary").get_text().split()).startswith(
+    summary = BeautifulSoup(archive.get("/machines/B-Room/drift", headers={"HX-Request": "true"}).data, "html.parser")
+    assert " ".join(summary.get_text().split()).startswith(
         "1 session was saved with a newer version than this machine has; 2 plugins")
     assert page.select_one("#csv-link")["href"] == "/machines/B-Room/drift.csv"
     page = BeautifulSoup(archive.get("/machines/B-Room/unused?since=2026-09-02").data, "html.parser")
     assert [row.select("td")[1].find(string=True).strip() for row in page.select("#unused-plugins tbody tr")] == [
         "Pro-Q 3", "Gone Plugin", "Real Name", "Same Name", "Unused Thing"]
     assert page.select_one("input[name=since]")["value"] == "2026-09-02"
+
+
+def test_pages_and_files_of_a_long_report_hold_every_session_once_newest_first(archive, monkeypatch):
+    newest_first = ["pro-tools", "saved-newer", "renamed", "saved-same", "saved-older", "undated"]
+    everything = answer(archive, "/api/machines/Edit Bay/missing")
+    assert [s["session_id"] for s in everything["sessions"]] == newest_first and everything["total"] == 6
+    for offset in range(0, 7, 2):
+        page = answer(archive, "/api/machines/Edit Bay/missing", limit=2, offset=offset)
+        assert [s["session_id"] for s in page["sessions"]] == newest_first[offset:offset + 2]
+    for offset, more in ((0, True), (2, True), (4, False)):
+        page = BeautifulSoup(archive.get(f"/machines/Edit Bay/missing?limit=2&offset={offset}").data, "html.parser")
+        assert bool(page.select("a[rel=next]")) is more
+        assert bool(page.select("a[rel=prev]")) is (offset > 0)
+    monkeypatch.setattr(exports, "REPORT_BATCH", 1)
+    rows = read_csv(archive.get("/machines/Edit Bay/missing.csv"))
+    assert [row["session_id"] for row in rows] == [newest_first[0], *newest_first[1:2] * 2, *newest_first[2:]]
