@@ -11,7 +11,6 @@ order, the first that holds being recorded:
 
 Built-in devices, JSFX and DirectX plugins are the DAW's or the system's own: never missing.
 """
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -19,11 +18,12 @@ from functools import lru_cache
 
 from sqlalchemy import exists, func, select, union_all
 
+from app.catalogue.identity import Correction
 from app.extractors.vocabulary import AAX_DSP, AAX_NATIVE, AU, AUDIOSUITE, CLAP, LV2, VST2, VST3, plugin_format
 from app.models import InstalledPlugin, Machine, Plugin, PluginTotal, PluginUid, Session, SessionPlugin
-from app.catalogue.identity import Correction
 from app.services.bulk import chunked
 from app.services.identities import plugin_identity, stored_corrections
+from app.services.machines import release
 from app.services.queries import SessionQuery, session_conditions
 
 # The installed format a session's plugin needs, by the format word the extractors write.
@@ -31,15 +31,6 @@ NEEDS = {AAX_NATIVE: "AAX", AAX_DSP: "AAX", AUDIOSUITE: "AAX", VST2: "VST2", VST
          LV2: "LV2"}
 BY_ID, BY_NAME = "id", "name"
 MISSING, DRIFT = "missing", "drift"
-NUMBERS = re.compile(r"\d+")
-
-
-def release(version: str | None) -> tuple[int, ...]:
-    """A version's numbers for comparing, trailing zeros dropped ("3.21" and "3.21.0" are one release)."""
-    numbers = [int(number) for number in NUMBERS.findall(version or "")[:8]]
-    while numbers and numbers[-1] == 0:
-        numbers.pop()
-    return tuple(numbers)
 
 
 def described(plugin: InstalledPlugin) -> str:

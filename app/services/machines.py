@@ -64,12 +64,16 @@ def _key(plugin) -> tuple[str, str, str]:
     return plugin.format, (plugin.vendor or "").casefold(), plugin.name.casefold()
 
 
-def _version_order(version: str | None) -> tuple[int, ...]:
-    return tuple(int(number) for number in NUMBERS.findall(version or ""))[:8]
+def release(version: str | None) -> tuple[int, ...]:
+    """A version's numbers for comparing, trailing zeros dropped ("3.21" and "3.21.0" are one release)."""
+    numbers = [int(number) for number in NUMBERS.findall(version or "")[:8]]
+    while numbers and numbers[-1] == 0:
+        numbers.pop()
+    return tuple(numbers)
 
 
 def _newest(versions: set) -> str | None:
-    return max(versions, key=lambda version: (_version_order(version), version or "")) if versions else None
+    return max(versions, key=lambda version: (release(version), version or "")) if versions else None
 
 
 def _changes(before: list, after: list, at: datetime, machine_pk: int) -> list[dict]:
@@ -88,10 +92,10 @@ def _changes(before: list, after: list, at: datetime, machine_pk: int) -> list[d
             change = ADDED
         elif key not in new:
             change = REMOVED
-        elif was == now:
+        elif was == now or (release(was) == release(now) and release(now)):
             continue
         else:
-            change = UPGRADED if _version_order(now) > _version_order(was) else DOWNGRADED
+            change = UPGRADED if release(now) > release(was) else DOWNGRADED
         plugin = shown[key]
         rows.append({"machine_pk": machine_pk, "at": at, "change": change, "format": plugin.format,
                      "name": plugin.name, "vendor": plugin.vendor, "from_version": was, "to_version": now})

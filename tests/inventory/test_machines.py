@@ -60,13 +60,14 @@ def test_an_inventory_replaces_the_last_one_and_its_changes_are_kept(app, auth):
     later = COLLECTED + timedelta(days=30)
     second = push(editor, "B-Room Mac", inventory(
         entry("Pro-Q 3", version="3.25.1", uid="72C4DB717A4D459AB97E51745D84B39D"), entry("Pro-C 2", version="2.0.9"),
-        entry("Pro-Q 3", plugin_format="AAX"), entry("Pro-R 2", version="2.0.0"), collected=later))
+        # 3.24 is the 3.24.0 sent before, spelt otherwise: no change.
+        entry("Pro-Q 3", plugin_format="AAX", version="3.24"), entry("Pro-R 2", version="2.0.0"), collected=later))
     assert second.status_code == 200, second.get_json()
     assert (second.get_json()["created"], second.get_json()["changes"]) == (
         False, {"added": 1, "removed": 1, "upgraded": 1, "downgraded": 1})
     assert stored(app, "B-Room Mac") == sorted([
         ("VST3", "Pro-Q 3", "3.25.1", "72C4DB717A4D459AB97E51745D84B39D"), ("VST3", "Pro-C 2", "2.0.9", None),
-        ("AAX", "Pro-Q 3", "3.24.0", None), ("VST3", "Pro-R 2", "2.0.0", None)], key=str)
+        ("AAX", "Pro-Q 3", "3.24", None), ("VST3", "Pro-R 2", "2.0.0", None)], key=str)
     assert history(app, "B-Room Mac") == [("added", "Pro-R 2", None, "2.0.0"),
                                           ("downgraded", "Pro-C 2", "2.1.0", "2.0.9"),
                                           ("removed", "Pro-L 2", "2.0.0", None),
