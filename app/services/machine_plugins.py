@@ -12,6 +12,7 @@ order, the first that holds being recorded:
 Built-in devices, JSFX and DirectX plugins are the DAW's or the system's own: never missing.
 """
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import lru_cache
@@ -202,31 +203,60 @@ def _count_using(db_session, plugin_pks: list[int], query: SessionQuery) -> int:
         *session_conditions(db_session, query), _uses_any(plugin_pks)))
 
 
+def _affected(db_session, machine: Machine, kind: str) -> dict[int, PluginMatch]:
+    """The plugins the live sessions use that the machine lacks (MISSING) or has only older (DRIFT)."""
+    matches = plugin_matches(db_session, Shelf(db_session, machine))
+    return {pk: match for pk, match in matches.items()
+            if (match.missing if kind == MISSING else not match.missing and match.drifted)}
+
+
+def _affected_sessions(db_session, session_pks: list[int], affected: dict[int, PluginMatch]) -> list[AffectedSession]:
+    """These sessions, in this order, each with the affected plugins it uses."""
+    if not session_pks:
+        return []
+    sessions = {session.pk: session for session in db_session.scalars(select(Session).where(
+        Session.pk.in_(session_pks)))}
+    per_session = defaultdict(list)
+    for session_pk, plugin in db_session.execute(
+            select(SessionPlugin.session_pk, Plugin).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
+            .where(SessionPlugin.session_pk.in_(session_pks), SessionPlugin.plugin_pk.in_(sorted(affected)))
+            .order_by(SessionPlugin.session_pk, func.lower(Plugin.name), Plugin.pk)):
+        per_session[session_pk].append(AffectedPlugin(plugin.id, plugin.name, plugin.vendor, plugin.version,
+                                                      plugin.format, affected[plugin.pk].instead()))
+    return [AffectedSession(session.id, session.name, session.artist, session.daw, session.created_at,
+                            per_session[session.pk]) for session in (sessions[pk] for pk in session_pks)]
+
+
+def _machine(db_session, name: str) -> Machine | None:
+    return db_session.scalar(select(Machine).where(Machine.name == name))
+
+
 def machine_report(db_session, name: str, kind: str, query: SessionQuery, limit: int, offset: int,
                    counted: bool = True) -> MachineReport | None:
     """The sessions passing `query`'s filters that use plugins machine `name` lacks (kind MISSING) or has only in an
     older version than they were saved with (kind DRIFT), most recent first, counted unless not `counted`; None
     when no machine has that name."""
-    machine = db_session.scalar(select(Machine).where(Machine.name == name))
+    machine = _machine(db_session, name)
     if machine is None:
         return None
-    matches = plugin_matches(db_session, Shelf(db_session, machine))
-    affected = {pk: match for pk, match in matches.items()
-                if (match.missing if kind == MISSING else not match.missing and match.drifted)}
+    affected = _affected(db_session, machine, kind)
     if not affected:
         return MachineReport(machine, kind, [], False, 0, 0, limit, offset)
     newest = _newest_using(db_session, sorted(affected), query, offset + limit + 1)
-    page_pks = newest[offset:offset + limit]
-    sessions = {session.pk: session for session in db_session.scalars(select(Session).where(Session.pk.in_(page_pks)))}
-    per_session = defaultdict(list)
-    rows = db_session.execute(
-        select(SessionPlugin.session_pk, Plugin).join(Plugin, Plugin.pk == SessionPlugin.plugin_pk)
-        .where(SessionPlugin.session_pk.in_(page_pks), SessionPlugin.plugin_pk.in_(sorted(affected)))
-        .order_by(SessionPlugin.session_pk, func.lower(Plugin.name), Plugin.pk)).all() if page_pks else []
-    for session_pk, plugin in rows:
-        per_session[session_pk].append(AffectedPlugin(plugin.id, plugin.name, plugin.vendor, plugin.version,
-                                                      plugin.format, affected[plugin.pk].instead()))
-    page = [AffectedSession(session.id, session.name, session.artist, session.daw, session.created_at,
-                            per_session[session.pk]) for session in (sessions[pk] for pk in page_pks)]
+    page = _affected_sessions(db_session, newest[offset:offset + limit], affected)
     total = _count_using(db_session, sorted(affected), query) if counted else None
     return MachineReport(machine, kind, page, len(newest) > offset + limit, total, len(affected), limit, offset)
+
+
+def every_affected_session(db_session, name: str, kind: str, query: SessionQuery,
+                           batch: int) -> Iterator[list[AffectedSession]] | None:
+    """Every session of machine `name`'s report of `kind` under `query`'s filters, most recent first, in batches;
+    None when no machine has that name."""
+    machine = _machine(db_session, name)
+    if machine is None:
+        return None
+    affected = _affected(db_session, machine, kind)
+    session_pks = list(db_session.scalars(
+        select(Session.pk).where(*session_conditions(db_session, query), _uses_any(sorted(affected)))
+        .order_by(Session.created_at.desc().nulls_last(), Session.pk.desc()))) if affected else []
+    return (_affected_sessions(db_session, chunk, affected) for chunk in chunked(session_pks, batch))

@@ -1,6 +1,4 @@
 """Every table as CSV: the same URL as its page with .csv on the path, under the same filters and sort."""
-import itertools
-
 from flask import abort
 
 from app.auth import requires
@@ -12,7 +10,7 @@ from app.services.plugins import every_plugin, plugin_columns
 from app.services.queries import every_session, session_tags, with_stored_spellings
 from app.services.sessions import session_detail
 from app.timecode import format_position
-from app.services.machine_plugins import DRIFT, MISSING, machine_report
+from app.services.machine_plugins import DRIFT, MISSING, every_affected_session
 from app.web import machines, plugins, sessions
 from app.web.csv_files import csv_download, csv_response
 from app.web.rendering import list_params
@@ -100,23 +98,15 @@ REPORT_HEADER = ("session_id", "session", "artist", "daw", "created_at", "plugin
 REPORT_BATCH = 500
 
 
-def _report_batches(machine_name, kind, query):
-    offset, more = 0, True
-    while more:
-        report = machine_report(db.session, machine_name, kind, query, REPORT_BATCH, offset, counted=False)
-        if report is None:
-            abort(404, description=f"No machine is named {machine_name!r}.")
-        yield [(session.session_id, session.name, session.artist, session.daw, session.created_at, plugin.name,
-                plugin.vendor, plugin.version, plugin.format, plugin.plugin_id, "; ".join(plugin.instead))
-               for session in report.sessions for plugin in session.plugins]
-        offset, more = offset + REPORT_BATCH, report.more
-
-
 def _report_csv(machine_name, kind):
     query = list_params(MachineReportParams).session_query()
-    batches = _report_batches(machine_name, kind, query)
-    first = next(batches)
-    return csv_response(f"{kind}.csv", REPORT_HEADER, itertools.chain([first], batches))
+    batches = every_affected_session(db.session, machine_name, kind, query, REPORT_BATCH)
+    if batches is None:
+        abort(404, description=f"No machine is named {machine_name!r}.")
+    return csv_response(f"{kind}.csv", REPORT_HEADER, (
+        [(session.session_id, session.name, session.artist, session.daw, session.created_at, plugin.name,
+          plugin.vendor, plugin.version, plugin.format, plugin.plugin_id, "; ".join(plugin.instead))
+         for session in sessions for plugin in session.plugins] for sessions in batches))
 
 
 @machines.bp.get("/<machine_name>/missing.csv")
