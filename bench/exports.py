@@ -1,12 +1,17 @@
-"""The CSV export of every session, and the rebuild of every derived figure, on the archive of `make bench-pages`.
+"""The exports of every session, and the rebuild of every derived figure, on the archive of `make bench-pages`.
 
 Run with `make bench-exports` after `make bench-pages` has built bench/data/pages. Streams /sessions.csv through
-the app, counting its rows and measuring the Python memory it peaks at (tracemalloc), then times a full check of
-the derived figures (`session-stats rollups rebuild --check`'s work). Writes its section of bench/RESULTS.md.
+the app, counting its rows and measuring the Python memory it peaks at (tracemalloc); times a page of 100 full
+sessions from /api/session-stats and `session-stats export` of the whole archive (its peak resident memory too);
+then times a full check of the derived figures (`session-stats rollups rebuild --check`'s work). Writes its section
+of bench/RESULTS.md.
 """
 import os
+import subprocess
+import sys
 import time
 import tracemalloc
+from pathlib import Path
 
 from sqlalchemy import func, select
 
@@ -18,7 +23,7 @@ from app.models import Session, User
 from app.services.accounts import create_user, generate_password
 from app.services.derived import check_derived
 from app.services.sign_ins import begin_sign_in
-from bench.pages import FOLDER
+from bench.pages import FOLDER, median_ms
 from bench.results import write_section
 
 
@@ -32,6 +37,21 @@ def export(client) -> tuple[int, int]:
         size += len(data)
     response.close()
     return lines, size
+
+
+def export_command() -> tuple[float, int, int]:
+    """`session-stats export` of the whole archive to nothing: its seconds, bytes and peak resident memory."""
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "app.cli", "export"], stdout=subprocess.PIPE,
+                               cwd=Path(__file__).resolve().parents[1],
+                               env={**os.environ, "SESSION_STATS_INSTANCE_PATH": str(FOLDER)})
+    size = 0
+    while chunk := process.stdout.read(1 << 20):
+        size += len(chunk)
+    _, status, usage = os.wait4(process.pid, 0)
+    if status:
+        raise SystemExit(f"session-stats export failed ({status})")
+    return time.perf_counter() - started, size, usage.ru_maxrss * 1024
 
 
 def main():
@@ -58,6 +78,9 @@ def main():
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
 
+    wire_page_ms = median_ms(lambda: client.get("/api/session-stats?limit=100"))
+    command_seconds, command_bytes, command_rss = export_command()
+
     with app.app_context():
         started = time.perf_counter()
         drift = check_derived(db.session)
@@ -69,6 +92,10 @@ def main():
         f"- `/sessions.csv`, every one of {sessions:,} live sessions: {rows - 1:,} rows, {size / 1e6:.1f} MB in "
         f"{export_seconds:.1f} s; Python memory peaked at {peak / 1e6:.1f} MB while streaming it (tracemalloc, "
         "a second pass).",
+        f"- `/api/session-stats?limit=100`, a page of 100 full sessions (tracks, plugin instances, usage, sources): "
+        f"{wire_page_ms:.1f} ms, median of 15 after one warm-up.",
+        f"- `session-stats export`, every session in the wire format: {command_bytes / 1e6:.0f} MB in "
+        f"{command_seconds:.1f} s, the process peaking at {command_rss / 1e6:.0f} MB resident.",
         f"- Recounting every derived figure from the rows (`rollups rebuild --check`): {check_seconds:.1f} s, "
         f"{len(drift)} rows differing.",
     ]

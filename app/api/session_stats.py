@@ -11,6 +11,7 @@ from app.auth import audit, may, requires
 from app.database import unit_of_work
 from app.errors import error_response
 from app.extensions import db
+from app.json_text import json_bytes
 from app.list_params import GoneListParams, WireListParams, encode_cursor
 from app.normalize import iso_utc
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
@@ -68,7 +69,8 @@ def list_session_stats():
     if stamp:
         body["lastIngestedAt"] = stamp
     body["nextCursor"] = encode_cursor(next_after) if next_after is not None else None
-    return jsonify(body)
+    # Keys sorted, as every other answer's.
+    return current_app.response_class(json_bytes(body, sort_keys=True), mimetype="application/json")
 
 
 @bp.get("/session-stats/gone")

@@ -11,6 +11,7 @@ from app.cli import cli
 from app.cli.common import echo_json, fail, import_legacy_file, writing
 from app.extensions import db, jobs
 from app.extractors import ExtractError, extract_file
+from app.json_text import json_bytes
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.scanning import ScanError, run_job, start_scan
 from app.services.audit import COMMAND_LINE, record
@@ -123,7 +124,7 @@ def export():
     out.write('{"sessions": [')
     for number, session in enumerate(iter_sessions(db.session)):
         out.write(",\n" if number else "\n")
-        out.write(json.dumps(session, ensure_ascii=False))
+        out.write(json_bytes(session).decode())
     out.write("\n]")
     stamp = last_ingested_at(db.session)
     if stamp:

@@ -179,74 +179,87 @@ def _session_dict(row) -> dict:
 
 
 def _attach_children(db_session, by_pk, pks):
+    # Rows are read as tuples of the columns named, and each wire dict zipped from them: a page of full sessions
+    # is tens of thousands of rows, where reading attributes one by one is most of the time.
     tags, tracks = Tag.__table__, Track.__table__
     instances, usages, sources = TrackPlugin.__table__, SessionPlugin.__table__, Source.__table__
     plugins = Plugin.__table__
     plugin_columns = (plugins.c.id, plugins.c.name, plugins.c.vendor, plugins.c.version, plugins.c.format)
 
-    for row in db_session.execute(
+    for session_pk, name in db_session.execute(
         select(tags.c.session_pk, tags.c.name).where(tags.c.session_pk.in_(pks)).order_by(tags.c.session_pk, tags.c.position)
-    ):
-        by_pk[row.session_pk].setdefault("tags", []).append(row.name)
+    ).all():
+        by_pk[session_pk].setdefault("tags", []).append(name)
 
-    for row in db_session.execute(select(Credit.session_pk, Credit.name, Credit.role).where(
-            Credit.session_pk.in_(pks)).order_by(Credit.session_pk, Credit.position)):
-        by_pk[row.session_pk].setdefault("credits", []).append({"name": row.name, "role": row.role})
+    for session_pk, name, role in db_session.execute(select(Credit.session_pk, Credit.name, Credit.role).where(
+            Credit.session_pk.in_(pks)).order_by(Credit.session_pk, Credit.position)).all():
+        by_pk[session_pk].setdefault("credits", []).append({"name": name, "role": role})
 
     wire_tracks = {}
-    for row in db_session.execute(
-        select(tracks).where(tracks.c.session_pk.in_(pks)).order_by(tracks.c.session_pk, tracks.c.position)
-    ):
-        wire = _present(row, {"id": "id", "name": "name", "type": "type", "format": "format",
-                              "state": "state", "notes": "notes"})
-        wire_tracks[row.session_pk, row.position] = wire
-        by_pk[row.session_pk]["tracks"].append(wire)
+    for session_pk, position, *values in db_session.execute(
+        select(tracks.c.session_pk, tracks.c.position, tracks.c.id, tracks.c.name, tracks.c.type, tracks.c.format,
+               tracks.c.state, tracks.c.notes)
+        .where(tracks.c.session_pk.in_(pks)).order_by(tracks.c.session_pk, tracks.c.position)
+    ).all():
+        wire = _zipped(TRACK_WIRE, values)
+        wire_tracks[session_pk, position] = wire
+        by_pk[session_pk]["tracks"].append(wire)
 
-    for row in db_session.execute(
-        select(instances.c.session_pk, instances.c.track_position, instances.c.slot, instances.c.preset,
-               instances.c.active, instances.c.uid, *plugin_columns)
+    for session_pk, track_position, *values in db_session.execute(
+        select(instances.c.session_pk, instances.c.track_position, *plugin_columns, instances.c.uid,
+               instances.c.slot, instances.c.preset, instances.c.active)
         .join(plugins, plugins.c.pk == instances.c.plugin_pk)
         .where(instances.c.session_pk.in_(pks))
         .order_by(instances.c.session_pk, instances.c.track_position, instances.c.position)
-    ):
-        wire = _present(row, PLUGIN_FIELDS | {"uid": "uid", "slot": "slot", "preset": "preset", "active": "active"})
-        wire_tracks[row.session_pk, row.track_position].setdefault("plugins", []).append(wire)
+    ).all():
+        wire_tracks[session_pk, track_position].setdefault("plugins", []).append(_zipped(INSTANCE_WIRE, values))
 
-    for row in db_session.execute(
+    for session_pk, count, track_count, *values in db_session.execute(
         select(usages.c.session_pk, usages.c.count, usages.c.track_count, *plugin_columns)
         .join(plugins, plugins.c.pk == usages.c.plugin_pk)
         .where(usages.c.session_pk.in_(pks))
         .order_by(usages.c.session_pk, usages.c.count.desc(), plugins.c.id)
-    ):
-        by_pk[row.session_pk]["plugins"].append(
-            _present(row, PLUGIN_FIELDS) | {"count": row.count, "trackCount": row.track_count}
-        )
+    ).all():
+        wire = _zipped(PLUGIN_WIRE, values)
+        wire["count"], wire["trackCount"] = count, track_count
+        by_pk[session_pk]["plugins"].append(wire)
 
-    for row in db_session.execute(
-        select(sources).where(sources.c.session_pk.in_(pks)).order_by(sources.c.session_pk, sources.c.position)
-    ):
-        wire = _present(row, {"type": "type", "path": "path", "ingestedAt": "ingested_at", "extractor": "extractor"})
-        by_pk[row.session_pk].setdefault("sources", []).append(wire)
+    for session_pk, *values in db_session.execute(
+        select(sources.c.session_pk, sources.c.type, sources.c.path, sources.c.ingested_at, sources.c.extractor)
+        .where(sources.c.session_pk.in_(pks)).order_by(sources.c.session_pk, sources.c.position)
+    ).all():
+        wire = _zipped(SOURCE_WIRE, values)
+        if "ingestedAt" in wire:
+            wire["ingestedAt"] = iso_utc(wire["ingestedAt"])
+        by_pk[session_pk].setdefault("sources", []).append(wire)
 
-    for row in db_session.execute(
+    for session_pk, *values in db_session.execute(
         select(Event.session_pk, Event.text, Event.t_sec, Event.end_sec, Event.comment, Event.track)
         .where(Event.session_pk.in_(pks), Event.source == FILE_SOURCE, Event.kind == MARKER)
         .order_by(Event.session_pk, Event.t_sec, Event.pk)
-    ):
-        wire = _present(row, {"name": "text", "tSec": "t_sec", "endSec": "end_sec", "comment": "comment",
-                              "track": "track"})
-        by_pk[row.session_pk].setdefault("markers", []).append(wire)
+    ).all():
+        by_pk[session_pk].setdefault("markers", []).append(_zipped(MARKER_WIRE, values))
 
-    for row in db_session.execute(
-        select(MediaFile.__table__).where(MediaFile.session_pk.in_(pks))
-        .order_by(MediaFile.session_pk, MediaFile.position)
-    ):
-        wire = _present(row, {"path": "path", "name": "name", "offline": "offline", "exists": "exists",
-                              "sizeBytes": "size_bytes"})
-        by_pk[row.session_pk].setdefault("mediaFiles", []).append(wire)
+    for session_pk, *values in db_session.execute(
+        select(MediaFile.session_pk, MediaFile.path, MediaFile.name, MediaFile.offline, MediaFile.exists,
+               MediaFile.size_bytes)
+        .where(MediaFile.session_pk.in_(pks)).order_by(MediaFile.session_pk, MediaFile.position)
+    ).all():
+        by_pk[session_pk].setdefault("mediaFiles", []).append(_zipped(MEDIA_WIRE, values))
 
 
-PLUGIN_FIELDS = {"pluginId": "id", "name": "name", "vendor": "vendor", "version": "version", "format": "format"}
+# Wire names of the columns each child query reads, in its order.
+TRACK_WIRE = ("id", "name", "type", "format", "state", "notes")
+PLUGIN_WIRE = ("pluginId", "name", "vendor", "version", "format")
+INSTANCE_WIRE = (*PLUGIN_WIRE, "uid", "slot", "preset", "active")
+SOURCE_WIRE = ("type", "path", "ingestedAt", "extractor")
+MARKER_WIRE = ("name", "tSec", "endSec", "comment", "track")
+MEDIA_WIRE = ("path", "name", "offline", "exists", "sizeBytes")
+
+
+def _zipped(names: tuple[str, ...], values) -> dict:
+    """The values that are not null under their wire names."""
+    return {name: value for name, value in zip(names, values) if value is not None}
 
 
 def _present(row, fields) -> dict:
