@@ -10,6 +10,7 @@ import platform
 import sqlite3
 import time
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 
@@ -88,8 +89,8 @@ def main():
         ("Unused", f"/machines/{MACHINE}/unused"),
         ("Unused since a year ago", f"/machines/{MACHINE}/unused?since=2025-12-01"),
         ("Machine (installed, matched by, last used)", f"/machines/{MACHINE}"),
-        ("Impact of the most used plugin", f"/api/plugins/{top}/impact"),
-        ("Impact of the most used product", f"/api/products/{top_product}/impact"),
+        ("Impact of the most used plugin", f"/api/plugins/{quote(top)}/impact"),
+        ("Impact of the most used product", f"/api/products/{quote(top_product)}/impact"),
     ]
     rows = []
     for name, url, *headers in reports:
