@@ -27,6 +27,11 @@ DESCENDING_FIRST = ("date", "tracks", "instances", "plugins", "open_notes", "mis
                     "favorite")
 
 
+def moment(value: date | datetime | None) -> datetime | None:
+    """A date or moment as a moment: a date from its start, UTC."""
+    return datetime.combine(value, time(), UTC) if type(value) is date else value
+
+
 class Params(BaseModel):
     """A query: parameters no list knows are refused, so that a misspelt filter does not silently show everything."""
 
@@ -153,7 +158,7 @@ class UnusedParams(Params):
     @property
     def since_moment(self) -> datetime | None:
         """since as a moment (a date from its start, UTC)."""
-        return datetime.combine(self.since, time(), UTC) if type(self.since) is date else self.since
+        return moment(self.since)
 
 
 class LikedParams(ApiPage):
@@ -280,8 +285,7 @@ class WireListParams(Params):
     @property
     def changed_since(self) -> datetime | None:
         """updatedSince as a moment (a date from its start, UTC)."""
-        since = self.updatedSince
-        return datetime.combine(since, time(), UTC) if type(since) is date else since
+        return moment(self.updatedSince)
 
     @property
     def narrowing(self) -> dict[str, str]:

@@ -133,6 +133,8 @@ ROUTE_ACCESS = {
     "api.drift_api": "viewer",
     "api.unused_api": "viewer",
     "api.plugin_impact_api": "viewer",
+    "plugins.plugin_impact": "viewer",
+    "plugins.product_impact": "viewer",
     "api.product_impact_api": "viewer",
     "sessions.save_credits": "editor",
     "integrations.sources": "admin",

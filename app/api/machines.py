@@ -116,7 +116,7 @@ def machine_api(machine_name):
     found = machine_inventory(db.session, machine_name)
     if found is None:
         return error_response(404, f"No machine is named {machine_name!r}.")
-    uses = installed_use(db.session, found.machine)
+    uses = installed_use(db.session, found.machine, found.plugins)
     return {**_machine(found.machine, _formats(found.plugins)),
             "plugins": [installed_answer(uses[plugin.pk]) for plugin in found.plugins],
             "unreadable": found.machine.unreadable,

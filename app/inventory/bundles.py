@@ -176,6 +176,15 @@ def read_aax(bundle: Path) -> list[InstalledPlugin]:
     return [plugin.model_copy(update={"name": display_name(bundle.stem)[:MAX_NAME] or plugin.name})]
 
 
+def _version_strings(program: pefile.PE) -> dict[str, str]:
+    strings = {}
+    for entry in (entry for group in getattr(program, "FileInfo", None) or () for entry in group):
+        for table in getattr(entry, "StringTable", ()):
+            strings.update({key.decode("latin-1"): value.decode("utf-8", "replace")
+                            for key, value in table.entries.items()})
+    return strings
+
+
 def version_resource(path: Path) -> dict[str, str]:
     """A Windows program file's version strings (CompanyName, ProductVersion, FileVersion …); empty for any other
     file, or when it has none that can be read."""
@@ -185,14 +194,8 @@ def version_resource(path: Path) -> dict[str, str]:
                 return {}
             with mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
                 program = pefile.PE(data=data, fast_load=True)
-                program.parse_data_directories(
-                    directories=[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]])
-                strings = {}
-                for group in getattr(program, "FileInfo", None) or ():
-                    for entry in group:
-                        for table in getattr(entry, "StringTable", ()):
-                            strings.update({key.decode("latin-1"): value.decode("utf-8", "replace")
-                                            for key, value in table.entries.items()})
+                program.parse_data_directories(directories=[pefile.DIRECTORY_ENTRY["IMAGE_DIRECTORY_ENTRY_RESOURCE"]])
+                strings = _version_strings(program)
                 program.close()
                 return strings
     # The version resource only adds a vendor and a version: a file pefile cannot read keeps its file name.

@@ -77,10 +77,10 @@ def _product_keys(corrections: tuple[Correction, ...]) -> dict[tuple, str]:
 class Shelf:
     """A machine's installed plug-ins, found by id and by product."""
 
-    def __init__(self, db_session, machine: Machine):
+    def __init__(self, db_session, machine: Machine, plugins: list[InstalledPlugin] | None = None):
         corrections = tuple(stored_corrections(db_session))
-        self.plugins = db_session.scalars(select(InstalledPlugin).where(InstalledPlugin.machine_pk == machine.pk)
-                                          .order_by(InstalledPlugin.pk)).all()
+        self.plugins = plugins if plugins is not None else db_session.scalars(
+            select(InstalledPlugin).where(InstalledPlugin.machine_pk == machine.pk).order_by(InstalledPlugin.pk)).all()
         self.by_uid, self.by_product = defaultdict(list), defaultdict(list)
         self.product_keys = {}
         known = _product_keys(corrections)
@@ -98,14 +98,13 @@ class Shelf:
         """How a used plugin (pk, format, product_key, version) stands here."""
         needed = NEEDS[plugin_format(row.format or "")]
         found = PluginMatch(row.pk, row.version, same_product=self.by_product.get(row.product_key, []))
-        for uid in sorted(uids):
-            for plugin in self.by_uid.get((needed, uid), []):
-                found.installed.setdefault(plugin.pk, BY_ID)
-                found.matched.append(plugin)
-        for plugin in found.same_product:
-            if plugin.format == needed and plugin.pk not in found.installed:
-                found.installed[plugin.pk] = BY_NAME
-                found.matched.append(plugin)
+        by_id = [plugin for uid in sorted(uids) for plugin in self.by_uid.get((needed, uid), [])]
+        by_name = [plugin for plugin in found.same_product if plugin.format == needed]
+        for rule, plugins in ((BY_ID, by_id), (BY_NAME, by_name)):
+            for plugin in plugins:
+                if plugin.pk not in found.installed:
+                    found.installed[plugin.pk] = rule
+                    found.matched.append(plugin)
         return found
 
 

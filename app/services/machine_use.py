@@ -42,9 +42,11 @@ def _last_used(db_session, plugin_pks: list[int]) -> dict[int, datetime | None]:
     return found
 
 
-def installed_use(db_session, machine: Machine) -> dict[int, InstalledUse]:
-    """Each of a machine's installed plug-ins (by pk) with how the sessions' plugins matched it and its last use."""
-    shelf = Shelf(db_session, machine)
+def installed_use(db_session, machine: Machine,
+                  plugins: list[InstalledPlugin] | None = None) -> dict[int, InstalledUse]:
+    """Each of a machine's installed plug-ins (by pk; all of them, or these already read) with how the sessions'
+    plugins matched it and its last use."""
+    shelf = Shelf(db_session, machine, plugins)
     uses = {plugin.pk: InstalledUse(plugin) for plugin in shelf.plugins}
     matches = plugin_matches(db_session, shelf)
     last_used = _last_used(db_session, [pk for pk, match in matches.items() if not match.missing])

@@ -135,6 +135,11 @@ def receive_inventory(db_session, name: str, inventory: Inventory, received_from
     return Received(machine, created, dict(counted))
 
 
+def any_machine(db_session) -> bool:
+    """Whether any machine has sent an inventory."""
+    return db_session.scalar(select(Machine.pk).limit(1)) is not None
+
+
 def list_machines(db_session) -> list[MachineSummary]:
     """Every machine by name, with its plug-ins counted per format."""
     machines = db_session.scalars(select(Machine).order_by(Machine.name)).all()

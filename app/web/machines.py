@@ -80,7 +80,7 @@ def show(machine_name):
     and its history."""
     found = _found(machine_inventory(db.session, machine_name), machine_name)
     return render_template("machines/show.html", found=found, machine=found.machine,
-                           uses=installed_use(db.session, found.machine))
+                           uses=installed_use(db.session, found.machine, found.plugins))
 
 
 def _report_page(machine_name, kind):

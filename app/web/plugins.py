@@ -1,5 +1,5 @@
 """Plugins: usage across the archive, exact or by product, and one plugin's sessions."""
-from flask import Blueprint, abort
+from flask import Blueprint, abort, url_for
 
 from app.auth import may, requires
 from app.catalogue import CATEGORIES
@@ -7,10 +7,11 @@ from app.extensions import db
 from app.list_params import PluginPageParams, UsagePageParams
 from app.services.corrections import similar_products
 from app.services.machine_use import uninstall_impact
+from app.services.machines import any_machine
 from app.services.plugins import list_plugins, plugin_facets, plugin_usage
 from app.web.charts import bar_chart, in_range
 from app.web.csv_files import csv_download
-from app.web.rendering import is_fragment_request, list_params, render_page
+from app.web.rendering import list_params, render_page
 
 bp = Blueprint("plugins", __name__)
 
@@ -37,11 +38,9 @@ def _usage_page(**key):
         return csv_download("sessions-per-month.csv", ("month", "sessions"), months)
     identity = usage["identity"]
     similar = similar_products(db.session, identity) if identity is not None and may("admin") else []
-    # A page of sessions swapped in does not show the machines.
-    impact = [] if is_fragment_request() else uninstall_impact(db.session, **key)
     return render_page("plugins/show.html", "sessions", product=("product_key" in key), categories=CATEGORIES,
-                       similar=similar, months=months, chart=bar_chart(months), range=params.range, impact=impact,
-                       **usage)
+                       similar=similar, months=months, chart=bar_chart(months), range=params.range,
+                       has_machines=any_machine(db.session), **usage)
 
 
 @bp.get("/plugins/<path:plugin_id>")
@@ -56,3 +55,25 @@ def show(plugin_id):
 def product(product_key):
     """One product over all its versions and formats."""
     return _usage_page(product_key=product_key)
+
+
+@bp.get("/plugins/<path:plugin_id>/impact")
+@requires("viewer")
+def plugin_impact(plugin_id):
+    """What removing this plugin would do on each machine (the plugin page loads it after itself)."""
+    impact = uninstall_impact(db.session, plugin_id=plugin_id)
+    if impact is None:
+        abort(404, description="No plugin has this id.")
+    return render_page("plugins/impact.html", "impact", impact=impact, product=False, name=plugin_id,
+                       back=url_for("plugins.show", plugin_id=plugin_id))
+
+
+@bp.get("/products/<path:product_key>/impact")
+@requires("viewer")
+def product_impact(product_key):
+    """What removing this product would do on each machine (the product page loads it after itself)."""
+    impact = uninstall_impact(db.session, product_key=product_key)
+    if impact is None:
+        abort(404, description="No product has this key.")
+    return render_page("plugins/impact.html", "impact", impact=impact, product=True, name=product_key,
+                       back=url_for("plugins.product", product_key=product_key))

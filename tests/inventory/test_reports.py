@@ -3,6 +3,7 @@ and what removing a plugin or a product would do on each machine; with the CSV f
 what the sessions and inventories below say, worked out by hand."""
 import csv
 import io
+from urllib.parse import unquote
 
 import pytest
 from bs4 import BeautifulSoup
@@ -127,7 +128,10 @@ def test_uninstall_impact_per_machine_counts_only_sessions_nothing_stands_in_for
     assert impact(f"/api/plugins/{renamed}/impact")["B-Room"] == (["VST3 2.0"], 2, 2)
     assert archive.get("/api/plugins/no-such-plugin/impact").status_code == 404
     assert archive.get("/api/products/no|such/impact").status_code == 404
+    # The plugin's page asks for what removing it would do after it has shown itself.
     page = BeautifulSoup(archive.get(f"/plugins/{unnamed}").data, "html.parser")
+    assert unquote(page.select_one("#impact")["hx-get"]) == f"/plugins/{unnamed}/impact"
+    page = BeautifulSoup(archive.get(f"/plugins/{unnamed}/impact").data, "html.parser")
     assert [[cell.get_text(" ", strip=True) for cell in row.select("td")]
             for row in page.select("#impact-machines tbody tr")] == [
         ["B-Room", "VST3 3.24.0", "3"], ["C-Room", "VST3 3.30", "1"], ["Edit Bay", "not installed", "0"]]
