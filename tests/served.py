@@ -17,6 +17,10 @@ def served(app, threads: int = 4):
     finally:
         # Closed from the server's own loop, between two of its polls: closing its sockets from here
         # would pull them out from under a poll in progress. With nothing left to watch, the loop ends.
-        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        try:
+            server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        except OSError:
+            # The loop's wake-up pipe is already gone (its loop has ended): close what is left from here.
+            wasyncore.close_all(server._map)
         loop.join(timeout=10)
         server.task_dispatcher.shutdown()
