@@ -2,23 +2,25 @@
 import os
 from pathlib import Path
 
-from flask import Flask
-
-from app.auth import check_every_view_declares_access, init_auth
-from app.config import load_config
-from app.database import configure_engine
-from app.credentials import init_credentials
-from app.extensions import BACKUP_CHECK, EVERY_MINUTE, csrf, db, jobs, limiter, migrate
-from app.params import init_params
-from app.security import init_security
-from app.uploads import init_uploads
-from app.web.rendering import init_rendering
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config=None):
     """Build the Flask app; `config` overrides settings (tests pass their own)."""
+    # Imported here, not at the top: the command line and the extractors import `app.*` without the server side.
+    from flask import Flask
+
+    from app.auth import check_every_view_declares_access, init_auth
+    from app.config import load_config
+    from app.database import configure_engine
+    from app.credentials import init_credentials
+    from app.extensions import BACKUP_CHECK, EVERY_MINUTE, csrf, db, jobs, limiter, migrate
+    from app.params import init_params
+    from app.security import init_security
+    from app.uploads import init_uploads
+    from app.web.rendering import init_rendering
+
     config = dict(config or {})
     app = Flask(
         __name__,

@@ -13,6 +13,7 @@ briefly and drops the write, never the read, when the database is busy.
 """
 import logging
 import re
+import sys
 import threading
 import time
 from collections import deque
@@ -20,7 +21,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-import psycopg
 from flask_migrate import upgrade
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -258,7 +258,9 @@ def database_unavailable(exc: BaseException) -> Unavailable | None:
     state = getattr(error, "sqlstate", None)
     if state:
         return POSTGRES_ERRORS.get(state) or POSTGRES_ERRORS.get(state[:2])
-    if isinstance(error, psycopg.OperationalError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
+    psycopg = sys.modules.get("psycopg")  # loaded only for PostgreSQL, and its errors cannot exist before it is
+    if (psycopg and isinstance(error, psycopg.OperationalError)) or (
+            isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return UNREACHABLE
     return None
 

@@ -6,7 +6,8 @@ from flask_migrate import upgrade
 from sqlalchemy import select
 
 from app import create_app
-from app.cli import SAMPLE_SESSIONS, cli
+from app.cli import cli
+from app.cli.server import SAMPLE_SESSIONS
 from app.extensions import db
 from app.models import Session
 from app.sample_data import generate_sessions

@@ -12,7 +12,7 @@ import urllib.request
 
 from bs4 import BeautifulSoup
 
-from app.cli import SAMPLE_SESSIONS
+from app.cli.server import SAMPLE_SESSIONS
 from tests.postgres import free_port
 
 

@@ -11,8 +11,7 @@ import scipy.signal
 import soundfile
 from numpy.lib.stride_tricks import sliding_window_view
 
-# What libsndfile reads that studios hand around; it recognises the format from the file's header, not its name.
-AUDIO_SUFFIXES = frozenset({".wav", ".wave", ".bwf", ".aif", ".aiff", ".aifc", ".flac"})
+from app.analysis import AUDIO_SUFFIXES
 
 # One read's worth of audio: large enough that numpy's per-call cost vanishes, small enough to keep memory flat.
 CHUNK_SECONDS = 1.0

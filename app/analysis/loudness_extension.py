@@ -2,7 +2,7 @@
 attached to a session is measured, and the places where it reaches full scale become `clip` events."""
 from pathlib import Path
 
-from app.analysis.loudness import AUDIO_SUFFIXES, measure_loudness
+from app.analysis import AUDIO_SUFFIXES
 
 
 def _rounded(value, places=2):
@@ -13,6 +13,9 @@ def on_attachment_added(session: dict, attachment: dict) -> dict | None:
     """Loudness, range, peak, length and format of an audio attachment; its full-scale places as clip events."""
     if Path(attachment["filename"]).suffix.lower() not in AUDIO_SUFFIXES:
         return None
+    # Imported on the first audio file: scipy and pyloudnorm take about a second, which no other command should wait.
+    from app.analysis.loudness import measure_loudness
+
     measured = measure_loudness(attachment["path"], attachment["filename"])
     return {
         "attributes": {"integrated_lufs": _rounded(measured.integrated_lufs),

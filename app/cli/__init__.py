@@ -1,97 +1,92 @@
-"""The `session-stats` command: set-up, serving, workers; the other commands live beside it, one module per area."""
-import logging
-from pathlib import Path
+"""The `session-stats` command. Each area's commands live in a module of their own, imported only when one of them
+runs, so that `--help` and `extract` start without loading the server side."""
+import importlib
+from typing import NamedTuple
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
-
-from app import create_app
-from app.cli.common import import_legacy_file, migrate, writing
-from app.config import LEGACY_JSON_FILENAME
-from app.extensions import db, jobs
-from app.sample_data import generate_sessions
-from app.services.accounts import create_first_admin
-from app.services.audit import COMMAND_LINE, record
-from app.services.ingest import ingest_sessions
-from app.services.jobs import fail_abandoned_jobs
-from app.services.sessions import last_ingested_at
-from app.wire import SessionStatsSession
-
-SAMPLE_SESSIONS = 300
 
 
-@click.group(cls=FlaskGroup, create_app=create_app, add_default_commands=True)
+class Entry(NamedTuple):
+    module: str
+    summary: str  # what `--help` lists; a test holds it equal to the command's own first sentence
+
+
+COMMANDS = {
+    "backup": Entry("app.cli.maintenance",
+                    "Write the database and the instance files to one .tar.gz, consistently, while the server runs."),
+    "db": Entry("flask_migrate.cli", "Perform database migrations."),
+    "export": Entry("app.cli.sessions", "Write the whole index as SessionStatsData JSON to stdout, a session at a time."),
+    "extensions": Entry("app.cli.extensions", "Python packages that add hooks and file formats (entry-point group "
+                                              "session_stats.extensions)."),
+    "extract": Entry("app.cli.files", "Read session files (Pro Tools text export, REAPER, Ableton Live, FL Studio, "
+                                      "Studio One, DAWproject)."),
+    "import-legacy": Entry("app.cli.sessions", "Import a SessionStatsData JSON file from the older JSON store."),
+    "ingest": Entry("app.cli.sessions", "Ingest a file (or - for stdin) with the body of POST /api/session-stats."),
+    "inventory": Entry("app.cli.inventory", "Installed plug-ins per machine: collect them on a studio machine, then "
+                                            "send them to the server."),
+    "keys": Entry("app.cli.sources", "The encryption keys of the secrets kept in the database (remote tokens, webhook "
+                                     "secrets)."),
+    "restore": Entry("app.cli.maintenance", "Check a backup, then restore it into this empty instance, migrate it and "
+                                            "check its figures."),
+    "rollups": Entry("app.cli.maintenance", "The figures the index keeps from its rows: products, counts, totals, "
+                                            "search indexes, cached stats."),
+    "routes": Entry("flask.cli", "Show the routes for the app."),
+    "samples": Entry("app.cli.maintenance", "The sample sessions `setup --sample` loads (and `make run`), made up to "
+                                            "try Session Stats with."),
+    "scan": Entry("app.cli.sessions", "Scan folders or files for sessions: new and changed files are read, unchanged "
+                                      "ones skipped."),
+    "serve": Entry("app.cli.server", "Serve the dashboard and API with a production WSGI server (waitress)."),
+    "setup": Entry("app.cli.server", "Migrate the database; on first creation import instance/session-stats.json if "
+                                     "present."),
+    "shell": Entry("flask.cli", "Run a shell in the app context."),
+    "sources": Entry("app.cli.sources", "Manage the remote Session Stats servers this one pulls sessions from."),
+    "tokens": Entry("app.cli.accounts", "Manage API tokens."),
+    "trash": Entry("app.cli.sessions", "The trash: sessions moved out of the index, which can come back."),
+    "users": Entry("app.cli.accounts", "Manage the accounts that sign in to the dashboard."),
+    "worker": Entry("app.cli.server", "Run queued background jobs (scans) and scheduled backups until stopped, without "
+                                      "the web server."),
+}
+
+# Flask's and Flask-Migrate's own commands, which find the app through Flask's ScriptInfo.
+FLASK_COMMANDS = {"db": "db", "routes": "routes_command", "shell": "shell_command"}
+
+
+class LazyGroup(click.Group):
+    """A group that imports a command's module when the command is asked for."""
+
+    def list_commands(self, ctx):
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx, name):
+        entry = COMMANDS.get(name)
+        if entry is None:
+            return None
+        module = importlib.import_module(entry.module)
+        if name in FLASK_COMMANDS:
+            _give_flask_the_app(ctx)
+            return getattr(module, FLASK_COMMANDS[name])
+        return self.commands[name]
+
+    def format_commands(self, ctx, formatter):
+        limit = formatter.width - 6 - max(map(len, COMMANDS))
+        with formatter.section("Commands"):
+            formatter.write_dl([(name, _shortened(entry.summary, limit))
+                                for name, entry in sorted(COMMANDS.items())])
+
+
+def _shortened(text, limit):
+    return text if len(text) <= limit else text[:limit - 3].rsplit(" ", 1)[0] + "..."
+
+
+def _give_flask_the_app(ctx):
+    from flask.cli import ScriptInfo
+
+    from app import create_app
+
+    if ctx.find_object(ScriptInfo) is None:
+        ctx.obj = ScriptInfo(create_app=create_app)
+
+
+@click.group(cls=LazyGroup)
 def cli():
     """Session Stats: index a studio's DAW sessions, tracks and plugins."""
-
-
-@cli.command()
-@click.option("--sample", is_flag=True, help=f"Load {SAMPLE_SESSIONS} generated sessions when the index is empty.")
-@with_appcontext
-def setup(sample):
-    """Migrate the database; on first creation import instance/session-stats.json if present."""
-    created = migrate()
-    legacy = Path(current_app.instance_path) / LEGACY_JSON_FILENAME
-    if created and legacy.exists():
-        import_legacy_file(legacy)
-    if sample and last_ingested_at(db.session) is None:
-        sessions = [SessionStatsSession.model_validate(s) for s in generate_sessions(SAMPLE_SESSIONS)]
-        with writing():
-            ingest_sessions(db.session, sessions)
-        click.echo(f"Loaded {len(sessions)} sample sessions, marked as samples; remove them with `session-stats samples "
-                   "remove` or the button on the overview.")
-    _ensure_an_admin()
-
-
-def _ensure_an_admin():
-    with writing():
-        first = create_first_admin(db.session, hash_method=current_app.config["PASSWORD_HASH_METHOD"])
-        if first is None:
-            return
-        user, password = first
-        record(db.session, COMMAND_LINE, "user.created", user.username, {"role": user.role, "first": True})
-    click.echo(
-        "\nCreated the first admin account; its password is shown only now.\n"
-        f"  username: {user.username}\n  password: {password}\n"
-        "Sign in and change it under Settings, or run `session-stats users set-password admin`.\n"
-    )
-
-
-@cli.command()
-@click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, threads):
-    """Serve the dashboard and API with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-
-    app = create_app()
-    with app.app_context():
-        migrate()
-        _ensure_an_admin()
-        with writing():
-            fail_abandoned_jobs(db.session)
-    consumer = jobs.start_consumer(app)
-    click.echo(f"Session Stats on http://{host}:{port}/ (running background jobs too)")
-    try:
-        waitress_serve(app, host=host, port=port, threads=threads)
-    finally:
-        consumer.stop()
-
-
-@cli.command()
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Jobs run at the same time (each scan also uses a process per core).")
-@with_appcontext
-def worker(workers):
-    """Run queued background jobs (scans) and scheduled backups until stopped, without the web server."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    with writing():
-        failed = fail_abandoned_jobs(db.session)
-    if failed:
-        click.echo(f"Marked {failed} job(s) failed: their worker had stopped.")
-    jobs.create_consumer(current_app, workers).run()
-
-
-from app.cli import accounts, extensions, inventory, maintenance, sessions, sources  # noqa: E402,F401  (registers the commands)

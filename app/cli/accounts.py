@@ -3,10 +3,10 @@ from datetime import timedelta
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from app.cli import cli
-from app.cli.common import fail, writing
+from app.cli.common import fail, with_app_context
+from app.cli.writing import writing
 from app.extensions import db
 from app.models.types import utc_now
 from app.normalize import iso_utc
@@ -39,7 +39,7 @@ def _new_password(generate):
 @click.argument("username")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 @click.option("--generate", is_flag=True, help="Generate a random password and print it, instead of asking.")
-@with_appcontext
+@with_app_context
 def create_user_command(username, role, generate):
     """Add an account; asks for its password (at least 12 characters)."""
     password, show = _new_password(generate)
@@ -56,7 +56,7 @@ def create_user_command(username, role, generate):
 @users.command("set-password")
 @click.argument("username")
 @click.option("--generate", is_flag=True, help="Generate a random password and print it, instead of asking.")
-@with_appcontext
+@with_app_context
 def set_password_command(username, generate):
     """Give an account a new password; its browsers are signed out."""
     user = _existing_user(username)
@@ -71,7 +71,7 @@ def set_password_command(username, generate):
 
 
 @users.command("list")
-@with_appcontext
+@with_app_context
 def list_users_command():
     """Every account with its role and status."""
     for user in list_users(db.session):
@@ -95,7 +95,7 @@ def tokens():
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLES), default="viewer", show_default=True)
 @click.option("--expires-in-days", type=click.IntRange(1, 3650), help="Lifetime in days; no expiry when omitted.")
-@with_appcontext
+@with_app_context
 def create_token_command(name, role, expires_in_days):
     """Make a token and print it on stdout, this once (only its digest is stored)."""
     expires_at = utc_now() + timedelta(days=expires_in_days) if expires_in_days else None
@@ -110,7 +110,7 @@ def create_token_command(name, role, expires_in_days):
 
 
 @tokens.command("list")
-@with_appcontext
+@with_app_context
 def list_tokens_command():
     """Every token: id, name, role, status, last use."""
     now = utc_now()
@@ -122,7 +122,7 @@ def list_tokens_command():
 
 @tokens.command("revoke")
 @click.argument("token_id", type=int)
-@with_appcontext
+@with_app_context
 def revoke_token_command(token_id):
     """Revoke a token (by the id `tokens list` shows)."""
     with writing():

@@ -1,8 +1,8 @@
 """`session-stats extensions`: what extensions are installed, and which are on."""
 import click
-from flask.cli import with_appcontext
 
 from app.cli import cli
+from app.cli.common import with_app_context
 from app.hooks import disabled_names, installed_extensions
 
 
@@ -12,7 +12,7 @@ def extensions():
 
 
 @extensions.command("list")
-@with_appcontext
+@with_app_context
 def list_extensions():
     """Each installed extension: name, where it comes from, what it adds, and whether it is on."""
     off = disabled_names()

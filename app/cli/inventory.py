@@ -21,7 +21,7 @@ def inventory():
     """Installed plug-ins per machine: collect them on a studio machine, then send them to the server."""
 
 
-@inventory.command("collect", with_appcontext=False)
+@inventory.command("collect")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--machine", default=None, help="The machine's name (default: its host name).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True, path_type=Path), default=None,
@@ -42,7 +42,7 @@ def collect_command(paths, machine, output):
         click.echo(f"  {unreadable.path}: {unreadable.reason}", err=True)
 
 
-@inventory.command("push", with_appcontext=False)
+@inventory.command("push")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--server", required=True, help="The Session Stats server's address, such as http://studio:5000.")
 @click.option("--machine", default=None, help="Send it as this machine (default: the name in the file).")

@@ -4,10 +4,10 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from app.cli import cli
-from app.cli.common import fail, writing
+from app.cli.common import fail, with_app_context
+from app.cli.writing import writing
 from app.extensions import db
 from app.services.audit import COMMAND_LINE, record
 from app.services.backups import (
@@ -38,7 +38,7 @@ def _echo_report(report: dict) -> None:
 @rollups.command("rebuild")
 @click.option("--check", is_flag=True, help="Only report what differs from a recount (exit status 1 when anything "
                                              "does); change nothing.")
-@with_appcontext
+@with_app_context
 def rebuild(check):
     """Recount every maintained figure from the rows and repair what differs."""
     drift = check_derived(db.session)
@@ -66,7 +66,7 @@ def rebuild(check):
 
 @cli.command()
 @click.argument("path", required=False, type=click.Path(path_type=Path))
-@with_appcontext
+@with_app_context
 def backup(path):
     """Write the database and the instance files to one .tar.gz, consistently, while the server runs.
 
@@ -87,7 +87,7 @@ def backup(path):
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--check", "check_only", is_flag=True, help="Only check the backup (checksums, database, migration); "
                                                           "change nothing.")
-@with_appcontext
+@with_app_context
 def restore(path, check_only):
     """Check a backup, then restore it into this empty instance, migrate it and check its figures.
 
@@ -134,7 +134,7 @@ def samples():
 
 
 @samples.command("remove")
-@with_appcontext
+@with_app_context
 def remove_sample_sessions():
     """Move every sample session to the trash (restore them from there, or delete them for good)."""
     with writing():

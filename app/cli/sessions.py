@@ -5,12 +5,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from app.cli import cli
-from app.cli.common import echo_json, fail, import_legacy_file, writing
+from app.cli.common import echo_json, fail, with_app_context
+from app.cli.writing import import_legacy_file, writing
 from app.extensions import db, jobs
-from app.extractors import ExtractError, extract_file
 from app.json_text import json_bytes
 from app.payloads import PayloadError, ingest_error_details, parse_ingest_request
 from app.scanning import ScanError, run_job, start_scan
@@ -25,7 +24,7 @@ from app.services.sessions import iter_sessions, last_ingested_at, restore_sessi
 @click.argument("paths", nargs=-1, required=True)
 @click.option("--backups", is_flag=True, help="Also read backups and autosaves, which are skipped otherwise.")
 @click.option("--queue", "queued", is_flag=True, help="Queue the scan for a worker instead of running it here.")
-@with_appcontext
+@with_app_context
 def scan(paths, backups, queued):
     """Scan folders or files for sessions: new and changed files are read, unchanged ones skipped.
 
@@ -58,7 +57,7 @@ def scan(paths, backups, queued):
 
 @cli.command()
 @click.argument("source", type=click.File("rb"))
-@with_appcontext
+@with_app_context
 def ingest(source):
     """Ingest a file (or - for stdin) with the body of POST /api/session-stats."""
     try:
@@ -75,36 +74,9 @@ def ingest(source):
     echo_json(result.summary())
 
 
-@cli.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--ingest", "ingest_them", is_flag=True, help="Ingest the sessions instead of printing them.")
-@click.option("--backups", is_flag=True, help="Also read backups (.rpp-bak), which are skipped otherwise.")
-def extract(files, ingest_them, backups):
-    """Read session files (Pro Tools text export, REAPER, Ableton Live, FL Studio, Studio One, DAWproject).
-
-    Prints the sessions as the body of POST /api/session-stats, which `session-stats ingest`
-    takes; with --ingest, ingests them and prints what changed. A file that cannot be read is
-    reported with its reason, the others are still read, and the command then exits with 1.
-    """
-    sessions, failures = [], 0
-    for path in files:
-        try:
-            sessions.append(extract_file(path, backups=backups))
-        except ExtractError as exc:
-            click.echo(f"Skipped {exc}", err=True)
-            failures += 1
-    if ingest_them:
-        if sessions:
-            _ingest_extracted(sessions)
-    else:
-        echo_json({"action": "ingestSessions", "payload": {"sessions": [
-            session.model_dump(mode="json", by_alias=True, exclude_unset=True) for session in sessions]}})
-    if failures:
-        raise click.exceptions.Exit(1)
-
-
-@with_appcontext
-def _ingest_extracted(sessions):
+@with_app_context
+def ingest_extracted(sessions):
+    """Ingest sessions read from files, or fail naming each file whose session was refused."""
     try:
         with writing():
             result = ingest_sessions(db.session, sessions)
@@ -117,7 +89,7 @@ def _ingest_extracted(sessions):
 
 
 @cli.command()
-@with_appcontext
+@with_app_context
 def export():
     """Write the whole index as SessionStatsData JSON to stdout, a session at a time."""
     out = sys.stdout
@@ -134,7 +106,7 @@ def export():
 
 @cli.command("import-legacy")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@with_appcontext
+@with_app_context
 def import_legacy_command(path):
     """Import a SessionStatsData JSON file from the older JSON store."""
     import_legacy_file(path)
@@ -147,7 +119,7 @@ def trash():
 
 @trash.command("restore")
 @click.argument("session_id")
-@with_appcontext
+@with_app_context
 def restore_from_trash(session_id):
     """Take a session out of the trash."""
     with writing():

@@ -3,10 +3,10 @@ import os
 
 import click
 from flask import current_app
-from flask.cli import with_appcontext
 
 from app.cli import cli
-from app.cli.common import echo_json, fail, writing
+from app.cli.common import echo_json, fail, with_app_context
+from app.cli.writing import writing
 from app.credentials import KEY_VARIABLE, CredentialError, keyring
 from app.extensions import db
 from app.models.job import SUCCEEDED
@@ -34,7 +34,7 @@ def sources():
 @click.option("--daw", default="", help="Only sessions of this DAW.")
 @click.option("--every", "every_minutes", type=click.IntRange(1, 10080), default=None,
               help="Sync every this many minutes (default: only when asked).")
-@with_appcontext
+@with_app_context
 def add_command(name, url, artist, tag, daw, every_minutes):
     """Add a remote source; its API token is read from SESSION_STATS_SOURCE_TOKEN or asked for, never taken as an
     argument."""
@@ -53,7 +53,7 @@ def add_command(name, url, artist, tag, daw, every_minutes):
 
 @sources.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
-@with_appcontext
+@with_app_context
 def list_command(as_json):
     """The sources, with their state and last sync."""
     counts = imported_counts(db.session)
@@ -84,7 +84,7 @@ def _source(name: str):
 
 @sources.command("sync")
 @click.argument("name")
-@with_appcontext
+@with_app_context
 def sync_command(name):
     """Sync a source now, in the foreground; prints what it did as JSON (added, updated, unchanged, gone, failed)."""
     source = _source(name)
@@ -104,7 +104,7 @@ def sync_command(name):
 
 @sources.command("remove")
 @click.argument("name")
-@with_appcontext
+@with_app_context
 def remove_command(name):
     """Remove a source: it syncs no more; the sessions it brought stay, marked as from a removed source."""
     source = _source(name)
@@ -120,7 +120,7 @@ def keys():
 
 
 @keys.command("rotate")
-@with_appcontext
+@with_app_context
 def rotate_command():
     """Encrypt every stored secret under a new key; the old key stays readable until all are done. With keys from
     SESSION_STATS_ENCRYPTION_KEY, put the new key first there, then run this."""

@@ -1,0 +1,64 @@
+"""The command line loads only what the command it runs needs: help and extraction start without the server side."""
+import importlib
+import json
+import subprocess
+import sys
+
+import click
+import pytest
+
+from app.cli import COMMANDS, cli
+from tests.extractors.conftest import CORPUS
+
+SERVER_SIDE = ("flask", "sqlalchemy", "huey", "alembic", "scipy")
+
+
+def run_and_list_modules(*args, env=None):
+    """Run `session-stats ARGS` in a fresh interpreter; its output, and which of SERVER_SIDE it had imported."""
+    script = ("import json, sys\nfrom app.cli import cli\n"
+              "try:\n    cli(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
+              f"print(json.dumps({{'code': code, 'loaded': [m for m in {SERVER_SIDE!r} if m in sys.modules]}}), "
+              "file=sys.stderr)")
+    done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120, env=env)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report, done.stdout
+
+
+def test_help_lists_every_command_without_importing_the_server_side():
+    report, output = run_and_list_modules("--help")
+    assert report == {"code": 0, "loaded": []}
+    listed = [line.split()[0] for line in output.split("Commands:")[1].splitlines() if line.strip()]
+    assert listed == sorted(COMMANDS)
+
+
+def test_extract_reads_a_file_without_importing_the_server_side():
+    path = next(CORPUS.glob("rpp/*.rpp"))
+    report, output = run_and_list_modules("extract", str(path))
+    assert report == {"code": 0, "loaded": []}
+    [session] = json.loads(output)["payload"]["sessions"]
+    assert session["daw"] == "REAPER" and session["path"] == str(path)
+
+
+@pytest.mark.parametrize("name", sorted(COMMANDS))
+def test_each_listed_summary_is_the_commands_own_first_sentence(name):
+    """The list `--help` prints comes from the table, so it must say what the command itself says."""
+    context = click.Context(cli)
+    command = cli.get_command(context, name)
+    assert command is not None
+    assert COMMANDS[name].summary == command.get_short_help_str(limit=1000)
+
+
+def test_every_command_module_registers_only_the_commands_the_table_names():
+    context = click.Context(cli)
+    for module in {entry.module for entry in COMMANDS.values()}:
+        importlib.import_module(module)
+    registered = set(cli.commands)
+    assert registered <= set(COMMANDS)
+    assert cli.get_command(context, "nonesuch") is None
+
+
+def test_flask_commands_find_the_app(app):
+    result = app.test_cli_runner().invoke(cli, ["routes"])
+    assert result.exit_code == 0, result.output
+    assert "/api/session-stats" in result.output
+    assert app.test_cli_runner().invoke(cli, ["db", "current"]).exit_code == 0
