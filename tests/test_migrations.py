@@ -9,7 +9,7 @@ from flask_migrate import downgrade, upgrade
 from sqlalchemy import column, func, insert, inspect, select, table
 
 from app import create_app
-from app.cli.common import migrate
+from app.cli.writing import migrate
 from app.database import unit_of_work
 from app.extensions import db
 from app.models import LiveCount, Session
