@@ -31,7 +31,7 @@ from app.services.media import MissingMediaQuery
 from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.saved_views import save_view, saved_views
-from app.services.queries import SessionQuery, browse_sessions, latest_sessions
+from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
 from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession
@@ -136,30 +136,38 @@ def main():
     by_open_notes = SessionQuery(sort="open_notes")
     fewest_tracks = SessionQuery(sort="tracks", descending=False)
     most_worked = SessionQuery(sort="worked")
+    session_lists = [("", SessionQuery()), ("?daw=Pro+Tools&tag=mix", filtered), ("?q=vocal", search),
+                     ("?missing=1", missing), ("?has_open_notes=1", open_notes),
+                     ("?has_missing_media=1", missing_media)]
+    # The sessions list shows its table first; its facets load after, from a URL of their own.
+    facet_panels = [(f"Sessions' facets{', ' + query[1:] if query else ''}", f"/sessions/facets{query}",
+                     lambda narrowing=narrowing: session_facets(db.session, narrowing))
+                    for query, narrowing in session_lists]
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
                                    months_by_daw(db.session), has_samples(db.session))),
         ("Sessions, first page", "/sessions",
-         lambda: browse_sessions(db.session, SessionQuery())),
+         lambda: list_sessions(db.session, SessionQuery())),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
-         lambda: browse_sessions(db.session, filtered)),
+         lambda: list_sessions(db.session, filtered)),
         ("Sessions, search \"vocal\"", "/sessions?q=vocal",
-         lambda: browse_sessions(db.session, search)),
+         lambda: list_sessions(db.session, search)),
         ("Sessions, 200 a page with the path", "/sessions?size=200&cols=artist&cols=date&cols=path",
-         lambda: browse_sessions(db.session, wide)),
+         lambda: list_sessions(db.session, wide)),
         ("Sessions, file missing", "/sessions?missing=1",
-         lambda: browse_sessions(db.session, missing)),
+         lambda: list_sessions(db.session, missing)),
         ("Sessions, open notes, with the new columns",
          "/sessions?has_open_notes=1&cols=artist&cols=date&cols=open_notes&cols=missing_media",
-         lambda: browse_sessions(db.session, open_notes)),
+         lambda: list_sessions(db.session, open_notes)),
         ("Sessions, media missing", "/sessions?has_missing_media=1",
-         lambda: browse_sessions(db.session, missing_media)),
+         lambda: list_sessions(db.session, missing_media)),
         ("Sessions, most open notes first", "/sessions?sort=open_notes&cols=open_notes",
-         lambda: browse_sessions(db.session, by_open_notes)),
+         lambda: list_sessions(db.session, by_open_notes)),
         ("Sessions, fewest tracks first", "/sessions?sort=tracks&dir=asc",
-         lambda: browse_sessions(db.session, fewest_tracks)),
+         lambda: list_sessions(db.session, fewest_tracks)),
         ("Sessions, most worked first", "/sessions?sort=worked&cols=worked",
-         lambda: browse_sessions(db.session, most_worked)),
+         lambda: list_sessions(db.session, most_worked)),
+        *facet_panels,
         ("Missing media", "/media/missing", lambda: missing_media_report(db.session, MissingMediaQuery())),
         ("Session", f"/sessions/{quote(session_id)}", lambda: (session_detail(db.session, session_id),
                                                                session_timeline(db.session, session_id))),
@@ -193,7 +201,8 @@ def main():
         f"{totals['instances']:,} plugin instances, {totals['plugins']:,} distinct plugins.",
         f"The bench user has {SAVED_VIEWS} saved views. Median of {RUNS} requests after one warm-up: the page "
         "through the app (routing, access check, queries, template), and its queries alone: the sign-in lookup and the service calls the view makes, in a fresh "
-        "database session as a request has. Target: under 50 ms and at most 3x the queries.",
+        "database session as a request has. Target: under 50 ms and at most 3x the queries; the sessions list's "
+        "table, which no longer waits for its facets, under 25 ms, and its facet panel under 50 ms.",
         "",
         "| page | URL | page ms | queries ms | page / queries |",
         "|---|---|---:|---:|---:|",

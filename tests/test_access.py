@@ -13,6 +13,7 @@ ROUTE_ACCESS = {
     "views.save": "account",
     "views.delete": "account",
     "sessions.index": "viewer",
+    "sessions.facets": "viewer",
     "sessions.show": "viewer",
     "sessions.trash": "viewer",
     "sessions.move_to_trash": "editor",

@@ -75,10 +75,10 @@ def test_person_and_role_filter_and_facet_the_sessions(client):
     assert sorted(s["name"] for s in listed["sessions"]) == ["Alpha", "Bravo"]
     listed = client.get("/api/sessions/", query_string={"person": "Mara Quist", "role": "producer"}).get_json()
     assert [s["name"] for s in listed["sessions"]] == ["Alpha"]
-    page = BeautifulSoup(client.get("/sessions").data, "html.parser")
+    page = BeautifulSoup(client.get("/sessions/facets").data, "html.parser")
     people = page.select_one('.facet[data-facet="person"]').get_text(" ", strip=True)
     assert "Mara Quist 2" in people and "Tom Hale 1" in people
-    roles = BeautifulSoup(client.get("/sessions?person=Mara+Quist").data, "html.parser").select_one(
+    roles = BeautifulSoup(client.get("/sessions/facets?person=Mara+Quist").data, "html.parser").select_one(
         '.facet[data-facet="role"]').get_text(" ", strip=True)
     assert "producer 1" in roles and "mix engineer 1" in roles
 

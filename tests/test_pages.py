@@ -103,7 +103,7 @@ def test_nonsense_in_the_query_string_is_a_clear_400(client, query):
 
 
 def test_facets_count_the_filtered_sessions_and_toggle(archive):
-    page = soup(archive.get("/sessions?tag=mix"))
+    page = soup(archive.get("/sessions/facets?tag=mix"))
     for daw, count in facet_counts(page, "daw").items():
         assert count == len(expected(lambda s: "mix" in s.get("tags", []) and s.get("daw") == daw))
     mix = page.select_one('.facet[data-facet="tag"] li.selected a')
@@ -113,7 +113,7 @@ def test_facets_count_the_filtered_sessions_and_toggle(archive):
 
 
 def test_facet_links_carry_values_with_spaces_and_symbols_exactly(archive):
-    page = soup(archive.get("/sessions?tag=mix"))
+    page = soup(archive.get("/sessions/facets?tag=mix"))
     values = []
     for name in ("daw", "vendor"):
         for link in page.select(f'.facet[data-facet="{name}"] li a'):
@@ -149,7 +149,7 @@ def expected_facets(sessions):
 
 
 def test_unfiltered_facets_are_the_maintained_counts_of_every_live_session(archive):
-    page = soup(archive.get("/sessions"))
+    page = soup(archive.get("/sessions/facets"))
     assert page.select_one("#facet-sample") is None
     wanted = expected_facets(SAMPLES)
     for name in ("artist", "daw", "tag", "vendor", "format"):
@@ -159,9 +159,9 @@ def test_unfiltered_facets_are_the_maintained_counts_of_every_live_session(archi
 def test_facets_of_a_large_selection_count_its_newest_sessions_and_say_so(archive, monkeypatch):
     monkeypatch.setattr("app.services.queries.FACET_SAMPLE", 10)
     matching = [s for s in SAMPLES if s.get("daw") != "Pro Tools"]
-    page = soup(archive.get("/sessions?" + "&".join(f"daw={d}" for d in {s["daw"] for s in matching})))
+    page = soup(archive.get("/sessions/facets?" + "&".join(f"daw={d}" for d in {s["daw"] for s in matching})))
     note = " ".join(page.select_one("#facet-sample").get_text().split())
-    assert note.startswith(f"Counts over the newest 10 of these {len(matching)} sessions")
+    assert note.startswith("Counts over the newest 10 sessions of this list.")
     newest = sorted(matching, key=lambda s: s["createdAt"], reverse=True)[:10]
     wanted = expected_facets(newest)
     for name in ("artist", "tag", "vendor", "format"):
@@ -170,9 +170,43 @@ def test_facets_of_a_large_selection_count_its_newest_sessions_and_say_so(archiv
     artist = SAMPLES[0]["artist"]
     theirs = [s for s in SAMPLES if s["artist"] == artist]
     assert len(theirs) <= 10
-    narrow = soup(archive.get(f"/sessions?artist={artist}&sort=name"))
+    narrow = soup(archive.get(f"/sessions/facets?artist={artist}&sort=name"))
     assert narrow.select_one("#facet-sample") is None
     assert facet_counts(narrow, "vendor") == expected_facets(theirs)["vendor"]
+
+
+def test_the_list_shows_its_table_and_loads_its_facets_after(archive):
+    page = soup(archive.get("/sessions?tag=mix&sort=name"))
+    assert page.select(".facet") == [] and page.select("#sessions tbody tr")
+    panel = page.select_one("#facets #facet-panel")
+    assert panel["hx-get"] == "/sessions/facets?tag=mix&sort=name" and panel["hx-trigger"] == "load"
+    assert panel["hx-swap"] == "outerHTML"
+    assert page.select_one("#facet-panel noscript a")["href"] == "/sessions/facets?tag=mix&sort=name"
+
+
+def test_the_facet_panel_is_a_fragment_for_htmx_and_a_page_of_its_own(archive):
+    tagged = expected(lambda s: "mix" in s.get("tags", []))
+    part = archive.get("/sessions/facets?tag=mix", headers={"HX-Request": "true"})
+    assert "HX-Request" in part.headers["Vary"]
+    fragment = soup(part)
+    assert fragment.find("html") is None and fragment.find(True)["id"] == "facet-panel"
+    mix = fragment.select_one('.facet[data-facet="tag"] li.selected a')
+    assert mix["href"] == mix["hx-get"] == "/sessions" and mix["hx-target"] == "#results"
+    assert sum(facet_counts(fragment, "daw").values()) == len(tagged)
+    assert "mix" in [option["value"] for option in fragment.select("datalist#bulk-tags option")]
+
+    whole = soup(archive.get("/sessions/facets?tag=mix"))
+    assert whole.h1.get_text() == "Filters"
+    assert whole.find("a", string="Back to the sessions")["href"] == "/sessions?tag=mix"
+    links = whole.select(".facet li a")
+    assert links and all(link["href"].startswith("/sessions") and not link.has_attr("hx-get") for link in links)
+    assert facet_counts(whole, "daw") == facet_counts(fragment, "daw")
+
+
+def test_the_facet_panel_refuses_what_the_list_refuses(archive):
+    for query in ("size=7", "sort=nonesuch", "from_date=yesterday"):
+        assert archive.get(f"/sessions/facets?{query}").status_code == archive.get(f"/sessions?{query}").status_code \
+            == 400, query
 
 
 def test_htmx_gets_the_fragment_and_a_browser_the_page(archive):

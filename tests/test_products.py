@@ -119,7 +119,7 @@ def test_the_corpus_names_each_product_once(indexed, read):
 
 
 def test_the_vendor_facet_search_and_filters_agree(indexed):
-    page = BeautifulSoup(indexed.get("/sessions").data, "html.parser")
+    page = BeautifulSoup(indexed.get("/sessions/facets").data, "html.parser")
     facet = {a.get_text(strip=True): int(a.find_next("span", class_="count").get_text().replace(",", ""))
              for a in page.select('[data-facet="vendor"] li a')}
     searched = indexed.get("/api/sessions/?q=FabFilter&limit=1").get_json()["total_count"]

@@ -209,7 +209,7 @@ def test_the_template_facet_and_the_ptxt_name_only_count_in_a_templates_folder(c
     assert ingest(client, {"name": "A", "fingerprint": "a", "template": "Mix"},
                   {"name": "B", "fingerprint": "b", "template": "Mix"},
                   {"name": "C", "fingerprint": "c", "template": "Vocal"}).status_code == 200
-    page = BeautifulSoup(client.get("/sessions").data, "html.parser")
+    page = BeautifulSoup(client.get("/sessions/facets").data, "html.parser")
     facet = page.select_one("section[data-facet=template]")
     assert facet is not None and "Mix" in facet.get_text() and "2" in facet.get_text()
     narrowed = BeautifulSoup(client.get("/sessions?template=mix").data, "html.parser")

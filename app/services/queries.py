@@ -315,20 +315,14 @@ def every_session(db_session, query: SessionQuery, columns: list, batch: int = 1
     yield from rows.partitions()
 
 
-def list_sessions(db_session, query: SessionQuery, newest: list[int] | None = None) -> SessionPage:
-    """The page of sessions `query` asks for, sorted, with their tags, and the total.
-
-    `newest`, the pks of the newest sessions `query` matches (`newest_matching`), saves finding a page among them
-    again."""
+def list_sessions(db_session, query: SessionQuery) -> SessionPage:
+    """The page of sessions `query` asks for, sorted, with their tags, and the total."""
     where = _where(db_session, query)
     total = _total(db_session, query, where)
     pages = page_count(total, query.page_size)
     page = min(query.page, pages)
     offset = (page - 1) * query.page_size
     conditions = where.for_page(db_session, offset)
-    if newest is not None and query.sort == "date" and query.descending and (
-            offset + query.page_size <= len(newest) or len(newest) == total):
-        conditions, offset = [Session.pk.in_(newest[offset:offset + query.page_size])], 0
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
@@ -339,12 +333,6 @@ def list_sessions(db_session, query: SessionQuery, newest: list[int] | None = No
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
-
-
-def browse_sessions(db_session, query: SessionQuery, expand: str | None = None) -> tuple[SessionPage, "SessionFacets"]:
-    """A page of the sessions list and its facets; the newest matching sessions, which both may need, found once."""
-    newest = None if _narrowing(query) == SessionQuery() else newest_matching(db_session, query)
-    return list_sessions(db_session, query, newest), session_facets(db_session, query, expand, newest)
 
 
 def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
@@ -416,10 +404,9 @@ def newest_matching(db_session, query: SessionQuery) -> list[int]:
                               .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
 
 
-def session_facets(db_session, query: SessionQuery, expand: str | None = None,
-                   newest: list[int] | None = None) -> SessionFacets:
+def session_facets(db_session, query: SessionQuery, expand: str | None = None) -> SessionFacets:
     """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted over
-    the newest of them (`newest`, when found already).
+    the newest of them.
 
     Each facet has its FACET_SIZE most common values; the one named by `expand` up to FACET_ALL."""
     sizes = {dimension: FACET_ALL if dimension == expand else FACET_SIZE for dimension in FACETS}
@@ -427,8 +414,7 @@ def session_facets(db_session, query: SessionQuery, expand: str | None = None,
         return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
                                                      .where(LiveCount.dimension == dimension), sizes[dimension])
                               for dimension in FACETS})
-    if newest is None:
-        newest = newest_matching(db_session, query)
+    newest = newest_matching(db_session, query)
     selected = newest[:FACET_SAMPLE]
     values = {dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension], counted=True)
               for dimension in FACETS if dimension not in PLUGIN_FACETS}

@@ -1,12 +1,12 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
 
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, PAGE_SIZES, browse_sessions, with_stored_spellings
+from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
 from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
 from app.services.activities import work_log
 from app.services.events import session_timeline
@@ -33,14 +33,26 @@ FACET_LABELS = {"artist": "Artist", "daw": "DAW", "template": "Template", "tag":
 @bp.get("/sessions")
 @requires("viewer")
 def index():
-    """Every live session, searched, filtered, faceted, sorted and paged by the query string."""
+    """Every live session, searched, filtered, sorted and paged by the query string; the facets load after."""
     params = list_params(SessionPageParams)
     query = with_stored_spellings(db.session, params.session_query())
-    page, facets = browse_sessions(db.session, query, params.expand)
-    return render_page("sessions/index.html", "results", query=query, page=page, facets=facets, expand=params.expand,
+    return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
                        facet_labels=FACET_LABELS, facet_names=FACETS, columns=params.columns,
                        all_columns=SESSION_COLUMNS, page_sizes=PAGE_SIZES,
                        views=saved_views(db.session, principal().user_pk, "sessions"),
+                       plugin_labels=plugin_labels(db.session, query.product))
+
+
+@bp.get("/sessions/facets")
+@requires("viewer")
+def facets():
+    """The facets of the sessions list the same query string shows: each one's most common values, with counts."""
+    params = list_params(SessionPageParams)
+    query = with_stored_spellings(db.session, params.session_query())
+    g.page_path = url_for("sessions.index")  # its links change the list, not this panel
+    return render_page("sessions/facets.html", "panel", query=query,
+                       facets=session_facets(db.session, query, params.expand), expand=params.expand,
+                       facet_labels=FACET_LABELS, facet_names=FACETS,
                        plugin_labels=plugin_labels(db.session, query.product))
 
 

@@ -65,6 +65,7 @@ def main_pages(client) -> dict[str, str]:
     exact = client.get("/plugins?view=exact").data.decode()
     plugin_id = exact.split('href="/plugins/', 1)[1].split('"', 1)[0]
     return {"home": "/", "sessions": "/sessions", "sessions-filtered": "/sessions?q=mix&daw=Pro+Tools",
+            "sessions-filters": "/sessions/facets?daw=Pro+Tools",
             "session": f"/sessions/{quote(session_id)}", "plugins": "/plugins",
             "product": f"/products/{product_key}", "plugin": f"/plugins/{plugin_id}", "missing-media": "/media/missing",
             "templates": "/templates", "sources": "/admin/sources", "source": "/admin/sources/b-room",

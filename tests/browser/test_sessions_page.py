@@ -1,6 +1,7 @@
 """The sessions page in a browser: search as you type, facets, history, Esc."""
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from tests.auth import PASSWORD
@@ -68,3 +69,29 @@ def test_from_the_plugins_list_to_the_sessions_that_use_a_plugin(auth, client, l
     page.click("#plugins a:text-is('Decapitator')")
     expect(page.locator("h1")).to_contain_text("Decapitator")
     expect(page.locator("#plugin-sessions tbody td:first-child")).to_have_text(["Also uses it", "Uses it"])
+
+
+@pytest.mark.parametrize("width", [1280, 800, 390])
+def test_the_table_stays_put_while_the_facets_arrive(auth, client, live_server, browser, width):
+    ingest(client, *({"name": f"Take {n}", "fingerprint": f"t{n}", "daw": "REAPER", "artist": f"Artist {n % 3}",
+                      "tags": ["mix"]} for n in range(12)))
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    held = []
+    page.route("**/sessions/facets*", lambda route: held.append(route))  # held until the table is measured
+    sign_in(page, live_server, auth.user("editor"))
+    page.goto(f"{live_server}/sessions?tag=mix")
+    expect(rows(page)).to_have_count(12)
+    page.wait_for_function("document.querySelector('#facet-panel[aria-busy]') !== null")
+    before = page.locator("#sessions").bounding_box()
+    assert len(held) == 1 and page.locator(".facet").count() == 0
+    held[0].continue_()
+    artists = page.locator('.facet[data-facet="artist"] li')
+    expect(artists).to_have_count(3)
+    assert page.locator("#sessions").bounding_box() == before
+    if width < 960:  # narrow screens fold the facets behind a button
+        page.click(".facets-toggle")
+    expect(artists.first).to_be_visible()
+    # The panel brings the tags the bulk bar offers.
+    assert page.locator("datalist#bulk-tags option").first.get_attribute("value") == "mix"
+    context.close()
