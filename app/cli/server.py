@@ -12,6 +12,7 @@ from app.cli.writing import import_legacy_file, migrate, writing
 from app.config import LEGACY_JSON_FILENAME
 from app.extensions import db, jobs
 from app.sample_data import generate_sessions
+from app.serving import serve_here, serve_in_processes
 from app.services.accounts import create_first_admin
 from app.services.audit import COMMAND_LINE, record
 from app.services.ingest import ingest_sessions
@@ -57,23 +58,34 @@ def _ensure_an_admin():
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
-def serve(host, port, threads):
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per process.")
+@click.option("--processes", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Serving processes sharing the port; with more than one, set SESSION_STATS_REDIS_URL so that "
+                   "they share their rate limits.")
+@click.option("--jobs/--no-jobs", "run_jobs", default=True, show_default=True,
+              help="Also run queued jobs and scheduled backups here; --no-jobs leaves them to `session-stats worker`.")
+def serve(host, port, threads, processes, run_jobs):
     """Serve the dashboard and API with a production WSGI server (waitress)."""
-    from waitress import serve as waitress_serve
-
     app = create_app()
     with app.app_context():
         migrate()
         _ensure_an_admin()
-        with writing():
-            fail_abandoned_jobs(db.session)
-    consumer = jobs.start_consumer(app)
-    click.echo(f"Session Stats on http://{host}:{port}/ (running background jobs too)")
+        if run_jobs:
+            with writing():
+                fail_abandoned_jobs(db.session)
+        # The serving processes open connections of their own.
+        db.engine.dispose()
+    consumer = jobs.start_consumer(app) if run_jobs else None
+    click.echo(f"Session Stats on http://{host}:{port}/ ({processes} process{'es' if processes > 1 else ''} of "
+               f"{threads} threads{', running background jobs too' if run_jobs else ''})")
     try:
-        waitress_serve(app, host=host, port=port, threads=threads)
+        if processes == 1:
+            serve_here(app, host, port, threads)
+        else:
+            serve_in_processes(host, port, threads, processes)
     finally:
-        consumer.stop()
+        if consumer is not None:
+            consumer.stop()
 
 
 @cli.command()
