@@ -14,6 +14,7 @@ import os
 import platform
 import random
 import shutil
+import socket
 import sqlite3
 import statistics
 import subprocess
@@ -37,7 +38,6 @@ from app.services.ingest import ingest_sessions
 from app.services.tokens import create_token
 from app.wire import SessionStatsSession
 from bench.results import write_section
-from tests.postgres import free_port
 
 SEEDED = int(os.environ.get("BENCH_SEEDED", 10_000))
 SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", 120))
@@ -70,6 +70,12 @@ def seeded_instance(database_url: str | None):
         dialect = db.engine.dialect.name
         db.engine.dispose()
     return token, session_ids, plugin_ids, daws, dialect
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def signed_in(base: str) -> requests.Session:
