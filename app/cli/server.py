@@ -100,4 +100,3 @@ def worker(workers):
     if failed:
         click.echo(f"Marked {failed} job(s) failed: their worker had stopped.")
     jobs.create_consumer(current_app, workers).run()
-

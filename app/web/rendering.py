@@ -51,6 +51,12 @@ def _url(changes: dict[str, list[str]]) -> str:
     return f"{g.page_path}?{query}" if query else g.page_path
 
 
+def links_lead_to(endpoint: str) -> None:
+    """Make this request's list links (url_with, url_toggling) lead to `endpoint`'s page: for a part of that page
+    loaded from a URL of its own."""
+    g.page_path = url_for(endpoint)
+
+
 def url_with(**changes) -> str:
     """This page's URL with each named parameter set (None removes it); back on page 1 unless `page` is set."""
     return _url({name: [] if value is None or value == "" else [str(value)] for name, value in changes.items()})

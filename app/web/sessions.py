@@ -1,5 +1,5 @@
 """Sessions: the searchable, filterable list, one session's page, and the trash."""
-from flask import Blueprint, abort, current_app, flash, g, redirect, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
 
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
@@ -13,7 +13,7 @@ from app.services.events import session_timeline
 from app.services.saved_views import saved_views
 from app.services.sessions import purge_session, restore_session, session_detail, trash_session, trashed_sessions
 from app.web.forms import ButtonForm
-from app.web.rendering import list_params, render_page
+from app.web.rendering import links_lead_to, list_params, render_page
 
 bp = Blueprint("sessions", __name__)
 
@@ -49,7 +49,7 @@ def facets():
     """The facets of the sessions list the same query string shows: each one's most common values, with counts."""
     params = list_params(SessionPageParams)
     query = with_stored_spellings(db.session, params.session_query())
-    g.page_path = url_for("sessions.index")  # its links change the list, not this panel
+    links_lead_to("sessions.index")
     return render_page("sessions/facets.html", "panel", query=query,
                        facets=session_facets(db.session, query, params.expand), expand=params.expand,
                        facet_labels=FACET_LABELS, facet_names=FACETS,
