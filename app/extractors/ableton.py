@@ -38,23 +38,22 @@ What is read, and from where:
   project folder being the set's). Live does not store whether a sample is missing.
 Live sets do not store the sample rate.
 """
-import re
-import struct
 from pathlib import PurePath
 from urllib.parse import unquote
 from xml.etree.ElementTree import Element
 
+from app.extractors.ableton_samples import live_value, sample_files
 from app.extractors.errors import ExtractError
-from app.extractors.limits import gunzip, parse_xml
+from app.extractors.limits import WHOLE, gunzip, parse_xml_outline
 from app.extractors.names import clip, file_title
 from app.extractors.session_timeline import (
-    LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, known, marker, media_files,
+    LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, known, marker,
 )
 from app.extractors.vocabulary import (
     AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, audio_unit_uid, plugin_uid, vendor_name,
 )
 from app.wire import (
-    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsMarker, SessionStatsMediaFile, SessionStatsPluginInstance,
+    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsMarker, SessionStatsPluginInstance,
     SessionStatsSession, SessionStatsTrack,
 )
 
@@ -115,15 +114,34 @@ MAX_FOR_LIVE_NAMES = {
 VST3_BROWSER = "query:Plugins#VST3:"
 
 TEMPO_PATHS = ("DeviceChain/Mixer/Tempo", "MasterChain/Mixer/Tempo")
-PREVIEW_TRACK = "PreHearTrack"
-# FileRef Types: how `Data` holds the absolute path.
-WINDOWS_PATH, MAC_ALIAS = "1", "2"
-# RelativePathTypes of paths relative to the project folder: 1 outside it ("" steps up), 3 inside it.
-PROJECT_RELATIVE = ("1", "3")
-WINDOWS_ABSOLUTE = re.compile(r"[A-Za-z]:[\\/]|\\\\")
-# A Mac OS alias record (version 2): a fixed part of 150 bytes, then tagged fields until tag -1.
-ALIAS_VERSION, ALIAS_FIELDS = b"\x00\x02", 150
-ALIAS_POSIX_PATH, ALIAS_MOUNT_POINT = 0x12, 0x13
+
+# What is built of a set's XML, below <Ableton>: the elements the functions below read, each with what is read inside
+# it ("*": any name). Most of a set is device parameters and plugin state that nothing here reads, and building only
+# the rest is what makes a large set fast to read. A path read below and left out here reads as absent: the tests
+# read each set of the corpus from this outline and from the whole document, and compare.
+FIELDS_OUTLINE = {"*": {}}  # an element's fields: its children, without what they hold
+PARAMETER_OUTLINE = {"*": {}, "ArrangerAutomation": {"Events": FIELDS_OUTLINE}}  # Manual, AutomationTarget; Live 8
+DEVICE_OUTLINE = {
+    "On": PARAMETER_OUTLINE,
+    "PluginDesc": {"VstPluginInfo": FIELDS_OUTLINE, "Vst3PluginInfo": {"*": {}, "Uid": FIELDS_OUTLINE},
+                   "AuPluginInfo": FIELDS_OUTLINE},
+    "SourceContext": WHOLE,
+    "PatchSlot": {"Value": {"MxDPatchRef": {"FileRef": WHOLE}}},
+}
+RACK_OUTLINE = {"*": {"DeviceChain": {"*": {"Devices": {"*": DEVICE_OUTLINE}}}}}
+DEVICE_OUTLINE |= {"Branches": RACK_OUTLINE, "ReturnBranches": RACK_OUTLINE}  # racks hold devices, to any depth
+CHAIN_OUTLINE = {"Mixer": {"Speaker": PARAMETER_OUTLINE, "Tempo": PARAMETER_OUTLINE},
+                 "DeviceChain": {"Devices": {"*": DEVICE_OUTLINE}}}
+TRACK_OUTLINE = {"Name": FIELDS_OUTLINE, "DeviceChain": CHAIN_OUTLINE, "MasterChain": CHAIN_OUTLINE}
+MASTER_OUTLINE = TRACK_OUTLINE | {"AutomationEnvelopes": {"Envelopes": {"AutomationEnvelope": {
+    "EnvelopeTarget": FIELDS_OUTLINE, "Automation": {"Events": FIELDS_OUTLINE}}}}}
+OUTLINE = {"LiveSet": {
+    "*": {},  # every part of the set, so that the preview track's samples stay in it
+    "Tracks": {"*": TRACK_OUTLINE}, "MasterTrack": MASTER_OUTLINE, "MainTrack": MASTER_OUTLINE,
+    "Locators": {"Locators": {"Locator": FIELDS_OUTLINE}},
+}}
+# Samples are wherever a clip or a device plays one: each is kept whole, wherever it is.
+ANYWHERE = frozenset({"SampleRef"})
 
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
@@ -135,7 +153,10 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         document = data
     else:
         raise ExtractError(f"not an {WHAT}: it is neither gzip-compressed nor XML")
-    root = parse_xml(document, WHAT)
+    return read_set(parse_xml_outline(document, WHAT, OUTLINE, ANYWHERE), filename)
+
+
+def read_set(root: Element, filename: str) -> SessionStatsSession:
     if root.tag != "Ableton":
         raise ExtractError(f"not an {WHAT}: the XML document is <{clip(root.tag)}>, not <Ableton>")
     live_set = root.find("LiveSet")
@@ -149,7 +170,7 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
         bpm=bpm,
         daw=DAW,
         daw_version=_version(root.get("Creator")),
-        **known(markers=_markers(live_set, master, bpm), media_files=_media_files(live_set)),
+        **known(markers=_markers(live_set, master, bpm), media_files=sample_files(live_set)),
     )
 
 
@@ -203,7 +224,7 @@ def _track(element: Element, number: str | None) -> SessionStatsTrack:
 
 def _track_name(element: Element, number: str | None) -> str:
     for field in ("Name/EffectiveName", "Name/UserName"):
-        name = clip(_attribute(element, field))
+        name = clip(live_value(element, field))
         if name:
             return name
     kind = DEFAULT_TRACK_NAMES.get(element.tag, "Track")
@@ -249,14 +270,14 @@ def _instance(device: Element, active: bool | None) -> SessionStatsPluginInstanc
 
 def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
     info = device.find("PluginDesc/AuPluginInfo")
-    if info is not None and _attribute(info, "IsUnusable") == "true":
+    if info is not None and live_value(info, "IsUnusable") == "true":
         active = False  # Live marks a plugin it could not load as unusable
     return SessionStatsPluginInstance(
-        name=clip(_attribute(info, "Name")) or "Audio Unit",
-        vendor=vendor_name(clip(_attribute(info, "Manufacturer"))),
+        name=clip(live_value(info, "Name")) or "Audio Unit",
+        vendor=vendor_name(clip(live_value(info, "Manufacturer"))),
         format=AU,
         active=active,
-        uid=audio_unit_uid(*(_attribute(info, code) for code in (
+        uid=audio_unit_uid(*(live_value(info, code) for code in (
             "ComponentType", "ComponentSubType", "ComponentManufacturer"))),
     )
 
@@ -265,7 +286,7 @@ def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginIns
     vst3 = device.find("PluginDesc/Vst3PluginInfo")
     if vst3 is not None:
         return SessionStatsPluginInstance(
-            name=clip(_attribute(vst3, "Name")) or "VST3 plugin",
+            name=clip(live_value(vst3, "Name")) or "VST3 plugin",
             vendor=vendor_name(_vst3_vendor(device)),
             format=VST3,
             active=active,
@@ -273,15 +294,15 @@ def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginIns
         )
     vst2 = device.find("PluginDesc/VstPluginInfo")
     return SessionStatsPluginInstance(
-        name=clip(_attribute(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
-        uid=plugin_uid(_attribute(vst2, "UniqueId")),
+        name=clip(live_value(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
+        uid=plugin_uid(live_value(vst2, "UniqueId")),
     )
 
 
 def _class_id(uid: Element | None) -> str | None:
     """The VST3 class id Live keeps as four 32-bit numbers (Fields.0 to Fields.3), as 32 hex digits."""
     try:
-        fields = [int(_attribute(uid, f"Fields.{index}")) for index in range(4)]
+        fields = [int(live_value(uid, f"Fields.{index}")) for index in range(4)]
     except (TypeError, ValueError):
         return None
     if not all(-2**31 <= field < 2**32 for field in fields):
@@ -307,7 +328,7 @@ def _max_for_live_name(device: Element) -> str:
     """The Max for Live device's file name without .amxd, or what kind of Max device it is."""
     file_ref = device.find("PatchSlot/Value/MxDPatchRef/FileRef")
     for field in ("Path", "RelativePath", "Name"):
-        path = _attribute(file_ref, field)
+        path = live_value(file_ref, field)
         if path:
             name = clip(PurePath(path.replace("\\", "/")).stem)
             if name:
@@ -330,8 +351,8 @@ def _markers(live_set: Element, master: Element | None, bpm: float | None) -> li
         return None
     tempo_map = TempoMap(bpm, _tempo_points(master, _first(master, TEMPO_PATHS)))
     return in_time_order(
-        marker(_attribute(locator, "Name"), _seconds(tempo_map, _attribute(locator, "Time")),
-               comment=_attribute(locator, "Annotation"))
+        marker(live_value(locator, "Name"), _seconds(tempo_map, live_value(locator, "Time")),
+               comment=live_value(locator, "Annotation"))
         for locator in locators)
 
 
@@ -346,75 +367,12 @@ def _tempo_points(master: Element, tempo: Element) -> list[TempoPoint]:
     target = tempo.find("AutomationTarget")
     if not events and target is not None and target.get("Id"):
         for envelope in master.findall("AutomationEnvelopes/Envelopes/AutomationEnvelope"):
-            if _attribute(envelope, "EnvelopeTarget/PointeeId") == target.get("Id"):
+            if live_value(envelope, "EnvelopeTarget/PointeeId") == target.get("Id"):
                 events = envelope.findall("Automation/Events/FloatEvent")
                 break
     points = ((finite_number(event.get("Time")), finite_number(event.get("Value"))) for event in events)
     # The event before the song (-63072000) is the tempo where the song starts, ramping from there to the next.
     return [TempoPoint(max(beat, 0.0), bpm, LINEAR) for beat, bpm in points if beat is not None and bpm is not None]
-
-
-def _media_files(live_set: Element) -> list[SessionStatsMediaFile]:
-    """Every sample the set plays, once per path, in the order of the file."""
-    found = []
-    for part in live_set:
-        if part.tag == PREVIEW_TRACK:  # the browser's preview channel is not part of the set
-            continue
-        found.extend((_sample_path(sample.find("FileRef")), None, None) for sample in part.iter("SampleRef"))
-    return media_files(found)
-
-
-def _sample_path(file_ref: Element | None) -> str | None:
-    """Where a sample is: its absolute path, else its path relative to the project folder."""
-    if file_ref is None:
-        return None
-    return _attribute(file_ref, "Path") or _data_path(file_ref) or _relative_path(file_ref)
-
-
-def _data_path(file_ref: Element) -> str | None:
-    """The absolute path Live 10 and older keep in `Data`: UTF-16 text on Windows, an alias record on a Mac."""
-    data = file_ref.find("Data")
-    try:
-        raw = bytes.fromhex("".join((data.text or "").split())) if data is not None else b""
-    except ValueError:
-        return None
-    kind = _attribute(file_ref, "Type")
-    if kind == WINDOWS_PATH:
-        path = raw.decode("utf-16-le", "replace").split("\0", 1)[0]
-        return path if WINDOWS_ABSOLUTE.match(path) else None
-    return _alias_path(raw) if kind == MAC_ALIAS else None
-
-
-def _alias_path(alias: bytes) -> str | None:
-    """The POSIX path in a Mac OS alias record: its volume's mount point, then the path on that volume."""
-    if len(alias) < ALIAS_FIELDS or alias[6:8] != ALIAS_VERSION:
-        return None
-    fields, position = {}, ALIAS_FIELDS
-    while position + 4 <= len(alias):
-        tag, size = struct.unpack_from(">hH", alias, position)
-        if tag == -1:
-            break
-        fields[tag] = alias[position + 4:position + 4 + size]
-        position += 4 + size + size % 2  # fields are padded to an even length
-    path = fields.get(ALIAS_POSIX_PATH, b"").decode("utf-8", "replace")
-    if not path:
-        return None
-    mount_point = fields.get(ALIAS_MOUNT_POINT, b"/").decode("utf-8", "replace")
-    return f"{mount_point.rstrip('/')}/{path.lstrip('/')}"
-
-
-def _relative_path(file_ref: Element) -> str | None:
-    """The path from the project folder, for samples Live keeps relative to it ("" is the folder above)."""
-    if _attribute(file_ref, "RelativePathType") not in PROJECT_RELATIVE:
-        return None
-    relative = _attribute(file_ref, "RelativePath")  # Live 11 and later: one text
-    if relative:
-        return relative
-    name = _attribute(file_ref, "Name")
-    if _attribute(file_ref, "HasRelativePath") != "true" or not name:
-        return None
-    folders = [element.get("Dir") or ".." for element in file_ref.findall("RelativePath/RelativePathElement")]
-    return "/".join([*folders, name])
 
 
 def _switch(parameter: Element | None) -> bool | None:
@@ -427,7 +385,7 @@ def _parameter(parameter: Element | None) -> str | None:
     """A parameter's value: `Manual` (Live 9 and later) or its first automation event (Live 8)."""
     if parameter is None:
         return None
-    manual = _attribute(parameter, "Manual")
+    manual = live_value(parameter, "Manual")
     if manual is not None:
         return manual
     first = parameter.find("ArrangerAutomation/Events/*")
@@ -443,11 +401,3 @@ def _first(element: Element | None, paths: tuple[str, ...]) -> Element | None:
         if found is not None:
             return found
     return None
-
-
-def _attribute(element: Element | None, path: str) -> str | None:
-    """The Value of the child at `path`, Live's way of storing every field."""
-    if element is None:
-        return None
-    found = element.find(path)
-    return found.get("Value") if found is not None else None

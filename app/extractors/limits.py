@@ -3,14 +3,16 @@ import errno
 import gzip
 import io
 import os
+import pyexpat
 import stat
 import zipfile
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
-from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import Element, SubElement
 
-from defusedxml import ElementTree
+from defusedxml import DTDForbidden, ElementTree, EntitiesForbidden, ExternalReferenceForbidden
 
 from app.extractors.errors import ExtractError
 
@@ -111,9 +113,132 @@ def read_member(archive: zipfile.ZipFile, name: str, what: str) -> bytes:
 
 def parse_xml(data: bytes, what: str) -> Element:
     """The root element of an XML document; DTDs, entities and external references are refused."""
-    try:
+    with _xml_refusals(what):
         return ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except ElementTree.ParseError as exc:
+
+
+# In an outline for parse_xml_outline, an element whose content is kept whole.
+WHOLE = "whole"
+
+
+def parse_xml_outline(data: bytes, what: str, outline: dict, anywhere: frozenset[str] = frozenset()) -> Element:
+    """The root element of an XML document with only what `outline` names, refused as parse_xml refuses.
+
+    `outline` maps the names of the root's children to keep ("*": any name) to what to keep inside each, an outline
+    again, or WHOLE. Elements named in `anywhere` are kept whole wherever they are, in the nearest element kept above
+    them. Kept elements have their attributes and text; nobody reads a tail here, so none is kept.
+    """
+    # The whole document is still parsed, so what parse_xml refuses is refused here; what is not built costs little.
+    parser = pyexpat.ParserCreate(None, "}")  # namespaces as ElementTree names them: "{uri}name"
+    parser.StartDoctypeDeclHandler = _refuse_dtd
+    parser.EntityDeclHandler = _refuse_entity
+    parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
+    parser.ExternalEntityRefHandler = _refuse_external_reference
+    parser.buffer_text = True
+    root = None
+    # For each open element: the kept element that holds what is kept inside it, and the outline inside it (None
+    # when nothing is, but what `anywhere` names). Inside an element not kept, most of a document, the elements open
+    # below it are only counted, in `below`.
+    opened, below = [], 0
+    text, text_of = [], None
+
+    def keep(holder: Element | None, name: str, attributes: dict, inside) -> Element:
+        nonlocal text_of
+        name, attributes = _universal(name), {_universal(key): value for key, value in attributes.items()}
+        element = Element(name, attributes) if holder is None else SubElement(holder, name, attributes)
+        opened.append((element, inside))
+        # An element's text is what comes before its first child or its end.
+        text_of, parser.CharacterDataHandler = element, text.append
+        return element
+
+    def end_text() -> None:
+        nonlocal text_of
+        if text:
+            text_of.text = "".join(text)
+            text.clear()
+        text_of, parser.CharacterDataHandler = None, None
+
+    def start_root(name: str, attributes: dict) -> None:
+        nonlocal root
+        root = keep(None, name, attributes, outline)
+        parser.StartElementHandler = start
+
+    def start(name: str, attributes: dict) -> None:
+        nonlocal below
+        if text_of is not None:
+            end_text()
+        holder, inside = opened[-1]
+        if inside is WHOLE or name in anywhere:
+            inner = WHOLE
+        elif inside is None:
+            inner = None
+        else:
+            inner = inside.get(name, inside.get("*"))
+        if inner is None:
+            opened.append((holder, None))
+            below, parser.StartElementHandler, parser.EndElementHandler = 0, start_skipped, end_skipped
+        else:
+            keep(holder, name, attributes, inner)
+
+    def end(name: str) -> None:
+        opened.pop()
+        if text_of is not None:
+            end_text()
+
+    def start_skipped(name: str, attributes: dict) -> None:
+        nonlocal below
+        if name in anywhere:  # kept after all: the elements open above it are listed, as `start` would have
+            opened.extend([opened[-1]] * below)
+            parser.StartElementHandler, parser.EndElementHandler = start, end
+            start(name, attributes)
+        else:
+            below += 1
+
+    def end_skipped(name: str) -> None:
+        nonlocal below
+        if below:
+            below -= 1
+        else:
+            parser.StartElementHandler, parser.EndElementHandler = start, end
+            end(name)
+
+    parser.StartElementHandler = start_root
+    parser.EndElementHandler = end
+    with _xml_refusals(what):
+        # Fed and closed as ElementTree feeds and closes, so that a refusal reads the same as parse_xml's.
+        parser.Parse(data, False)
+        parser.Parse(b"", True)
+    return root
+
+
+def _universal(name: str) -> str:
+    """ElementTree's name for a name expat reports: "uri}name" is "{uri}name"."""
+    return "{" + name if "}" in name else name
+
+
+# defusedxml's refusals, raised where defusedxml raises them, so that they read the same.
+def _refuse_dtd(name, system_id, public_id, has_internal_subset):
+    raise DTDForbidden(name, system_id, public_id)
+
+
+def _refuse_entity(name, is_parameter_entity, value, base, system_id, public_id, notation_name):
+    raise EntitiesForbidden(name, value, base, system_id, public_id, notation_name)
+
+
+def _refuse_unparsed_entity(name, base, system_id, public_id, notation_name):
+    raise EntitiesForbidden(name, None, base, system_id, public_id, notation_name)
+
+
+def _refuse_external_reference(context, base, system_id, public_id):
+    raise ExternalReferenceForbidden(context, base, system_id, public_id)
+
+
+@contextmanager
+def _xml_refusals(what: str):
+    """Why an XML document is refused, as an ExtractError."""
+    try:
+        yield
+    except (ElementTree.ParseError, pyexpat.ExpatError) as exc:
         raise ExtractError(f"the {what} is not well-formed XML: {exc}") from exc
     except LookupError as exc:  # the XML declaration names an encoding Python does not know
         raise ExtractError(f"the {what} declares a text encoding that does not exist: {exc}") from exc

@@ -7,7 +7,8 @@ import struct
 import pytest
 
 from app.extractors import ExtractError, extract_file
-from app.extractors.ableton import extract
+from app.extractors.ableton import WHAT, extract, read_set
+from app.extractors.limits import parse_xml
 from app.extractors.vocabulary import (
     AU,
     AUDIO,
@@ -20,6 +21,7 @@ from app.extractors.vocabulary import (
     VST3,
 )
 from app.wire import MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS
+from tests.extractors.conftest import CORPUS
 
 
 def built_in(name, active=True):
@@ -48,7 +50,7 @@ def plugins_of(session):
             for track in session.tracks}
 
 
-def assert_live_session(session, name, version, bpm):
+def assert_liveread_set(session, name, version, bpm):
     assert session.name == name
     assert session.daw == "Ableton Live"
     assert session.daw_version == version
@@ -62,7 +64,7 @@ def assert_live_session(session, name, version, bpm):
 
 def test_live_10_skeleton(corpus):
     session = extract_file(corpus("als/abletoolz_10.0.1.als"))
-    assert_live_session(session, "abletoolz_10.0.1", "10.0.1", 174.0)
+    assert_liveread_set(session, "abletoolz_10.0.1", "10.0.1", 174.0)
     assert tracks_of(session) == [
         ("Drum Bus", AUDIO, None), ("Kicks", GROUP, None), ("3-Audio", AUDIO, None),
         ("10-Maschine 2", MIDI, None), ("12-Group", GROUP, None), ("Bass", MIDI, None),
@@ -87,7 +89,7 @@ def test_live_10_skeleton(corpus):
 
 def test_live_11_skeleton_with_vst3_and_racks(corpus):
     session = extract_file(corpus("als/abletoolz_11.0.12.als"))
-    assert_live_session(session, "abletoolz_11.0.12", "11.0.12", 172.0)
+    assert_liveread_set(session, "abletoolz_11.0.12", "11.0.12", 172.0)
     return_a = "A-FabFilter Pro-C (SC).64 | EQ Eight | Reverb | FabFilter Pro-C (SC).64"
     assert tracks_of(session) == [
         ("Drum bus", AUDIO, None), ("Drms", GROUP, None), ("snr2", AUDIO, None), ("kcksnr1", GROUP, None),
@@ -119,7 +121,7 @@ def test_live_11_skeleton_with_vst3_and_racks(corpus):
 
 def test_live_11_audio_units(corpus):
     session = extract_file(corpus("als/abletoolz_11.3.41.als"))
-    assert_live_session(session, "abletoolz_11.3.41", "11.3.41", 120.0)
+    assert_liveread_set(session, "abletoolz_11.3.41", "11.3.41", 120.0)
     assert tracks_of(session) == [
         ("1-MIDI", MIDI, None), ("2-Audio", AUDIO, None), ("3-Analog Lab V", MIDI, None), ("Master", MASTER, None),
     ]
@@ -133,7 +135,7 @@ def test_live_11_audio_units(corpus):
 
 def test_live_9_skeleton_with_drum_racks(corpus):
     session = extract_file(corpus("als/abletoolz_9.0.1.als"))
-    assert_live_session(session, "abletoolz_9.0.1", "9.0.1", 174.0)
+    assert_liveread_set(session, "abletoolz_9.0.1", "9.0.1", 174.0)
     assert tracks_of(session) == [
         ("1-Group", GROUP, None), ("2-Drum Rack", MIDI, None), ("3-Drum Rack", MIDI, None),
         ("4-Audio", AUDIO, None), ("A-Return", AUX, None), ("B-Return", AUX, None), ("Master", MASTER, None),
@@ -154,7 +156,7 @@ def test_live_9_skeleton_with_drum_racks(corpus):
 
 def test_live_12_main_track(corpus):
     session = extract_file(corpus("als/dawtool_L12-automation.als"))
-    assert_live_session(session, "dawtool_L12-automation", "12.0b16", 120.0)
+    assert_liveread_set(session, "dawtool_L12-automation", "12.0b16", 120.0)
     assert tracks_of(session) == [("1-Audio", AUDIO, None), ("Main", MASTER, None)]
     assert plugins_of(session) == {"1-Audio": [], "Main": []}
 
@@ -162,7 +164,7 @@ def test_live_12_main_track(corpus):
 def test_live_8_set_with_unnamed_tracks_and_automated_values(corpus):
     session = extract_file(corpus("als/dawtool_live8-patch-markers-auto.als"))
     # Live 8 keeps the tempo only as automation: 95.3 before the song starts, then 138.3 and 160.
-    assert_live_session(session, "dawtool_live8-patch-markers-auto", "8.1.4", 95.3)
+    assert_liveread_set(session, "dawtool_live8-patch-markers-auto", "8.1.4", 95.3)
     assert tracks_of(session) == [
         ("1-Group", GROUP, None), ("2-Audio", AUDIO, "muted"), ("3-Audio", AUDIO, None), ("4-Audio", AUDIO, None),
         ("5-Audio", AUDIO, None), ("6-Audio", AUDIO, None), ("7-MIDI", MIDI, None), ("8-MIDI", MIDI, None),
@@ -204,7 +206,7 @@ def test_live_8_set_with_unnamed_tracks_and_automated_values(corpus):
 
 def test_live_9_set_with_muted_tracks_and_audio_units(corpus):
     session = extract_file(corpus("als/dawtool_live9-patch-2-0point.als"))
-    assert_live_session(session, "dawtool_live9-patch-2-0point", "9.7.1", 135.0)
+    assert_liveread_set(session, "dawtool_live9-patch-2-0point", "9.7.1", 135.0)
     assert tracks_of(session) == [
         ("1-offline panda rack", MIDI, None), ("2-Audio", AUDIO, None), ("3-Audio", AUDIO, None),
         ("fx im[act", AUDIO, None), ("fx stems", AUDIO, "muted"), ("6-Audio", AUDIO, None),
@@ -254,7 +256,7 @@ def test_live_9_set_with_muted_tracks_and_audio_units(corpus):
 
 def test_live_11_vst2_and_vst3_instruments(corpus):
     session = extract_file(corpus("als/owlplug_ableton11Schema5.als"))
-    assert_live_session(session, "owlplug_ableton11Schema5", "11.1", 120.0)
+    assert_liveread_set(session, "owlplug_ableton11Schema5", "11.1", 120.0)
     assert tracks_of(session) == [
         ("1-Audio", AUDIO, None), ("2-Audio", AUDIO, None), ("3-Vital", MIDI, None), ("4-Tunefish4", MIDI, None),
         ("A-Reverb", AUX, None), ("B-Delay", AUX, None), ("Master", MASTER, None),
@@ -269,7 +271,7 @@ def test_live_11_vst2_and_vst3_instruments(corpus):
 
 def test_live_11_vocal_chain_of_audio_units(corpus):
     session = extract_file(corpus("als/polisen_test_vocal_project.als"))
-    assert_live_session(session, "polisen_test_vocal_project", "11.0", 160.0)
+    assert_liveread_set(session, "polisen_test_vocal_project", "11.0", 160.0)
     assert tracks_of(session) == [
         ("1-Audio", AUDIO, None), ("2-helios 2", AUDIO, None), ("A-Reverb", AUX, None), ("B-Delay", AUX, None),
         ("Master", MASTER, None),
@@ -285,7 +287,7 @@ def test_live_11_vocal_chain_of_audio_units(corpus):
 
 def test_live_11_core_library_racks_and_max_for_live(corpus):
     session = extract_file(corpus("als/pyableton_test.als"))
-    assert_live_session(session, "pyableton_test", "11.1.5", 180.0)
+    assert_liveread_set(session, "pyableton_test", "11.1.5", 180.0)
     assert tracks_of(session) == [
         ("Bass", MIDI, None), ("Drums", MIDI, None), ("Guitar", MIDI, None), ("Voice", MIDI, None),
         ("A-Reverb", AUX, None), ("B-Delay", AUX, None), ("Master", MASTER, None),
@@ -749,3 +751,27 @@ def test_sample_paths_of_each_live_version_once_each_in_the_order_of_the_set():
         ("../Shared/pad.wav", "pad.wav", None),
         ("Samples/Recorded/take.wav", "take.wav", None),
     ]
+
+
+def test_samples_wherever_they_are_are_read_in_the_order_of_the_set_and_the_previews_are_not():
+    def at(path):
+        return f'<SampleRef><FileRef><Path Value="{path}"/></FileRef></SampleRef>'
+    parameters = f"<ParameterList><FloatParameter><Preset>{at('/in-a-parameter.wav')}</Preset></FloatParameter>" \
+                 "</ParameterList>"
+    tracks = track(devices=device("OriginalSimpler", inside=parameters) + at("/as-a-device.wav")
+                   + rack("AudioEffectGroupDevice", "true", device("Eq8", inside=f"<Unread>{at('/in-a-rack.wav')}"
+                                                                                   "</Unread>")))
+    more = (f"<PreHearTrack><Unread>{at('/preview.wav')}</Unread></PreHearTrack>"
+            f"<Unread><Deeper>{at('/in-a-part.wav')}{at('/in-a-part.wav')}</Deeper></Unread>")
+    document = live_set(tracks, more=more)
+    session = extract(document, "Song.als")
+    assert [m.path for m in session.media_files] == [
+        "/in-a-parameter.wav", "/as-a-device.wav", "/in-a-rack.wav", "/in-a-part.wav"]
+    assert session == read_set(parse_xml(gzip.decompress(document), WHAT), "Song.als")
+
+
+def test_every_set_of_the_corpus_reads_the_same_from_its_outline_as_from_the_whole_document(corpus):
+    # Only what the outline names is built: a path read and left out of it would read as absent here.
+    for path in sorted((CORPUS / "als").glob("*.als")):
+        whole = parse_xml(gzip.decompress(path.read_bytes()), WHAT)
+        assert extract(path.read_bytes(), path.name) == read_set(whole, path.name), path.name
