@@ -8,7 +8,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # apt package = a file it installs: the suite starts its own PostgreSQL and Redis, and drives Chromium.
 APT_PACKAGES := postgresql=/usr/lib/postgresql/*/bin/initdb chromium=/usr/bin/chromium redis-server=/usr/bin/redis-server
 
-.PHONY: run test fuzz coverage bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency bench-sync bench-machines bench-cli bench-load install install-test system-packages clean
+.PHONY: run test fuzz coverage bench bench-pages bench-analytics bench-exports bench-loudness bench-extract bench-scan bench-api bench-concurrency bench-sync bench-machines bench-cli bench-load bench-pg install install-test system-packages clean
 
 run: install
 	$(BIN)/session-stats setup --sample
@@ -65,6 +65,9 @@ bench-cli: install
 
 bench-load: install-test
 	$(BIN)/python -m bench.load
+
+bench-pg: install-test
+	$(BIN)/python -m bench.pg
 
 bench-sync: install
 	$(BIN)/python -m bench.sync

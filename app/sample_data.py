@@ -81,21 +81,21 @@ FIRST_DAY = datetime(2016, 1, 1, tzinfo=UTC)
 DAYS = 3950
 
 
-def generate_sessions(count: int, seed: int = 2024):
+def generate_sessions(count: int, seed: int = 2024, median_tracks: int = 36):
     """Yield `count` sessions as wire-format dicts; the same seed gives the same sessions."""
     rng = random.Random(seed)
     product_weights = list(accumulate(1 / (rank + 1) ** ZIPF_EXPONENT for rank in range(len(PLUGINS))))
     daw_weights = list(accumulate(daw[4] for daw in DAWS))
     instance_weights = list(accumulate(INSTANCE_WEIGHTS))
     for number in range(count):
-        yield _session(rng, number, product_weights, daw_weights, instance_weights)
+        yield _session(rng, number, product_weights, daw_weights, instance_weights, median_tracks)
 
 
 def _pick(rng, items, cumulative):
     return items[bisect(cumulative, rng.random() * cumulative[-1])]
 
 
-def _session(rng, number, product_weights, daw_weights, instance_weights):
+def _session(rng, number, product_weights, daw_weights, instance_weights, median_tracks):
     daw, versions, plugin_format, extension, _ = _pick(rng, DAWS, daw_weights)
     artist = rng.choice(ARTISTS)
     project = rng.choice(PROJECTS)
@@ -103,7 +103,7 @@ def _session(rng, number, product_weights, daw_weights, instance_weights):
     name = f"{song} - {rng.choice(STAGES)} #{number}"
     created = FIRST_DAY + timedelta(days=rng.randrange(DAYS), seconds=rng.randrange(86400))
     era = (created - FIRST_DAY).days / DAYS
-    track_count = max(1, min(400, round(math.exp(rng.gauss(math.log(36), 0.45)))))
+    track_count = max(1, min(400, round(math.exp(rng.gauss(math.log(median_tracks), 0.45)))))
     tracks = []
     for position in range(track_count):
         plugins = []

@@ -26,3 +26,10 @@ def test_sessions_are_valid_and_realistic():
     # Zipf: the catalogue's first product is the most used and dwarfs the tail.
     assert ranked[0] == PLUGINS[0][1]
     assert popularity[ranked[0]] > 10 * popularity[ranked[-1]]
+
+
+def test_smaller_sessions_for_a_bigger_archive():
+    sessions = list(generate_sessions(400, median_tracks=8))
+    assert 7 <= mean(len(s["tracks"]) for s in sessions) <= 11
+    # Only the shape changes: the same seed names the same first session.
+    assert sessions[0]["name"] == next(generate_sessions(1))["name"]

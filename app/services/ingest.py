@@ -390,7 +390,7 @@ def _delete_children(db_session, model, session_pks):
 
 
 def _insert(db_session, model, columns, rows):
-    """Insert many rows (tuples in the order of `columns`) with one executemany.
+    """Insert many rows (tuples in the order of `columns`) with one executemany, or one COPY on PostgreSQL.
 
     The statement is compiled once from the table and the rows go to the driver with
     only the bind processing their column types need: SQLAlchemy's general per-row
@@ -413,8 +413,20 @@ def _insert(db_session, model, columns, rows):
                   and (processor := table.c[key].type.bind_processor(dialect)) is not None]
     if processors:
         rows = [_processed(row, processors) for row in rows]
+    if dialect.name == "postgresql":
+        _copy(connection, table, order, rows)
+        return
     parameters = rows if compiled.positional else [dict(zip(order, row)) for row in rows]
     connection.exec_driver_sql(compiled.string, parameters)
+
+
+def _copy(connection, table, columns, rows):
+    """Load rows with PostgreSQL's COPY FROM STDIN, several times faster than inserting them one by one."""
+    quote = connection.dialect.identifier_preparer.quote
+    statement = f"COPY {quote(table.name)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
+    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
 
 
 def _remembering(processor):
