@@ -302,9 +302,16 @@ def session_conditions(db_session, query: SessionQuery) -> list:
 def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
     """`columns` of the sessions `query` selects, `limit` of them from `offset` in its order, and how many match."""
     where = _where(db_session, query)
-    page = select(*columns).where(*where.for_page(db_session, offset))
-    rows = db_session.execute(page.order_by(*_order(query)).offset(offset).limit(limit)).all()
+    rows = db_session.execute(select(*columns).where(Session.pk.in_(_page_keys(db_session, query, where, offset, limit)))
+                              .order_by(*_order(query))).all()
     return rows, _total(db_session, query, where)
+
+
+def _page_keys(db_session, query: SessionQuery, where: _Where, offset: int, limit: int):
+    """The keys of a page's sessions, as a subquery: sorted from an index alone, where one serves, before any row is
+    read, which matters when many sessions tie on the sorted value (no time worked yet) and all of them are sorted."""
+    return (select(Session.pk).where(*where.for_page(db_session, offset)).order_by(*_order(query))
+            .offset(offset).limit(limit))
 
 
 def every_session(db_session, query: SessionQuery, columns: list, batch: int = 1000):
@@ -322,14 +329,13 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
     pages = page_count(total, query.page_size)
     page = min(query.page, pages)
     offset = (page - 1) * query.page_size
-    conditions = where.for_page(db_session, offset)
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
                Session.created_at, Session.track_count, Session.instance_count, Session.plugin_count,
                Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
                Session.missing_media_count, Session.started_at, Session.worked_seconds, Session.gone_at_source_at,
                is_sample().label("is_sample"))
-        .where(*conditions).order_by(*_order(query)).offset(offset).limit(query.page_size)
+        .where(Session.pk.in_(_page_keys(db_session, query, where, offset, query.page_size))).order_by(*_order(query))
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
     return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
