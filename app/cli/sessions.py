@@ -1,5 +1,4 @@
 """Commands over sessions: scans, ingest, extraction, export and import, the trash."""
-import json
 import sys
 from pathlib import Path
 
@@ -92,16 +91,18 @@ def ingest_extracted(sessions):
 @with_app_context
 def export():
     """Write the whole index as SessionStatsData JSON to stdout, a session at a time."""
-    out = sys.stdout
-    out.write('{"sessions": [')
+    sys.stdout.flush()
+    out = sys.stdout.buffer  # the JSON is UTF-8 bytes already
+    out.write(b'{"sessions": [')
     for number, session in enumerate(iter_sessions(db.session)):
-        out.write(",\n" if number else "\n")
-        out.write(json_bytes(session).decode())
-    out.write("\n]")
+        out.write(b",\n" if number else b"\n")
+        out.write(json_bytes(session))
+    out.write(b"\n]")
     stamp = last_ingested_at(db.session)
     if stamp:
-        out.write(f', "lastIngestedAt": {json.dumps(stamp)}')
-    out.write("}\n")
+        out.write(b', "lastIngestedAt": ' + json_bytes(stamp))
+    out.write(b"}\n")
+    out.flush()
 
 
 @cli.command("import-legacy")

@@ -205,14 +205,21 @@ def _attach_children(db_session, by_pk, pks):
         wire_tracks[session_pk, position] = wire
         by_pk[session_pk]["tracks"].append(wire)
 
-    for session_pk, track_position, *values in db_session.execute(
-        select(instances.c.session_pk, instances.c.track_position, *plugin_columns, instances.c.uid,
+    # A page holds a few hundred plugins in thousands of instances: each plugin's fields are read and zipped once.
+    instance_rows = db_session.execute(
+        select(instances.c.session_pk, instances.c.track_position, instances.c.plugin_pk, instances.c.uid,
                instances.c.slot, instances.c.preset, instances.c.active)
-        .join(plugins, plugins.c.pk == instances.c.plugin_pk)
         .where(instances.c.session_pk.in_(pks))
         .order_by(instances.c.session_pk, instances.c.track_position, instances.c.position)
-    ).all():
-        wire_tracks[session_pk, track_position].setdefault("plugins", []).append(_zipped(INSTANCE_WIRE, values))
+    ).all()
+    plugin_wire = {pk: _zipped(PLUGIN_WIRE, values) for pk, *values in db_session.execute(
+        select(plugins.c.pk, *plugin_columns).where(plugins.c.pk.in_({row[2] for row in instance_rows}))).all()}
+    for session_pk, track_position, plugin_pk, *values in instance_rows:
+        wire = plugin_wire[plugin_pk].copy()
+        for name, value in zip(INSTANCE_FIELDS, values):
+            if value is not None:
+                wire[name] = value
+        wire_tracks[session_pk, track_position].setdefault("plugins", []).append(wire)
 
     for session_pk, count, track_count, *values in db_session.execute(
         select(usages.c.session_pk, usages.c.count, usages.c.track_count, *plugin_columns)
@@ -251,7 +258,7 @@ def _attach_children(db_session, by_pk, pks):
 # Wire names of the columns each child query reads, in its order.
 TRACK_WIRE = ("id", "name", "type", "format", "state", "notes")
 PLUGIN_WIRE = ("pluginId", "name", "vendor", "version", "format")
-INSTANCE_WIRE = (*PLUGIN_WIRE, "uid", "slot", "preset", "active")
+INSTANCE_FIELDS = ("uid", "slot", "preset", "active")
 SOURCE_WIRE = ("type", "path", "ingestedAt", "extractor")
 MARKER_WIRE = ("name", "tSec", "endSec", "comment", "track")
 MEDIA_WIRE = ("path", "name", "offline", "exists", "sizeBytes")
