@@ -5,6 +5,7 @@ from alembic import context
 from flask import current_app
 
 from app.database import WRITE_OPTIONS
+from app.models.session import SORT_INDEXES
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -15,8 +16,9 @@ target_metadata = db.metadata
 
 
 def include_name(name, type_, parent_names):
-    """Leave the full-text search tables (made by hand, per database) out of autogenerate."""
-    return not (type_ == "table" and name.startswith("session_search"))
+    """Leave the full-text search tables and the sort indexes (made by hand, per database) out of autogenerate."""
+    return not (type_ == "table" and name.startswith("session_search")
+                or type_ == "index" and name.startswith(SORT_INDEXES))
 
 
 def run_migrations_offline():

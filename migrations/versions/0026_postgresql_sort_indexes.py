@@ -1,0 +1,44 @@
+"""On PostgreSQL, indexes of the live sessions in each list order, ties and the place of nulls included, so that a
+page of a sorted list is read from an index rather than sorted from every session; the (figure, deleted_at) indexes
+serve SQLite alone
+
+Revision ID: 0026
+Revises: 0025
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0026'
+down_revision = '0025'
+branch_labels = None
+depends_on = None
+
+SORTED_FIGURES = ("track_count", "instance_count", "plugin_count", "open_note_count", "missing_media_count",
+                  "worked_seconds", "started_at")
+SORTED = ("name", "created_at", "is_favorite", *SORTED_FIGURES)
+SORTED_DOWN = ("created_at", "worked_seconds", "started_at", "metadata_updated_at")
+LIVE = sa.text("deleted_at IS NULL")
+
+
+def upgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for column in SORTED_FIGURES:
+        op.drop_index(f'ix_sessions_by_{column}', table_name='sessions')
+    for column in SORTED:
+        op.create_index(f'ix_sessions_sorted_by_{column}', 'sessions', [column, 'pk'], postgresql_where=LIVE)
+    for column in SORTED_DOWN:
+        op.create_index(f'ix_sessions_sorted_down_by_{column}', 'sessions',
+                        [sa.desc(sa.column(column)).nulls_last(), sa.desc(sa.column('pk'))], postgresql_where=LIVE)
+
+
+def downgrade():
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for column in SORTED_DOWN:
+        op.drop_index(f'ix_sessions_sorted_down_by_{column}', table_name='sessions')
+    for column in SORTED:
+        op.drop_index(f'ix_sessions_sorted_by_{column}', table_name='sessions')
+    for column in SORTED_FIGURES:
+        op.create_index(f'ix_sessions_by_{column}', 'sessions', [column, 'deleted_at'], unique=False)
