@@ -1,9 +1,10 @@
-"""On PostgreSQL, a page of every indexed list order is read from an index, never sorted from all sessions."""
+"""On PostgreSQL, a page of every indexed list order is read from an index, never sorted from all the rows."""
 import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Session
+from app.models import Session, SessionPlugin
+from app.services.plugins import _newest_first
 from app.services.queries import SessionQuery, _order
 
 # Every sort of the sessions list with an index in its exact order; the "edited" sort is indexed newest first.
@@ -18,6 +19,10 @@ def test_a_sorted_page_is_read_in_order_from_an_index(app, backend, sort, descen
         pytest.skip("SQLite breaks ties on its rowid, which every index ends with")
     page = (select(Session.pk).where(Session.deleted_at.is_(None))
             .order_by(*_order(SessionQuery(sort=sort, descending=descending))).limit(50))
+    assert_read_from_an_index(app, page, "ix_sessions_sorted_")
+
+
+def assert_read_from_an_index(app, page, index):
     with app.app_context():
         connection = db.session.connection()
         # With sorting priced out, a plan still sorts only when no index holds the order.
@@ -25,4 +30,12 @@ def test_a_sorted_page_is_read_in_order_from_an_index(app, backend, sort, descen
         statement = page.compile(connection, compile_kwargs={"literal_binds": True})
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}").scalars().all()
     assert not [line for line in plan if "Sort" in line], plan
-    assert any("Index" in line and "ix_sessions_sorted_" in line for line in plan), plan
+    assert any("Index" in line and index in line for line in plan), plan
+
+
+def test_a_page_of_a_plugins_sessions_is_read_newest_first_from_an_index(app, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite's index of the plugin usage ends with its key, the session: in this order already")
+    page = (select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk == 1)
+            .order_by(*_newest_first(SessionPlugin.session_created_at, SessionPlugin.session_pk)).limit(50))
+    assert_read_from_an_index(app, page, "ix_session_plugins_sorted_down")

@@ -28,11 +28,13 @@ WITH_OPEN_NOTES = text("open_note_count > 0 AND deleted_at IS NULL")
 WITH_MISSING_MEDIA = text("missing_media_count > 0 AND deleted_at IS NULL")
 # How a session's template became known: its file named it, or its opening tracks matched a registered template's.
 NAMED_BY_FILE, MATCHED_BY_LAYOUT = "file", "layout"
-# The indexes a sorted list of sessions is read from differ per database, so migrations make them and autogenerate
-# leaves them alone (SORT_INDEXES): on SQLite, (figure, deleted_at) for each figure a list sorts by, not partial
+# The indexes sorted lists are read from differ per database, so migrations make them and autogenerate leaves them
+# alone (SORT_INDEXES). On SQLite, the sessions by (figure, deleted_at) for each figure a list sorts by, not partial
 # (without statistics, SQLite would walk a partial index of every live session for counts that a small one, missing
-# files or open notes, answers); on PostgreSQL, partial indexes of the live sessions in each list order, ties on pk and the place of nulls included.
-SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_")
+# files or open notes, answers), and the plugin usage by (plugin_pk, session_created_at). On PostgreSQL, partial
+# indexes of the live sessions in each list order, and the plugin usage newest first: ties on pk and the place of
+# nulls included, which PostgreSQL needs to read a page in order from an index.
+SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_", "ix_session_plugins_")
 
 
 class Session(db.Model):
@@ -207,13 +209,10 @@ class SessionPlugin(db.Model):
     plugin_pk: Mapped[int] = mapped_column(ForeignKey("plugins.pk"), primary_key=True)
     count: Mapped[int] = mapped_column(Integer)
     track_count: Mapped[int] = mapped_column(Integer)
-    # A copy of the session's date, so "sessions using plugin X, newest first" is one index range.
+    # A copy of the session's date, so "sessions using plugin X, newest first" is one index range (SORT_INDEXES).
     session_created_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (
-        Index("ix_session_plugins_plugin_pk_created_at", "plugin_pk", "session_created_at"),
-        WITHOUT_ROWID,
-    )
+    __table_args__ = (WITHOUT_ROWID,)
 
 
 class Source(db.Model):

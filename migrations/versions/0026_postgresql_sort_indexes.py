@@ -1,6 +1,6 @@
 """On PostgreSQL, indexes of the live sessions in each list order, ties and the place of nulls included, so that a
-page of a sorted list is read from an index rather than sorted from every session; the (figure, deleted_at) indexes
-serve SQLite alone
+page of a sorted list is read from an index rather than sorted from every session, and of each plugin's sessions
+newest first; the (figure, deleted_at) indexes serve SQLite alone
 
 Revision ID: 0026
 Revises: 0025
@@ -31,11 +31,16 @@ def upgrade():
     for column in SORTED_DOWN:
         op.create_index(f'ix_sessions_sorted_down_by_{column}', 'sessions',
                         [sa.desc(sa.column(column)).nulls_last(), sa.desc(sa.column('pk'))], postgresql_where=LIVE)
+    op.drop_index('ix_session_plugins_plugin_pk_created_at', table_name='session_plugins')
+    op.create_index('ix_session_plugins_sorted_down', 'session_plugins', [
+        'plugin_pk', sa.desc(sa.column('session_created_at')).nulls_last(), sa.desc(sa.column('session_pk'))])
 
 
 def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
+    op.drop_index('ix_session_plugins_sorted_down', table_name='session_plugins')
+    op.create_index('ix_session_plugins_plugin_pk_created_at', 'session_plugins', ['plugin_pk', 'session_created_at'])
     for column in SORTED_DOWN:
         op.drop_index(f'ix_sessions_sorted_down_by_{column}', table_name='sessions')
     for column in SORTED:
