@@ -40,6 +40,11 @@ def recount_live_counts():
     for key, _, created_at in product_months:
         dimension = ("months of " + key, created_at.strftime("%Y-%m"))
         counts[dimension] = counts.get(dimension, 0) + 1
+    for plugin_pk, created_at in db.session.execute(
+            select(SessionPlugin.plugin_pk, Session.created_at).join(Session, Session.pk == SessionPlugin.session_pk)
+            .where(live, Session.created_at.is_not(None))):
+        dimension = (f"plugin months of {plugin_pk}", created_at.strftime("%Y-%m"))
+        counts[dimension] = counts.get(dimension, 0) + 1
     for daw, created_at in db.session.execute(select(Session.daw, Session.created_at).where(
             live, Session.daw.is_not(None), Session.created_at.is_not(None))):
         dimension = ("daw months of " + daw, created_at.strftime("%Y-%m"))
@@ -231,7 +236,7 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
     assert live_counts[("person", "New Person")] == 1 and live_counts[("role", "writer")] == 1
     assert {dimension for dimension, _ in live_counts
-            if not dimension.startswith(("months of ", "daw months of ", "billed seconds in ",
+            if not dimension.startswith(("months of ", "plugin months of ", "daw months of ", "billed seconds in ",
                                          "billed sessions in ", "weekly work seconds of ", "session minutes in ",
                                          "template sessions in ", "template timed sessions in ",
                                          "template worked seconds in ", "daw seconds in ", "daw sessions in ",
@@ -243,6 +248,7 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
             "work seconds of other"}
     assert live_counts[("total", "open notes")] == 2 and live_counts[("total", "missing media")] == 1
     assert any(dimension.startswith("months of ") for dimension, _ in live_counts)
+    assert any(dimension.startswith("plugin months of ") for dimension, _ in live_counts)
     assert any(dimension.startswith("daw months of ") for dimension, _ in live_counts)
 
 

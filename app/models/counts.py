@@ -10,7 +10,8 @@ class LiveCount(db.Model):
 
     Dimensions: artist, daw, tag, vendor, format and product (sessions with that value);
     "total" (values sessions, tracks and instances: the index's totals); "months of "
-    followed by a product key (values YYYY-MM: that product's sessions per month); "daw months
+    followed by a product key (values YYYY-MM: that product's sessions per month); "plugin months of "
+    followed by a plugin's pk (the same for one plugin); "daw months
     of " followed by a DAW's name (values YYYY-MM: that DAW's sessions per month); and the work per month
     (app/services/work_time.py): "work seconds of " followed by an activity kind (seconds), "sessions
     worked" and "sessions started".

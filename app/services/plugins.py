@@ -5,7 +5,7 @@ from sqlalchemy import and_, distinct, func, or_, select, union_all
 
 from app.models import LiveCount, Plugin, PluginTotal, Product, Session, SessionPlugin
 from app.services.bulk import chunked, page_count
-from app.services.rollups import product_months
+from app.services.rollups import plugin_months, product_months
 
 PAGE_SIZE = 50
 PLUGIN_SORTS = ("instances", "sessions", "tracks", "name", "vendor", "category")
@@ -161,12 +161,6 @@ def plugin_facets(db_session) -> dict[str, list[tuple[str, int]]]:
     return facets
 
 
-def _month(db_session, column):
-    if db_session.get_bind().dialect.name == "postgresql":
-        return func.to_char(column, "YYYY-MM")
-    return func.strftime("%Y-%m", column)
-
-
 def plugin_usage(db_session, *, plugin_id: str | None = None, product_key: str | None = None,
                  page: int = 1) -> dict | None:
     """A plugin (by pluginId) or a product (by product key): the product, its variants (as files spell them),
@@ -233,15 +227,9 @@ def _sessions_using(db_session, plugin_pks: list[int], page: int) -> list:
 
 
 def _months_using(db_session, plugin_pk: int) -> list:
-    """(YYYY-MM, live sessions using this plugin that month), month by month, from the rollup's date index."""
-    month = _month(db_session, SessionPlugin.session_created_at)
-    trashed = select(Session.pk).where(Session.deleted_at.is_not(None))
-    return db_session.execute(
-        select(month.label("month"), func.count())
-        .where(SessionPlugin.plugin_pk == plugin_pk, SessionPlugin.session_created_at.is_not(None),
-               SessionPlugin.session_pk.not_in(trashed))
-        .group_by(month).order_by(month)
-    ).all()
+    """(YYYY-MM, live sessions using this plugin that month), month by month, as kept on write."""
+    return db_session.execute(select(LiveCount.value, LiveCount.count)
+                              .where(LiveCount.dimension == plugin_months(plugin_pk)).order_by(LiveCount.value)).all()
 
 
 def every_month(counts) -> list[tuple[str, int]]:

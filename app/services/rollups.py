@@ -22,6 +22,7 @@ from app.services.work_time import count_started, count_work, recount_work
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
 TOTAL = "total"
 PRODUCT_MONTHS = "months of "
+PLUGIN_MONTHS = "plugin months of "
 DAW_MONTHS = "daw months of "
 # Facets of a session read from its plugins: the sessions with at least one plugin of that value.
 PLUGIN_FACETS = ("vendor", "format", "product")
@@ -168,6 +169,7 @@ def counted(db_session, session_pks) -> Counted:
             if months[session_pk] is not None:
                 values.update((product_months(value), months[session_pk])
                               for dimension, value in facets if dimension == "product")
+                values.update((plugin_months(plugin_pk), months[session_pk]) for plugin_pk in plugin_pks)
     return result
 
 
@@ -241,6 +243,11 @@ def plugins_of_sessions(db_session, session_pks) -> dict[int, list[int]]:
 def product_months(product_key: str) -> str:
     """The dimension holding a product's live sessions per month (values YYYY-MM)."""
     return PRODUCT_MONTHS + product_key
+
+
+def plugin_months(plugin_pk: int) -> str:
+    """The dimension holding a plugin's live sessions per month (values YYYY-MM)."""
+    return f"{PLUGIN_MONTHS}{plugin_pk}"
 
 
 def daw_months(daw: str) -> str:
@@ -373,6 +380,8 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
         total[1] += 1
         total[2] += tracks
         counts[TOTAL, "instances"] += instances
+        if months[session_pk]:
+            counts[plugin_months(plugin_pk), months[session_pk]] += 1
         for dimension, value in facets[plugin_pk]:
             values.add((dimension, value))
             if dimension == "product" and months[session_pk]:
