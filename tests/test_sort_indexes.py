@@ -3,7 +3,8 @@ import pytest
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models import Session, SessionPlugin
+from app.models import Event, Session, SessionPlugin
+from app.models.timeline import NOTE
 from app.services.plugins import _newest_first
 from app.services.queries import SessionQuery, _order
 
@@ -39,3 +40,13 @@ def test_a_page_of_a_plugins_sessions_is_read_newest_first_from_an_index(app, ba
     page = (select(SessionPlugin.session_pk).where(SessionPlugin.plugin_pk == 1)
             .order_by(*_newest_first(SessionPlugin.session_created_at, SessionPlugin.session_pk)).limit(50))
     assert_read_from_an_index(app, page, "ix_session_plugins_sorted_down")
+
+
+def test_the_latest_open_notes_are_read_newest_first_from_an_index(app, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite reads them from the same index, its rowid being the pk")
+    latest = (select(Event.pk).join(Session, Session.pk == Event.session_pk)
+              .where(Event.kind == NOTE, Event.status == "open", Event.deleted_at.is_(None),
+                     Session.deleted_at.is_(None))
+              .order_by(Event.updated_at.desc(), Event.pk.desc()).limit(5))
+    assert_read_from_an_index(app, latest, "ix_events_open_notes_newest")

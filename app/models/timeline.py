@@ -48,6 +48,8 @@ class Event(db.Model):
     __table_args__ = (
         Index("ix_events_session_pk_t_sec", "session_pk", "t_sec"),
         Index("ix_events_open_notes", "session_pk", sqlite_where=OPEN_NOTE, postgresql_where=OPEN_NOTE),
+        # The overview's latest open notes: the newest first, read in order.
+        Index("ix_events_open_notes_newest", "updated_at", "pk", sqlite_where=OPEN_NOTE, postgresql_where=OPEN_NOTE),
     )
 
 
