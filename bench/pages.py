@@ -24,7 +24,8 @@ from app.models import Event, LiveCount, Plugin, PluginTotal, Session, User
 from app.sample_data import generate_sessions
 from app.services.accounts import create_user, generate_password
 from app.services.bulk_edit import has_samples
-from app.services.events import add_events, session_timeline
+from app.services.events import add_events, latest_open_notes, open_notes_by, session_timeline
+from app.services.jobs import unfinished_jobs
 from app.timeline_input import EventInput
 from app.services.ingest import ingest_sessions
 from app.services.media import MissingMediaQuery
@@ -144,7 +145,9 @@ def dashboard_pages(app):
                     for query, narrowing in session_lists]
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
-                                   months_by_daw(db.session), has_samples(db.session))),
+                                   months_by_daw(db.session), has_samples(db.session), latest_open_notes(db.session),
+                                   open_notes_by(db.session, "artist"), open_notes_by(db.session, "project"),
+                                   unfinished_jobs(db.session))),
         ("Sessions, first page", "/sessions",
          lambda: list_sessions(db.session, SessionQuery())),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",

@@ -6,7 +6,7 @@ from app.extensions import db
 from app.models import Event, Session, SessionPlugin
 from app.models.timeline import NOTE
 from app.services.plugins import _newest_first
-from app.services.queries import SessionQuery, _order
+from app.services.queries import SessionQuery, _order, session_conditions
 
 # Every sort of the sessions list with an index in its exact order; the "edited" sort is indexed newest first.
 INDEXED = [(sort, descending) for sort in ("date", "name", "favorite", "tracks", "instances", "plugins", "open_notes",
@@ -50,3 +50,15 @@ def test_the_latest_open_notes_are_read_newest_first_from_an_index(app, backend)
                      Session.deleted_at.is_(None))
               .order_by(Event.updated_at.desc(), Event.pk.desc()).limit(5))
     assert_read_from_an_index(app, latest, "ix_events_open_notes_newest")
+
+
+@pytest.mark.parametrize("narrowing,index", [({"missing": True}, "ix_sessions_sorted_missing_newest"),
+                                             ({"has_open_notes": True}, "ix_sessions_sorted_open_notes_newest"),
+                                             ({"has_missing_media": True}, "ix_sessions_sorted_missing_media_newest")])
+def test_the_few_sessions_of_a_small_list_are_read_newest_first_from_their_own_index(app, backend, narrowing, index):
+    if backend != "postgresql":
+        pytest.skip("SQLite breaks ties on its rowid, which every index ends with")
+    query = SessionQuery(**narrowing)
+    with app.app_context():
+        page = (select(Session.pk).where(*session_conditions(db.session, query)).order_by(*_order(query)).limit(50))
+    assert_read_from_an_index(app, page, index)

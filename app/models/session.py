@@ -23,18 +23,17 @@ from app.models.types import UTCDateTime
 WITHOUT_ROWID = {"sqlite_with_rowid": False}
 LIVE = text("deleted_at IS NULL")
 TRASHED = text("deleted_at IS NOT NULL")
-MISSING = text("missing_at IS NOT NULL AND deleted_at IS NULL")
-WITH_OPEN_NOTES = text("open_note_count > 0 AND deleted_at IS NULL")
-WITH_MISSING_MEDIA = text("missing_media_count > 0 AND deleted_at IS NULL")
 # How a session's template became known: its file named it, or its opening tracks matched a registered template's.
 NAMED_BY_FILE, MATCHED_BY_LAYOUT = "file", "layout"
 # The indexes sorted lists are read from differ per database, so migrations make them and autogenerate leaves them
 # alone (SORT_INDEXES). On SQLite, the sessions by (figure, deleted_at) for each figure a list sorts by, not partial
 # (without statistics, SQLite would walk a partial index of every live session for counts that a small one, missing
-# files or open notes, answers), and the plugin usage by (plugin_pk, session_created_at). On PostgreSQL, partial
-# indexes of the live sessions in each list order, and the plugin usage newest first: ties on pk and the place of
-# nulls included, which PostgreSQL needs to read a page in order from an index.
-SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_", "ix_session_plugins_")
+# files or open notes, answers), the few live sessions with a missing file, open notes or missing media by date,
+# and the plugin usage by (plugin_pk, session_created_at). On PostgreSQL, partial indexes of the live sessions (and
+# of those few) in each list order, and the plugin usage newest first: ties on pk and the place of nulls included,
+# which PostgreSQL needs to read a page in order from an index.
+SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_", "ix_sessions_missing", "ix_sessions_open_notes",
+                "ix_session_plugins_")
 
 
 class Session(db.Model):
@@ -117,11 +116,6 @@ class Session(db.Model):
         Index("ix_sessions_remote_source_pk", "remote_source_pk"),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
         Index("ix_sessions_metadata_updated_at", "metadata_updated_at", sqlite_where=LIVE, postgresql_where=LIVE),
-        # The few live sessions whose file is missing, for the list's filter.
-        Index("ix_sessions_missing", "created_at", sqlite_where=MISSING, postgresql_where=MISSING),
-        Index("ix_sessions_open_notes", "created_at", sqlite_where=WITH_OPEN_NOTES, postgresql_where=WITH_OPEN_NOTES),
-        Index("ix_sessions_missing_media", "created_at", sqlite_where=WITH_MISSING_MEDIA,
-              postgresql_where=WITH_MISSING_MEDIA),
         Index("ix_sessions_changed_at", "changed_at"),
     )
 
