@@ -11,7 +11,7 @@ here compute the same figures from the rows alone, another way, to check them.
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import String, bindparam, case, cast, delete, func, or_, select, tuple_, update
+from sqlalchemy import ARRAY, String, bindparam, case, cast, delete, func, or_, select, tuple_, update
 
 from app.models import (Attachment, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
                         Tag, Track)
@@ -294,9 +294,16 @@ def _add(db_session, table, keys, columns, rows, gone_at_zero):
         return
     # In key order, so that concurrent writers lock the rows they share in the same order (no deadlock).
     rows.sort(key=lambda row: [row[key] for key in keys])
-    statement = dialect_insert(db_session, table)
+    statement, parameters = dialect_insert(db_session, table), rows
+    if db_session.get_bind().dialect.name == "postgresql":
+        # All rows in one statement, a column an array: one statement a row (an executemany) costs PostgreSQL a
+        # round of planning each, and a batch of sessions changes thousands of counts.
+        names = [*keys, *columns]
+        statement, parameters = statement.from_select(names, select(*(
+            func.unnest(bindparam(f"{name}s", [row[name] for row in rows], type_=ARRAY(table.c[name].type)))
+            for name in names))), None
     db_session.execute(statement.on_conflict_do_update(
-        index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in columns}), rows)
+        index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in columns}), parameters)
     if any(row[gone_at_zero] < 0 for row in rows):
         db_session.execute(delete(table).where(table.c[gone_at_zero] <= 0))
 
