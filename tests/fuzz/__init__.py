@@ -24,8 +24,11 @@ from tests.fuzz.mutations import (byte_mutation, fl_event_mutation, gzip_of, lin
                                   zip_entry_mutation)
 
 REGRESSIONS = Path(__file__).parent / "regressions"
-# Inputs tried per Hypothesis run; runs repeat (each with a new seed) until the time asked for is spent.
+# Inputs tried per Hypothesis run; runs repeat (each with a new seed) until the time asked for is spent. A short
+# fuzzing run makes short Hypothesis runs, so that it ends near its time even where inputs are slow to make (a large
+# Live set is unpacked, mutated and packed again for each).
 EXAMPLES_PER_RUN = 200
+EXAMPLES_PER_SECOND = 10
 
 
 def _structure_of(suffix: str):
@@ -125,7 +128,7 @@ def fuzz(name: str, seconds: float, time_bound: float = 5.0, failures: Path | No
     target, report = TARGETS[name], Report(name)
     last = {}
 
-    @settings(max_examples=EXAMPLES_PER_RUN, deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
+    @settings(max_examples=min(EXAMPLES_PER_RUN, max(1, int(seconds * EXAMPLES_PER_SECOND))), deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
               suppress_health_check=list(HealthCheck))
     @given(target.inputs())
     def one(case):
