@@ -32,7 +32,9 @@ def test_the_report_lists_missing_files_filtered_by_artist_and_folder(client):
     assert BeautifulSoup(partial.data, "html.parser").select_one("h1") is None
 
     ingest(client, {"name": "Drift", "fingerprint": "d", "mediaFiles": [{"path": "/old/vox.wav", "exists": True}]})
-    assert [row[0] for row in report(client)[1]] == ["Harbour", "Harbour"]
+    page, rows = report(client)
+    assert [row[0] for row in rows] == ["Harbour", "Harbour"]
+    assert page.select_one("#summary").get_text(" ", strip=True).startswith("2 missing files in 1 session")
     client.delete(f"/api/session-stats/{client.get('/api/sessions/?q=harbour').get_json()['sessions'][0]['session_id']}")
     page, rows = report(client)
     assert rows == [["No missing media files: every file the sessions name was found, or none was looked for yet."]]
