@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from flask_migrate import upgrade
+from flask import current_app
 from sqlalchemy import event, inspect
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -265,8 +265,22 @@ def database_unavailable(exc: BaseException) -> Unavailable | None:
     return None
 
 
+def bind_migrations(app) -> None:
+    """Bind Flask-Migrate to `app` unless it is: the web app does at once, a command when it first migrates, so that
+    the others start without loading Alembic."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        from app import PROJECT_ROOT
+
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+
 def upgrade_database() -> bool:
     """Migrate the app's database to head; True when this created its tables."""
+    from flask_migrate import upgrade
+
+    bind_migrations(current_app._get_current_object())
     created = not inspect(db.engine).has_table("sessions")
     upgrade()
     return created

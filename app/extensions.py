@@ -1,15 +1,14 @@
 """Flask extensions, created once here and bound to the app in create_app."""
 import signal
+import threading
 from pathlib import Path
 
 from flask import current_app
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
-from huey import RedisHuey, SqliteHuey, crontab
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -29,26 +28,41 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address)
-# How often a consumer asks whether a scheduled backup is due, and whether a sync or a webhook's retry is.
-BACKUP_CHECK = crontab(minute="*/5")
-EVERY_MINUTE = crontab(minute="*")
 
 
 class JobQueue:
     """The huey queue that background jobs run on: SqliteHuey in instance/, or RedisHuey with a Redis URL.
 
-    Each app gets its own huey, with one task, `run_job(job_pk)`, that runs the Job row's work
-    through `runner` inside the app's context; the `tasks` given, (name, function) pairs, each queued
-    with `call(name)`; and the `periodic` ones, (name, crontab, function), which run on whichever
-    consumer takes them (each decides whether anything is due).
+    Each app gets its own huey, made the first time the app queues or runs a job, so that a command that
+    never does starts without it. `tasks()` returns what it runs: `runner`, which runs a Job row's work
+    as the task `run_job(job_pk)`; (name, function) pairs, each queued with `call(name)`; and periodic
+    ones, (name, crontab, function), which run on whichever consumer takes them (each decides whether
+    anything is due). Each runs inside the app's context.
     """
 
-    def init_app(self, app, runner, tasks=(), periodic=()):
-        """Make the app's huey from its settings and register the job task, the other tasks and the periodic ones."""
+    def __init__(self):
+        self._making = threading.Lock()
+
+    def init_app(self, app, tasks):
+        """Keep `tasks` for the app's huey, made when first needed."""
+        app.extensions["huey.tasks"] = tasks
+
+    def huey_of(self, app):
+        """The app's huey, made from its settings with its tasks on first use."""
+        # Its tasks run on other threads, where `current_app` means nothing: they keep the app itself.
+        app = getattr(app, "_get_current_object", lambda: app)()
+        with self._making:
+            if "huey" not in app.extensions:
+                app.extensions["huey"] = self._make_huey(app, *app.extensions["huey.tasks"]())
+        return app.extensions["huey"]
+
+    @staticmethod
+    def _make_huey(app, runner, tasks, periodic):
+        from huey import RedisHuey, SqliteHuey
+
         name = app.config["JOB_QUEUE_NAME"]
         if app.config["REDIS_URL"]:
             huey = RedisHuey(name, url=app.config["REDIS_URL"], results=False)
@@ -62,17 +76,17 @@ class JobQueue:
                     function(*args)
             return run
 
-        app.extensions["huey"] = huey
         app.extensions["huey.run_job"] = huey.task(name="run_job")(in_context(runner))
         for task_name, function in tasks:
             app.extensions[f"huey.{task_name}"] = huey.task(name=task_name)(in_context(function))
         for task_name, schedule, function in periodic:
             app.extensions[f"huey.{task_name}"] = huey.periodic_task(schedule, name=task_name)(in_context(function))
+        return huey
 
-    @property
-    def huey(self):
-        """The current app's huey."""
-        return current_app.extensions["huey"]
+    def task(self, app, name: str):
+        """The app's task `name`: run_job, or one of its other tasks."""
+        self.huey_of(app)
+        return app.extensions[f"huey.{name}"]
 
     def start_consumer(self, app, workers: int = 1):
         """Run the app's queued jobs and periodic tasks on threads of this process, beside other work; returns the
@@ -85,18 +99,17 @@ class JobQueue:
             signal.signal(number, handler)
         return consumer
 
-    @staticmethod
-    def create_consumer(app, workers: int = 1):
+    def create_consumer(self, app, workers: int = 1):
         """A consumer of the app's queue on `workers` threads that also runs the periodic tasks."""
-        return app.extensions["huey"].create_consumer(workers=workers, worker_type="thread", periodic=True)
+        return self.huey_of(app).create_consumer(workers=workers, worker_type="thread", periodic=True)
 
     def enqueue(self, job_pk: int) -> None:
         """Queue the job for the next free worker."""
-        current_app.extensions["huey.run_job"](job_pk)
+        self.task(current_app, "run_job")(job_pk)
 
     def call(self, task_name: str) -> None:
         """Queue one of the app's other tasks."""
-        current_app.extensions[f"huey.{task_name}"]()
+        self.task(current_app, task_name)()
 
 
 jobs = JobQueue()

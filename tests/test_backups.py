@@ -15,7 +15,7 @@ from sqlalchemy.exc import DBAPIError
 from app import create_app
 from app.cli import cli
 from app.database import database_unavailable, unit_of_work
-from app.extensions import db
+from app.extensions import db, jobs
 from app.models import ApiToken, AuditEntry, Meta, User
 from app.models.types import utc_now
 from app.sample_data import generate_sessions
@@ -307,13 +307,13 @@ def test_scheduled_backups_one_per_interval_keeping_the_newest(app, tmp_path):
     folder = Path(app.config["BACKUP_DIR"])
     app.config.update(BACKUP_INTERVAL_HOURS=24, BACKUP_KEEP=2)
     now = utc_now().replace(microsecond=0)
-    huey = app.extensions["huey"]
+    huey = jobs.huey_of(app)
     # Consumers (started with periodic tasks on) enqueue the check every five minutes.
     assert "scheduled_backup" in [task.name for task in huey.read_periodic(datetime(2025, 1, 1, 0, 5))]
     assert "scheduled_backup" not in [task.name for task in huey.read_periodic(datetime(2025, 1, 1, 0, 6))]
     with app.app_context():
         # The periodic task, as a consumer runs it.
-        app.extensions["huey.scheduled_backup"].call_local()
+        jobs.task(app, "scheduled_backup").call_local()
         assert len(scheduled(folder)) == 1
         assert backups.run_scheduled_backup(now + timedelta(minutes=5)) is None
         assert len(scheduled(folder)) == 1

@@ -1,6 +1,7 @@
 """The command line loads only what the command it runs needs: help and extraction start without the server side."""
 import importlib
 import json
+import os
 import subprocess
 import sys
 
@@ -10,14 +11,18 @@ import pytest
 from app.cli import COMMANDS, cli
 from tests.extractors.conftest import CORPUS
 
+from tests.helpers import SEED_EXAMPLE
+
 SERVER_SIDE = ("flask", "sqlalchemy", "huey", "alembic", "scipy")
+# What a command that writes to the index does not need: the pages and the API, migrations, scans, the job queue.
+WEB_SIDE = ("app.web", "app.api", "app.scanning", "flask_migrate", "alembic", "huey")
 
 
-def run_and_list_modules(*args, env=None):
-    """Run `session-stats ARGS` in a fresh interpreter; its output, and which of SERVER_SIDE it had imported."""
+def run_and_list_modules(*args, env=None, modules=SERVER_SIDE):
+    """Run `session-stats ARGS` in a fresh interpreter; its output, and which of `modules` it had imported."""
     script = ("import json, sys\nfrom app.cli import cli\n"
               "try:\n    cli(sys.argv[1:])\nexcept SystemExit as exit:\n    code = exit.code\n"
-              f"print(json.dumps({{'code': code, 'loaded': [m for m in {SERVER_SIDE!r} if m in sys.modules]}}), "
+              f"print(json.dumps({{'code': code, 'loaded': [m for m in {modules!r} if m in sys.modules]}}), "
               "file=sys.stderr)")
     done = subprocess.run([sys.executable, "-c", script, *args], capture_output=True, text=True, timeout=120, env=env)
     report = json.loads(done.stderr.strip().splitlines()[-1])
@@ -37,6 +42,20 @@ def test_extract_reads_a_file_without_importing_the_server_side():
     assert report == {"code": 0, "loaded": []}
     [session] = json.loads(output)["payload"]["sessions"]
     assert session["daw"] == "REAPER" and session["path"] == str(path)
+
+
+def test_ingest_writes_without_loading_the_web_side(tmp_path):
+    env = {**os.environ, "SESSION_STATS_INSTANCE_PATH": str(tmp_path)}
+    subprocess.run([sys.executable, "-m", "app.cli", "setup"], env=env, check=True, capture_output=True, timeout=120)
+    body = tmp_path / "body.json"
+    body.write_text(json.dumps(SEED_EXAMPLE))
+    report, output = run_and_list_modules("ingest", str(body), env=env, modules=WEB_SIDE)
+    assert report == {"code": 0, "loaded": []}
+    [session_id] = json.loads(output)["insertedIds"]
+    report, output = run_and_list_modules("export", env=env, modules=WEB_SIDE)
+    assert report == {"code": 0, "loaded": []}
+    [session] = json.loads(output)["sessions"]
+    assert (session["id"], session["name"]) == (session_id, "Session A")
 
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))

@@ -8,7 +8,7 @@ import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
 
-from app.extensions import db
+from app.extensions import db, jobs as job_queue
 from app.models import AuditEntry, Job, JobError, Session
 from app.models.types import utc_now
 from app.scanning import run_job
@@ -76,7 +76,7 @@ def audit_entries(app, action: str) -> list[AuditEntry]:
 
 
 def queued_tasks(app) -> int:
-    return app.extensions["huey"].pending_count()
+    return job_queue.huey_of(app).pending_count()
 
 
 def scanned_job(app, client, **fields) -> int:

@@ -9,7 +9,7 @@ from standardwebhooks import Webhook
 
 from app.credentials import keyring
 from app.database import unit_of_work
-from app.extensions import db
+from app.extensions import db, jobs
 from app.models import AuditEntry, Job, WebhookDelivery, WebhookSubscription
 from app.models.types import utc_now
 from app.remote.webhooks import deliver_due
@@ -71,6 +71,16 @@ def test_events_go_only_to_their_subscribers_and_a_wrong_secret_does_not_verify(
     with pytest.raises(Exception):
         Webhook(new_webhook_secret()).verify(request["body"], {k: request["headers"][k] for k in (
             "webhook-id", "webhook-timestamp", "webhook-signature")})
+
+
+def test_a_write_that_owes_messages_queues_the_delivery_task_once_it_commits(app, client):
+    subscribe(app, "http://127.0.0.1:9/hook")
+    queue = jobs.huey_of(app)
+    queue.flush()
+    assert ingest(client, {"name": "Refused", "tracks": "not a list"}).status_code == 422
+    assert queue.pending_count() == 0
+    assert ingest(client, {"name": "Alpha", "fingerprint": "a"}).status_code == 200
+    assert [task.name for task in queue.pending()] == ["deliver_webhooks"]
 
 
 def test_a_failing_delivery_is_retried_later_then_a_long_failure_turns_the_subscription_off(app, client):

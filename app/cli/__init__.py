@@ -33,7 +33,7 @@ COMMANDS = {
     "routes": Entry("flask.cli", "Show the routes for the app."),
     "samples": Entry("app.cli.maintenance", "The sample sessions `setup --sample` loads (and `make run`), made up to "
                                             "try Session Stats with."),
-    "scan": Entry("app.cli.sessions", "Scan folders or files for sessions: new and changed files are read, unchanged "
+    "scan": Entry("app.cli.scans", "Scan folders or files for sessions: new and changed files are read, unchanged "
                                       "ones skipped."),
     "serve": Entry("app.cli.server", "Serve the dashboard and API with a production WSGI server (waitress)."),
     "setup": Entry("app.cli.server", "Migrate the database; on first creation import instance/session-stats.json if "

@@ -31,7 +31,7 @@ def with_app_context(command):
         if current_app:
             return ctx.invoke(command, *args, **kwargs)
         info = ctx.find_object(ScriptInfo)
-        app = info.load_app() if info is not None else create_app()
+        app = info.load_app() if info is not None else create_app(web=False)
         with app.app_context():
             return ctx.invoke(command, *args, **kwargs)
 

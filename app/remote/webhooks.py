@@ -1,47 +1,26 @@
 """Sending the webhooks owed, signed per the Standard Webhooks specification, and checking the ones received."""
 import json
-import logging
 import time
 from datetime import datetime, timedelta
 
 import httpx
 from flask import current_app
-from sqlalchemy import event
-from sqlalchemy.orm import Session as DatabaseSession
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from app import metrics
 from app.credentials import CredentialError, Keyring, keyring
 from app.database import unit_of_work
-from app.extensions import db, jobs
+from app.extensions import db
 from app.models import WebhookDelivery
 from app.models.types import utc_now
 from app.services.audit import Actor, record
-from app.services.webhooks import DELIVERIES_WAITING, due_deliveries, record_attempt
+from app.services.webhooks import due_deliveries, record_attempt
 
-DELIVER = "deliver_webhooks"
 # A webhook's timestamp may be this far from now, either way.
 TOLERANCE = timedelta(minutes=5)
 USER_AGENT = "session-stats-webhooks"
-log = logging.getLogger(__name__)
 # Who turns a failing subscription off, as the audit log names it.
 DELIVERY = Actor("webhook delivery")
-
-
-@event.listens_for(DatabaseSession, "after_commit")
-def _queue_deliveries(db_session):
-    # The messages are in the database now: the task sends them, never the request that caused them. A queue that
-    # cannot take the task now loses nothing: the periodic retry finds the messages within a minute.
-    if db_session.info.pop(DELIVERIES_WAITING, False):
-        try:
-            jobs.call(DELIVER)
-        except Exception:
-            log.warning("Could not queue the webhook deliveries; the periodic task sends them.", exc_info=True)
-
-
-@event.listens_for(DatabaseSession, "after_rollback")
-def _forget_deliveries(db_session):
-    db_session.info.pop(DELIVERIES_WAITING, None)
 
 
 def message_body(event_name: str, data: dict, at: datetime) -> bytes:

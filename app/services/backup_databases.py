@@ -18,7 +18,7 @@ from flask import current_app
 from flask_migrate import downgrade
 from sqlalchemy import inspect, text
 
-from app.database import unit_of_work
+from app.database import bind_migrations, unit_of_work
 from app.extensions import db
 from app.services.backup_archive import BackupError
 
@@ -56,6 +56,7 @@ def database_kind() -> str:
 
 def known_revisions() -> set[str]:
     """Every migration this code has, by revision."""
+    bind_migrations(current_app._get_current_object())
     config = current_app.extensions["migrate"].migrate.get_config()
     return {script.revision for script in ScriptDirectory.from_config(config).walk_revisions()}
 
@@ -176,6 +177,7 @@ def _restore_postgres(path: Path) -> None:
     if has_tables():
         # Only an empty database gets here. Its migrations take away what they made (tables, search functions,
         # triggers), so that the dump's own can take their place.
+        bind_migrations(current_app._get_current_object())
         downgrade(revision="base")
         with unit_of_work():
             db.session.execute(text("DROP TABLE IF EXISTS alembic_version"))

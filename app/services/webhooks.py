@@ -1,11 +1,15 @@
 """Webhook subscriptions and the messages owed to them: what happened is recorded in the writer's transaction,
 and sent afterwards by the delivery task (app/remote/webhooks.py)."""
+import logging
 import uuid
 from datetime import datetime, timedelta
 
+from sqlalchemy import event as orm_event
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session as DatabaseSession
 
 from app.credentials import Keyring
+from app.extensions import jobs
 from app.models import WebhookDelivery, WebhookSubscription
 from app.models.remote import DELIVERED, GAVE_UP, PENDING
 from app.models.types import utc_now
@@ -24,6 +28,25 @@ IDS_PER_MESSAGE = 1000
 # Set on the database session when a write recorded deliveries: the commit queues the delivery task.
 DELIVERIES_WAITING = "webhook deliveries waiting"
 DELIVERIES_PAGE = 50
+# The job queue's task that sends the deliveries due.
+DELIVER = "deliver_webhooks"
+log = logging.getLogger(__name__)
+
+
+@orm_event.listens_for(DatabaseSession, "after_commit")
+def _queue_deliveries(db_session):
+    # The messages are in the database now: the task sends them, never the request that caused them. A queue that
+    # cannot take the task now loses nothing: the periodic retry finds the messages within a minute.
+    if db_session.info.pop(DELIVERIES_WAITING, False):
+        try:
+            jobs.call(DELIVER)
+        except Exception:
+            log.warning("Could not queue the webhook deliveries; the periodic task sends them.", exc_info=True)
+
+
+@orm_event.listens_for(DatabaseSession, "after_rollback")
+def _forget_deliveries(db_session):
+    db_session.info.pop(DELIVERIES_WAITING, None)
 
 
 class WebhookError(Exception):

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
+from app.extensions import jobs
 from tests.auth import PASSWORD
 from tests.browser.test_screenshots import SCREENSHOTS
 
@@ -38,7 +39,7 @@ def app_config(archive):
 @pytest.fixture
 def worker(app):
     """A huey consumer running the app's queued jobs in a thread, as `session-stats serve` runs one."""
-    consumer = app.extensions["huey"].create_consumer(workers=1, worker_type="thread", periodic=False)
+    consumer = jobs.huey_of(app).create_consumer(workers=1, worker_type="thread", periodic=False)
     # The consumer installs signal handlers for a run loop of its own; pytest keeps the process's.
     handlers = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
     consumer.start()
