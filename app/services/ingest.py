@@ -3,7 +3,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import Boolean, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import metrics
@@ -16,7 +16,7 @@ from app.models.timeline import FILE_SOURCE, MARKER
 from app.models.types import utc_now
 from app.normalize import derive_plugin_usage, fingerprint, instance_plugin_id, iso_utc, track_plugin_ids
 from app.services import templates
-from app.services.bulk import chunked, dialect_insert
+from app.services.bulk import chunked, delete_children, dialect_insert, insert_rows
 from app.services.derived import live_change
 from app.services.identities import add_products, plugin_identity, stored_corrections
 from app.wire import SessionStatsSession
@@ -133,27 +133,27 @@ def _write_children(db_session, sessions, instance_ids, usages, plugin_pks, stor
     def existing(indexes):
         return [pks[i] for i in indexes if pks[i] in stored_pks]
 
-    _delete_children(db_session, Tag, existing(with_tags))
-    _delete_children(db_session, Credit, existing(with_credits))
-    _delete_children(db_session, TrackPlugin, existing(with_tracks))
-    _delete_children(db_session, Track, existing(with_tracks))
-    _delete_children(db_session, SessionPlugin, existing(with_usage))
-    _delete_children(db_session, Source, existing(with_sources))
+    delete_children(db_session, Tag, existing(with_tags))
+    delete_children(db_session, Credit, existing(with_credits))
+    delete_children(db_session, TrackPlugin, existing(with_tracks))
+    delete_children(db_session, Track, existing(with_tracks))
+    delete_children(db_session, SessionPlugin, existing(with_usage))
+    delete_children(db_session, Source, existing(with_sources))
 
-    _insert(db_session, Tag, ("session_pk", "name", "position"), (
+    insert_rows(db_session, Tag, ("session_pk", "name", "position"), (
         (pks[i], name, position)
         for i in with_tags for position, name in enumerate(sessions[i].tags or ())
     ))
-    _insert(db_session, Credit, ("session_pk", "position", "name", "role"), (
+    insert_rows(db_session, Credit, ("session_pk", "position", "name", "role"), (
         (pks[i], position, credit.name, credit.role)
         for i in with_credits for position, credit in enumerate(sessions[i].credits or ())
     ))
     _insert_tracks(db_session, sessions, instance_ids, with_tracks, pks, plugin_pks)
-    _insert(db_session, SessionPlugin, ("session_pk", "plugin_pk", "count", "track_count", "session_created_at"), (
+    insert_rows(db_session, SessionPlugin, ("session_pk", "plugin_pk", "count", "track_count", "session_created_at"), (
         (pks[i], plugin_pks[pid], usage.count, usage.track_count, created[i])
         for i in with_usage for pid, usage in usages[i].items()
     ))
-    _insert(db_session, Source, ("session_pk", "position", "type", "path", "ingested_at", "extractor"), (
+    insert_rows(db_session, Source, ("session_pk", "position", "type", "path", "ingested_at", "extractor"), (
         (pks[i], position, source.type, source.path, source.ingested_at, source.extractor)
         for i in with_sources for position, source in enumerate(sessions[i].sources or ())
     ))
@@ -169,14 +169,14 @@ def _write_timeline(db_session, sessions, stored, pks, now):
     events = Event.__table__
     for chunk in chunked([pks[i] for i in with_markers if pks[i] in stored_pks]):
         db_session.execute(delete(events).where(events.c.session_pk.in_(chunk), events.c.source == FILE_SOURCE))
-    _delete_children(db_session, MediaFile, [pks[i] for i in with_media if pks[i] in stored_pks])
-    _insert(db_session, Event, ("id", "session_pk", "kind", "source", "t_sec", "end_sec", "text", "comment", "track",
+    delete_children(db_session, MediaFile, [pks[i] for i in with_media if pks[i] in stored_pks])
+    insert_rows(db_session, Event, ("id", "session_pk", "kind", "source", "t_sec", "end_sec", "text", "comment", "track",
                                 "created_at", "updated_at"), (
         (str(uuid.uuid4()), pks[i], MARKER, FILE_SOURCE, marker.t_sec, marker.end_sec, marker.name, marker.comment,
          marker.track, now, now)
         for i in with_markers for marker in sessions[i].markers or ()
     ))
-    _insert(db_session, MediaFile, ("session_pk", "position", "path", "name", "offline", "exists", "size_bytes",
+    insert_rows(db_session, MediaFile, ("session_pk", "position", "path", "name", "offline", "exists", "size_bytes",
                                     "missing"), (
         (pks[i], position, media.path, media.name, media.offline, media.exists, media.size_bytes,
          media_missing(media.exists, media.offline))
@@ -383,70 +383,6 @@ def credit_values(credits) -> list[dict]:
     return [{"name": credit.name, "role": credit.role} for credit in credits or ()]
 
 
-def _delete_children(db_session, model, session_pks):
-    table = model.__table__
-    for chunk in chunked(session_pks):
-        db_session.execute(delete(table).where(table.c.session_pk.in_(chunk)))
-
-
-def _insert(db_session, model, columns, rows):
-    """Insert many rows (tuples in the order of `columns`) with one executemany, or one COPY on PostgreSQL.
-
-    The statement is compiled once from the table and the rows go to the driver with
-    only the bind processing their column types need: SQLAlchemy's general per-row
-    parameter handling costs more than the insert itself at a few hundred thousand rows.
-    """
-    rows = list(rows)
-    if not rows:
-        return
-    table = model.__table__
-    connection = db_session.connection()
-    dialect = connection.dialect
-    compiled = insert(table).compile(dialect=dialect, column_keys=list(columns))
-    order = compiled.positiontup if compiled.positional else list(columns)
-    if list(order) != list(columns):
-        where = [columns.index(key) for key in order]
-        rows = [tuple(row[index] for index in where) for row in rows]
-    # Both drivers take Python booleans as they are, and the wire model allows nothing else.
-    processors = [(index, _remembering(processor)) for index, key in enumerate(order)
-                  if not isinstance(table.c[key].type, Boolean)
-                  and (processor := table.c[key].type.bind_processor(dialect)) is not None]
-    if processors:
-        rows = [_processed(row, processors) for row in rows]
-    if dialect.name == "postgresql":
-        _copy(connection, table, order, rows)
-        return
-    parameters = rows if compiled.positional else [dict(zip(order, row)) for row in rows]
-    connection.exec_driver_sql(compiled.string, parameters)
-
-
-def _copy(connection, table, columns, rows):
-    """Load rows with PostgreSQL's COPY FROM STDIN, several times faster than inserting them one by one."""
-    quote = connection.dialect.identifier_preparer.quote
-    statement = f"COPY {quote(table.name)} ({', '.join(quote(column) for column in columns)}) FROM STDIN"
-    with connection.connection.cursor() as cursor, cursor.copy(statement) as copy:
-        for row in rows:
-            copy.write_row(row)
-
-
-def _remembering(processor):
-    """`processor` answering each distinct (hashable) value once: a session's rows repeat its values."""
-    answers = {}
-
-    def process(value):
-        if value not in answers:
-            answers[value] = processor(value)
-        return answers[value]
-    return process
-
-
-def _processed(row, processors):
-    values = list(row)
-    for index, processor in processors:
-        values[index] = processor(values[index])
-    return tuple(values)
-
-
 def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks):
     tracks, instances = [], []
     for i in indexes:
@@ -459,8 +395,8 @@ def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks)
             for slot_position, (instance, pid) in enumerate(zip(track.plugins or (), ids)):
                 instances.append((session_pk, position, slot_position, plugin_pks[pid],
                                   instance.slot, instance.preset, instance.active, instance.uid))
-    _insert(db_session, Track, ("session_pk", "position", "id", "name", "type", "format", "state", "notes"), tracks)
-    _insert(db_session, TrackPlugin, ("session_pk", "track_position", "position", "plugin_pk", "slot", "preset",
+    insert_rows(db_session, Track, ("session_pk", "position", "id", "name", "type", "format", "state", "notes"), tracks)
+    insert_rows(db_session, TrackPlugin, ("session_pk", "track_position", "position", "plugin_pk", "slot", "preset",
                                       "active", "uid"), instances)
     uids = sorted({(row[3], row[7]) for row in instances if row[7]})
     if uids:
