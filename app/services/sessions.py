@@ -4,6 +4,7 @@ from datetime import datetime, timedelta
 from pydantic.alias_generators import to_camel
 from sqlalchemy import delete, func, literal, select, union_all, update
 
+from app.gc_pause import gc_paused
 from app.models import (Credit, Event, LiveCount, MediaFile, Meta, Plugin, PluginTotal, Product, PurgedSession, RemoteSource,
                         Session, SessionPlugin, Source, Tag, Track, TrackPlugin)
 from app.models.timeline import FILE_SOURCE, MARKER
@@ -166,9 +167,12 @@ def index_overview(db_session) -> dict:
 
 def _wire_sessions(db_session, rows) -> list[dict]:
     """Wire dicts for session rows, with eight queries in all rather than eight per session."""
-    by_pk = {row.pk: _session_dict(row) for row in rows}
-    for chunk in chunked(list(by_pk)):
-        _attach_children(db_session, by_pk, chunk)
+    # A page of full sessions is tens of thousands of small dicts, each of which would count towards the cyclic
+    # collector's next pass over everything the process holds.
+    with gc_paused():
+        by_pk = {row.pk: _session_dict(row) for row in rows}
+        for chunk in chunked(list(by_pk)):
+            _attach_children(db_session, by_pk, chunk)
     return list(by_pk.values())
 
 
