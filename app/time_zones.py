@@ -1,4 +1,5 @@
 """Time zones: the server's own, and moments typed as a wall-clock time in a zone turned into UTC (and back)."""
+import functools
 import os
 from datetime import UTC, datetime
 from pathlib import Path
@@ -7,9 +8,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 ZONEINFO_ROOTS = ("/usr/share/zoneinfo/", "/usr/lib/zoneinfo/")
 
 
-def zone_names() -> list[str]:
-    """Every IANA zone this machine knows, sorted."""
-    return sorted(available_timezones())
+@functools.cache
+def zone_names() -> tuple[str, ...]:
+    """Every IANA zone this machine knows, sorted; read once, as finding them opens every file of the zone
+    database."""
+    return tuple(sorted(available_timezones()))
 
 
 def time_zone(name: str) -> ZoneInfo:
@@ -31,7 +34,7 @@ def server_zone_name() -> str:
     if localtime.is_symlink():
         target = str(localtime.resolve())
         candidates += [target.removeprefix(root) for root in ZONEINFO_ROOTS if target.startswith(root)]
-    return next((name for name in candidates if name in available_timezones()), "UTC")
+    return next((name for name in candidates if name in zone_names()), "UTC")
 
 
 def wall_clock_to_utc(local: datetime, zone: ZoneInfo) -> datetime:
