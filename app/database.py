@@ -19,6 +19,7 @@ import time
 from collections import deque
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from weakref import WeakKeyDictionary
 
 from flask import current_app
@@ -28,6 +29,8 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from app.extensions import db
 
 log = logging.getLogger(__name__)
+# Alembic's scripts, beside the app package.
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -271,9 +274,7 @@ def bind_migrations(app) -> None:
     if "migrate" not in app.extensions:
         from flask_migrate import Migrate
 
-        from app import PROJECT_ROOT
-
-        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"))
+        Migrate(app, db, directory=str(MIGRATIONS))
 
 
 def upgrade_database() -> bool:
