@@ -283,3 +283,20 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     client.post(f"/api/session-stats/{morning}/restore")
     assert found(app, "daybr") == ["Morning"]
     assert "<strong>1</strong> session" in client.get("/sessions?q=daybr").get_data(as_text=True)
+
+
+def test_a_search_naming_a_product_counts_its_live_users_once_and_not_those_in_the_trash(client):
+    def listed(query: str) -> tuple[int, list[str]]:
+        answer = client.get("/api/sessions/", query_string={"q": query, "limit": 50}).get_json()
+        return answer["total_count"], sorted(s["name"] for s in answer["sessions"])
+
+    fabfilter = {"name": "FabFilter Pro-Q 3", "vendor": "FabFilter"}
+    ingest(client, {"name": "Uses it", "fingerprint": "a", "tracks": [{"name": "Bus", "plugins": [fabfilter]}]},
+           {"name": "Pro mix, Fab notes", "fingerprint": "b", "tracks": [{"name": "Fab bus", "plugins": [fabfilter]}]},
+           {"name": "Trashed", "fingerprint": "c", "tracks": [{"name": "Keys", "plugins": [fabfilter]}]},
+           {"name": "Other", "fingerprint": "d", "tracks": [{"name": "Pro keys"}]})
+    trashed = next(s["id"] for s in client.get("/api/session-stats").get_json()["sessions"] if s["name"] == "Trashed")
+    assert client.delete(f"/api/session-stats/{trashed}").status_code == 200
+    assert listed("fabfilter") == (2, ["Pro mix, Fab notes", "Uses it"])
+    assert listed("fab pro") == (2, ["Pro mix, Fab notes", "Uses it"])
+    assert listed("pro keys") == (1, ["Other"])

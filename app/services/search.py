@@ -8,7 +8,7 @@ is matched by the same MATCH as the words of the document.
 """
 import re
 
-from sqlalchemy import Select, bindparam, func, or_, select, text
+from sqlalchemy import Select, bindparam, column, func, intersect, or_, select, table, text, union
 
 from app.models import Plugin, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked
@@ -31,7 +31,6 @@ MATCHING = {
     "sqlite": f"SELECT rowid AS pk FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
     "postgresql": f"SELECT session_pk AS pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
 }
-COUNT_MATCHING = {dialect: f"SELECT count(*) FROM ({sql}) AS matches" for dialect, sql in MATCHING.items()}
 # SQLite has no hash join: finding which of many sessions use one of some plugins probes
 # session_plugins once per session. An FTS5 index of each live session's plugins answers it by
 # merging sorted lists of sessions instead. A session's document holds a term per plugin it
@@ -124,20 +123,30 @@ def search_conditions(db_session, query: str) -> list:
 
 
 def count_matching_sessions(db_session, query: str) -> int | None:
-    """How many live sessions a search matches, from the search index alone; None when it has no words, or on
-    PostgreSQL when one of them names a product (whose users there include trashed sessions)."""
+    """How many live sessions a search matches, from the search index (and on PostgreSQL the plugin usage of the
+    sessions in it) alone; None when it has no words."""
     terms = search_terms(query)
     if not terms:
         return None
     dialect = _dialect(db_session)
     products = _products_by_word(db_session, terms)
     if dialect == "sqlite":
-        expression = _sqlite_expression(db_session, terms, products)
-    elif any(products.values()):
-        return None
+        matched = [_matching(dialect, _sqlite_expression(db_session, terms, products))]
     else:
-        expression = _expression(dialect, terms)
-    return db_session.scalar(text(COUNT_MATCHING[dialect]), {"query": expression})
+        plain = [term for term in terms if not products[term]]
+        # Per word naming a product, the sessions it matches or that use the product; counted once each.
+        matched = [_matching(dialect, _expression(dialect, plain))] if plain else []
+        matched += [union(select(_matching(dialect, _expression(dialect, [term])).subquery()),
+                          _live_users(products[term])) for term in terms if products[term]]
+    both = matched[0] if len(matched) == 1 else intersect(*matched)
+    return db_session.scalar(select(func.count()).select_from(both.subquery()))
+
+
+def _live_users(product_keys: list[str]) -> Select:
+    """The pks of the live sessions using a plugin of these products: those with a search row (PostgreSQL)."""
+    searched = table(SEARCH_TABLE, column("session_pk"))
+    return (select(SessionPlugin.session_pk).join(searched, searched.c.session_pk == SessionPlugin.session_pk)
+            .where(SessionPlugin.plugin_pk.in_(select(Plugin.pk).where(Plugin.product_key.in_(product_keys)))))
 
 
 def _product_users(db_session, product_keys: list[str]):
