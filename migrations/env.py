@@ -5,7 +5,7 @@ from alembic import context
 from flask import current_app
 
 from app.database import WRITE_OPTIONS
-from app.models.session import SORT_INDEXES
+from app.models.session import made_by_models
 
 config = context.config
 if config.config_file_name is not None and not config.attributes.get("skip_logging"):
@@ -15,18 +15,12 @@ db = current_app.extensions["migrate"].db
 target_metadata = db.metadata
 
 
-def include_name(name, type_, parent_names):
-    """Leave the full-text search tables and the sort indexes (made by hand, per database) out of autogenerate."""
-    return not (type_ == "table" and name.startswith("session_search")
-                or type_ == "index" and name.startswith(SORT_INDEXES))
-
-
 def run_migrations_offline():
     """Emit SQL for the configured URL without connecting."""
     context.configure(
         url=db.engine.url.render_as_string(hide_password=False),
         target_metadata=target_metadata,
-        include_name=include_name,
+        include_name=made_by_models,
         literal_binds=True,
         render_as_batch=True,
     )
@@ -49,7 +43,7 @@ def run_migrations_online():
         try:
             # A migration writes: on SQLite it takes the write lock before its first statement.
             connection.execution_options(**WRITE_OPTIONS)
-            context.configure(connection=connection, target_metadata=target_metadata, include_name=include_name,
+            context.configure(connection=connection, target_metadata=target_metadata, include_name=made_by_models,
                               render_as_batch=True)
             with context.begin_transaction():
                 context.run_migrations()

@@ -36,6 +36,13 @@ SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_", "ix_sessions_missing",
                 "ix_session_plugins_")
 
 
+def made_by_models(name, type_, parent_names) -> bool:
+    """Alembic's include_name: false for what migrations make by hand, per database (the full-text search tables
+    and the sort indexes), which autogenerate must leave alone."""
+    return not (type_ == "table" and name.startswith("session_search")
+                or type_ == "index" and name.startswith(SORT_INDEXES))
+
+
 class Session(db.Model):
     """One DAW session or project."""
 

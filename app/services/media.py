@@ -5,7 +5,7 @@ from sqlalchemy import func, select
 
 from app.models import LiveCount, MediaFile, Session
 from app.services.bulk import page_count
-from app.services.rollups import BY_ARTIST, MISSING_MEDIA, TOTAL
+from app.services.rollups import BY_ARTIST, MISSING_MEDIA, kept_total
 
 PAGE_SIZE = 100
 
@@ -41,8 +41,7 @@ def missing_media(db_session, query: MissingMediaQuery) -> tuple[list, int, int,
     statement = _missing(db_session, query)
     if query == MissingMediaQuery(page=query.page):
         # Unnarrowed: the files from the counts kept on write, the sessions from the index of those that have some.
-        files = db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == TOTAL,
-                                                                LiveCount.value == MISSING_MEDIA)) or 0
+        files = kept_total(db_session, MISSING_MEDIA)
         sessions = db_session.scalar(select(func.count()).select_from(Session).where(
             Session.deleted_at.is_(None), Session.missing_media_count > 0))
     else:

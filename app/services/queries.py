@@ -9,7 +9,7 @@ from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Prod
                         SessionPlugin, Source, Tag)
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
-from app.services.rollups import TOTAL, plugins_of_sessions
+from app.services.rollups import kept_total, plugins_of_sessions
 from app.services.search import (
     count_matching_sessions,
     count_sessions_using_plugins,
@@ -259,8 +259,7 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
     """How many live sessions match, from counts kept on write or an index alone, when `query` narrows by them alone."""
     narrowing = _narrowing(query)
     if narrowing == SessionQuery():
-        return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == TOTAL,
-                                                              LiveCount.value == "sessions")) or 0
+        return kept_total(db_session, "sessions")
     if narrowing == SessionQuery(q=query.q):
         return count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
     dimension = value = None

@@ -240,6 +240,11 @@ def plugins_of_sessions(db_session, session_pks) -> dict[int, list[int]]:
         .where(SessionPlugin.session_pk.in_(session_pks)).group_by(SessionPlugin.session_pk))}
 
 
+def kept_total(db_session, name: str) -> int:
+    """One of the index's totals kept on write (sessions, tracks, instances, missing media files ...)."""
+    return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == TOTAL, LiveCount.value == name)) or 0
+
+
 def product_months(product_key: str) -> str:
     """The dimension holding a product's live sessions per month (values YYYY-MM)."""
     return PRODUCT_MONTHS + product_key

@@ -137,16 +137,15 @@ def count_matching_sessions(db_session, query: str) -> int | None:
         # Per word naming a product, the sessions it matches or that use the product; counted once each.
         matched = [_matching(dialect, _expression(dialect, plain))] if plain else []
         matched += [union(select(_matching(dialect, _expression(dialect, [term])).subquery()),
-                          _live_users(products[term])) for term in terms if products[term]]
+                          _live_users(db_session, products[term])) for term in terms if products[term]]
     both = matched[0] if len(matched) == 1 else intersect(*matched)
     return db_session.scalar(select(func.count()).select_from(both.subquery()))
 
 
-def _live_users(product_keys: list[str]) -> Select:
-    """The pks of the live sessions using a plugin of these products: those with a search row (PostgreSQL)."""
+def _live_users(db_session, product_keys: list[str]) -> Select:
+    """`_product_users` that are live: those with a search row (PostgreSQL)."""
     searched = table(SEARCH_TABLE, column("session_pk"))
-    return (select(SessionPlugin.session_pk).join(searched, searched.c.session_pk == SessionPlugin.session_pk)
-            .where(SessionPlugin.plugin_pk.in_(select(Plugin.pk).where(Plugin.product_key.in_(product_keys)))))
+    return _product_users(db_session, product_keys).join(searched, searched.c.session_pk == SessionPlugin.session_pk)
 
 
 def _product_users(db_session, product_keys: list[str]):

@@ -128,8 +128,8 @@ def fuzz(name: str, seconds: float, time_bound: float = 5.0, failures: Path | No
     target, report = TARGETS[name], Report(name)
     last = {}
 
-    @settings(max_examples=min(EXAMPLES_PER_RUN, max(1, int(seconds * EXAMPLES_PER_SECOND))), deadline=None, database=None, phases=[Phase.generate, Phase.shrink],
-              suppress_health_check=list(HealthCheck))
+    @settings(max_examples=min(EXAMPLES_PER_RUN, max(1, int(seconds * EXAMPLES_PER_SECOND))), deadline=None,
+              database=None, phases=[Phase.generate, Phase.shrink], suppress_health_check=list(HealthCheck))
     @given(target.inputs())
     def one(case):
         try:
