@@ -2,6 +2,7 @@
 import pytest
 from sqlalchemy import select
 
+from app.database import WRITE_OPTIONS
 from app.extensions import db
 from app.models import Event, Session, SessionPlugin
 from app.models.timeline import NOTE
@@ -23,12 +24,17 @@ def test_a_sorted_page_is_read_in_order_from_an_index(app, backend, sort, descen
     assert_read_from_an_index(app, page, "ix_sessions_sorted_")
 
 
-def assert_read_from_an_index(app, page, index):
-    with app.app_context():
-        connection = db.session.connection()
+def assert_read_from_an_index(app, page, index, without=()):
+    """EXPLAIN `page`: no sort, and `index` read; the indexes named in `without` are dropped for the while (the
+    transaction is rolled back)."""
+    with app.app_context(), db.engine.connect() as connection:
+        # A connection of its own that may drop indexes: closing it uncommitted rolls them back.
+        connection.execution_options(**WRITE_OPTIONS)
         # With sorting priced out (whole or by parts), a plan still sorts only when no index holds the order.
         connection.exec_driver_sql("SET LOCAL enable_sort = off")
         connection.exec_driver_sql("SET LOCAL enable_incremental_sort = off")
+        for name in without:
+            connection.exec_driver_sql(f"DROP INDEX {name}")
         statement = page.compile(connection, compile_kwargs={"literal_binds": True})
         plan = connection.exec_driver_sql(f"EXPLAIN {statement}").scalars().all()
     assert not [line for line in plan if "Sort" in line], plan
@@ -62,4 +68,6 @@ def test_the_few_sessions_of_a_small_list_are_read_newest_first_from_their_own_i
     query = SessionQuery(**narrowing)
     with app.app_context():
         page = (select(Session.pk).where(*session_conditions(db.session, query)).order_by(*_order(query)).limit(50))
-    assert_read_from_an_index(app, page, index)
+    # The index of every live session by date holds the same order; which of the two an almost empty table is read
+    # from depends on its statistics, so that one is out of the way here.
+    assert_read_from_an_index(app, page, index, without=["ix_sessions_sorted_down_by_created_at"])
