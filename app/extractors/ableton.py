@@ -38,28 +38,23 @@ What is read, and from where:
   project folder being the set's). Live does not store whether a sample is missing.
 Live sets do not store the sample rate.
 """
-from pathlib import PurePath
-from urllib.parse import unquote
+import io
+from functools import partial
 from xml.etree.ElementTree import Element
 
-from app.extractors.ableton_samples import live_value, sample_files
+from app.extractors.ableton_devices import devices, first_of, on_off, parameter_value
+from app.extractors.ableton_samples import live_value, sample_files, sample_paths
 from app.extractors.errors import ExtractError
-from app.extractors.limits import WHOLE, gunzip, parse_xml_outline
+from app.extractors.limits import GZIP_MAGIC, open_gzip, parse_xml_streamed
 from app.extractors.names import clip, file_title
 from app.extractors.session_timeline import (
     LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, known, marker,
 )
-from app.extractors.vocabulary import (
-    AU, AUDIO, AUX, BUILT_IN, GROUP, MASTER, MIDI, VST2, VST3, audio_unit_uid, plugin_uid, vendor_name,
-)
-from app.wire import (
-    MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsMarker, SessionStatsPluginInstance,
-    SessionStatsSession, SessionStatsTrack,
-)
+from app.extractors.vocabulary import AUDIO, AUX, GROUP, MASTER, MIDI
+from app.wire import MAX_TRACKS, SessionStatsMarker, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack
 
 WHAT = "Ableton Live set"
 DAW = "Ableton Live"
-MAKER = "Ableton"
 CREATOR_PREFIX = "Ableton Live "
 
 # A MIDI track is "midi" even when it plays an instrument: telling which device is an instrument
@@ -80,97 +75,61 @@ DEFAULT_TRACK_NAMES = {
 }
 MASTER_TAGS = ("MasterTrack", "MainTrack")
 
-# Where a track's device chain is, and where a rack's inner chains are.
-TRACK_CHAINS = ("DeviceChain/DeviceChain/Devices", "MasterChain/DeviceChain/Devices")
-RACK_CHAINS = ("Branches/*/DeviceChain/*/Devices/*", "ReturnBranches/*/DeviceChain/*/Devices/*")
-
-# Live's device classes as the XML names them, to the names Live shows.
-BUILT_IN_NAMES = {
-    # racks
-    "AudioEffectGroupDevice": "Audio Effect Rack", "InstrumentGroupDevice": "Instrument Rack",
-    "MidiEffectGroupDevice": "MIDI Effect Rack", "DrumGroupDevice": "Drum Rack",
-    # instruments
-    "OriginalSimpler": "Simpler", "MultiSampler": "Sampler", "UltraAnalog": "Analog",
-    "LoungeLizard": "Electric", "StringStudio": "Tension", "InstrumentImpulse": "Impulse",
-    "InstrumentVector": "Wavetable", "InstrumentMeld": "Meld",
-    # audio effects
-    "Eq8": "EQ Eight", "FilterEQ3": "EQ Three", "ChannelEq": "Channel EQ", "Compressor2": "Compressor",
-    "GlueCompressor": "Glue Compressor", "MultibandDynamics": "Multiband Dynamics",
-    "AutoFilter": "Auto Filter", "AutoFilter2": "Auto Filter", "AutoPan": "Auto Pan",
-    "BeatRepeat": "Beat Repeat", "CrossDelay": "Simple Delay", "FilterDelay": "Filter Delay",
-    "PingPongDelay": "Ping Pong Delay", "GrainDelay": "Grain Delay", "FrequencyShifter": "Frequency Shifter",
-    "Tube": "Dynamic Tube", "Vinyl": "Vinyl Distortion", "Resonator": "Resonators", "StereoGain": "Utility",
-    "DrumBuss": "Drum Buss", "Hybrid": "Hybrid Reverb", "Chorus2": "Chorus-Ensemble",
-    "PhaserNew": "Phaser-Flanger", "Redux2": "Redux",
-    # MIDI effects
-    "MidiArpeggiator": "Arpeggiator", "MidiChord": "Chord", "MidiNoteLength": "Note Length",
-    "MidiPitcher": "Pitch", "MidiRandom": "Random", "MidiScale": "Scale", "MidiVelocity": "Velocity",
-    "MidiCcControl": "CC Control",
-}
-MAX_FOR_LIVE_NAMES = {
-    "MxDeviceAudioEffect": "Max Audio Effect", "MxDeviceInstrument": "Max Instrument",
-    "MxDeviceMidiEffect": "Max MIDI Effect",
-}
-VST3_BROWSER = "query:Plugins#VST3:"
-
 TEMPO_PATHS = ("DeviceChain/Mixer/Tempo", "MasterChain/Mixer/Tempo")
 
-# What is built of a set's XML, below <Ableton>: the elements the functions below read, each with what is read inside
-# it ("*": any name). Most of a set is device parameters and plugin state that nothing here reads, and building only
-# the rest is what makes a large set fast to read. A path read below and left out here reads as absent: the tests
-# read each set of the corpus from this outline and from the whole document, and compare.
-FIELDS_OUTLINE = {"*": {}}  # an element's fields: its children, without what they hold
-PARAMETER_OUTLINE = {"*": {}, "ArrangerAutomation": {"Events": FIELDS_OUTLINE}}  # Manual, AutomationTarget; Live 8
-DEVICE_OUTLINE = {
-    "On": PARAMETER_OUTLINE,
-    "PluginDesc": {"VstPluginInfo": FIELDS_OUTLINE, "Vst3PluginInfo": {"*": {}, "Uid": FIELDS_OUTLINE},
-                   "AuPluginInfo": FIELDS_OUTLINE},
-    "SourceContext": WHOLE,
-    "PatchSlot": {"Value": {"MxDPatchRef": {"FileRef": WHOLE}}},
-}
-RACK_OUTLINE = {"*": {"DeviceChain": {"*": {"Devices": {"*": DEVICE_OUTLINE}}}}}
-DEVICE_OUTLINE |= {"Branches": RACK_OUTLINE, "ReturnBranches": RACK_OUTLINE}  # racks hold devices, to any depth
-CHAIN_OUTLINE = {"Mixer": {"Speaker": PARAMETER_OUTLINE, "Tempo": PARAMETER_OUTLINE},
-                 "DeviceChain": {"Devices": {"*": DEVICE_OUTLINE}}}
-TRACK_OUTLINE = {"Name": FIELDS_OUTLINE, "DeviceChain": CHAIN_OUTLINE, "MasterChain": CHAIN_OUTLINE}
-MASTER_OUTLINE = TRACK_OUTLINE | {"AutomationEnvelopes": {"Envelopes": {"AutomationEnvelope": {
-    "EnvelopeTarget": FIELDS_OUTLINE, "Automation": {"Events": FIELDS_OUTLINE}}}}}
-OUTLINE = {"LiveSet": {
-    "*": {},  # every part of the set, so that the preview track's samples stay in it
-    "Tracks": {"*": TRACK_OUTLINE}, "MasterTrack": MASTER_OUTLINE, "MainTrack": MASTER_OUTLINE,
-    "Locators": {"Locators": {"Locator": FIELDS_OUTLINE}},
-}}
-# Samples are wherever a clip or a device plays one: each is kept whole, wherever it is.
-ANYWHERE = frozenset({"SampleRef"})
+# Where a set's tracks are (their order numbers the unnamed ones). Each is read as soon as it ends and emptied but for
+# its name and mixer: a large set is mostly its tracks' devices and clips, and is never held whole.
+SET_TRACK_PATH = ("Tracks", "LiveSet", "Ableton")
+SET_TRACK_TAGS = tuple(tag for tag in TRACK_TYPES if tag not in MASTER_TAGS)
+KEPT_OF_A_READ_TRACK = {"Name": None, "DeviceChain": "Mixer", "MasterChain": "Mixer"}  # None: all of it
 
 
 def extract(data: bytes, filename: str) -> SessionStatsSession:
     """The session in an Ableton Live set's bytes."""
     # Live writes gzip; a set kept as plain XML (through a version-control filter) opens in Live all the same.
-    if data.startswith(b"\x1f\x8b"):
-        document = gunzip(data, WHAT)
+    if data.startswith(GZIP_MAGIC):
+        open_document = partial(open_gzip, data, WHAT)
     elif data.removeprefix(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
-        document = data
+        open_document = partial(io.BytesIO, data)
     else:
         raise ExtractError(f"not an {WHAT}: it is neither gzip-compressed nor XML")
-    return read_set(parse_xml_outline(document, WHAT, OUTLINE, ANYWHERE), filename)
+    devices_read, samples_read = {}, {}
+
+    def read_track(track: Element) -> None:
+        if tuple(element.tag for element in track.iterancestors()) != SET_TRACK_PATH:
+            return
+        if len(devices_read) == MAX_TRACKS:
+            raise ExtractError(f"the {WHAT} has more than {MAX_TRACKS:,} tracks; refused")
+        devices_read[track], samples_read[track] = devices(track), sample_paths(track)
+        for part in list(track):
+            if part.tag not in KEPT_OF_A_READ_TRACK:
+                track.remove(part)
+            elif (kept := KEPT_OF_A_READ_TRACK[part.tag]) is not None:
+                for inner in list(part):
+                    if inner.tag != kept:
+                        part.remove(inner)
+
+    root = parse_xml_streamed(open_document, WHAT, SET_TRACK_TAGS, read_track)
+    return read_set(root, filename, devices_read, samples_read)
 
 
-def read_set(root: Element, filename: str) -> SessionStatsSession:
+def read_set(root: Element, filename: str, devices_read: dict | None = None,
+             samples_read: dict | None = None) -> SessionStatsSession:
+    """The session in a set's XML, with the devices and samples of the tracks read as they ended."""
     if root.tag != "Ableton":
         raise ExtractError(f"not an {WHAT}: the XML document is <{clip(root.tag)}>, not <Ableton>")
     live_set = root.find("LiveSet")
     if live_set is None:
         raise ExtractError(f"not an {WHAT}: it holds no LiveSet (a rack, clip or preset file?)")
-    master = _first(live_set, MASTER_TAGS)
+    master = first_of(live_set, MASTER_TAGS)
     bpm = _tempo(master)
     return SessionStatsSession(
         name=file_title(filename),
-        tracks=_tracks(live_set, master),
+        tracks=_tracks(live_set, master, devices_read or {}),
         bpm=bpm,
         daw=DAW,
         daw_version=_version(root.get("Creator")),
-        **known(markers=_markers(live_set, master, bpm), media_files=sample_files(live_set)),
+        **known(markers=_markers(live_set, master, bpm), media_files=sample_files(live_set, samples_read or {})),
     )
 
 
@@ -181,7 +140,7 @@ def _version(creator: str | None) -> str | None:
     return clip(creator.removeprefix(CREATOR_PREFIX).strip()) or None
 
 
-def _tracks(live_set: Element, master: Element | None) -> list[SessionStatsTrack]:
+def _tracks(live_set: Element, master: Element | None, devices_read: dict) -> list[SessionStatsTrack]:
     tracks_element = live_set.find("Tracks")
     elements = list(tracks_element) if tracks_element is not None else []
     if master is not None:
@@ -199,7 +158,8 @@ def _tracks(live_set: Element, master: Element | None) -> list[SessionStatsTrack
             number = str(numbered)
         else:
             number = None
-        tracks.append(_track(element, number))
+        plugins = devices_read[element] if element in devices_read else devices(element)
+        tracks.append(_track(element, number, plugins))
     return tracks
 
 
@@ -212,13 +172,13 @@ def _letters(count: int) -> str:
     return letters
 
 
-def _track(element: Element, number: str | None) -> SessionStatsTrack:
-    speaker = _switch(_first(element, ("DeviceChain/Mixer/Speaker", "MasterChain/Mixer/Speaker")))
+def _track(element: Element, number: str | None, plugins: list[SessionStatsPluginInstance]) -> SessionStatsTrack:
+    speaker = on_off(first_of(element, ("DeviceChain/Mixer/Speaker", "MasterChain/Mixer/Speaker")))
     return SessionStatsTrack(
         name=_track_name(element, number),
         type=TRACK_TYPES.get(element.tag),
         state="muted" if speaker is False else None,
-        plugins=_devices(element),
+        plugins=plugins,
     )
 
 
@@ -231,114 +191,9 @@ def _track_name(element: Element, number: str | None) -> str:
     return f"{number}-{kind}" if number else kind
 
 
-def _devices(track: Element) -> list[SessionStatsPluginInstance]:
-    """Every device on the track, racks and what they hold included, in the order Live shows them."""
-    chain = _first(track, TRACK_CHAINS)
-    if chain is None:
-        return []
-    # A stack instead of recursion: racks nest as deep as the file says.
-    stack = [(device, True) for device in reversed(chain)]
-    instances = []
-    # A set with more devices on one track than the wire format carries keeps the first ones.
-    while stack and len(instances) < MAX_PLUGINS_PER_TRACK:
-        device, racks_on = stack.pop()
-        switched_on = _switch(device.find("On"))
-        instances.append(_instance(device, _active(switched_on, racks_on)))
-        inner = [found for path in RACK_CHAINS for found in device.findall(path)]
-        inner_on = racks_on and switched_on is not False
-        stack.extend((found, inner_on) for found in reversed(inner))
-    return instances
-
-
-def _active(switched_on: bool | None, racks_on: bool) -> bool | None:
-    """Off when the device or any rack around it is off; a rack that is off silences its chains."""
-    if not racks_on:
-        return False
-    return switched_on
-
-
-def _instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
-    if device.tag == "AuPluginDevice":
-        return _au_instance(device, active)
-    if device.tag == "PluginDevice":
-        return _vst_instance(device, active)
-    if device.tag in MAX_FOR_LIVE_NAMES:
-        return SessionStatsPluginInstance(name=_max_for_live_name(device), format=BUILT_IN, active=active)
-    name = BUILT_IN_NAMES.get(device.tag, device.tag)
-    return SessionStatsPluginInstance(name=clip(name), vendor=vendor_name(MAKER), format=BUILT_IN, active=active)
-
-
-def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
-    info = device.find("PluginDesc/AuPluginInfo")
-    if info is not None and live_value(info, "IsUnusable") == "true":
-        active = False  # Live marks a plugin it could not load as unusable
-    return SessionStatsPluginInstance(
-        name=clip(live_value(info, "Name")) or "Audio Unit",
-        vendor=vendor_name(clip(live_value(info, "Manufacturer"))),
-        format=AU,
-        active=active,
-        uid=audio_unit_uid(*(live_value(info, code) for code in (
-            "ComponentType", "ComponentSubType", "ComponentManufacturer"))),
-    )
-
-
-def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
-    vst3 = device.find("PluginDesc/Vst3PluginInfo")
-    if vst3 is not None:
-        return SessionStatsPluginInstance(
-            name=clip(live_value(vst3, "Name")) or "VST3 plugin",
-            vendor=vendor_name(_vst3_vendor(device)),
-            format=VST3,
-            active=active,
-            uid=_class_id(vst3.find("Uid")),
-        )
-    vst2 = device.find("PluginDesc/VstPluginInfo")
-    return SessionStatsPluginInstance(
-        name=clip(live_value(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
-        uid=plugin_uid(live_value(vst2, "UniqueId")),
-    )
-
-
-def _class_id(uid: Element | None) -> str | None:
-    """The VST3 class id Live keeps as four 32-bit numbers (Fields.0 to Fields.3), as 32 hex digits."""
-    try:
-        fields = [int(live_value(uid, f"Fields.{index}")) for index in range(4)]
-    except (TypeError, ValueError):
-        return None
-    if not all(-2**31 <= field < 2**32 for field in fields):
-        return None
-    return "".join(f"{field % 2**32:08X}" for field in fields)
-
-
-def _vst3_vendor(device: Element) -> str | None:
-    """The vendor folder of Live's browser the plugin came from ("query:Plugins#VST3:FabFilter:Pro-L%202")."""
-    context = device.find("SourceContext")
-    if context is None:
-        return None
-    for path in context.iter("BrowserContentPath"):
-        value = path.get("Value") or ""
-        if value.startswith(VST3_BROWSER):
-            folders = value.removeprefix(VST3_BROWSER).split(":")
-            if len(folders) == 2:
-                return clip(unquote(folders[0]))
-    return None
-
-
-def _max_for_live_name(device: Element) -> str:
-    """The Max for Live device's file name without .amxd, or what kind of Max device it is."""
-    file_ref = device.find("PatchSlot/Value/MxDPatchRef/FileRef")
-    for field in ("Path", "RelativePath", "Name"):
-        path = live_value(file_ref, field)
-        if path:
-            name = clip(PurePath(path.replace("\\", "/")).stem)
-            if name:
-                return name
-    return MAX_FOR_LIVE_NAMES[device.tag]
-
-
 def _tempo(master: Element | None) -> float | None:
     """The master's tempo in BPM; None when absent or not a tempo."""
-    bpm = finite_number(_parameter(_first(master, TEMPO_PATHS)))
+    bpm = finite_number(parameter_value(first_of(master, TEMPO_PATHS)))
     return bpm if bpm is not None and 0 < bpm <= 10_000 else None
 
 
@@ -349,7 +204,7 @@ def _markers(live_set: Element, master: Element | None, bpm: float | None) -> li
         return []
     if bpm is None:
         return None
-    tempo_map = TempoMap(bpm, _tempo_points(master, _first(master, TEMPO_PATHS)))
+    tempo_map = TempoMap(bpm, _tempo_points(master, first_of(master, TEMPO_PATHS)))
     return in_time_order(
         marker(live_value(locator, "Name"), _seconds(tempo_map, live_value(locator, "Time")),
                comment=live_value(locator, "Annotation"))
@@ -373,31 +228,3 @@ def _tempo_points(master: Element, tempo: Element) -> list[TempoPoint]:
     points = ((finite_number(event.get("Time")), finite_number(event.get("Value"))) for event in events)
     # The event before the song (-63072000) is the tempo where the song starts, ramping from there to the next.
     return [TempoPoint(max(beat, 0.0), bpm, LINEAR) for beat, bpm in points if beat is not None and bpm is not None]
-
-
-def _switch(parameter: Element | None) -> bool | None:
-    """An on/off parameter: True, False, or None when the file does not say."""
-    value = _parameter(parameter)
-    return {"true": True, "false": False}.get(value) if value else None
-
-
-def _parameter(parameter: Element | None) -> str | None:
-    """A parameter's value: `Manual` (Live 9 and later) or its first automation event (Live 8)."""
-    if parameter is None:
-        return None
-    manual = live_value(parameter, "Manual")
-    if manual is not None:
-        return manual
-    first = parameter.find("ArrangerAutomation/Events/*")
-    return first.get("Value") if first is not None else None
-
-
-def _first(element: Element | None, paths: tuple[str, ...]) -> Element | None:
-    """The first of `paths` that `element` has, in the order given."""
-    if element is None:
-        return None
-    for path in paths:
-        found = element.find(path)
-        if found is not None:
-            return found
-    return None

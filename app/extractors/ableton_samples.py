@@ -7,6 +7,7 @@ from app.extractors.session_timeline import media_files
 from app.wire import SessionStatsMediaFile
 
 PREVIEW_TRACK = "PreHearTrack"
+TRACKS = "Tracks"
 # FileRef Types: how `Data` holds the absolute path.
 WINDOWS_PATH, MAC_ALIAS = "1", "2"
 # RelativePathTypes of paths relative to the project folder: 1 outside it ("" steps up), 3 inside it.
@@ -17,14 +18,22 @@ ALIAS_VERSION, ALIAS_FIELDS = b"\x00\x02", 150
 ALIAS_POSIX_PATH, ALIAS_MOUNT_POINT = 0x12, 0x13
 
 
-def sample_files(live_set: Element) -> list[SessionStatsMediaFile]:
-    """Every sample the set plays, once per path, in the order of the file."""
+def sample_files(live_set: Element, paths_read: dict[Element, list[str | None]]) -> list[SessionStatsMediaFile]:
+    """Every sample the set plays, once per path, in the order of the file; `paths_read` has those of the tracks
+    read as they ended."""
     found = []
     for part in live_set:
         if part.tag == PREVIEW_TRACK:  # the browser's preview channel is not part of the set
             continue
-        found.extend((_sample_path(sample.find("FileRef")), None, None) for sample in part.iter("SampleRef"))
-    return media_files(found)
+        inside = part if part.tag == TRACKS else (part,)
+        for element in inside:
+            found.extend(paths_read[element] if element in paths_read else sample_paths(element))
+    return media_files((path, None, None) for path in found)
+
+
+def sample_paths(element: Element) -> list[str | None]:
+    """The path of every sample in `element`, in the order of the file."""
+    return [_sample_path(sample.find("FileRef")) for sample in element.iter("SampleRef")]
 
 
 def _sample_path(file_ref: Element | None) -> str | None:

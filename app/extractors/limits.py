@@ -1,6 +1,5 @@
 """Bounded reading of untrusted session files: size caps on files, gzip and zip members; hardened XML."""
 import errno
-import gzip
 import io
 import os
 import pyexpat
@@ -9,10 +8,12 @@ import zipfile
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO
-from xml.etree.ElementTree import Element, SubElement
+from typing import BinaryIO, Callable, Iterable
+from xml.etree.ElementTree import Element
 
 from defusedxml import DTDForbidden, ElementTree, EntitiesForbidden, ExternalReferenceForbidden
+from isal import igzip, isal_zlib
+from lxml import etree
 
 from app.extractors.errors import ExtractError
 
@@ -22,6 +23,7 @@ MAX_FILE_BYTES = 64 * 2**20
 # What a compressed session may expand to: Ableton sets and Studio One songs stay far below.
 MAX_EXPANDED_BYTES = 256 * 2**20
 MAX_ZIP_MEMBERS = 10_000
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def file_kind(mode: int) -> str | None:
@@ -63,18 +65,33 @@ def read_file(path: Path) -> bytes:
     return data
 
 
-def gunzip(data: bytes, what: str) -> bytes:
-    """`data` decompressed, refused when it is not gzip or expands past MAX_EXPANDED_BYTES."""
-    if not data.startswith(b"\x1f\x8b"):
+class _Expanding(io.RawIOBase):
+    """The bytes gzip data expands to, as they are read: refused when damaged or past MAX_EXPANDED_BYTES."""
+
+    def __init__(self, data: bytes, what: str):
+        super().__init__()
+        self._stream, self._what, self._size = igzip.GzipFile(fileobj=io.BytesIO(data)), what, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            count = self._stream.readinto(buffer)
+        except (OSError, EOFError, isal_zlib.error) as exc:
+            raise ExtractError(f"the {self._what} is damaged: {exc}") from exc
+        self._size += count
+        if self._size > MAX_EXPANDED_BYTES:
+            raise ExtractError(f"the {self._what} expands past {MAX_EXPANDED_BYTES // 2**20} MB; refused")
+        return count
+
+
+def open_gzip(data: bytes, what: str) -> BinaryIO:
+    """What `data` expands to, as a stream that is refused when damaged or past MAX_EXPANDED_BYTES."""
+    if not data.startswith(GZIP_MAGIC):
         raise ExtractError(f"not a {what}: it is not gzip-compressed")
-    try:
-        with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
-            expanded = stream.read(MAX_EXPANDED_BYTES + 1)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise ExtractError(f"the {what} is damaged: {exc}") from exc
-    if len(expanded) > MAX_EXPANDED_BYTES:
-        raise ExtractError(f"the {what} expands past {MAX_EXPANDED_BYTES // 2**20} MB; refused")
-    return expanded
+    return io.BufferedReader(_Expanding(data, what))
+
 
 # What zipfile raises on a damaged archive besides BadZipFile: offsets before the archive's start (ValueError from
 # seek), an unknown compression or version field (RuntimeError and its subclass for what is not implemented), a
@@ -117,103 +134,62 @@ def parse_xml(data: bytes, what: str) -> Element:
         return ElementTree.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
 
 
-# In an outline for parse_xml_outline, an element whose content is kept whole.
-WHOLE = "whole"
+# How deep libxml2 nests elements once its limits for untrusted documents are lifted, as long plugin states need.
+MAX_XML_DEPTH = 2048
+# A document whose root element does not start within this many bytes is refused: only a DTD, which is refused
+# anyway, or a long run of comments would put it further.
+MAX_PROLOG_BYTES, PROLOG_CHUNK_BYTES = 2**20, 2**14
 
 
-def parse_xml_outline(data: bytes, what: str, outline: dict, anywhere: frozenset[str] = frozenset()) -> Element:
-    """The root element of an XML document with only what `outline` names, refused as parse_xml refuses.
+def parse_xml_streamed(open_document: Callable[[], BinaryIO], what: str, tags: Iterable[str],
+                       on_end: Callable[[Element], None]) -> Element:
+    """The root element of an XML document, refused as parse_xml refuses; `on_end` gets each element named in `tags`
+    as soon as it ends, and may take what it holds out of the tree so that a large document is not held whole.
 
-    `outline` maps the names of the root's children to keep ("*": any name) to what to keep inside each, an outline
-    again, or WHOLE. Elements named in `anywhere` are kept whole wherever they are, in the nearest element kept above
-    them. Kept elements have their attributes and text; nobody reads a tail here, so none is kept.
+    The document is read from `open_document()` as it is parsed: once for its prolog, then once for the rest.
     """
-    # The whole document is still parsed, so what parse_xml refuses is refused here; what is not built costs little.
-    parser = pyexpat.ParserCreate(None, "}")  # namespaces as ElementTree names them: "{uri}name"
+    with open_document() as stream:
+        _refuse_declarations(stream, what)
+    # The prolog is clean: no DTD, so no entity but XML's own. libxml2 parses in C what expat hands to Python; the
+    # whitespace that indents a document is not kept.
+    with open_document() as stream:
+        document = etree.iterparse(
+            stream, events=("end",), tag=list(tags), huge_tree=True, resolve_entities=False, no_network=True,
+            load_dtd=False, remove_comments=True, remove_pis=True, remove_blank_text=True)
+        try:
+            for _, element in document:
+                on_end(element)
+        except etree.XMLSyntaxError as exc:
+            if "Excessive depth" in str(exc):
+                raise ExtractError(f"the {what} nests elements deeper than {MAX_XML_DEPTH:,}; refused") from exc
+            raise ExtractError(f"the {what} is not well-formed XML: {exc}") from exc
+    return document.root
+
+
+class _PrologRead(Exception):
+    """The root element starts: everything a DTD could declare has been read."""
+
+
+def _refuse_declarations(stream: BinaryIO, what: str) -> None:
+    """Refuses, as parse_xml does, a document whose prolog has a DTD, declares entities or refers outside."""
+    parser = pyexpat.ParserCreate(None, "}")
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_entity
     parser.UnparsedEntityDeclHandler = _refuse_unparsed_entity
     parser.ExternalEntityRefHandler = _refuse_external_reference
-    parser.buffer_text = True
-    root = None
-    # For each open element: the kept element that holds what is kept inside it, and the outline inside it (None
-    # when nothing is, but what `anywhere` names). Inside an element not kept, most of a document, the elements open
-    # below it are only counted, in `below`.
-    opened, below = [], 0
-    text, text_of = [], None
-
-    def keep(holder: Element | None, name: str, attributes: dict, inside) -> Element:
-        nonlocal text_of
-        name, attributes = _universal(name), {_universal(key): value for key, value in attributes.items()}
-        element = Element(name, attributes) if holder is None else SubElement(holder, name, attributes)
-        opened.append((element, inside))
-        # An element's text is what comes before its first child or its end.
-        text_of, parser.CharacterDataHandler = element, text.append
-        return element
-
-    def end_text() -> None:
-        nonlocal text_of
-        if text:
-            text_of.text = "".join(text)
-            text.clear()
-        text_of, parser.CharacterDataHandler = None, None
-
-    def start_root(name: str, attributes: dict) -> None:
-        nonlocal root
-        root = keep(None, name, attributes, outline)
-        parser.StartElementHandler = start
-
-    def start(name: str, attributes: dict) -> None:
-        nonlocal below
-        if text_of is not None:
-            end_text()
-        holder, inside = opened[-1]
-        if inside is WHOLE or name in anywhere:
-            inner = WHOLE
-        elif inside is None:
-            inner = None
-        else:
-            inner = inside.get(name, inside.get("*"))
-        if inner is None:
-            opened.append((holder, None))
-            below, parser.StartElementHandler, parser.EndElementHandler = 0, start_skipped, end_skipped
-        else:
-            keep(holder, name, attributes, inner)
-
-    def end(name: str) -> None:
-        opened.pop()
-        if text_of is not None:
-            end_text()
-
-    def start_skipped(name: str, attributes: dict) -> None:
-        nonlocal below
-        if name in anywhere:  # kept after all: the elements open above it are listed, as `start` would have
-            opened.extend([opened[-1]] * below)
-            parser.StartElementHandler, parser.EndElementHandler = start, end
-            start(name, attributes)
-        else:
-            below += 1
-
-    def end_skipped(name: str) -> None:
-        nonlocal below
-        if below:
-            below -= 1
-        else:
-            parser.StartElementHandler, parser.EndElementHandler = start, end
-            end(name)
-
-    parser.StartElementHandler = start_root
-    parser.EndElementHandler = end
+    parser.StartElementHandler = _prolog_read
     with _xml_refusals(what):
-        # Fed and closed as ElementTree feeds and closes, so that a refusal reads the same as parse_xml's.
-        parser.Parse(data, False)
-        parser.Parse(b"", True)
-    return root
+        try:
+            for _ in range(MAX_PROLOG_BYTES // PROLOG_CHUNK_BYTES):
+                chunk = stream.read(PROLOG_CHUNK_BYTES)
+                parser.Parse(chunk, not chunk)  # the end of the document, when nothing is left
+        except _PrologRead:
+            return
+    raise ExtractError(f"the {what} does not start its root element in its first {MAX_PROLOG_BYTES // 2**20} MB")
 
 
-def _universal(name: str) -> str:
-    """ElementTree's name for a name expat reports: "uri}name" is "{uri}name"."""
-    return "{" + name if "}" in name else name
+def _prolog_read(name, attributes):
+    raise _PrologRead
 
 
 # defusedxml's refusals, raised where defusedxml raises them, so that they read the same.

@@ -499,14 +499,26 @@ def test_long_names_are_cut_to_what_the_wire_format_takes():
     assert len(session.tracks[0].name) == MAX_NAME and len(session.tracks[0].plugins[0].name) == MAX_NAME
 
 
-def test_racks_nested_deeper_than_python_recursion_are_read_and_capped():
-    depth = 5_000
+def test_racks_nested_deeper_than_python_recursion_are_read():
+    depth = 300  # six elements a rack: 1,800 levels
     inner = device("Eq8")
     for _ in range(depth):
         inner = rack("AudioEffectGroupDevice", "true", inner)
     plugins = only_track(live_set(track(devices=inner))).plugins
+    assert [p.name for p in plugins] == ["Audio Effect Rack"] * depth + ["EQ Eight"]
+
+
+def test_racks_in_racks_past_the_cap_are_cut_and_deeper_than_the_parser_allows_are_refused():
+    inner = device("Eq8")
+    for _ in range(MAX_PLUGINS_PER_TRACK // 4):  # one device more than a track takes
+        inner = rack("AudioEffectGroupDevice", "true", inner, *[device("Eq8")] * 3)
+    plugins = only_track(live_set(track(devices=inner))).plugins
     assert len(plugins) == MAX_PLUGINS_PER_TRACK
-    assert {p.name for p in plugins} == {"Audio Effect Rack"}
+    assert {p.name for p in plugins} == {"Audio Effect Rack", "EQ Eight"}
+    for _ in range(400):
+        inner = rack("AudioEffectGroupDevice", "true", inner)
+    with pytest.raises(ExtractError, match="^the Ableton Live set nests elements deeper than 2,048; refused$"):
+        extract(live_set(track(devices=inner)), "Song.als")
 
 
 def test_too_many_tracks_are_refused():
@@ -561,10 +573,11 @@ def test_a_rack_preset_is_not_a_live_set():
 
 def test_a_gzip_bomb_is_refused_without_expanding_it_all():
     compressed = io.BytesIO()
-    zeros = bytes(2**20)
+    spaces = b" " * 2**20
     with gzip.GzipFile(fileobj=compressed, mode="wb") as stream:
-        for _ in range(257):  # 257 MB of zeros, about 250 KB compressed
-            stream.write(zeros)
+        stream.write(b'<?xml version="1.0"?><Ableton><LiveSet>')  # a set's start, so that it is read on
+        for _ in range(257):  # 257 MB of spaces, about 250 KB compressed
+            stream.write(spaces)
     with pytest.raises(ExtractError, match="expands past 256 MB"):
         extract(compressed.getvalue(), "Song.als")
 
@@ -579,6 +592,14 @@ def test_entities_are_refused(doctype):
           f'<EffectiveName Value="&d;"/></Name></MasterTrack></LiveSet></Ableton>'
     with pytest.raises(ExtractError, match="the Ableton Live set is refused"):
         extract(gzip.compress(xml.encode()), "Song.als")
+
+
+def test_a_set_whose_root_element_starts_past_its_first_megabyte_is_refused():
+    comments = "<!-- a comment -->" * (2**20 // 18 + 1)
+    xml = f'<?xml version="1.0"?>{comments}<Ableton><LiveSet><Tracks/></LiveSet></Ableton>'
+    with pytest.raises(ExtractError, match="^the Ableton Live set does not start its root element in its first 1 MB$"):
+        extract(gzip.compress(xml.encode()), "Song.als")
+    assert extract(gzip.compress(xml.replace(comments, "<!-- a comment -->" * 1000).encode()), "Song.als").tracks == []
 
 
 def test_a_damaged_file_on_disk_names_its_path(tmp_path):
@@ -770,8 +791,9 @@ def test_samples_wherever_they_are_are_read_in_the_order_of_the_set_and_the_prev
     assert session == read_set(parse_xml(gzip.decompress(document), WHAT), "Song.als")
 
 
-def test_every_set_of_the_corpus_reads_the_same_from_its_outline_as_from_the_whole_document(corpus):
-    # Only what the outline names is built: a path read and left out of it would read as absent here.
+def test_every_set_of_the_corpus_reads_the_same_track_by_track_as_from_the_whole_document(corpus):
+    # Tracks are read as they end and emptied but for their name and mixer: anything read later from what is gone
+    # would read as absent here.
     for path in sorted((CORPUS / "als").glob("*.als")):
         whole = parse_xml(gzip.decompress(path.read_bytes()), WHAT)
         assert extract(path.read_bytes(), path.name) == read_set(whole, path.name), path.name

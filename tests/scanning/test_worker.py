@@ -26,7 +26,8 @@ def test_a_tree_with_a_loop_a_locked_folder_a_bomb_and_junk_is_scanned_with_thos
     copy(corpus("als/abletoolz_11.0.12.als"), tree / "good" / "set.als")
     os.symlink(tree, tree / "good" / "loop")
     copy(corpus("rpp/exvertus_track2.rpp"), tree / "locked" / "hidden.rpp")
-    (tree / "bomb.als").write_bytes(gzip.compress(bytes(300 * 1024 * 1024), compresslevel=1))
+    set_start = b'<?xml version="1.0"?><Ableton><LiveSet>'  # read on until it expands past the cap
+    (tree / "bomb.als").write_bytes(gzip.compress(set_start + b" " * (300 * 1024 * 1024), compresslevel=1))
     (tree / "random.als").write_bytes(os.urandom(4096))
     (tree / "notes.txt").write_text("not a session, just notes")
     (tree / "locked").chmod(0)
