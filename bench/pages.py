@@ -32,7 +32,8 @@ from app.services.media import MissingMediaQuery
 from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.saved_views import save_view, saved_views
-from app.services.queries import SessionQuery, latest_sessions, list_sessions, session_facets
+from app.services.facets import session_facets
+from app.services.queries import SessionQuery, latest_sessions, list_sessions
 from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession

@@ -157,7 +157,7 @@ def test_unfiltered_facets_are_the_maintained_counts_of_every_live_session(archi
 
 
 def test_facets_of_a_large_selection_count_its_newest_sessions_and_say_so(archive, monkeypatch):
-    monkeypatch.setattr("app.services.queries.FACET_SAMPLE", 10)
+    monkeypatch.setattr("app.services.facets.FACET_SAMPLE", 10)
     matching = [s for s in SAMPLES if s.get("daw") != "Pro Tools"]
     page = soup(archive.get("/sessions/facets?" + "&".join(f"daw={d}" for d in {s["daw"] for s in matching})))
     note = " ".join(page.select_one("#facet-sample").get_text().split())

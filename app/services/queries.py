@@ -1,5 +1,4 @@
-"""Finding sessions: filters, full-text search, sort, pages and facets over the live index."""
-from collections import Counter
+"""Finding sessions: filters, full-text search, sort and pages over the live index."""
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
@@ -9,7 +8,7 @@ from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Prod
                         SessionPlugin, Source, Tag)
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
-from app.services.rollups import kept_total, plugins_of_sessions
+from app.services.rollups import kept_total
 from app.services.search import (
     count_matching_sessions,
     count_sessions_using_plugins,
@@ -19,11 +18,8 @@ from app.services.search import (
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
-FACET_SIZE = 10
 # How many values a facet shows when asked to show them all.
 FACET_ALL = 1000
-# Beyond this many matching sessions, facets count the newest this many (and say so).
-FACET_SAMPLE = 500
 # Column a list may be sorted by → the expression it sorts on.
 SORTS = {
     "name": Session.name,
@@ -42,7 +38,6 @@ SORTS = {
     "edited": Session.metadata_updated_at,
 }
 FACETS = ("artist", "daw", "template", "tag", "person", "role", "vendor", "format")
-PLUGIN_FACETS = ("vendor", "format")
 # A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
 COLLECT_AT_MOST = 5_000
 # ... unless the page starts deeper than this: then visiting sessions one by one costs more than collecting.
@@ -353,82 +348,15 @@ def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
     return tags
 
 
-@dataclass
-class SessionFacets:
-    """Per facet, its most common values with their counts, and how many values it has in all.
-
-    `sample` is set when the matching sessions were too many to count them all: the counts
-    are then over the newest `sample` of them.
-    """
-
-    values: dict[str, tuple[list[tuple[str, int]], int]]
-    sample: int | None = None
-
-
-def _facet_query(dimension: str, selected) -> Select:
-    if dimension in ("artist", "daw", "template"):
-        column = getattr(Session, dimension)
-        return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
-    if dimension in ("person", "role"):
-        column = getattr(Credit, "name" if dimension == "person" else "role")
-        return select(column, func.count(func.distinct(Credit.session_pk))).where(
-            Credit.session_pk.in_(selected)).group_by(column)
-    return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
-
-
-def _plugin_facets(db_session, selected: list[int], sizes: dict[str, int]) -> dict[str, tuple[list, int]]:
-    """The vendor and format facets of these sessions (at most a chunk), from their plugins read once: a join per
-    facet would read every session's plugins once for each."""
-    plugins_of = plugins_of_sessions(db_session, selected)
-    groups = dict.fromkeys({pk for pks in plugins_of.values() for pk in pks})
-    for chunk in chunked(list(groups)):
-        groups.update((pk, (vendor, format_)) for pk, vendor, format_ in db_session.execute(
-            select(Plugin.pk, Product.vendor, Plugin.format).outerjoin(Product, Product.key == Plugin.product_key)
-            .where(Plugin.pk.in_(chunk))))
-    facets = {}
-    for position, dimension in enumerate(PLUGIN_FACETS):
-        counts = Counter(value for pks in plugins_of.values() for value in {groups[pk][position] for pk in pks}
-                         if value is not None)
-        ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-        facets[dimension] = ranked[:sizes[dimension]], len(ranked)
-    return facets
-
-
-def _top_values(db_session, statement: Select, size: int, counted: bool = False) -> tuple[list[tuple[str, int]], int]:
-    """The `size` most common values of `statement`'s groups, and how many groups it has. When the groups are
-    `counted` here (not kept), all of them are read at once rather than grouping a second time to count them."""
-    count, value = statement.selected_columns[1], statement.selected_columns[0]
-    fetch = FACET_ALL if counted else size
-    rows = db_session.execute(statement.order_by(count.desc(), value).limit(fetch + 1)).all()
-    total = len(rows)
-    if total > fetch:
-        total = db_session.scalar(select(func.count()).select_from(statement.subquery()))
-    return [(value, count) for value, count in rows[:size]], total
-
-
-def newest_matching(db_session, query: SessionQuery) -> list[int]:
-    """The pks of the newest FACET_SAMPLE + 1 live sessions `query` matches, newest first."""
+def newest_matching(db_session, query: SessionQuery, limit: int) -> list[int]:
+    """The pks of the newest `limit` live sessions `query` matches, newest first."""
     return db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
-                              .order_by(*_order(SessionQuery())).limit(FACET_SAMPLE + 1)).all()
+                              .order_by(*_order(SessionQuery())).limit(limit)).all()
 
 
-def session_facets(db_session, query: SessionQuery, expand: str | None = None) -> SessionFacets:
-    """The facets of the sessions `query` selects: maintained counts when nothing narrows them, else counted over
-    the newest of them.
-
-    Each facet has its FACET_SIZE most common values; the one named by `expand` up to FACET_ALL."""
-    sizes = {dimension: FACET_ALL if dimension == expand else FACET_SIZE for dimension in FACETS}
-    if _narrowing(query) == SessionQuery():
-        return SessionFacets({dimension: _top_values(db_session, select(LiveCount.value, LiveCount.count)
-                                                     .where(LiveCount.dimension == dimension), sizes[dimension])
-                              for dimension in FACETS})
-    newest = newest_matching(db_session, query)
-    selected = newest[:FACET_SAMPLE]
-    values = {dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension], counted=True)
-              for dimension in FACETS if dimension not in PLUGIN_FACETS}
-    values.update(_plugin_facets(db_session, selected, sizes))
-    return SessionFacets({dimension: values[dimension] for dimension in FACETS},
-                         sample=FACET_SAMPLE if len(newest) > FACET_SAMPLE else None)
+def selects_all(query: SessionQuery) -> bool:
+    """Whether `query` matches every live session: no filter, no search."""
+    return _narrowing(query) == SessionQuery()
 
 
 def latest_sessions(db_session, limit: int = 10) -> list:

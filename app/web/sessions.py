@@ -6,7 +6,8 @@ from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
 from app.services.plugins import plugin_labels
-from app.services.queries import FACETS, PAGE_SIZES, list_sessions, session_facets, with_stored_spellings
+from app.services.facets import session_facets
+from app.services.queries import FACETS, PAGE_SIZES, list_sessions, with_stored_spellings
 from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
 from app.services.activities import work_log
 from app.services.events import session_timeline
