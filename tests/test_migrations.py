@@ -15,7 +15,7 @@ from app.extensions import db
 from app.models import LiveCount, Session
 from app.models.session import made_by_models
 from app.services.derived import check_derived
-from app.services.rollups import recount_aggregates
+from app.services.recount import recount_aggregates
 from app.services.search import search_conditions
 from app.services.work_time import worked_drift
 

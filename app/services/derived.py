@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 
 from app.models import Session
 from app.models.types import utc_now
-from app.services import identities, rollups, search, stats, webhooks, work_time
+from app.services import identities, recount, rollups, search, stats, webhooks, work_time
 from app.services.bulk import chunked
 
 
@@ -82,9 +82,9 @@ def _counts_after(db_session, pks, _before):
 
 def _count_differences(db_session):
     return ([Difference("sessions", pk, kept, counted)
-             for pk, (kept, counted) in sorted(rollups.recount_session_counts(db_session).items())]
+             for pk, (kept, counted) in sorted(recount.recount_session_counts(db_session).items())]
             + [Difference("sessions", pk, kept, counted)
-               for pk, (kept, counted) in rollups.recount_timeline_counts(db_session).items()])
+               for pk, (kept, counted) in recount.recount_timeline_counts(db_session).items()])
 
 
 def _repair_counts(db_session, differences):
@@ -121,9 +121,9 @@ def _differing(table, kept: dict, counted: dict) -> list[Difference]:
 
 
 def _aggregate_differences(db_session):
-    totals, counts = rollups.recount_aggregates(db_session)
-    return (_differing("plugin_totals", rollups.kept_plugin_totals(db_session), totals)
-            + _differing("live_counts", rollups.kept_live_counts(db_session), counts))
+    totals, counts = recount.recount_aggregates(db_session)
+    return (_differing("plugin_totals", recount.kept_plugin_totals(db_session), totals)
+            + _differing("live_counts", recount.kept_live_counts(db_session), counts))
 
 
 def _repair_aggregates(db_session, differences):

@@ -5,8 +5,8 @@ Per session, its tracks, plugin instances and distinct plugins, and what its tim
 value, sessions (`live_counts`, with the index totals, each product's sessions per month, and the
 open notes and missing media files in all, per artist and per project). What some
 sessions count before a change and after it gives the difference to apply, so every total
-equals a recount; `app.services.derived.live_change` does this for every writer. The recounts
-here compute the same figures from the rows alone, another way, to check them.
+equals a recount; `app.services.derived.live_change` does this for every writer, and
+`app.services.recount` computes the same figures from the rows alone, another way, to check them.
 """
 from collections import Counter
 from dataclasses import dataclass, field
@@ -17,7 +17,7 @@ from app.models import (Attachment, Credit, Event, LiveCount, MediaFile, Plugin,
                         Tag, Track)
 from app.models.timeline import NOTE
 from app.services.bulk import chunked, dialect_insert
-from app.services.work_time import count_started, count_work, recount_work
+from app.services.work_time import count_started, count_work
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
 TOTAL = "total"
@@ -132,12 +132,12 @@ def counted(db_session, session_pks) -> Counted:
                        Session.missing_media_count, Session.started_at, Session.template, Session.worked_seconds)
                 .where(Session.pk.in_(chunk), Session.deleted_at.is_(None))):
             count_started(values, started_at)
-            _count_timeline(values, artist, project, OPEN_NOTES, open_notes)
-            _count_timeline(values, artist, project, MISSING_MEDIA, missing_media)
+            count_timeline(values, artist, project, OPEN_NOTES, open_notes)
+            count_timeline(values, artist, project, MISSING_MEDIA, missing_media)
             months[pk] = created_at.strftime("%Y-%m") if created_at is not None else None
             if daw is not None and months[pk] is not None:
                 values[daw_months(daw), months[pk]] += 1
-            _count_template(values, template, months[pk], worked_seconds)
+            count_template(values, template, months[pk], worked_seconds)
             values[TOTAL, "sessions"] += 1
             values[TOTAL, "tracks"] += tracks
             values[TOTAL, "instances"] += instances
@@ -160,7 +160,7 @@ def counted(db_session, session_pks) -> Counted:
             result.plugins.update({(plugin_pk, "instances"): instances, (plugin_pk, "sessions"): sessions,
                                    (plugin_pk, "tracks"): tracks})
         plugins_of = plugins_of_sessions(db_session, live)
-        _learn_plugin_facets(db_session, plugin_facets, {pk for pks in plugins_of.values() for pk in pks})
+        learn_plugin_facets(db_session, plugin_facets, {pk for pks in plugins_of.values() for pk in pks})
         for session_pk, plugin_pks in plugins_of.items():
             facets = set()
             for plugin_pk in plugin_pks:
@@ -173,7 +173,7 @@ def counted(db_session, session_pks) -> Counted:
     return result
 
 
-def _count_template(values: Counter, template: str | None, month: str | None, worked_seconds: int | None) -> None:
+def count_template(values: Counter, template: str | None, month: str | None, worked_seconds: int | None) -> None:
     """Add a live session of this template, made in this month, with this worked time, to `values`."""
     if template is None:
         return
@@ -186,7 +186,7 @@ def _count_template(values: Counter, template: str | None, month: str | None, wo
         values[TEMPLATE_SECONDS + month, template] += worked_seconds
 
 
-def _count_timeline(values: Counter, artist, project, dimension: str, n: int) -> None:
+def count_timeline(values: Counter, artist, project, dimension: str, n: int) -> None:
     """Add `n` open notes or missing media files of a session of this artist and project to `values`."""
     if not n:
         return
@@ -260,7 +260,7 @@ def daw_months(daw: str) -> str:
     return DAW_MONTHS + daw
 
 
-def _learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
+def learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
     """Add to `known` the (dimension, value) pairs of PLUGIN_FACETS for each of these plugins (the vendor is the
     product's)."""
     for chunk in chunked(list(plugin_pks - known.keys())):
@@ -277,7 +277,7 @@ def count_given_templates(db_session, rows) -> None:
     rows, to the live counts: nothing else they count depends on their template."""
     values: Counter = Counter()
     for template, created_at, worked_seconds in rows:
-        _count_template(values, template, created_at.strftime("%Y-%m") if created_at else None, worked_seconds)
+        count_template(values, template, created_at.strftime("%Y-%m") if created_at else None, worked_seconds)
     apply_change(db_session, Counted(values=values))
 
 
@@ -311,106 +311,6 @@ def _add(db_session, table, keys, columns, rows, gone_at_zero):
         index_elements=keys, set_={c: table.c[c] + statement.excluded[c] for c in columns}), parameters)
     if any(row[gone_at_zero] < 0 for row in rows):
         db_session.execute(delete(table).where(table.c[gone_at_zero] <= 0))
-
-
-def recount_session_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
-    """Sessions whose kept counts differ from a recount: pk → ((tracks, instances, plugins) kept, recounted)."""
-    recounted = (
-        select(func.count()).where(Track.session_pk == Session.pk).scalar_subquery(),
-        select(func.coalesce(func.sum(SessionPlugin.count), 0)).where(SessionPlugin.session_pk == Session.pk)
-        .scalar_subquery(),
-        select(func.count()).where(SessionPlugin.session_pk == Session.pk).scalar_subquery(),
-    )
-    kept = (Session.track_count, Session.instance_count, Session.plugin_count)
-    rows = db_session.execute(select(Session.pk, *kept, *recounted).where(
-        or_(*[column != count for column, count in zip(kept, recounted)])))
-    return {row[0]: (tuple(row[1:4]), tuple(row[4:7])) for row in rows}
-
-
-def recount_timeline_counts(db_session) -> dict[int, tuple[tuple, tuple]]:
-    """Sessions whose kept timeline counts (TIMELINE_COLUMNS) differ from a recount: pk → (kept, recounted)."""
-    counted = timeline_counts(db_session)
-    kept_columns = [Session.__table__.c[name] for name in TIMELINE_COLUMNS]
-    kept = {row[0]: tuple(row[1:]) for row in db_session.execute(select(Session.pk, *kept_columns).where(or_(
-        Session.event_counts.is_not(None), *[column != 0 for column in kept_columns[1:]])))}
-    kept = {pk: (counts or None, *rest) for pk, (counts, *rest) in kept.items()}
-    return {pk: (kept.get(pk, NO_TIMELINE), counted.get(pk, NO_TIMELINE))
-            for pk in sorted(set(kept) | set(counted)) if kept.get(pk, NO_TIMELINE) != counted.get(pk, NO_TIMELINE)}
-
-
-def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dict[tuple[str, str], int]]:
-    """The plugin totals and every live count, counted from the rows in one pass over the plugin usage.
-
-    (Plugin pk → (instances, sessions, tracks), and (dimension, value) → sessions, or the index totals.)
-    """
-    live = Session.deleted_at.is_(None)
-    months, counts = {}, Counter()
-    for pk, created_at, daw, started_at, template, worked_seconds in db_session.execute(
-            select(Session.pk, Session.created_at, Session.daw, Session.started_at, Session.template,
-                   Session.worked_seconds).where(live)):
-        count_started(counts, started_at)
-        months[pk] = created_at.strftime("%Y-%m") if created_at else None
-        if daw is not None and months[pk] is not None:
-            counts[daw_months(daw), months[pk]] += 1
-        _count_template(counts, template, months[pk], worked_seconds)
-    counts[TOTAL, "sessions"] = len(months)
-    recount_work(db_session, counts)
-    open_notes = select(Session.artist, Session.project, func.count()).join(Event, Event.session_pk == Session.pk).where(
-        live, Event.kind == "note", Event.status == "open", Event.deleted_at.is_(None))
-    missing_media = select(Session.artist, Session.project, func.count()).join(
-        MediaFile, MediaFile.session_pk == Session.pk).where(live, MediaFile.missing)
-    for dimension, query in ((OPEN_NOTES, open_notes), (MISSING_MEDIA, missing_media)):
-        for artist, project, n in db_session.execute(query.group_by(Session.artist, Session.project)):
-            _count_timeline(counts, artist, project, dimension, n)
-    for dimension, column in (("artist", Session.artist), ("daw", Session.daw)):
-        counts.update({(dimension, value): n for value, n in db_session.execute(
-            select(column, func.count()).where(live, column.is_not(None)).group_by(column))})
-    counts.update({("tag", name): n for name, n in db_session.execute(
-        select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name))})
-    for dimension, column in (("person", Credit.name), ("role", Credit.role)):
-        counts.update({(dimension, value): n for value, n in db_session.execute(
-            select(column, func.count(func.distinct(Credit.session_pk))).join(Session, Session.pk == Credit.session_pk)
-            .where(live).group_by(column))})
-    counts[TOTAL, "tracks"] = db_session.scalar(
-        select(func.count()).select_from(Track).join(Session, Session.pk == Track.session_pk).where(live))
-    facets = {}
-    _learn_plugin_facets(db_session, facets, set(db_session.scalars(select(Plugin.pk))))
-    totals = {}
-    # Sorted by session (the table's own order), so that each session's facet values are counted once.
-    usage = db_session.execute(select(SessionPlugin.session_pk, SessionPlugin.plugin_pk, SessionPlugin.count,
-                                      SessionPlugin.track_count).order_by(SessionPlugin.session_pk)
-                               .execution_options(yield_per=10_000))
-    current, values = None, set()
-    for session_pk, plugin_pk, instances, tracks in usage:
-        if session_pk not in months:
-            continue
-        if session_pk != current:
-            counts.update(values)
-            current, values = session_pk, set()
-        total = totals.setdefault(plugin_pk, [0, 0, 0])
-        total[0] += instances
-        total[1] += 1
-        total[2] += tracks
-        counts[TOTAL, "instances"] += instances
-        if months[session_pk]:
-            counts[plugin_months(plugin_pk), months[session_pk]] += 1
-        for dimension, value in facets[plugin_pk]:
-            values.add((dimension, value))
-            if dimension == "product" and months[session_pk]:
-                values.add((product_months(value), months[session_pk]))
-    counts.update(values)
-    return {pk: tuple(total) for pk, total in totals.items()}, {key: n for key, n in counts.items() if n}
-
-
-def kept_plugin_totals(db_session) -> dict[int, tuple[int, int, int]]:
-    """The plugin totals as kept."""
-    return {row[0]: tuple(row[1:]) for row in db_session.execute(
-        select(PluginTotal.plugin_pk, *[PluginTotal.__table__.c[name] for name in PLUGIN_TOTALS]))}
-
-
-def kept_live_counts(db_session) -> dict[tuple[str, str], int]:
-    """The live counts as kept."""
-    return {(row.dimension, row.value): row.count for row in db_session.execute(select(LiveCount.__table__))}
 
 
 def set_plugin_totals(db_session, totals: dict[int, tuple[int, int, int] | None]) -> None:
