@@ -19,16 +19,8 @@ from app.services import templates
 from app.services.bulk import chunked, delete_children, dialect_insert, insert_rows
 from app.services.derived import live_change
 from app.services.identities import add_products, plugin_identity, stored_corrections
+from app.services.session_values import FLAG_COLUMNS, SESSION_COLUMNS, keeping_edits, session_values
 from app.wire import SessionStatsSession
-
-# Wire fields stored as columns of `sessions` (same names, snake_case).
-SESSION_COLUMNS = (
-    "name", "artist", "project", "path", "created_at", "updated_at", "sample_rate",
-    "bit_depth", "bpm", "key", "duration_seconds", "notes", "daw", "daw_version",
-    "template", "started_at", "ended_at", "is_favorite", "is_test", "is_complete",
-    "rating", "attributes", "work_seconds",
-)
-FLAG_COLUMNS = ("is_favorite", "is_test", "is_complete")
 
 
 class IngestError(Exception):
@@ -286,21 +278,6 @@ def _plugin_pks(db_session, sessions, instance_ids, usages):
     return pks
 
 
-def column_values(values: dict) -> dict:
-    """Session field values as their columns store them: rating "none" is no rating, a null flag is off."""
-    if values.get("rating") == "none":
-        values["rating"] = None
-    for flag in FLAG_COLUMNS:
-        if flag in values and values[flag] is None:
-            values[flag] = False
-    return values
-
-
-def _session_values(session):
-    return column_values(
-        {column: getattr(session, column) for column in SESSION_COLUMNS if column in session.model_fields_set})
-
-
 def _recognised_templates(db_session, sessions, stored, fingerprints) -> dict[int, str]:
     """The template each session of the payload that gives its tracks but names none, and has none stored, was
     started from by its layout (payload index → template name)."""
@@ -322,7 +299,7 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, recognised, res
     pks, created = {}, {}
     new_rows, new_indexes = [], []
     for index, session in enumerate(sessions):
-        values = _session_values(session)
+        values = session_values(session)
         if "template" in values:
             values["template_from"] = (MATCHED_BY_LAYOUT if index in recognised
                                        else NAMED_BY_FILE if values["template"] else None)
@@ -340,7 +317,7 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, recognised, res
             created[index] = values.get("created_at")
         else:
             if row.edited:
-                values = _keeping_edits(values, row.edited, session)
+                values = keeping_edits(values, row.edited, session)
             db_session.execute(update(table).where(table.c.pk == row.pk).values(values | {"deleted_at": None}))
             pks[index] = row.pk
             created[index] = values.get("created_at", row.created_at)
@@ -356,31 +333,6 @@ def _upsert_sessions(db_session, sessions, fingerprints, stored, recognised, res
 def _stored_edits(stored, session_fingerprint) -> dict:
     row = stored.get(session_fingerprint)
     return (row.edited if row is not None else None) or {}
-
-
-def edited_value(value):
-    """A field's value as the record of edits keeps it (JSON): a moment as ISO 8601 text."""
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _keeping_edits(values: dict, edited: dict, session) -> dict:
-    """`values` without the fields people edited: what the payload gives for those is kept as their file's value."""
-    kept = dict(edited)
-    for name in edited:
-        if name in values:
-            kept[name] = edited_value(values.pop(name))
-        elif name == "tags" and "tags" in session.model_fields_set:
-            kept[name] = session.tags or []
-        elif name == "credits" and "credits" in session.model_fields_set:
-            kept[name] = credit_values(session.credits)
-    if kept != edited:
-        values["edited"] = kept
-    return values
-
-
-def credit_values(credits) -> list[dict]:
-    """Credits as the record of edits keeps them: [{name, role}]."""
-    return [{"name": credit.name, "role": credit.role} for credit in credits or ()]
 
 
 def _insert_tracks(db_session, sessions, instance_ids, indexes, pks, plugin_pks):

@@ -7,7 +7,7 @@ from sqlalchemy import delete, func, insert, select, update
 from app.models import Credit, Session, Tag
 from app.models.types import utc_now
 from app.services.derived import live_change
-from app.services.ingest import column_values, credit_values, edited_value
+from app.services.session_values import column_values, credit_values, edited_value
 from app.wire import Bpm, Credits, LongText, Name, Rating, ShortText, Tags, Timestamp, problem_message
 
 
