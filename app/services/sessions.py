@@ -218,12 +218,22 @@ def _attach_children(db_session, by_pk, pks):
     ).all()
     plugin_wire = {pk: _zipped(PLUGIN_WIRE, values) for pk, *values in db_session.execute(
         select(plugins.c.pk, *plugin_columns).where(plugins.c.pk.in_({row[2] for row in instance_rows}))).all()}
-    for session_pk, track_position, plugin_pk, *values in instance_rows:
+    chain = track_key = None
+    for session_pk, track_position, plugin_pk, uid, slot, preset, active in instance_rows:
         wire = plugin_wire[plugin_pk].copy()
-        for name, value in zip(INSTANCE_FIELDS, values):
-            if value is not None:
-                wire[name] = value
-        wire_tracks[session_pk, track_position].setdefault("plugins", []).append(wire)
+        # The fields written out, not looped over: this runs once per instance.
+        if uid is not None:
+            wire["uid"] = uid
+        if slot is not None:
+            wire["slot"] = slot
+        if preset is not None:
+            wire["preset"] = preset
+        if active is not None:
+            wire["active"] = active
+        if track_key != (session_pk, track_position):  # rows come track by track
+            track_key = session_pk, track_position
+            chain = wire_tracks[track_key].setdefault("plugins", [])
+        chain.append(wire)
 
     for session_pk, count, track_count, *values in db_session.execute(
         select(usages.c.session_pk, usages.c.count, usages.c.track_count, *plugin_columns)
@@ -262,7 +272,6 @@ def _attach_children(db_session, by_pk, pks):
 # Wire names of the columns each child query reads, in its order.
 TRACK_WIRE = ("id", "name", "type", "format", "state", "notes")
 PLUGIN_WIRE = ("pluginId", "name", "vendor", "version", "format")
-INSTANCE_FIELDS = ("uid", "slot", "preset", "active")
 SOURCE_WIRE = ("type", "path", "ingestedAt", "extractor")
 MARKER_WIRE = ("name", "tSec", "endSec", "comment", "track")
 MEDIA_WIRE = ("path", "name", "offline", "exists", "sizeBytes")
