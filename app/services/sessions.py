@@ -13,10 +13,10 @@ from app.models.types import utc_now
 from app.normalize import iso_utc
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked
-from app.services.session_values import SESSION_COLUMNS
 from app.services.derived import live_change
 from app.services.queries import common_values
 from app.services.rollups import DAW_MONTHS, TIMELINE_TOTALS, TOTAL
+from app.services.session_values import SESSION_COLUMNS
 
 EXPORT_CHUNK = 200
 # How many of the most used tags a session page offers as it adds a tag.
