@@ -150,8 +150,8 @@ def parse_xml_streamed(open_document: Callable[[], BinaryIO], what: str, tags: I
     """
     with open_document() as stream:
         _refuse_declarations(stream, what)
-    # The prolog is clean: no DTD, so no entity but XML's own. libxml2 parses in C what expat hands to Python; the
-    # whitespace that indents a document is not kept.
+    # The prolog is clean: no DTD, so no entity but XML's own. libxml2 builds the tree in C, where expat calls Python
+    # for every element; the whitespace that indents a document is not kept.
     with open_document() as stream:
         document = etree.iterparse(
             stream, events=("end",), tag=list(tags), huge_tree=True, resolve_entities=False, no_network=True,
