@@ -43,14 +43,11 @@ from dataclasses import dataclass, field
 
 from app.extractors.errors import ExtractError
 from app.extractors.names import file_title
+from app.extractors.reaper_plugins import Plugin, instance, plugin_of_block, preset_name
 from app.extractors.reaper_timeline import Timeline, value_number
 from app.extractors.text_encoding import utf8_lines
-from app.extractors.vocabulary import (
-    AUDIO, BUILT_IN, GROUP, INSTRUMENT, JS, MASTER, MIDI, VIDEO, VST2, VST3, plugin_format, plugin_uid, vendor_name,
-)
-from app.wire import (
-    MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsPluginInstance, SessionStatsSession, SessionStatsTrack,
-)
+from app.extractors.vocabulary import AUDIO, GROUP, INSTRUMENT, MASTER, MIDI, VIDEO
+from app.wire import MAX_NAME, MAX_PLUGINS_PER_TRACK, MAX_TRACKS, SessionStatsSession, SessionStatsTrack
 
 # Real projects nest a few levels (project, track, item, source, MIDI event); far deeper is junk.
 MAX_DEPTH = 200
@@ -73,25 +70,9 @@ _KEY_AND_BLANKS = re.compile(rb"(\S+)\s+")
 HEADER = b"<REAPER_PROJECT"
 
 PLUGIN_TAGS = {"VST", "AU", "CLAP", "LV2", "DX", "JS", "VIDEO_EFFECT"}
-INSTRUMENT_PREFIXES = {"vsti", "vst3i", "aui", "clapi", "lv2i", "dxi"}
 MIDI_SOURCES = {"MIDI", "MIDIPOOL"}
 AUDIO_SOURCES = {"WAVE", "MP3", "FLAC", "VORBIS", "OPUS", "WAVPACK"}
 VIDEO_SOURCES = {"VIDEO"}
-# Notes REAPER adds in parentheses that are not part of a plugin's name or vendor.
-_CHANNEL_NOTE = re.compile(r"\d+\s*(?:outs?|ins?|ch)|\d+\s*->\s*\d+\s*ch|mono|stereo", re.IGNORECASE)
-_ARCHITECTURE_NOTE = re.compile(r"x86|x64|x86_64|arm64|arm64ec", re.IGNORECASE)
-
-
-@dataclass
-class _Plugin:
-    name: str
-    vendor: str | None
-    format: str | None
-    slot: str
-    active: bool | None
-    instrument: bool
-    preset: str | None = None
-    uid: str | None = None
 
 
 @dataclass
@@ -101,9 +82,9 @@ class _Track:
     hidden: bool = False
     folder: bool = False
     chain_bypassed: bool = False
-    main: list[_Plugin] = field(default_factory=list)
-    inputs: list[_Plugin] = field(default_factory=list)
-    takes: list[_Plugin] = field(default_factory=list)
+    main: list[Plugin] = field(default_factory=list)
+    inputs: list[Plugin] = field(default_factory=list)
+    takes: list[Plugin] = field(default_factory=list)
     take_count: int = 0
     sources: set[str] = field(default_factory=set)
 
@@ -116,12 +97,12 @@ class _Chain:
     """One FX chain (or container) being read: where its plugins go and what came before them."""
 
     track: _Track
-    plugins: list[_Plugin]
+    plugins: list[Plugin]
     slot_prefix: str
     count: int = 0
     inactive: bool = False
     bypass: tuple[bool, bool] | None = None
-    last: _Plugin | None = None
+    last: Plugin | None = None
 
     def next_slot(self) -> tuple[str, bool | None]:
         """The slot of the next block in this chain and whether it is on, taking its BYPASS line."""
@@ -133,7 +114,7 @@ class _Chain:
 
     def add(self, tag: str, values: list[str]) -> None:
         slot, active = self.next_slot()
-        plugin = _plugin(tag, values, slot, active)
+        plugin = plugin_of_block(tag, values, slot, active)
         self.last = plugin
         # A track cannot carry more; the first ones (its main chain) are kept.
         if plugin is not None and self.track.plugin_count() < MAX_PLUGINS_PER_TRACK:
@@ -293,7 +274,7 @@ class _Reader:
             values = _values(rest)
             chain.bypass = (value_number(values, 0) not in (None, 0), value_number(values, 1) not in (None, 0))
         elif key == "PRESETNAME" and chain.last is not None and chain.last.preset is None:
-            chain.last.preset = _preset(_values(rest))
+            chain.last.preset = preset_name(_values(rest))
 
     @staticmethod
     def _track_line(track: _Track, line: str) -> None:
@@ -369,99 +350,13 @@ def _values(text: str) -> list[str]:
     return values
 
 
-def _preset(values: list[str]) -> str | None:
-    """A PRESETNAME's value; None when empty or a placeholder such as "<disabled>"."""
-    if not values or not values[0].strip():
-        return None
-    preset = values[0].strip()
-    if preset.startswith("<") and preset.endswith(">"):
-        return None
-    return preset[:MAX_NAME]
-
-
-def _plugin(tag: str, values: list[str], slot: str, active: bool | None) -> _Plugin | None:
-    """The plugin a plugin block names, or None when it names none."""
-    first = values[0].strip() if values else ""
-    if tag == "JS":
-        return _Plugin(first[:MAX_NAME], None, JS, slot, active, False) if first else None
-    if tag == "VIDEO_EFFECT":
-        return _Plugin((first or "Video processor")[:MAX_NAME], vendor_name("Cockos"), BUILT_IN, slot, active, False)
-    prefix, separator, rest = first.partition(":")
-    known_prefix = bool(separator) and plugin_format(prefix) is not None
-    if known_prefix:
-        format_, described = plugin_format(prefix), rest.strip()
-    else:
-        format_, described = _format_by_block(tag, values), first
-    name, vendor = _name_and_vendor(described)
-    if not name:
-        return None
-    instrument = known_prefix and prefix.strip().lower() in INSTRUMENT_PREFIXES
-    return _Plugin(name[:MAX_NAME], vendor_name(vendor), format_, slot, active, instrument, uid=_uid(tag, values))
-
-
-def _uid(tag: str, values: list[str]) -> str | None:
-    """The id a plugin block gives: VST2's number or the VST3 class id in braces after the file name ("1919251321<…>",
-    "821777587{…}"), or the CLAP id that follows the display name."""
-    if tag == "CLAP":
-        return plugin_uid(values[1]) if len(values) > 1 else None
-    if tag != "VST":
-        return None
-    for value in values[2:]:
-        match = _VST_ID.match(value.strip())
-        if match:
-            return plugin_uid(match["class_id"] or match["number"])
-    return None
-
-
-_VST_ID = re.compile(r"^(?P<number>-?\d+)(?:\{(?P<class_id>[0-9A-Fa-f]{32})\}|<[0-9A-Fa-f]*>)$")
-
-
-def _format_by_block(tag: str, values: list[str]) -> str | None:
-    """The format of a plugin whose display string has no format prefix."""
-    if tag == "VST":
-        return VST3 if len(values) > 1 and values[1].lower().endswith(".vst3") else VST2
-    return plugin_format(tag)
-
-
-def _name_and_vendor(described: str) -> tuple[str, str | None]:
-    """Name and vendor of "Name (Vendor) (64 out)": channel notes dropped, then the vendor taken."""
-    text, vendor = described, None
-    while (group := _last_group(text)) is not None:
-        before, inside = group
-        if _CHANNEL_NOTE.fullmatch(inside):
-            text = before
-            continue
-        if before:
-            text, vendor = before, inside or None
-        break
-    group = _last_group(text)
-    if group is not None and group[0] and _ARCHITECTURE_NOTE.fullmatch(group[1]):
-        text = group[0]
-    return text.strip(), vendor
-
-
-def _last_group(text: str) -> tuple[str, str] | None:
-    """The text before a final "(...)" and what the parentheses hold; None when it has none."""
-    if not text.endswith(")"):
-        return None
-    depth = 0
-    for index in range(len(text) - 1, -1, -1):
-        if text[index] == ")":
-            depth += 1
-        elif text[index] == "(":
-            depth -= 1
-            if depth == 0:
-                return text[:index].rstrip(), text[index + 1:-1].strip()
-    return None
-
-
 def _track_model(track: _Track, fallback_name: str, type_: str | None = None) -> SessionStatsTrack:
     """The wire track for a track read."""
     main = track.main
     if track.chain_bypassed:
         for plugin in main:
             plugin.active = False
-    plugins = [_instance(plugin) for plugin in main + track.inputs + track.takes]
+    plugins = [instance(plugin) for plugin in main + track.inputs + track.takes]
     states = [state for state, flag in (("muted", track.muted), ("hidden", track.hidden)) if flag]
     return SessionStatsTrack(
         name=((track.name or "").strip() or fallback_name)[:MAX_NAME],
@@ -484,15 +379,3 @@ def _track_type(track: _Track) -> str | None:
     if track.sources & VIDEO_SOURCES:
         return VIDEO
     return None
-
-
-def _instance(plugin: _Plugin) -> SessionStatsPluginInstance:
-    return SessionStatsPluginInstance(
-        name=plugin.name,
-        vendor=plugin.vendor,
-        format=plugin.format,
-        slot=plugin.slot,
-        preset=plugin.preset,
-        active=plugin.active,
-        uid=plugin.uid,
-    )
