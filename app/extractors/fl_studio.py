@@ -37,6 +37,7 @@ from functools import partial
 from pathlib import PureWindowsPath
 
 from app.extractors.errors import ExtractError
+from app.extractors.fl_studio_events import WHAT, read_chunks
 from app.extractors.names import clip, credits_of, file_title
 from app.extractors.fl_studio_timeline import TIMELINE_EVENTS, Timeline, read_timeline_event, timeline_markers
 from app.extractors.session_timeline import known, media_files
@@ -48,7 +49,6 @@ from app.wire import (
     SessionStatsTrack,
 )
 
-WHAT = "FL Studio project"
 MAKER = "Image-Line"
 
 # Event ids.
@@ -75,11 +75,6 @@ EFFECTS_ON, INSERT_ON = 1 << 2, 1 << 3
 WRAPPER = "fruity wrapper"
 WRAPPED_FOURCC, WRAPPED_NAME, WRAPPED_PATH, WRAPPED_VENDOR = 51, 54, 55, 56
 PLUGIN_FILE_FORMATS = {".dll": VST2, ".vst": VST2, ".vst3": VST3, ".component": AU, ".clap": CLAP}
-
-# A length longer than 5 varint bytes (35 bits) is beyond any file this reads; real projects
-# hold some thousands of events (notes and clips are packed inside data events).
-MAX_LENGTH_BYTES = 5
-MAX_EVENTS = 2_000_000
 
 
 @dataclass
@@ -154,61 +149,6 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     )
 
 
-def read_chunks(data: bytes) -> tuple[dict, Iterator[tuple[int, int | bytes]]]:
-    """The header facts and the event stream, refused when the chunks are not an FL project's."""
-    if not data.startswith(b"FLhd"):
-        raise ExtractError(f"not an {WHAT}: it does not start with FLhd")
-    if len(data) < 22:
-        raise ExtractError(f"the {WHAT} is truncated: it ends inside its header")
-    (header_size,) = struct.unpack_from("<I", data, 4)
-    if header_size != 6:
-        raise ExtractError(f"the {WHAT} is damaged: its header says it is {header_size} bytes long, not 6")
-    file_format, channels, ppq = struct.unpack_from("<hHH", data, 8)
-    if file_format != 0:
-        raise ExtractError(f"not an {WHAT}: it is another kind of FL Studio file (format {file_format})")
-    if data[14:18] != b"FLdt":
-        raise ExtractError(f"the {WHAT} is damaged: its event data (FLdt) does not follow the header")
-    (size,) = struct.unpack_from("<I", data, 18)
-    if size > len(data) - 22:
-        raise ExtractError(f"the {WHAT} is truncated: its events should take {size} bytes "
-                           f"but only {len(data) - 22} are there")
-    return {"channels": channels, "ppq": ppq}, read_events(data, 22, 22 + size)
-
-
-def read_events(data: bytes, start: int, end: int) -> Iterator[tuple[int, int | bytes]]:
-    """Each event between `start` and `end` as (id, number or bytes); every length is checked."""
-    position, count = start, 0
-    while position < end:
-        count += 1
-        if count > MAX_EVENTS:
-            raise ExtractError(f"the {WHAT} is damaged: it holds more than {MAX_EVENTS:,} events")
-        event_id, at = data[position], position
-        position += 1
-        if event_id < 192:
-            size = 1 if event_id < 64 else 2 if event_id < 128 else 4
-            if position + size > end:
-                raise truncated(at)
-            yield event_id, int.from_bytes(data[position:position + size], "little")
-            position += size
-            continue
-        size, shift = 0, 0
-        for length_bytes in range(MAX_LENGTH_BYTES + 1):
-            if length_bytes == MAX_LENGTH_BYTES:
-                raise ExtractError(f"the {WHAT} is damaged: the length of the event at byte {at} is not a valid number")
-            if position >= end:
-                raise truncated(at)
-            byte = data[position]
-            position += 1
-            size |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                break
-        if position + size > end:
-            raise truncated(at)
-        yield event_id, data[position:position + size]
-        position += size
-
-
 def created_at(days: float | None) -> datetime | None:
     """When the project was created, from its days count; FL keeps the creator's wall-clock time without a zone, so
     it is taken as UTC. None when absent or not a date of this era."""
@@ -222,11 +162,6 @@ def work_seconds(days: float | None) -> float | None:
     if days is None or not math.isfinite(days) or not 0 <= days * 86400 <= MAX_WORK_SECONDS:
         return None
     return round(days * 86400, 3)
-
-
-def truncated(at: int) -> ExtractError:
-    """The error for an event that runs past the end of the data."""
-    return ExtractError(f"the {WHAT} is truncated: the event at byte {at} runs past the end of the data")
 
 
 def gather(events: Iterator[tuple[int, int | bytes]]) -> Project:
