@@ -1,7 +1,7 @@
 """/api/sessions/<id>/activities and /api/activities/<id>: a session's work log, read and written."""
 from app.api import bp
 from app.api.documented import documented
-from app.api.schemas import ActivityAnswer, ActivityList
+from app.api.timeline_schemas import ActivityAnswer, ActivityList
 from app.api.sessions import json_body, missing_session
 from app.auth import audit, principal, requires
 from app.database import unit_of_work

@@ -3,7 +3,7 @@ from app.analytics_params import AdoptionParams, HoursParams, TemplatesParams
 from app.api import bp
 from app.api.documented import documented
 from app.errors import error_response
-from app.api.schemas import AdoptionAnswer, HoursAnswer, TemplatesAnswer
+from app.api.analytics_schemas import AdoptionAnswer, HoursAnswer, TemplatesAnswer
 from app.api.sessions import query_params
 from app.auth import requires
 from app.extensions import db

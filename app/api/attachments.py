@@ -1,7 +1,7 @@
 """/api/sessions/<id>/attachments: a session's attached files, listed and uploaded (multipart)."""
 from app.api import bp
 from app.api.documented import documented
-from app.api.schemas import AttachmentAnswer, AttachmentList
+from app.api.timeline_schemas import AttachmentAnswer, AttachmentList
 from app.api.sessions import missing_session
 from app.auth import principal, requires
 from app.errors import error_response

@@ -1,7 +1,7 @@
 """/api/sessions/<id>/events and /api/events/<id>: a session's timeline, read and written; its rollup."""
 from app.api import bp
 from app.api.documented import documented
-from app.api.schemas import EventAnswer, EventList, SessionRollup
+from app.api.timeline_schemas import EventAnswer, EventList, SessionRollup
 from app.api.sessions import json_body, missing_session
 from app.auth import audit, principal, requires
 from app.database import unit_of_work
