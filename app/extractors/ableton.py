@@ -113,8 +113,8 @@ def extract(data: bytes, filename: str) -> SessionStatsSession:
     return read_set(root, filename, devices_read, samples_read)
 
 
-def read_set(root: Element, filename: str, devices_read: dict | None = None,
-             samples_read: dict | None = None) -> SessionStatsSession:
+def read_set(root: Element, filename: str, devices_read: dict[Element, list[SessionStatsPluginInstance]] | None = None,
+             samples_read: dict[Element, list[str | None]] | None = None) -> SessionStatsSession:
     """The session in a set's XML, with the devices and samples of the tracks read as they ended."""
     if root.tag != "Ableton":
         raise ExtractError(f"not an {WHAT}: the XML document is <{clip(root.tag)}>, not <Ableton>")
@@ -140,7 +140,8 @@ def _version(creator: str | None) -> str | None:
     return clip(creator.removeprefix(CREATOR_PREFIX).strip()) or None
 
 
-def _tracks(live_set: Element, master: Element | None, devices_read: dict) -> list[SessionStatsTrack]:
+def _tracks(live_set: Element, master: Element | None,
+            devices_read: dict[Element, list[SessionStatsPluginInstance]]) -> list[SessionStatsTrack]:
     tracks_element = live_set.find("Tracks")
     elements = list(tracks_element) if tracks_element is not None else []
     if master is not None:
