@@ -78,6 +78,9 @@ def load_config(app, overrides=None):
         WEBHOOK_DISABLE_AFTER_HOURS=72,
         # The bearer token /metrics asks for; None: /metrics is off.
         METRICS_TOKEN=None,
+        # The sessions list shows its count after its rows when PostgreSQL expects more than this many sessions to
+        # match and no kept figure counts them.
+        COUNT_LATER_ABOVE=10_000,
     )
     app.config.from_prefixed_env("SESSION_STATS")
     if overrides:
@@ -93,6 +96,8 @@ def load_config(app, overrides=None):
     app.config["BACKUP_INTERVAL_HOURS"] = at_least(app.config["BACKUP_INTERVAL_HOURS"], 0, float,
                                                    "SESSION_STATS_BACKUP_INTERVAL_HOURS")
     app.config["BACKUP_KEEP"] = at_least(app.config["BACKUP_KEEP"], 1, int, "SESSION_STATS_BACKUP_KEEP")
+    app.config["COUNT_LATER_ABOVE"] = at_least(app.config["COUNT_LATER_ABOVE"], 0, int,
+                                               "SESSION_STATS_COUNT_LATER_ABOVE")
     app.config["MAX_ATTACHMENT_BYTES"] = at_least(app.config["MAX_ATTACHMENT_BYTES"], 1, int,
                                                   "SESSION_STATS_MAX_ATTACHMENT_BYTES")
     app.config["ATTACHMENT_DIR"] = Path(app.config["ATTACHMENT_DIR"] or Path(app.instance_path) / "attachments").expanduser()

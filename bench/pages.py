@@ -33,7 +33,7 @@ from app.services.media import missing_media as missing_media_report
 from app.services.plugins import PluginQuery, list_plugins, plugin_facets, plugin_usage, top_products
 from app.services.saved_views import save_view, saved_views
 from app.services.facets import session_facets
-from app.services.queries import SessionQuery, latest_sessions, list_sessions
+from app.services.queries import SessionQuery, count_sessions, latest_sessions, list_sessions
 from app.services.sessions import index_overview, months_by_daw, session_detail
 from app.services.sign_ins import begin_sign_in
 from app.wire import SessionStatsSession
@@ -144,33 +144,39 @@ def dashboard_pages(app):
     facet_panels = [(f"Sessions' facets{', ' + query[1:] if query else ''}", f"/sessions/facets{query}",
                      lambda narrowing=narrowing: session_facets(db.session, narrowing))
                     for query, narrowing in session_lists]
+    # A list that no kept figure counts, and that PostgreSQL expects to match many sessions, loads its count after.
+    later = app.config["COUNT_LATER_ABOVE"]
+    counts = [(f"Sessions' count, {query[1:]}", f"/sessions/count{query}",
+               lambda narrowing=narrowing: count_sessions(db.session, narrowing))
+              for query, narrowing in (("?daw=Pro+Tools&tag=mix", filtered), ("?q=vocal", search))]
     pages = [
         ("Overview", "/", lambda: (index_overview(db.session), top_products(db.session), latest_sessions(db.session),
                                    months_by_daw(db.session), has_samples(db.session), latest_open_notes(db.session),
                                    open_notes_by(db.session, "artist"), open_notes_by(db.session, "project"),
                                    unfinished_jobs(db.session))),
         ("Sessions, first page", "/sessions",
-         lambda: list_sessions(db.session, SessionQuery())),
+         lambda: list_sessions(db.session, SessionQuery(), later)),
         ("Sessions, filtered (DAW + tag)", "/sessions?daw=Pro+Tools&tag=mix",
-         lambda: list_sessions(db.session, filtered)),
+         lambda: list_sessions(db.session, filtered, later)),
         ("Sessions, search \"vocal\"", "/sessions?q=vocal",
-         lambda: list_sessions(db.session, search)),
+         lambda: list_sessions(db.session, search, later)),
         ("Sessions, 200 a page with the path", "/sessions?size=200&cols=artist&cols=date&cols=path",
-         lambda: list_sessions(db.session, wide)),
+         lambda: list_sessions(db.session, wide, later)),
         ("Sessions, file missing", "/sessions?missing=1",
-         lambda: list_sessions(db.session, missing)),
+         lambda: list_sessions(db.session, missing, later)),
         ("Sessions, open notes, with the new columns",
          "/sessions?has_open_notes=1&cols=artist&cols=date&cols=open_notes&cols=missing_media",
-         lambda: list_sessions(db.session, open_notes)),
+         lambda: list_sessions(db.session, open_notes, later)),
         ("Sessions, media missing", "/sessions?has_missing_media=1",
-         lambda: list_sessions(db.session, missing_media)),
+         lambda: list_sessions(db.session, missing_media, later)),
         ("Sessions, most open notes first", "/sessions?sort=open_notes&cols=open_notes",
-         lambda: list_sessions(db.session, by_open_notes)),
+         lambda: list_sessions(db.session, by_open_notes, later)),
         ("Sessions, fewest tracks first", "/sessions?sort=tracks&dir=asc",
-         lambda: list_sessions(db.session, fewest_tracks)),
+         lambda: list_sessions(db.session, fewest_tracks, later)),
         ("Sessions, most worked first", "/sessions?sort=worked&cols=worked",
-         lambda: list_sessions(db.session, most_worked)),
+         lambda: list_sessions(db.session, most_worked, later)),
         *facet_panels,
+        *counts,
         ("Missing media", "/media/missing", lambda: missing_media_report(db.session, MissingMediaQuery())),
         ("Session", f"/sessions/{quote(session_id)}", lambda: (session_detail(db.session, session_id),
                                                                session_timeline(db.session, session_id))),

@@ -86,6 +86,17 @@ def plugin_filter_form(request, monkeypatch):
         monkeypatch.setattr(queries, "WALK_AT_MOST", -1)
 
 
+@pytest.fixture(params=["collected", "walked", "deep page"])
+def search_form(request, backend, monkeypatch):
+    """Each form a search takes on PostgreSQL: its matches found first; each visited session tested; or, for a
+    page deeper than walking pays, its matches found first after all."""
+    if backend == "sqlite" and request.param != "collected":
+        pytest.skip("SQLite's search takes one form")
+    monkeypatch.setattr(queries, "WALK_DENSITY", 0 if request.param == "collected" else 10**9)
+    if request.param == "deep page":
+        monkeypatch.setattr(queries, "WALK_AT_MOST", -1)
+
+
 @pytest.fixture
 def app_config():
     """Settings a test module adds to its apps (override this fixture)."""

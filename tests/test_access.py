@@ -14,6 +14,7 @@ ROUTE_ACCESS = {
     "views.delete": "account",
     "sessions.index": "viewer",
     "sessions.facets": "viewer",
+    "sessions.count": "viewer",
     "sessions.show": "viewer",
     "sessions.trash": "viewer",
     "sessions.move_to_trash": "editor",

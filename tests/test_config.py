@@ -68,3 +68,12 @@ def test_rate_limits_use_redis_when_configured(tmp_path, monkeypatch):
     assert app.config["RATELIMIT_STORAGE_URI"] == "redis://cache.example:6379/0"
     monkeypatch.delenv("SESSION_STATS_REDIS_URL")
     assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["RATELIMIT_STORAGE_URI"] == "memory://"
+
+
+def test_the_count_threshold_is_a_whole_number_of_at_least_zero(tmp_path, monkeypatch):
+    monkeypatch.setenv("SESSION_STATS_COUNT_LATER_ABOVE", "250")
+    assert create_app({"INSTANCE_PATH": str(tmp_path)}).config["COUNT_LATER_ABOVE"] == 250
+    for value in ("-1", "many"):
+        monkeypatch.setenv("SESSION_STATS_COUNT_LATER_ABOVE", value)
+        with pytest.raises(ValueError, match="SESSION_STATS_COUNT_LATER_ABOVE must be a number of at least 0"):
+            create_app({"INSTANCE_PATH": str(tmp_path)})

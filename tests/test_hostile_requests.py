@@ -66,7 +66,7 @@ def test_a_page_with_every_filter_full_stays_small(archive):
     params = [(name, f"{name[0]}{n}") for name in ("artist", "tag", "daw", "vendor") for n in range(MAX_VALUES)]
     query = urlencode(params)
     assert len(query) <= MAX_QUERY_BYTES
-    for path in ("/sessions", "/sessions/facets"):
+    for path in ("/sessions", "/sessions/facets", "/sessions/count"):
         response = archive.get(f"{path}?{query}")
         assert response.status_code == 200
         assert len(response.data) < 400 * len(query) + 100_000
@@ -80,10 +80,11 @@ def test_odd_page_numbers_are_refused(client, path, number):
     assert response.status_code in (400, 422), response.status_code
 
 
+@pytest.mark.parametrize("path", ["/sessions", "/sessions/count"])
 @pytest.mark.parametrize("query", [f"sample_rate={HUGE}", f"job={HUGE}", "sample_rate=%C2%B2", "job=-1",
                                    "liked=maybe", "from_date=2024-02-30", "sort=nope", "dir=sideways"])
-def test_numbers_and_choices_out_of_range_are_refused(client, query):
-    response = client.get(f"/sessions?{query}")
+def test_numbers_and_choices_out_of_range_are_refused(client, path, query):
+    response = client.get(f"{path}?{query}")
     assert response.status_code == 400
     assert query.split("=")[0] in message(response)
 

@@ -285,7 +285,7 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     assert "<strong>1</strong> session" in client.get("/sessions?q=daybr").get_data(as_text=True)
 
 
-def test_a_search_naming_a_product_counts_its_live_users_once_and_not_those_in_the_trash(client):
+def test_a_search_naming_a_product_counts_its_live_users_once_and_not_those_in_the_trash(client, search_form):
     def listed(query: str) -> tuple[int, list[str]]:
         answer = client.get("/api/sessions/", query_string={"q": query, "limit": 50}).get_json()
         return answer["total_count"], sorted(s["name"] for s in answer["sessions"])

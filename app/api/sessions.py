@@ -19,7 +19,7 @@ from app.list_params import LikedParams, SessionListParams
 from app.params import ParamsError, parse_query
 from app.scanning.refresh import recompute_session_stats, reread_session_file
 from app.services.metadata import parse_change, update_metadata
-from app.services.queries import with_stored_spellings
+from app.services.facets import with_stored_spellings
 from app.services.summaries import recently_liked, session_metadata, session_summaries, stats_of_session
 
 

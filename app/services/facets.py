@@ -1,11 +1,11 @@
 """The facets of a list of sessions: for each dimension, its most common values among the sessions it selects."""
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, Select, select
 
 from app.models import Credit, LiveCount, Plugin, Product, Session, Tag
-from app.services.bulk import chunked
+from app.services.bulk import among, chunked
 from app.services.queries import FACET_ALL, FACETS, SessionQuery, newest_matching, selects_all
 from app.services.rollups import plugins_of_sessions
 
@@ -13,6 +13,26 @@ FACET_SIZE = 10
 # Beyond this many matching sessions, facets count the newest this many (and say so).
 FACET_SAMPLE = 500
 PLUGIN_FACETS = ("vendor", "format")
+
+
+def common_values(db_session, dimension: str, limit: int = FACET_ALL) -> list[str]:
+    """The values of a facet over the live sessions, the most common first."""
+    return db_session.scalars(select(LiveCount.value).where(LiveCount.dimension == dimension)
+                              .order_by(LiveCount.count.desc(), LiveCount.value).limit(limit)).all()
+
+
+def with_stored_spellings(db_session, query: SessionQuery) -> SessionQuery:
+    """`query` with its facet values spelt as the index stores them: a value stored as given stays as it is, any
+    other stands for every stored value that differs from it only in case (of ASCII letters)."""
+    changes = {}
+    for dimension in FACETS:
+        spelt = []
+        for value in getattr(query, dimension):
+            stored = db_session.scalars(select(LiveCount.value).where(
+                LiveCount.dimension == dimension, func.lower(LiveCount.value) == value.lower())).all()
+            spelt.extend([value] if value in stored or not stored else stored)
+        changes[dimension] = tuple(dict.fromkeys(spelt))
+    return replace(query, **changes)
 
 
 @dataclass
@@ -27,15 +47,16 @@ class SessionFacets:
     sample: int | None = None
 
 
-def _facet_query(dimension: str, selected) -> Select:
+def _facet_query(db_session, dimension: str, selected: list[int]) -> Select:
     if dimension in ("artist", "daw", "template"):
         column = getattr(Session, dimension)
-        return select(column, func.count()).where(Session.pk.in_(selected), column.is_not(None)).group_by(column)
+        return select(column, func.count()).where(among(db_session, Session.pk, selected), column.is_not(None)) \
+            .group_by(column)
     if dimension in ("person", "role"):
         column = getattr(Credit, "name" if dimension == "person" else "role")
         return select(column, func.count(func.distinct(Credit.session_pk))).where(
-            Credit.session_pk.in_(selected)).group_by(column)
-    return select(Tag.name, func.count()).where(Tag.session_pk.in_(selected)).group_by(Tag.name)
+            among(db_session, Credit.session_pk, selected)).group_by(column)
+    return select(Tag.name, func.count()).where(among(db_session, Tag.session_pk, selected)).group_by(Tag.name)
 
 
 def _plugin_facets(db_session, selected: list[int], sizes: dict[str, int]) -> dict[str, tuple[list, int]]:
@@ -80,7 +101,8 @@ def session_facets(db_session, query: SessionQuery, expand: str | None = None) -
                               for dimension in FACETS})
     newest = newest_matching(db_session, query, FACET_SAMPLE + 1)
     selected = newest[:FACET_SAMPLE]
-    values = {dimension: _top_values(db_session, _facet_query(dimension, selected), sizes[dimension], counted=True)
+    values = {dimension: _top_values(db_session, _facet_query(db_session, dimension, selected), sizes[dimension],
+                                      counted=True)
               for dimension in FACETS if dimension not in PLUGIN_FACETS}
     values.update(_plugin_facets(db_session, selected, sizes))
     return SessionFacets({dimension: values[dimension] for dimension in FACETS},

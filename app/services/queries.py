@@ -1,8 +1,9 @@
 """Finding sessions: filters, full-text search, sort and pages over the live index."""
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, false, func, literal_column, or_, Select, select
+from sqlalchemy import exists, false, func, literal_column, or_, select
 
 from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Product, RemoteSource, Session,
                         SessionPlugin, Source, Tag)
@@ -12,7 +13,10 @@ from app.services.rollups import kept_total
 from app.services.search import (
     count_matching_sessions,
     count_sessions_using_plugins,
+    estimated_matches,
+    estimated_rows,
     search_conditions,
+    search_tests,
     sessions_using_plugins,
 )
 
@@ -42,6 +46,8 @@ FACETS = ("artist", "daw", "template", "tag", "person", "role", "vendor", "forma
 COLLECT_AT_MOST = 5_000
 # ... unless the page starts deeper than this: then visiting sessions one by one costs more than collecting.
 WALK_AT_MOST = 2_000
+# A search expected to match at least one live session in this many tests each visited session too (PostgreSQL).
+WALK_DENSITY = 20
 
 
 @dataclass(frozen=True)
@@ -89,12 +95,14 @@ class SessionQuery:
 
 @dataclass
 class SessionPage:
-    """One page of a sessions list and how many sessions match in all."""
+    """One page of a sessions list, whether more follow it, and how many sessions match in all (None when left to
+    count after the page)."""
 
     rows: list = field(default_factory=list)
-    total: int = 0
+    total: int | None = 0
     page: int = 1
-    pages: int = 1
+    pages: int | None = 1
+    more: bool = False
 
 
 def is_sample():
@@ -123,8 +131,17 @@ def _plugin_conditions(query: SessionQuery) -> list:
 
 
 @dataclass
+class _Broad:
+    """A filter matching many sessions, in both forms: tests of each visited session, and conditions that find all
+    of its sessions at once (built only when asked for)."""
+
+    tests: list
+    collected: Callable[[], list]
+
+
+@dataclass
 class _Where:
-    """The WHERE conditions of a query, with the plugin filters over many sessions kept apart.
+    """The WHERE conditions of a query, with the filters over many sessions (a plugin, a search) kept apart.
 
     Such a filter takes one of two forms. For a first page it tests each session the rest of the
     query visits (newest first, until the page is full) rather than finding all of its sessions.
@@ -133,20 +150,15 @@ class _Where:
     """
 
     conditions: list
-    broad_plugins: list[Select] = field(default_factory=list)
+    broad: list[_Broad] = field(default_factory=list)
 
-    def for_page(self, db_session, offset: int) -> list:
+    def for_page(self, offset: int) -> list:
         if offset > WALK_AT_MOST:
-            return self.for_count(db_session)
-        return self.conditions + [exists().where(SessionPlugin.session_pk == Session.pk,
-                                                 SessionPlugin.plugin_pk.in_(plugins))
-                                  for plugins in self.broad_plugins]
+            return self.for_count()
+        return self.conditions + [test for broad in self.broad for test in broad.tests]
 
-    def for_count(self, db_session) -> list:
-        # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
-        # visits anyway and tests each against the users, found once.
-        return self.conditions + [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))
-                                  for plugins in self.broad_plugins]
+    def for_count(self) -> list:
+        return self.conditions + [condition for broad in self.broad for condition in broad.collected()]
 
 
 def _add_plugin_filter(db_session, where: _Where, condition) -> None:
@@ -159,7 +171,19 @@ def _add_plugin_filter(db_session, where: _Where, condition) -> None:
     if most <= COLLECT_AT_MOST:
         where.conditions.append(Session.pk.in_(sessions_using_plugins(db_session, plugins)))
     else:
-        where.broad_plugins.append(plugins)
+        # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
+        # visits anyway and tests each against the users, found once.
+        where.broad.append(_Broad(
+            [exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))],
+            lambda: [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))]))
+
+
+def _add_search(db_session, where: _Where, words: str) -> None:
+    matches = estimated_matches(db_session, words)
+    if matches is not None and matches * WALK_DENSITY >= kept_total(db_session, "sessions"):
+        where.broad.append(_Broad(search_tests(db_session, words), lambda: search_conditions(db_session, words)))
+    else:
+        where.conditions.extend(search_conditions(db_session, words))
 
 
 def _within(column, start: date | datetime | None, end: date | datetime | None) -> list:
@@ -213,28 +237,8 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     conditions += _within(Session.created_at, query.from_date, query.to_date)
     conditions += _within(Session.started_at, query.started_from, query.started_to)
-    conditions.extend(search_conditions(db_session, query.q))
+    _add_search(db_session, where, query.q)
     return where
-
-
-def common_values(db_session, dimension: str, limit: int = FACET_ALL) -> list[str]:
-    """The values of a facet over the live sessions, the most common first."""
-    return db_session.scalars(select(LiveCount.value).where(LiveCount.dimension == dimension)
-                              .order_by(LiveCount.count.desc(), LiveCount.value).limit(limit)).all()
-
-
-def with_stored_spellings(db_session, query: SessionQuery) -> SessionQuery:
-    """`query` with its facet values spelt as the index stores them: a value stored as given stays as it is, any
-    other stands for every stored value that differs from it only in case (of ASCII letters)."""
-    changes = {}
-    for dimension in FACETS:
-        spelt = []
-        for value in getattr(query, dimension):
-            stored = db_session.scalars(select(LiveCount.value).where(
-                LiveCount.dimension == dimension, func.lower(LiveCount.value) == value.lower())).all()
-            spelt.extend([value] if value in stored or not stored else stored)
-        changes[dimension] = tuple(dict.fromkeys(spelt))
-    return replace(query, **changes)
 
 
 def _narrowing(query: SessionQuery) -> SessionQuery:
@@ -250,13 +254,11 @@ def _order(query: SessionQuery) -> list:
     return [order.nulls_last() if column.nullable else order, tie]
 
 
-def _maintained_total(db_session, query: SessionQuery) -> int | None:
-    """How many live sessions match, from counts kept on write or an index alone, when `query` narrows by them alone."""
+def _kept_total(db_session, query: SessionQuery) -> int | None:
+    """How many live sessions match, from counts kept on write, when `query` narrows by one of them alone."""
     narrowing = _narrowing(query)
     if narrowing == SessionQuery():
         return kept_total(db_session, "sessions")
-    if narrowing == SessionQuery(q=query.q):
-        return count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
     dimension = value = None
     for name in FACETS:  # each facet's count of live sessions per value is kept on write
         values = getattr(query, name)
@@ -275,25 +277,40 @@ def _maintained_total(db_session, query: SessionQuery) -> int | None:
         if len(products) == 1 and products[0][1] == db_session.scalar(
                 select(func.count()).select_from(Plugin).where(Plugin.product_key == products[0][0])):
             dimension, value = "product", products[0][0]
-    if dimension is not None:
-        return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
-                                                              LiveCount.value == value)) or 0
-    if replace(narrowing, product=(), vendor=(), format=(), plugin="") == SessionQuery():
-        return count_sessions_using_plugins(db_session, [select(Plugin.pk).where(condition)
-                                                         for condition in _plugin_conditions(query)])
-    return None
+    if dimension is None:
+        return None
+    return db_session.scalar(select(LiveCount.count).where(LiveCount.dimension == dimension,
+                                                          LiveCount.value == value)) or 0
+
+
+def _counted(db_session, query: SessionQuery, where: _Where) -> int:
+    """How many live sessions match, counted: from an index alone when `query` narrows by the search alone, or (on
+    SQLite) by plugins alone."""
+    narrowing = _narrowing(query)
+    total = None
+    if narrowing == SessionQuery(q=query.q):
+        total = count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
+    elif replace(narrowing, product=(), vendor=(), format=(), plugin="") == SessionQuery():
+        total = count_sessions_using_plugins(db_session, [select(Plugin.pk).where(condition)
+                                                          for condition in _plugin_conditions(query)])
+    if total is None:
+        total = db_session.scalar(select(func.count()).select_from(Session).where(*where.for_count()))
+    return total
 
 
 def _total(db_session, query: SessionQuery, where: _Where) -> int:
-    total = _maintained_total(db_session, query)
-    if total is None:
-        total = db_session.scalar(select(func.count()).select_from(Session).where(*where.for_count(db_session)))
-    return total
+    total = _kept_total(db_session, query)
+    return _counted(db_session, query, where) if total is None else total
+
+
+def count_sessions(db_session, query: SessionQuery) -> int:
+    """How many live sessions pass `query`'s filters and search."""
+    return _total(db_session, query, _where(db_session, query))
 
 
 def session_conditions(db_session, query: SessionQuery) -> list:
     """The conditions that select the live sessions passing `query`'s filters and search, for a query of its own."""
-    return _where(db_session, query).for_count(db_session)
+    return _where(db_session, query).for_count()
 
 
 def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, offset: int) -> tuple[list, int]:
@@ -307,24 +324,41 @@ def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, 
 def _page_keys(db_session, query: SessionQuery, where: _Where, offset: int, limit: int):
     """The keys of a page's sessions, as a subquery: sorted from an index alone, where one serves, before any row is
     read, which matters when many sessions tie on the sorted value (no time worked yet) and all of them are sorted."""
-    return (select(Session.pk).where(*where.for_page(db_session, offset)).order_by(*_order(query))
+    return (select(Session.pk).where(*where.for_page(offset)).order_by(*_order(query))
             .offset(offset).limit(limit))
 
 
 def every_session(db_session, query: SessionQuery, columns: list, batch: int = 1000):
     """`columns` of every session `query` selects, in its order, a batch of rows at a time (never all at once)."""
     where = _where(db_session, query)
-    rows = db_session.execute(select(*columns).where(*where.for_count(db_session)).order_by(*_order(query))
+    rows = db_session.execute(select(*columns).where(*where.for_count()).order_by(*_order(query))
                               .execution_options(yield_per=batch))
     yield from rows.partitions()
 
 
-def list_sessions(db_session, query: SessionQuery) -> SessionPage:
-    """The page of sessions `query` asks for, sorted, with their tags, and the total."""
+def list_sessions(db_session, query: SessionQuery, count_later_above: int | None = None) -> SessionPage:
+    """The page of sessions `query` asks for, sorted, with their tags, and the total. The total is left to
+    `count_sessions` (None) when no kept figure gives it and the database expects more than `count_later_above`
+    sessions to match: counting them would take longer than the page."""
     where = _where(db_session, query)
-    total = _total(db_session, query, where)
+    total = _kept_total(db_session, query)
+    if total is None and count_later_above is not None:
+        expected = estimated_rows(db_session, select(Session.pk).where(*where.for_count()))
+        if expected is not None and expected > count_later_above:
+            rows = _page_rows(db_session, query, where, query.page)
+            if rows or query.page == 1:
+                return SessionPage(rows=rows[:query.page_size], total=None, page=query.page, pages=None,
+                                   more=len(rows) > query.page_size)
+    if total is None:  # counted here, or past the last page when left to count after
+        total = _counted(db_session, query, where)
     pages = page_count(total, query.page_size)
     page = min(query.page, pages)
+    return SessionPage(rows=_page_rows(db_session, query, where, page)[:query.page_size], total=total, page=page,
+                       pages=pages, more=page < pages)
+
+
+def _page_rows(db_session, query: SessionQuery, where: _Where, page: int) -> list:
+    """The rows of `page` with their tags, and the first row of the next page when there is one."""
     offset = (page - 1) * query.page_size
     rows = db_session.execute(
         select(Session.pk, Session.id, Session.name, Session.artist, Session.project, Session.daw,
@@ -332,10 +366,11 @@ def list_sessions(db_session, query: SessionQuery) -> SessionPage:
                Session.is_favorite, Session.missing_at, Session.path, Session.open_note_count,
                Session.missing_media_count, Session.started_at, Session.worked_seconds, Session.gone_at_source_at,
                is_sample().label("is_sample"))
-        .where(Session.pk.in_(_page_keys(db_session, query, where, offset, query.page_size))).order_by(*_order(query))
+        .where(Session.pk.in_(_page_keys(db_session, query, where, offset, query.page_size + 1)))
+        .order_by(*_order(query))
     ).all()
     tags = session_tags(db_session, [row.pk for row in rows])
-    return SessionPage(rows=[(row, tags.get(row.pk, [])) for row in rows], total=total, page=page, pages=pages)
+    return [(row, tags.get(row.pk, [])) for row in rows]
 
 
 def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
@@ -350,7 +385,7 @@ def session_tags(db_session, session_pks: list[int]) -> dict[int, list[str]]:
 
 def newest_matching(db_session, query: SessionQuery, limit: int) -> list[int]:
     """The pks of the newest `limit` live sessions `query` matches, newest first."""
-    return db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(db_session, 0))
+    return db_session.scalars(select(Session.pk).where(*_where(db_session, query).for_page(0))
                               .order_by(*_order(SessionQuery())).limit(limit)).all()
 
 

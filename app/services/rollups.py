@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, String, bindparam, case, cast, delete, func, or_, 
 from app.models import (Attachment, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
                         Tag, Track)
 from app.models.timeline import NOTE
-from app.services.bulk import chunked, dialect_insert
+from app.services.bulk import among, chunked, dialect_insert
 from app.services.work_time import count_started, count_work
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
@@ -237,7 +237,7 @@ def plugins_of_sessions(db_session, session_pks) -> dict[int, list[int]]:
     # One row per session, joined by the database: far fewer rows to carry than one per pair.
     return {session_pk: [int(pk) for pk in pks.split(",")] for session_pk, pks in db_session.execute(
         select(SessionPlugin.session_pk, func.aggregate_strings(cast(SessionPlugin.plugin_pk, String), ","))
-        .where(SessionPlugin.session_pk.in_(session_pks)).group_by(SessionPlugin.session_pk))}
+        .where(among(db_session, SessionPlugin.session_pk, session_pks)).group_by(SessionPlugin.session_pk))}
 
 
 def kept_total(db_session, name: str) -> int:

@@ -8,7 +8,8 @@ is matched by the same MATCH as the words of the document.
 """
 import re
 
-from sqlalchemy import Select, bindparam, column, func, intersect, or_, select, table, text, union
+from sqlalchemy import (Select, bindparam, column, func, intersect, literal_column, or_, select, table, text, union,
+                        union_all)
 
 from app.models import Plugin, Product, Session, SessionPlugin, Tag, Track
 from app.services.bulk import chunked
@@ -27,9 +28,10 @@ DELETE = {
     "sqlite": f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN :pks",
     "postgresql": f"DELETE FROM {SEARCH_TABLE} WHERE session_pk IN :pks",
 }
+DOCUMENT_MATCHES = "document @@ to_tsquery('simple', :query)"
 MATCHING = {
     "sqlite": f"SELECT rowid AS pk FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
-    "postgresql": f"SELECT session_pk AS pk FROM {SEARCH_TABLE} WHERE document @@ to_tsquery('simple', :query)",
+    "postgresql": f"SELECT session_pk AS pk FROM {SEARCH_TABLE} WHERE {DOCUMENT_MATCHES}",
 }
 # SQLite has no hash join: finding which of many sessions use one of some plugins probes
 # session_plugins once per session. An FTS5 index of each live session's plugins answers it by
@@ -110,16 +112,74 @@ def search_conditions(db_session, query: str) -> list:
         return []
     dialect = _dialect(db_session)
     products = _products_by_word(db_session, terms)
-    # "pk + 0": the list walks its index in order and tests each session against the matches.
+    # "pk + 0": the list walks its index in order and tests each session against the matches. PostgreSQL's planner
+    # chooses between that and finding the matches first itself, given one set of them (words naming no product).
     if dialect == "sqlite":
         return [(Session.pk + 0).in_(_matching(dialect, _sqlite_expression(db_session, terms, products)))]
     plain = [term for term in terms if not products[term]]
-    conditions = [(Session.pk + 0).in_(_matching(dialect, _expression(dialect, plain)))] if plain else []
+    conditions = [Session.pk.in_(_matching(dialect, _expression(dialect, plain)))] if plain else []
     for term in terms:
         if products[term]:
             conditions.append(or_((Session.pk + 0).in_(_matching(dialect, _expression(dialect, [term]))),
                                   (Session.pk + 0).in_(_product_users(db_session, products[term]))))
     return conditions
+
+
+def _matched(db_session, terms: list[str], products: dict[str, list[str]], users) -> Select:
+    """The pks of the sessions holding every one of `terms`, where a word naming products (`products`) also counts as
+    held by the sessions `users` (a function of the product keys) gives (PostgreSQL)."""
+    dialect = "postgresql"
+    plain = [term for term in terms if not products[term]]
+    matched = [_matching(dialect, _expression(dialect, plain))] if plain else []
+    # Per word naming a product, the sessions it matches or that use the product, each once.
+    matched += [union(select(_matching(dialect, _expression(dialect, [term])).subquery()),
+                      users(db_session, products[term])) for term in terms if products[term]]
+    return matched[0] if len(matched) == 1 else intersect(*matched)
+
+
+def search_tests(db_session, query: str) -> list:
+    """`search_conditions` as tests of each session a list visits (PostgreSQL): for a search matching so many
+    sessions that walking the list's order finds a page sooner than finding every match first."""
+    terms = search_terms(query)
+    products = _products_by_word(db_session, terms)
+    plain = [term for term in terms if not products[term]]
+    tests = [_words_of_visited(plain).exists()] if plain else []
+    for term in terms:
+        if products[term]:
+            # The plugins found first: a subquery would be run again for each visited session.
+            plugins = db_session.scalars(select(Plugin.pk).where(Plugin.product_key.in_(products[term]))).all()
+            users = select(literal_column("1")).where(SessionPlugin.session_pk == Session.pk,
+                                                      SessionPlugin.plugin_pk.in_(plugins))
+            # One test of two lookups: an OR of two would make the database find all of both first.
+            tests.append(union_all(_words_of_visited([term]), users).exists())
+    return tests
+
+
+def _words_of_visited(terms: list[str]) -> Select:
+    """A row when the visited session's document holds every one of `terms` (PostgreSQL)."""
+    searched = table(SEARCH_TABLE, column("session_pk"))
+    match = text(DOCUMENT_MATCHES).bindparams(bindparam("query", _expression("postgresql", terms), unique=True))
+    return select(literal_column("1")).select_from(searched).where(searched.c.session_pk == Session.pk, match)
+
+
+def estimated_rows(db_session, statement: Select) -> int | None:
+    """How many rows the database's planner expects `statement` to return; None on SQLite, which keeps no such
+    estimate."""
+    if _dialect(db_session) == "sqlite":
+        return None
+    compiled = statement.compile(dialect=db_session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
+    plan = db_session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
+    return int(plan[0]["Plan"]["Plan Rows"])
+
+
+def estimated_matches(db_session, query: str) -> int | None:
+    """How many sessions the planner expects a search to match (PostgreSQL); None on SQLite or for a search without
+    words."""
+    terms = search_terms(query)
+    if not terms or _dialect(db_session) == "sqlite":
+        return None
+    matched = _matched(db_session, terms, _products_by_word(db_session, terms), _product_users)
+    return estimated_rows(db_session, select(matched.subquery()))
 
 
 def count_matching_sessions(db_session, query: str) -> int | None:
@@ -131,14 +191,9 @@ def count_matching_sessions(db_session, query: str) -> int | None:
     dialect = _dialect(db_session)
     products = _products_by_word(db_session, terms)
     if dialect == "sqlite":
-        matched = [_matching(dialect, _sqlite_expression(db_session, terms, products))]
+        both = _matching(dialect, _sqlite_expression(db_session, terms, products))
     else:
-        plain = [term for term in terms if not products[term]]
-        # Per word naming a product, the sessions it matches or that use the product; counted once each.
-        matched = [_matching(dialect, _expression(dialect, plain))] if plain else []
-        matched += [union(select(_matching(dialect, _expression(dialect, [term])).subquery()),
-                          _live_users(db_session, products[term])) for term in terms if products[term]]
-    both = matched[0] if len(matched) == 1 else intersect(*matched)
+        both = _matched(db_session, terms, products, _live_users)
     return db_session.scalar(select(func.count()).select_from(both.subquery()))
 
 

@@ -14,7 +14,7 @@ from app.normalize import iso_utc
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked
 from app.services.derived import live_change
-from app.services.queries import common_values
+from app.services.facets import common_values
 from app.services.rollups import DAW_MONTHS, TIMELINE_TOTALS, TOTAL
 from app.services.session_values import SESSION_COLUMNS
 

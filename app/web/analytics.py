@@ -8,7 +8,7 @@ from app.extensions import db
 from app.services.analytics import (adoption_movers, billing, daws_by_quarter, hours, hours_per_period,
                                     people_who_worked, plugin_adoption, sessions_started, this_month, top_templates)
 from app.services.plugins import top_products
-from app.services.queries import common_values
+from app.services.facets import common_values
 from app.web.charts import bar_chart, line_chart, stacked_bar_chart
 from app.web.csv_files import csv_download
 from app.web.rendering import list_params, render_page

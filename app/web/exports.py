@@ -7,7 +7,8 @@ from app.list_params import MachineReportParams, PluginPageParams, SessionPagePa
 from app.models import Session
 from app.services.events import session_timeline
 from app.services.plugins import every_plugin, plugin_columns
-from app.services.queries import every_session, session_tags, with_stored_spellings
+from app.services.facets import with_stored_spellings
+from app.services.queries import every_session, session_tags
 from app.services.sessions import session_detail
 from app.timecode import format_position
 from app.services.machine_plugins import DRIFT, MISSING, every_affected_session

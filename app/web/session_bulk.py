@@ -12,7 +12,7 @@ from app.list_params import SessionPageParams
 from app.params import ParamsError, parse_query
 from app.services.audit import audit_entry, entry_followed_by
 from app.services.bulk_edit import BulkEditError, bulk_edit, sessions_by_id, sessions_matching, undo_bulk_edit
-from app.services.queries import with_stored_spellings
+from app.services.facets import with_stored_spellings
 from app.services.sessions import sessions_in_wire_format
 from app.web.forms import require_button_form
 from app.web.sessions import bp

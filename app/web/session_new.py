@@ -13,7 +13,7 @@ from app.models.types import utc_now
 from app.extractors.vocabulary import DAW_NAMES, PLUGIN_FORMATS, plugin_format
 from app.services.hook_runs import run_hooks_on_ingested
 from app.services.ingest import IngestError, ingest_sessions
-from app.services.queries import common_values
+from app.services.facets import common_values
 from app.services.sessions import KNOWN_TAGS
 from app.web.forms import TRACK_TYPES, NewSessionForm, TrackRowForm
 from app.web.rendering import list_params

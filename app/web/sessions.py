@@ -5,9 +5,10 @@ from app.auth import audit, principal, requires
 from app.database import unit_of_work
 from app.extensions import db
 from app.list_params import SESSION_COLUMNS, SessionPageParams
+from app.services.bulk import page_count
 from app.services.plugins import plugin_labels
-from app.services.facets import session_facets
-from app.services.queries import FACETS, PAGE_SIZES, list_sessions, with_stored_spellings
+from app.services.facets import session_facets, with_stored_spellings
+from app.services.queries import FACETS, PAGE_SIZES, count_sessions, list_sessions
 from app.services.attachments import KINDS, hashes_of_session, is_playable, remove_unreferenced, session_attachments
 from app.services.activities import work_log
 from app.services.events import session_timeline
@@ -37,7 +38,8 @@ def index():
     """Every live session, searched, filtered, sorted and paged by the query string; the facets load after."""
     params = list_params(SessionPageParams)
     query = with_stored_spellings(db.session, params.session_query())
-    return render_page("sessions/index.html", "results", query=query, page=list_sessions(db.session, query),
+    page = list_sessions(db.session, query, current_app.config["COUNT_LATER_ABOVE"])
+    return render_page("sessions/index.html", "results", query=query, page=page,
                        facet_labels=FACET_LABELS, facet_names=FACETS, columns=params.columns,
                        all_columns=SESSION_COLUMNS, page_sizes=PAGE_SIZES,
                        views=saved_views(db.session, principal().user_pk, "sessions"),
@@ -55,6 +57,16 @@ def facets():
                        facets=session_facets(db.session, query, params.expand), expand=params.expand,
                        facet_labels=FACET_LABELS, facet_names=FACETS,
                        plugin_labels=plugin_labels(db.session, query.product))
+
+
+@bp.get("/sessions/count")
+@requires("viewer")
+def count():
+    """How many sessions the list of the same query string holds: what the list loads after its rows when counting
+    them takes longer than showing them."""
+    query = with_stored_spellings(db.session, list_params(SessionPageParams).session_query())
+    total = count_sessions(db.session, query)
+    return render_page("sessions/count.html", "count", total=total, pages=page_count(total, query.page_size))
 
 
 @bp.get("/sessions/<session_id>")

@@ -368,12 +368,12 @@ SEARCHES = [
 ]
 
 
-def test_full_text_search_needs_every_word_as_a_word_or_its_start(viewer, archive):
+def test_full_text_search_needs_every_word_as_a_word_or_its_start(viewer, archive, search_form):
     for q, terms in SEARCHES:
         assert_filter(viewer, [("q", q)], lambda s, terms=terms: has_word_prefix(s, *terms))
 
 
-def test_full_text_search_without_a_match_or_without_words(viewer, archive):
+def test_full_text_search_without_a_match_or_without_words(viewer, archive, search_form):
     assert listed(viewer, [("q", "ildfire")]) == ([], 0)  # a word's middle is not its start
     assert listed(viewer, [("q", "wildfire zzzz")]) == ([], 0)
     assert_filter(viewer, [("q", " - ")], lambda s: True, some=False)
