@@ -198,9 +198,10 @@ def count_matching_sessions(db_session, query: str) -> int | None:
 
 
 def _live_users(db_session, product_keys: list[str]) -> Select:
-    """`_product_users` that are live: those with a search row (PostgreSQL)."""
-    searched = table(SEARCH_TABLE, column("session_pk"))
-    return _product_users(db_session, product_keys).join(searched, searched.c.session_pk == SessionPlugin.session_pk)
+    """`_product_users` that are live (PostgreSQL)."""
+    # Those not in the trash, which is small: testing each user against it beats looking each one up.
+    return _product_users(db_session, product_keys).where(
+        SessionPlugin.session_pk.not_in(select(Session.pk).where(Session.deleted_at.is_not(None))))
 
 
 def _product_users(db_session, product_keys: list[str]):
