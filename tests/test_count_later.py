@@ -109,3 +109,17 @@ def test_a_count_with_bad_parameters_is_refused_and_one_without_a_match_is_zero(
     assert archive.get("/sessions/count?sort=nope").status_code == 400
     assert soup(archive.get("/sessions/count?q=zzzz", headers={"HX-Request": "true"})).select_one(
         "#session-count").get_text(" ", strip=True) == "0 sessions"
+
+
+@pytest.mark.parametrize(("query", "later"), [
+    (SessionQuery(plugin="100%_x", q="drums"), False),  # no plugin has such a name: the database knows it is empty
+    (SessionQuery(artist=("O'Brien %s", "x"), q="it's"), True),
+    (SessionQuery(q="drums", daw=("Pro Tools", "REAPER"), tag=("mix",)), True),
+])
+def test_the_database_is_asked_for_its_estimate_with_any_value(app, archive, query, later):
+    """The estimate is asked with the list's own statement: quotes, percent signs and lists of values included."""
+    with app.app_context():
+        page = list_sessions(db.session, query, count_later_above=0)
+        counted = count_sessions(db.session, query)
+        assert page.total == (None if counted_later(app) and later else counted)
+        assert len(page.rows) == min(counted, query.page_size)
