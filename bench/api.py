@@ -23,7 +23,7 @@ from app.list_params import LikedParams, SessionListParams
 from app.models import ApiToken, LiveCount, Plugin, Session, SessionPlugin, SessionStatsCache, Tag
 from app.models.types import utc_now
 from app.services.queries import SessionQuery, select_sessions
-from app.services.search import count_matching_sessions
+from app.services.search import count_matching_sessions, read_search
 from app.services.summaries import COLUMNS, recently_liked, session_summaries, stats_of_session
 from app.services.tokens import create_token, resolve_token
 from bench.pages import FOLDER, build_archive
@@ -108,7 +108,7 @@ def measure(app, secret: str):
             "tags": db.session.scalar(select(func.count()).select_from(Tag)),
             "session_plugins": db.session.scalar(select(func.count()).select_from(SessionPlugin)),
         }
-        words = count_matching_sessions(db.session, SEARCH_WORD)
+        words = count_matching_sessions(db.session, read_search(db.session, SEARCH_WORD))
     client = app.test_client()
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {secret}"
 

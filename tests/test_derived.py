@@ -9,7 +9,7 @@ from app.extensions import db
 from app.models import AuditEntry, LiveCount, Plugin, PluginTotal, Session, SessionPlugin, SessionStatsCache, Tag, Track
 from app.sample_data import generate_sessions
 from app.services.derived import check_derived, live_change
-from app.services.search import PLUGIN_TABLE, SEARCH_TABLE, search_conditions
+from app.services.search import PLUGIN_TABLE, SEARCH_TABLE, read_search, search_conditions
 from app.services.stats import session_stats
 from tests.helpers import ingest
 
@@ -62,10 +62,11 @@ def test_a_new_writer_through_live_change_keeps_every_figure_exact(app, indexed)
         counts = dict(db.session.execute(select(LiveCount.dimension, LiveCount.count).where(
             LiveCount.value.in_(["Throwaway Artist", "throwaway-tag"]))).all())
         assert counts == {"artist": 4, "tag": 4}  # three live sessions and the new one
-        found = db.session.scalars(select(Session.id).where(*search_conditions(db.session, "zanzib"))).all()
+        found = db.session.scalars(select(Session.id).where(
+            *search_conditions(db.session, read_search(db.session, "zanzib")))).all()
         assert sorted(found) == sorted(indexed[2:5])
         assert db.session.scalars(select(Session.id).where(
-            *search_conditions(db.session, "made here"))).all() == ["made-here"]
+            *search_conditions(db.session, read_search(db.session, "made here")))).all() == ["made-here"]
         assert db.session.scalar(select(SessionStatsCache.session_pk).where(
             SessionStatsCache.session_pk.in_(targets.values()))) is None
         stats = session_stats(db.session, {pk: session_id for session_id, pk in targets.items()})

@@ -16,7 +16,7 @@ from app.models import LiveCount, Session
 from app.models.session import made_by_models
 from app.services.derived import check_derived
 from app.services.recount import recount_aggregates
-from app.services.search import search_conditions
+from app.services.search import read_search, search_conditions
 from app.services.work_time import worked_drift
 
 
@@ -90,7 +90,7 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         assert counts["daw months of Pro Tools/2024-05"] == 1 and not any(key.startswith("daw months of REAPER")
                                                                           for key in counts)
         found = db.session.scalars(select(Session.name).where(
-            *search_conditions(db.session, "analog vocal reverb"))).all()
+            *search_conditions(db.session, read_search(db.session, "analog vocal reverb")))).all()
         assert found == ["Old Tape"]
 
 

@@ -8,7 +8,7 @@ from app.extensions import db
 from app.models import (Activity, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag,
                         Track)
 from app.sample_data import generate_sessions
-from app.services.search import search_conditions
+from app.services.search import read_search, search_conditions
 from tests.auth import csrf_token
 from tests.helpers import ingest
 
@@ -254,7 +254,8 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
 
 def found(app, query):
     with app.app_context():
-        return sorted(db.session.scalars(select(Session.name).where(*search_conditions(db.session, query))))
+        return sorted(db.session.scalars(select(Session.name).where(
+            *search_conditions(db.session, read_search(db.session, query)))))
 
 
 def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, client):
@@ -269,7 +270,7 @@ def test_search_finds_words_by_prefix_in_every_field_and_follows_updates(app, cl
     assert found(app, "vocal daybreak") == ["Morning"]
     assert found(app, "nothing") == []
     with app.app_context():
-        assert search_conditions(db.session, " -*\"' ") == []
+        assert search_conditions(db.session, read_search(db.session, " -*\"' ")) == []
 
     ingest(client, {"name": "Night Drive", "fingerprint": "a", "tracks": [{"name": "Bass"}]})
     assert found(app, "vocal") == ["Morning"]

@@ -15,8 +15,10 @@ from app.services.search import (
     count_sessions_using_plugins,
     estimated_matches,
     estimated_rows,
+    read_search,
     search_conditions,
     search_tests,
+    Search,
     sessions_using_plugins,
 )
 
@@ -151,6 +153,7 @@ class _Where:
 
     conditions: list
     broad: list[_Broad] = field(default_factory=list)
+    search: Search | None = None
 
     def for_page(self, offset: int) -> list:
         if offset > WALK_AT_MOST:
@@ -178,12 +181,15 @@ def _add_plugin_filter(db_session, where: _Where, condition) -> None:
             lambda: [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))]))
 
 
-def _add_search(db_session, where: _Where, words: str) -> None:
-    matches = estimated_matches(db_session, words)
+def _add_search(db_session, where: _Where, search: Search | None) -> None:
+    where.search = search
+    if search is None:
+        return
+    matches = estimated_matches(db_session, search)
     if matches is not None and matches * WALK_DENSITY >= kept_total(db_session, "sessions"):
-        where.broad.append(_Broad(search_tests(db_session, words), lambda: search_conditions(db_session, words)))
+        where.broad.append(_Broad(search_tests(db_session, search), lambda: search_conditions(db_session, search)))
     else:
-        where.conditions.extend(search_conditions(db_session, words))
+        where.conditions.extend(search_conditions(db_session, search))
 
 
 def _within(column, start: date | datetime | None, end: date | datetime | None) -> list:
@@ -237,7 +243,7 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     conditions += _within(Session.created_at, query.from_date, query.to_date)
     conditions += _within(Session.started_at, query.started_from, query.started_to)
-    _add_search(db_session, where, query.q)
+    _add_search(db_session, where, read_search(db_session, query.q))
     return where
 
 
@@ -288,8 +294,8 @@ def _counted(db_session, query: SessionQuery, where: _Where) -> int:
     SQLite) by plugins alone."""
     narrowing = _narrowing(query)
     total = None
-    if narrowing == SessionQuery(q=query.q):
-        total = count_matching_sessions(db_session, query.q)  # the search index holds only live sessions
+    if narrowing == SessionQuery(q=query.q) and where.search is not None:
+        total = count_matching_sessions(db_session, where.search)  # the search index holds only live sessions
     elif replace(narrowing, product=(), vendor=(), format=(), plugin="") == SessionQuery():
         total = count_sessions_using_plugins(db_session, [select(Plugin.pk).where(condition)
                                                           for condition in _plugin_conditions(query)])

@@ -7,6 +7,7 @@ On SQLite a search row also holds its session's plugins, so that a word naming a
 is matched by the same MATCH as the words of the document.
 """
 import re
+from dataclasses import dataclass
 
 from sqlalchemy import (Select, bindparam, column, func, intersect, literal_column, or_, select, table, text, union,
                         union_all)
@@ -104,54 +105,70 @@ def _products_by_word(db_session, terms: list[str]) -> dict[str, list[str]]:
     return found
 
 
-def search_conditions(db_session, query: str) -> list:
-    """Conditions on sessions for a search: every word of `query`, as a prefix, in the session's document or in the
-    vendor, name or category of a product the session uses ("fab pro", "eq")."""
+@dataclass(frozen=True)
+class Search:
+    """The words of a search, and per word the keys of the products in use it names (read once per search)."""
+
+    terms: list[str]
+    products: dict[str, list[str]]
+
+    @property
+    def plain(self) -> list[str]:
+        """The words naming no product."""
+        return [term for term in self.terms if not self.products[term]]
+
+    @property
+    def naming(self) -> list[str]:
+        """The words naming a product."""
+        return [term for term in self.terms if self.products[term]]
+
+
+def read_search(db_session, query: str) -> Search | None:
+    """The search a search box's text asks for; None when it has no words."""
     terms = search_terms(query)
-    if not terms:
+    return Search(terms, _products_by_word(db_session, terms)) if terms else None
+
+
+def search_conditions(db_session, search: Search | None) -> list:
+    """Conditions on sessions for a search: every word, as a prefix, in the session's document or in the vendor,
+    name or category of a product the session uses ("fab pro", "eq")."""
+    if search is None:
         return []
     dialect = _dialect(db_session)
-    products = _products_by_word(db_session, terms)
     # "pk + 0": the list walks its index in order and tests each session against the matches. PostgreSQL's planner
     # chooses between that and finding the matches first itself, given one set of them (words naming no product).
     if dialect == "sqlite":
-        return [(Session.pk + 0).in_(_matching(dialect, _sqlite_expression(db_session, terms, products)))]
-    plain = [term for term in terms if not products[term]]
-    conditions = [Session.pk.in_(_matching(dialect, _expression(dialect, plain)))] if plain else []
-    for term in terms:
-        if products[term]:
-            conditions.append(or_((Session.pk + 0).in_(_matching(dialect, _expression(dialect, [term]))),
-                                  (Session.pk + 0).in_(_product_users(db_session, products[term]))))
+        return [(Session.pk + 0).in_(_matching(dialect, _sqlite_expression(db_session, search.terms,
+                                                                           search.products)))]
+    conditions = [Session.pk.in_(_matching(dialect, _expression(dialect, search.plain)))] if search.plain else []
+    for term in search.naming:
+        conditions.append(or_((Session.pk + 0).in_(_matching(dialect, _expression(dialect, [term]))),
+                              (Session.pk + 0).in_(_product_users(db_session, search.products[term]))))
     return conditions
 
 
-def _matched(db_session, terms: list[str], products: dict[str, list[str]], users) -> Select:
-    """The pks of the sessions holding every one of `terms`, where a word naming products (`products`) also counts as
-    held by the sessions `users` (a function of the product keys) gives (PostgreSQL)."""
+def _matched(db_session, search: Search, users) -> Select:
+    """The pks of the sessions holding every word of `search`, where a word naming products also counts as held by
+    the sessions `users` (a function of the product keys) gives (PostgreSQL)."""
     dialect = "postgresql"
-    plain = [term for term in terms if not products[term]]
-    matched = [_matching(dialect, _expression(dialect, plain))] if plain else []
+    matched = [_matching(dialect, _expression(dialect, search.plain))] if search.plain else []
     # Per word naming a product, the sessions it matches or that use the product, each once.
     matched += [union(select(_matching(dialect, _expression(dialect, [term])).subquery()),
-                      users(db_session, products[term])) for term in terms if products[term]]
+                      users(db_session, search.products[term])) for term in search.naming]
     return matched[0] if len(matched) == 1 else intersect(*matched)
 
 
-def search_tests(db_session, query: str) -> list:
+def search_tests(db_session, search: Search) -> list:
     """`search_conditions` as tests of each session a list visits (PostgreSQL): for a search matching so many
     sessions that walking the list's order finds a page sooner than finding every match first."""
-    terms = search_terms(query)
-    products = _products_by_word(db_session, terms)
-    plain = [term for term in terms if not products[term]]
-    tests = [_words_of_visited(plain).exists()] if plain else []
-    for term in terms:
-        if products[term]:
-            # The plugins found first: a subquery would be run again for each visited session.
-            plugins = db_session.scalars(select(Plugin.pk).where(Plugin.product_key.in_(products[term]))).all()
-            users = select(literal_column("1")).where(SessionPlugin.session_pk == Session.pk,
-                                                      SessionPlugin.plugin_pk.in_(plugins))
-            # One test of two lookups: an OR of two would make the database find all of both first.
-            tests.append(union_all(_words_of_visited([term]), users).exists())
+    tests = [_words_of_visited(search.plain).exists()] if search.plain else []
+    for term in search.naming:
+        # The plugins found first: a subquery would be run again for each visited session.
+        plugins = db_session.scalars(select(Plugin.pk).where(Plugin.product_key.in_(search.products[term]))).all()
+        users = select(literal_column("1")).where(SessionPlugin.session_pk == Session.pk,
+                                                  SessionPlugin.plugin_pk.in_(plugins))
+        # One test of two lookups: an OR of two would make the database find all of both first.
+        tests.append(union_all(_words_of_visited([term]), users).exists())
     return tests
 
 
@@ -172,28 +189,21 @@ def estimated_rows(db_session, statement: Select) -> int | None:
     return int(plan[0]["Plan"]["Plan Rows"])
 
 
-def estimated_matches(db_session, query: str) -> int | None:
-    """How many sessions the planner expects a search to match (PostgreSQL); None on SQLite or for a search without
-    words."""
-    terms = search_terms(query)
-    if not terms or _dialect(db_session) == "sqlite":
+def estimated_matches(db_session, search: Search) -> int | None:
+    """How many sessions the planner expects a search to match (PostgreSQL); None on SQLite."""
+    if _dialect(db_session) == "sqlite":
         return None
-    matched = _matched(db_session, terms, _products_by_word(db_session, terms), _product_users)
-    return estimated_rows(db_session, select(matched.subquery()))
+    return estimated_rows(db_session, select(_matched(db_session, search, _product_users).subquery()))
 
 
-def count_matching_sessions(db_session, query: str) -> int | None:
+def count_matching_sessions(db_session, search: Search) -> int:
     """How many live sessions a search matches, from the search index (and on PostgreSQL the plugin usage of the
-    sessions in it) alone; None when it has no words."""
-    terms = search_terms(query)
-    if not terms:
-        return None
+    sessions in it) alone."""
     dialect = _dialect(db_session)
-    products = _products_by_word(db_session, terms)
     if dialect == "sqlite":
-        both = _matching(dialect, _sqlite_expression(db_session, terms, products))
+        both = _matching(dialect, _sqlite_expression(db_session, search.terms, search.products))
     else:
-        both = _matched(db_session, terms, products, _live_users)
+        both = _matched(db_session, search, _live_users)
     return db_session.scalar(select(func.count()).select_from(both.subquery()))
 
 
