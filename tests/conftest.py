@@ -8,7 +8,7 @@ from sqlalchemy import delete
 from app import create_app
 from app.database import unit_of_work
 from app.extensions import db
-from app.services import queries
+from app.services import list_conditions
 from tests.auth import Auth
 from tests.helpers import app_settings
 from tests.postgres import Cluster, server_binaries
@@ -81,9 +81,9 @@ def backend(request):
 def plugin_filter_form(request, monkeypatch):
     """Each form a plugin filter takes: its sessions collected first; each visited session tested; or, for a
     page deeper than walking pays, all sessions using the plugins found at once and each visited one looked up."""
-    monkeypatch.setattr(queries, "COLLECT_AT_MOST", 10**9 if request.param == "collected" else 0)
+    monkeypatch.setattr(list_conditions, "COLLECT_AT_MOST", 10**9 if request.param == "collected" else 0)
     if request.param == "deep page":
-        monkeypatch.setattr(queries, "WALK_AT_MOST", -1)
+        monkeypatch.setattr(list_conditions, "WALK_AT_MOST", -1)
 
 
 @pytest.fixture(params=["collected", "walked", "deep page"])
@@ -92,9 +92,9 @@ def search_form(request, backend, monkeypatch):
     page deeper than walking pays, its matches found first after all."""
     if backend == "sqlite" and request.param != "collected":
         pytest.skip("SQLite's search takes one form")
-    monkeypatch.setattr(queries, "WALK_DENSITY", 0 if request.param == "collected" else 10**9)
+    monkeypatch.setattr(list_conditions, "WALK_DENSITY", 0 if request.param == "collected" else 10**9)
     if request.param == "deep page":
-        monkeypatch.setattr(queries, "WALK_AT_MOST", -1)
+        monkeypatch.setattr(list_conditions, "WALK_AT_MOST", -1)
 
 
 @pytest.fixture

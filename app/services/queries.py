@@ -1,26 +1,15 @@
 """Finding sessions: filters, full-text search, sort and pages over the live index."""
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import exists, false, func, literal_column, or_, select
+from sqlalchemy import exists, func, literal_column, or_, select
 
-from app.models import (Credit, JobSession, LiveCount, Plugin, PluginTotal, Product, RemoteSource, Session,
-                        SessionPlugin, Source, Tag)
+from app.models import Credit, JobSession, LiveCount, Plugin, Product, RemoteSource, Session, Source, Tag
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
+from app.services.list_conditions import Where, add_plugin_filter, add_search
 from app.services.rollups import kept_total
-from app.services.search import (
-    count_matching_sessions,
-    count_sessions_using_plugins,
-    estimated_matches,
-    estimated_rows,
-    read_search,
-    search_conditions,
-    search_tests,
-    Search,
-    sessions_using_plugins,
-)
+from app.services.search import count_matching_sessions, count_sessions_using_plugins, estimated_rows, read_search
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
@@ -44,13 +33,6 @@ SORTS = {
     "edited": Session.metadata_updated_at,
 }
 FACETS = ("artist", "daw", "template", "tag", "person", "role", "vendor", "format")
-# A plugin filter used by more sessions than this tests each visited session instead of collecting them all.
-COLLECT_AT_MOST = 5_000
-# ... unless the page starts deeper than this: then visiting sessions one by one costs more than collecting.
-WALK_AT_MOST = 2_000
-# A search expected to match at least one live session in this many tests each visited session too (PostgreSQL).
-WALK_DENSITY = 20
-
 
 @dataclass(frozen=True)
 class SessionQuery:
@@ -132,66 +114,6 @@ def _plugin_conditions(query: SessionQuery) -> list:
     return conditions
 
 
-@dataclass
-class _Broad:
-    """A filter matching many sessions, in both forms: tests of each visited session, and conditions that find all
-    of its sessions at once (built only when asked for)."""
-
-    tests: list
-    collected: Callable[[], list]
-
-
-@dataclass
-class _Where:
-    """The WHERE conditions of a query, with the filters over many sessions (a plugin, a search) kept apart.
-
-    Such a filter takes one of two forms. For a first page it tests each session the rest of the
-    query visits (newest first, until the page is full) rather than finding all of its sessions.
-    For a count or a deep page it finds all of them at once and tests each visited session
-    against them. Built only when used: a count kept on write needs neither.
-    """
-
-    conditions: list
-    broad: list[_Broad] = field(default_factory=list)
-    search: Search | None = None
-
-    def for_page(self, offset: int) -> list:
-        if offset > WALK_AT_MOST:
-            return self.for_count()
-        return self.conditions + [test for broad in self.broad for test in broad.tests]
-
-    def for_count(self) -> list:
-        return self.conditions + [condition for broad in self.broad for condition in broad.collected()]
-
-
-def _add_plugin_filter(db_session, where: _Where, condition) -> None:
-    plugins = select(Plugin.pk).where(condition)
-    if db_session.scalar(plugins.limit(1)) is None:
-        where.conditions.append(false())
-        return
-    most = db_session.scalar(select(func.coalesce(func.sum(PluginTotal.sessions), 0))
-                             .where(PluginTotal.plugin_pk.in_(plugins)))
-    if most <= COLLECT_AT_MOST:
-        where.conditions.append(Session.pk.in_(sessions_using_plugins(db_session, plugins)))
-    else:
-        # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
-        # visits anyway and tests each against the users, found once.
-        where.broad.append(_Broad(
-            [exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))],
-            lambda: [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))]))
-
-
-def _add_search(db_session, where: _Where, search: Search | None) -> None:
-    where.search = search
-    if search is None:
-        return
-    matches = estimated_matches(db_session, search)
-    if matches is not None and matches * WALK_DENSITY >= kept_total(db_session, "sessions"):
-        where.broad.append(_Broad(search_tests(db_session, search), lambda: search_conditions(db_session, search)))
-    else:
-        where.conditions.extend(search_conditions(db_session, search))
-
-
 def _within(column, start: date | datetime | None, end: date | datetime | None) -> list:
     """Conditions that `column` lies from `start` to `end`: a moment as given, a day from its start to its end."""
     conditions = []
@@ -206,9 +128,9 @@ def _within(column, start: date | datetime | None, end: date | datetime | None) 
     return conditions
 
 
-def _where(db_session, query: SessionQuery) -> _Where:
+def _where(db_session, query: SessionQuery) -> Where:
     """The conditions that select the live sessions passing every filter and the search."""
-    where = _Where([Session.deleted_at.is_(None)])
+    where = Where([Session.deleted_at.is_(None)])
     conditions = where.conditions
     for values, column in ((query.artist, Session.artist), (query.project, Session.project),
                            (query.daw, Session.daw), (query.template, Session.template),
@@ -221,7 +143,7 @@ def _where(db_session, query: SessionQuery) -> _Where:
         if values:
             conditions.append(Session.pk.in_(select(Credit.session_pk).where(column.in_(values))))
     for condition in _plugin_conditions(query):
-        _add_plugin_filter(db_session, where, condition)
+        add_plugin_filter(db_session, where, condition)
     for value, column in ((query.liked, Session.is_favorite), (query.test, Session.is_test),
                           (query.complete, Session.is_complete)):
         if value is not None:
@@ -243,7 +165,7 @@ def _where(db_session, query: SessionQuery) -> _Where:
         conditions.append(Session.pk.in_(select(JobSession.session_pk).where(JobSession.job_pk == query.job)))
     conditions += _within(Session.created_at, query.from_date, query.to_date)
     conditions += _within(Session.started_at, query.started_from, query.started_to)
-    _add_search(db_session, where, read_search(db_session, query.q))
+    add_search(db_session, where, read_search(db_session, query.q))
     return where
 
 
@@ -289,7 +211,7 @@ def _kept_total(db_session, query: SessionQuery) -> int | None:
                                                           LiveCount.value == value)) or 0
 
 
-def _counted(db_session, query: SessionQuery, where: _Where) -> int:
+def _counted(db_session, query: SessionQuery, where: Where) -> int:
     """How many live sessions match, counted: from an index alone when `query` narrows by the search alone, or (on
     SQLite) by plugins alone."""
     narrowing = _narrowing(query)
@@ -304,7 +226,7 @@ def _counted(db_session, query: SessionQuery, where: _Where) -> int:
     return total
 
 
-def _total(db_session, query: SessionQuery, where: _Where) -> int:
+def _total(db_session, query: SessionQuery, where: Where) -> int:
     total = _kept_total(db_session, query)
     return _counted(db_session, query, where) if total is None else total
 
@@ -327,7 +249,7 @@ def select_sessions(db_session, query: SessionQuery, columns: list, limit: int, 
     return rows, _total(db_session, query, where)
 
 
-def _page_keys(db_session, query: SessionQuery, where: _Where, offset: int, limit: int):
+def _page_keys(db_session, query: SessionQuery, where: Where, offset: int, limit: int):
     """The keys of a page's sessions, as a subquery: sorted from an index alone, where one serves, before any row is
     read, which matters when many sessions tie on the sorted value (no time worked yet) and all of them are sorted."""
     return (select(Session.pk).where(*where.for_page(offset)).order_by(*_order(query))
@@ -363,7 +285,7 @@ def list_sessions(db_session, query: SessionQuery, count_later_above: int | None
                        pages=pages, more=page < pages)
 
 
-def _page_rows(db_session, query: SessionQuery, where: _Where, page: int) -> list:
+def _page_rows(db_session, query: SessionQuery, where: Where, page: int) -> list:
     """The rows of `page` with their tags, and the first row of the next page when there is one."""
     offset = (page - 1) * query.page_size
     rows = db_session.execute(
