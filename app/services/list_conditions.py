@@ -40,6 +40,8 @@ class Where:
     conditions: list
     broad: list[Broad] = field(default_factory=list)
     search: Search | None = None
+    # The conditions for a count, built once: collecting a plugin's sessions on SQLite asks the database first.
+    _for_count: list | None = field(default=None, repr=False)
 
     def for_page(self, offset: int) -> list:
         if offset > WALK_AT_MOST:
@@ -47,7 +49,9 @@ class Where:
         return self.conditions + [test for broad in self.broad for test in broad.tests]
 
     def for_count(self) -> list:
-        return self.conditions + [condition for broad in self.broad for condition in broad.collected()]
+        if self._for_count is None:
+            self._for_count = self.conditions + [condition for broad in self.broad for condition in broad.collected()]
+        return self._for_count
 
 
 def add_plugin_filter(db_session, where: Where, condition) -> None:
