@@ -4,11 +4,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase
 
@@ -28,9 +24,34 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-csrf = CSRFProtect()
-login_manager = LoginManager()
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _csrf():
+    from flask_wtf.csrf import CSRFProtect
+    return CSRFProtect()
+
+
+def _login_manager():
+    from flask_login import LoginManager
+    return LoginManager()
+
+
+def _limiter():
+    from flask_limiter import Limiter
+    from flask_limiter.util import get_remote_address
+    return Limiter(key_func=get_remote_address)
+
+
+# The web's own extensions (csrf, login_manager, limiter) are made when first imported, still once each: a command
+# that serves no pages starts without loading them.
+_MADE_ON_FIRST_USE = {"csrf": _csrf, "login_manager": _login_manager, "limiter": _limiter}
+
+
+def __getattr__(name):
+    if name not in _MADE_ON_FIRST_USE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    extension = globals()[name] = _MADE_ON_FIRST_USE[name]()
+    return extension
 
 
 class JobQueue:

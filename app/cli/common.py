@@ -1,5 +1,6 @@
 """What every command shares: failing with a message, printing JSON, running inside the app."""
 import functools
+import gc
 import json
 
 import click
@@ -31,7 +32,13 @@ def with_app_context(command):
         if current_app:
             return ctx.invoke(command, *args, **kwargs)
         info = ctx.find_object(ScriptInfo)
-        app = info.load_app() if info is not None else create_app(web=False)
+        if info is not None:
+            app = info.load_app()
+        else:
+            app = create_app(web=False)
+            # A command run as a program: what is loaded by now lives until it exits, and the collector, left to scan it
+            # again at every full collection, would take longer than the work of a small command.
+            gc.freeze()
         with app.app_context():
             return ctx.invoke(command, *args, **kwargs)
 
