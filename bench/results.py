@@ -13,7 +13,11 @@ def write_section(heading: str, lines: list[str]) -> None:
         text = TITLE + "\n"
     sections = re.split(r"(?m)^(?=## )", text)
     body = "\n".join([f"## {heading}", "", *lines]).rstrip() + "\n\n"
-    kept = [s for s in sections[1:] if not s.startswith(f"## {heading}\n")]
-    order = {"## Ingest": 0, "## Pages": 1}
-    merged = sorted([*kept, body], key=lambda s: order.get(s.split("\n", 1)[0], 9))
+    kept = sections[1:]
+    if any(s.startswith(f"## {heading}\n") for s in kept):
+        # In its place: a run's diff shows only its own figures.
+        merged = [body if s.startswith(f"## {heading}\n") else s for s in kept]
+    else:
+        order = {"## Ingest": 0, "## Pages": 1}
+        merged = sorted([*kept, body], key=lambda s: order.get(s.split("\n", 1)[0], 9))
     RESULTS.write_text(sections[0].rstrip() + "\n\n" + "".join(merged))
