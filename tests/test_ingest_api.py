@@ -104,6 +104,16 @@ def test_given_plugin_usage_is_kept(client):
     assert read_all(client)["sessions"][0]["plugins"][0]["count"] == 7
 
 
+def test_plugin_usage_lists_the_most_used_first_then_by_id(client):
+    usage = [{"pluginId": f"v|{name}||", "name": name, "vendor": "V", "count": count, "trackCount": 1}
+             for name, count in (("b", 1), ("a", 1), ("d", 5), ("c", 2))]
+    ingest(client, {"name": "S", "fingerprint": "f", "plugins": usage})
+    [session] = read_all(client)["sessions"]
+    assert [p["pluginId"] for p in session["plugins"]] == ["v|d||", "v|c||", "v|a||", "v|b||"]
+    assert [p["pluginId"] for p in client.get(f"/api/session-stats/{session['id']}").get_json()["plugins"]] == \
+        ["v|d||", "v|c||", "v|a||", "v|b||"]
+
+
 def test_rollup_carries_the_session_date(client, app):
     ingest(client, {"name": "S", "fingerprint": "f", "createdAt": "2024-01-02T03:04:05Z",
                     "tracks": [{"name": "A", "plugins": [{"name": "EQ"}]}]})

@@ -209,15 +209,21 @@ def _attach_children(db_session, by_pk, pks):
         wire_tracks[session_pk, position] = wire
         by_pk[session_pk]["tracks"].append(wire)
 
-    # A page holds a few hundred plugins in thousands of instances: each plugin's fields are read and zipped once.
+    # A page holds a few hundred plugins in thousands of instances and usage rows: each plugin's fields are read and
+    # zipped once.
     instance_rows = db_session.execute(
         select(instances.c.session_pk, instances.c.track_position, instances.c.plugin_pk, instances.c.uid,
                instances.c.slot, instances.c.preset, instances.c.active)
         .where(instances.c.session_pk.in_(pks))
         .order_by(instances.c.session_pk, instances.c.track_position, instances.c.position)
     ).all()
+    usage_rows = db_session.execute(
+        select(usages.c.session_pk, usages.c.plugin_pk, usages.c.count, usages.c.track_count)
+        .where(usages.c.session_pk.in_(pks))
+    ).all()
+    used = {row[2] for row in instance_rows} | {row[1] for row in usage_rows}
     plugin_wire = {pk: _zipped(PLUGIN_WIRE, values) for pk, *values in db_session.execute(
-        select(plugins.c.pk, *plugin_columns).where(plugins.c.pk.in_({row[2] for row in instance_rows}))).all()}
+        select(plugins.c.pk, *plugin_columns).where(plugins.c.pk.in_(used))).all()}
     chain = track_key = None
     for session_pk, track_position, plugin_pk, uid, slot, preset, active in instance_rows:
         wire = plugin_wire[plugin_pk].copy()
@@ -235,15 +241,12 @@ def _attach_children(db_session, by_pk, pks):
             chain = wire_tracks[track_key].setdefault("plugins", [])
         chain.append(wire)
 
-    for session_pk, count, track_count, *values in db_session.execute(
-        select(usages.c.session_pk, usages.c.count, usages.c.track_count, *plugin_columns)
-        .join(plugins, plugins.c.pk == usages.c.plugin_pk)
-        .where(usages.c.session_pk.in_(pks))
-        .order_by(usages.c.session_pk, usages.c.count.desc(), plugins.c.id)
-    ).all():
-        wire = _zipped(PLUGIN_WIRE, values)
+    for session_pk, plugin_pk, count, track_count in usage_rows:
+        wire = plugin_wire[plugin_pk].copy()
         wire["count"], wire["trackCount"] = count, track_count
         by_pk[session_pk]["plugins"].append(wire)
+    for wire in by_pk.values():  # the most used first
+        wire["plugins"].sort(key=_by_use)
 
     for session_pk, *values in db_session.execute(
         select(sources.c.session_pk, sources.c.type, sources.c.path, sources.c.ingested_at, sources.c.extractor)
@@ -277,9 +280,18 @@ MARKER_WIRE = ("name", "tSec", "endSec", "comment", "track")
 MEDIA_WIRE = ("path", "name", "offline", "exists", "sizeBytes")
 
 
+def _by_use(plugin: dict) -> tuple:
+    return -plugin["count"], plugin["pluginId"]
+
+
 def _zipped(names: tuple[str, ...], values) -> dict:
     """The values that are not null under their wire names."""
-    return {name: value for name, value in zip(names, values) if value is not None}
+    wire = dict(zip(names, values))
+    if None in values:  # building the dict whole, then dropping its few nulls, is quicker than a test per value
+        for name, value in zip(names, values):
+            if value is None:
+                del wire[name]
+    return wire
 
 
 def _present(row, fields) -> dict:
