@@ -16,6 +16,7 @@ MAKER = "Ableton"
 # Where a track's device chain is, and where a rack's inner chains are.
 TRACK_CHAINS = ("DeviceChain/DeviceChain/Devices", "MasterChain/DeviceChain/Devices")
 RACK_CHAINS = ("Branches/*/DeviceChain/*/Devices/*", "ReturnBranches/*/DeviceChain/*/Devices/*")
+RACK_PARTS = frozenset(("Branches", "ReturnBranches"))
 
 # Live's device classes as the XML names them, to the names Live shows.
 BUILT_IN_NAMES = {
@@ -58,12 +59,25 @@ def devices(track: Element) -> list[SessionStatsPluginInstance]:
     # A set with more devices on one track than the wire format carries keeps the first ones.
     while stack and len(instances) < MAX_PLUGINS_PER_TRACK:
         device, racks_on = stack.pop()
-        switched_on = on_off(device.find("On"))
-        instances.append(_instance(device, _active(switched_on, racks_on)))
+        parts = children_by_tag(device)
+        switched_on = on_off(parts.get("On"))
+        instances.append(_instance(device, parts, _active(switched_on, racks_on)))
+        if RACK_PARTS.isdisjoint(parts):
+            continue
         inner = [found for path in RACK_CHAINS for found in device.findall(path)]
         inner_on = racks_on and switched_on is not False
         stack.extend((found, inner_on) for found in reversed(inner))
     return instances
+
+
+def children_by_tag(element: Element | None) -> dict[str, Element]:
+    """The element's children by tag, the first of each: one pass, where a find per field would walk them again."""
+    return {child.tag: child for child in reversed(element)} if element is not None else {}
+
+
+def values_by_tag(element: Element | None) -> dict[str, str | None]:
+    """The Value of each of the element's children, by tag (the first of each)."""
+    return {child.tag: child.get("Value") for child in reversed(element)} if element is not None else {}
 
 
 def _active(switched_on: bool | None, racks_on: bool) -> bool | None:
@@ -73,52 +87,54 @@ def _active(switched_on: bool | None, racks_on: bool) -> bool | None:
     return switched_on
 
 
-def _instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
+def _instance(device: Element, parts: dict[str, Element], active: bool | None) -> SessionStatsPluginInstance:
     if device.tag == "AuPluginDevice":
-        return _au_instance(device, active)
+        return _au_instance(children_by_tag(parts.get("PluginDesc")).get("AuPluginInfo"), active)
     if device.tag == "PluginDevice":
-        return _vst_instance(device, active)
+        return _vst_instance(children_by_tag(parts.get("PluginDesc")), parts.get("SourceContext"), active)
     if device.tag in MAX_FOR_LIVE_NAMES:
         return SessionStatsPluginInstance(name=_max_for_live_name(device), format=BUILT_IN, active=active)
     name = BUILT_IN_NAMES.get(device.tag, device.tag)
     return SessionStatsPluginInstance(name=clip(name), vendor=vendor_name(MAKER), format=BUILT_IN, active=active)
 
 
-def _au_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
-    info = device.find("PluginDesc/AuPluginInfo")
-    if info is not None and live_value(info, "IsUnusable") == "true":
+def _au_instance(info: Element | None, active: bool | None) -> SessionStatsPluginInstance:
+    values = values_by_tag(info)
+    if values.get("IsUnusable") == "true":
         active = False  # Live marks a plugin it could not load as unusable
     return SessionStatsPluginInstance(
-        name=clip(live_value(info, "Name")) or "Audio Unit",
-        vendor=vendor_name(clip(live_value(info, "Manufacturer"))),
+        name=clip(values.get("Name")) or "Audio Unit",
+        vendor=vendor_name(clip(values.get("Manufacturer"))),
         format=AU,
         active=active,
-        uid=audio_unit_uid(*(live_value(info, code) for code in (
+        uid=audio_unit_uid(*(values.get(code) for code in (
             "ComponentType", "ComponentSubType", "ComponentManufacturer"))),
     )
 
 
-def _vst_instance(device: Element, active: bool | None) -> SessionStatsPluginInstance:
-    vst3 = device.find("PluginDesc/Vst3PluginInfo")
+def _vst_instance(description: dict[str, Element], source_context: Element | None,
+                  active: bool | None) -> SessionStatsPluginInstance:
+    vst3 = description.get("Vst3PluginInfo")
     if vst3 is not None:
         return SessionStatsPluginInstance(
             name=clip(live_value(vst3, "Name")) or "VST3 plugin",
-            vendor=vendor_name(_vst3_vendor(device)),
+            vendor=vendor_name(_vst3_vendor(source_context)),
             format=VST3,
             active=active,
             uid=_class_id(vst3.find("Uid")),
         )
-    vst2 = device.find("PluginDesc/VstPluginInfo")
+    values = values_by_tag(description.get("VstPluginInfo"))
     return SessionStatsPluginInstance(
-        name=clip(live_value(vst2, "PlugName")) or "VST plugin", format=VST2, active=active,
-        uid=plugin_uid(live_value(vst2, "UniqueId")),
+        name=clip(values.get("PlugName")) or "VST plugin", format=VST2, active=active,
+        uid=plugin_uid(values.get("UniqueId")),
     )
 
 
 def _class_id(uid: Element | None) -> str | None:
     """The VST3 class id Live keeps as four 32-bit numbers (Fields.0 to Fields.3), as 32 hex digits."""
+    values = values_by_tag(uid)
     try:
-        fields = [int(live_value(uid, f"Fields.{index}")) for index in range(4)]
+        fields = [int(values.get(f"Fields.{index}")) for index in range(4)]
     except (TypeError, ValueError):
         return None
     if not all(-2**31 <= field < 2**32 for field in fields):
@@ -126,9 +142,9 @@ def _class_id(uid: Element | None) -> str | None:
     return "".join(f"{field % 2**32:08X}" for field in fields)
 
 
-def _vst3_vendor(device: Element) -> str | None:
-    """The vendor folder of Live's browser the plugin came from ("query:Plugins#VST3:FabFilter:Pro-L%202")."""
-    context = device.find("SourceContext")
+def _vst3_vendor(context: Element | None) -> str | None:
+    """The vendor folder of Live's browser the plugin came from ("query:Plugins#VST3:FabFilter:Pro-L%202"), as the
+    device's SourceContext keeps it."""
     if context is None:
         return None
     for path in context.iter("BrowserContentPath"):

@@ -14,6 +14,7 @@ Track types:
 - vca, master, video: as their names say.
 """
 import re
+from functools import lru_cache
 
 AAX_NATIVE = "AAX Native"
 AAX_DSP = "AAX DSP"
@@ -102,6 +103,7 @@ def plugin_format(spelling: str | None) -> str | None:
     return _FORMAT_SPELLINGS.get(spelling.strip().lower())
 
 
+@lru_cache(maxsize=4096)  # a session names a few vendors thousands of times
 def vendor_name(spelling: str | None) -> str | None:
     """One name per vendor: company endings dropped, known spellings mapped; None when absent."""
     if spelling is None:
