@@ -1,7 +1,7 @@
 """Helpers for statements over many rows, shared by the services."""
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Boolean, any_, bindparam, delete, insert
+from sqlalchemy import Boolean, any_, bindparam, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 # Rows or keys per statement: well below SQLite's limit of bound parameters.
@@ -31,6 +31,19 @@ def dialect_insert(db_session, table):
     """An INSERT of the session's database dialect, which has ON CONFLICT clauses."""
     dialect = db_session.get_bind().dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+def update_changed(db_session, table, columns: tuple[str, ...], values: dict[int, tuple], pks, default: tuple) -> None:
+    """Set `columns` of these rows of `table` (by pk) to `values` (pk → values in the order of `columns`; `default`
+    for a pk not in it), writing only the rows whose kept values differ: an UPDATE that changes nothing still writes
+    the row and its index entries anew on PostgreSQL."""
+    for chunk in chunked(list(pks)):
+        kept = {pk: tuple(row) for pk, *row in db_session.execute(
+            select(table.c.pk, *(table.c[column] for column in columns)).where(table.c.pk.in_(chunk)))}
+        changed = [pk for pk in chunk if pk in kept and kept[pk] != tuple(values.get(pk, default))]
+        if changed:
+            db_session.execute(update(table).where(table.c.pk == bindparam("row_pk")), [
+                {"row_pk": pk, **dict(zip(columns, values.get(pk, default)))} for pk in changed])
 
 
 def delete_children(db_session, model, session_pks) -> None:

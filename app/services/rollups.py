@@ -16,7 +16,7 @@ from sqlalchemy import ARRAY, String, bindparam, case, cast, delete, func, or_, 
 from app.models import (Attachment, Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Product, Session, SessionPlugin,
                         Tag, Track)
 from app.models.timeline import NOTE
-from app.services.bulk import among, chunked, dialect_insert
+from app.services.bulk import among, chunked, dialect_insert, update_changed
 from app.services.work_time import count_started, count_work
 
 PLUGIN_TOTALS = ("instances", "sessions", "tracks")
@@ -71,9 +71,7 @@ def refresh_session_counts(db_session, session_pks) -> None:
             .where(SessionPlugin.session_pk == table.c.pk).scalar_subquery(),
             plugin_count=select(func.count()).where(SessionPlugin.session_pk == table.c.pk).scalar_subquery(),
         ))
-        timeline = timeline_counts(db_session, chunk)
-        db_session.execute(update(table).where(table.c.pk == bindparam("session_pk")), [
-            {"session_pk": pk, **dict(zip(TIMELINE_COLUMNS, timeline.get(pk, NO_TIMELINE)))} for pk in chunk])
+        update_changed(db_session, table, TIMELINE_COLUMNS, timeline_counts(db_session, chunk), chunk, NO_TIMELINE)
 
 
 # What each session keeps of its timeline, in the order `timeline_counts` gives it.

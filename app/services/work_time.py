@@ -7,10 +7,10 @@ import json
 from collections import Counter
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import or_, select
 
 from app.models import Activity, Session
-from app.services.bulk import chunked
+from app.services.bulk import chunked, update_changed
 from app.wire import MAX_COUNT
 
 # The rules, in the order they are tried, as `worked_from` names them.
@@ -59,12 +59,9 @@ def worked_times(db_session, session_pks=None) -> dict[int, tuple[int, str]]:
 
 def refresh_worked(db_session, session_pks) -> None:
     """Work out again the worked time of these sessions."""
-    table = Session.__table__
     for chunk in chunked(list(session_pks)):
-        figures = worked_times(db_session, chunk)
-        db_session.execute(update(table).where(table.c.pk == bindparam("session_pk")), [
-            {"session_pk": pk, "worked_seconds": figures.get(pk, NOT_WORKED)[0],
-             "worked_from": figures.get(pk, NOT_WORKED)[1]} for pk in chunk])
+        update_changed(db_session, Session.__table__, ("worked_seconds", "worked_from"), worked_times(db_session, chunk),
+                       chunk, NOT_WORKED)
 
 
 def worked_drift(db_session) -> dict[int, tuple[tuple, tuple]]:
