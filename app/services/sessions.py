@@ -200,12 +200,21 @@ def _attach_children(db_session, by_pk, pks):
         by_pk[session_pk].setdefault("credits", []).append({"name": name, "role": role})
 
     wire_tracks = {}
-    for session_pk, position, *values in db_session.execute(
+    for session_pk, position, track_id, name, track_type, track_format, state, notes in db_session.execute(
         select(tracks.c.session_pk, tracks.c.position, tracks.c.id, tracks.c.name, tracks.c.type, tracks.c.format,
                tracks.c.state, tracks.c.notes)
         .where(tracks.c.session_pk.in_(pks)).order_by(tracks.c.session_pk, tracks.c.position)
     ).all():
-        wire = _zipped(TRACK_WIRE, values)
+        # The fields written out, as an instance's are below: this runs once per track.
+        wire = {"id": track_id, "name": name}
+        if track_type is not None:
+            wire["type"] = track_type
+        if track_format is not None:
+            wire["format"] = track_format
+        if state is not None:
+            wire["state"] = state
+        if notes is not None:
+            wire["notes"] = notes
         wire_tracks[session_pk, position] = wire
         by_pk[session_pk]["tracks"].append(wire)
 
@@ -224,7 +233,7 @@ def _attach_children(db_session, by_pk, pks):
     used = {row[2] for row in instance_rows} | {row[1] for row in usage_rows}
     plugin_wire = {pk: _zipped(PLUGIN_WIRE, values) for pk, *values in db_session.execute(
         select(plugins.c.pk, *plugin_columns).where(plugins.c.pk.in_(used))).all()}
-    chain = track_key = None
+    chain = chain_session = chain_track = None
     for session_pk, track_position, plugin_pk, uid, slot, preset, active in instance_rows:
         wire = plugin_wire[plugin_pk].copy()
         # The fields written out, not looped over: this runs once per instance.
@@ -236,9 +245,9 @@ def _attach_children(db_session, by_pk, pks):
             wire["preset"] = preset
         if active is not None:
             wire["active"] = active
-        if track_key != (session_pk, track_position):  # rows come track by track
-            track_key = session_pk, track_position
-            chain = wire_tracks[track_key].setdefault("plugins", [])
+        if track_position != chain_track or session_pk != chain_session:  # rows come track by track
+            chain_session, chain_track = session_pk, track_position
+            chain = wire_tracks[session_pk, track_position].setdefault("plugins", [])
         chain.append(wire)
 
     for session_pk, plugin_pk, count, track_count in usage_rows:
@@ -273,7 +282,6 @@ def _attach_children(db_session, by_pk, pks):
 
 
 # Wire names of the columns each child query reads, in its order.
-TRACK_WIRE = ("id", "name", "type", "format", "state", "notes")
 PLUGIN_WIRE = ("pluginId", "name", "vendor", "version", "format")
 SOURCE_WIRE = ("type", "path", "ingestedAt", "extractor")
 MARKER_WIRE = ("name", "tSec", "endSec", "comment", "track")
@@ -286,12 +294,7 @@ def _by_use(plugin: dict) -> tuple:
 
 def _zipped(names: tuple[str, ...], values) -> dict:
     """The values that are not null under their wire names."""
-    wire = dict(zip(names, values))
-    if None in values:  # building the dict whole, then dropping its few nulls, is quicker than a test per value
-        for name, value in zip(names, values):
-            if value is None:
-                del wire[name]
-    return wire
+    return {name: value for name, value in zip(names, values) if value is not None}
 
 
 def _present(row, fields) -> dict:
