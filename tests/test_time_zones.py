@@ -5,11 +5,13 @@ from datetime import UTC, datetime
 import pytest
 from bs4 import BeautifulSoup
 from sqlalchemy import select
+from wtforms.widgets import Select
 
 from app import create_app
 from app.extensions import db
 from app.models import Activity, AuditEntry, Session, User
 from app.time_zones import time_zone, wall_clock_to_utc
+from app.web.forms import TimeZoneForm
 from tests.auth import csrf_token
 from tests.helpers import ingest
 
@@ -59,6 +61,24 @@ def test_a_person_chooses_their_zone_and_an_unknown_one_changes_nothing(app, cli
         changes = db.session.scalars(select(AuditEntry.details).where(
             AuditEntry.action == "user.time_zone_changed")).all()
     assert changes == [{"time_zone": "America/New_York"}, {"time_zone": None}]
+
+
+def test_the_zone_list_is_what_wtforms_own_select_draws(app, client):
+    """The settings page writes its few hundred zones from HTML made once per option: it must say the same."""
+    for zone in ("", "America/New_York"):
+        assert settings(client, zone).status_code == 302
+        html = client.get("/settings").get_data(as_text=True)
+        shown = BeautifulSoup(html, "html.parser").select_one("select#time_zone")
+        with app.test_request_context():
+            form = TimeZoneForm(app.config["TIME_ZONE"], time_zone=zone)
+            drawn = BeautifulSoup(str(Select()(form.time_zone)), "html.parser").select_one("select")
+        assert shown.attrs == drawn.attrs == {"id": "time_zone", "name": "time_zone"}
+        options = [(option["value"], option.text, option.has_attr("selected")) for option in shown.select("option")]
+        assert options == [(option["value"], option.text, option.has_attr("selected"))
+                           for option in drawn.select("option")]
+        assert len(options) > 300 and [value for value, _, selected in options if selected] == [zone]
+        # A field given no autocomplete has no such attribute, rather than autocomplete="None".
+        assert "autocomplete=\"None\"" not in html
 
 
 @pytest.fixture
