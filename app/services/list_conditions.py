@@ -20,10 +20,10 @@ WALK_DENSITY = 20
 
 @dataclass
 class Broad:
-    """A filter matching many sessions, in both forms: tests of each visited session, and conditions that find all
-    of its sessions at once (built only when asked for)."""
+    """A filter that may match many sessions, in both forms, each built only when asked for: tests of each visited
+    session, and conditions that find all of its sessions at once."""
 
-    tests: list
+    tests: Callable[[], list]
     collected: Callable[[], list]
 
 
@@ -46,7 +46,7 @@ class Where:
     def for_page(self, offset: int) -> list:
         if offset > WALK_AT_MOST:
             return self.for_count()
-        return self.conditions + [test for broad in self.broad for test in broad.tests]
+        return self.conditions + [test for broad in self.broad for test in broad.tests()]
 
     def for_count(self) -> list:
         if self._for_count is None:
@@ -68,7 +68,7 @@ def add_plugin_filter(db_session, where: Where, condition) -> None:
         # "pk + 0" keeps the planner from looking up every user's row: it walks the sessions it
         # visits anyway and tests each against the users, found once.
         where.broad.append(Broad(
-            [exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))],
+            lambda: [exists().where(SessionPlugin.session_pk == Session.pk, SessionPlugin.plugin_pk.in_(plugins))],
             lambda: [(Session.pk + 0).in_(sessions_using_plugins(db_session, plugins))]))
 
 
@@ -77,8 +77,12 @@ def add_search(db_session, where: Where, search: Search | None) -> None:
     where.search = search
     if search is None:
         return
-    matches = estimated_matches(db_session, search)
-    if matches is not None and matches * WALK_DENSITY >= kept_total(db_session, "sessions"):
-        where.broad.append(Broad(search_tests(db_session, search), lambda: search_conditions(db_session, search)))
-    else:
-        where.conditions.extend(search_conditions(db_session, search))
+
+    def tests() -> list:
+        # Asked only for a page: a count or an export finds every match whichever form a page takes.
+        matches = estimated_matches(db_session, search)
+        if matches is not None and matches * WALK_DENSITY >= kept_total(db_session, "sessions"):
+            return search_tests(db_session, search)
+        return search_conditions(db_session, search)
+
+    where.broad.append(Broad(tests, lambda: search_conditions(db_session, search)))

@@ -9,7 +9,8 @@ from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
 from app.services.list_conditions import Where, add_plugin_filter, add_search
 from app.services.rollups import kept_total
-from app.services.search import count_matching_sessions, count_sessions_using_plugins, estimated_rows, read_search
+from app.services.search import (count_matching_sessions, count_sessions_using_plugins, estimated_rows,
+                                 keeps_estimates, read_search)
 
 PAGE_SIZE = 50
 PAGE_SIZES = (25, 50, 100, 200)
@@ -270,7 +271,8 @@ def list_sessions(db_session, query: SessionQuery, count_later_above: int | None
     sessions to match: counting them would take longer than the page."""
     where = _where(db_session, query)
     total = _kept_total(db_session, query)
-    if total is None and count_later_above is not None:
+    # Only a database that estimates is asked: the conditions a count needs may themselves query it first.
+    if total is None and count_later_above is not None and keeps_estimates(db_session):
         expected = estimated_rows(db_session, select(Session.pk).where(*where.for_count()))
         if expected is not None and expected > count_later_above:
             rows = _page_rows(db_session, query, where, query.page)

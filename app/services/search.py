@@ -179,10 +179,15 @@ def _words_of_visited(terms: list[str]) -> Select:
     return select(literal_column("1")).select_from(searched).where(searched.c.session_pk == Session.pk, match)
 
 
+def keeps_estimates(db_session) -> bool:
+    """Whether the database's planner can say how many rows a statement will return: PostgreSQL's can, SQLite's
+    keeps no such estimate."""
+    return _dialect(db_session) != "sqlite"
+
+
 def estimated_rows(db_session, statement: Select) -> int | None:
-    """How many rows the database's planner expects `statement` to return; None on SQLite, which keeps no such
-    estimate."""
-    if _dialect(db_session) == "sqlite":
+    """How many rows the database's planner expects `statement` to return; None where it keeps no estimates."""
+    if not keeps_estimates(db_session):
         return None
     compiled = statement.compile(dialect=db_session.get_bind().dialect, compile_kwargs={"render_postcompile": True})
     plan = db_session.connection().exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params).scalar()
@@ -191,7 +196,7 @@ def estimated_rows(db_session, statement: Select) -> int | None:
 
 def estimated_matches(db_session, search: Search) -> int | None:
     """How many sessions the planner expects a search to match (PostgreSQL); None on SQLite."""
-    if _dialect(db_session) == "sqlite":
+    if not keeps_estimates(db_session):
         return None
     return estimated_rows(db_session, select(_matched(db_session, search, _product_users).subquery()))
 
