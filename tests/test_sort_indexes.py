@@ -1,13 +1,15 @@
 """On PostgreSQL, a page of every indexed list order is read from an index, never sorted from all the rows."""
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.database import WRITE_OPTIONS
 from app.extensions import db
 from app.models import Event, Session, SessionPlugin
 from app.models.timeline import NOTE
+from app.sample_data import generate_sessions
 from app.services.plugins import _newest_first
 from app.services.queries import SessionQuery, _order, session_conditions
+from tests.helpers import ingest
 
 # Every sort of the sessions list with an index in its exact order; the "edited" sort is indexed newest first.
 INDEXED = [(sort, descending) for sort in ("date", "name", "favorite", "tracks", "instances", "plugins", "open_notes",
@@ -71,3 +73,33 @@ def test_the_few_sessions_of_a_small_list_are_read_newest_first_from_their_own_i
     # The index of every live session by date holds the same order; which of the two an almost empty table is read
     # from depends on its statistics, so that one is out of the way here.
     assert_read_from_an_index(app, page, index, without=["ix_sessions_sorted_down_by_created_at"])
+
+
+def test_a_daws_sessions_are_read_newest_first_from_their_own_index(app, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite breaks ties on its rowid, which every index ends with")
+    query = SessionQuery(daw=("Pro Tools",), tag=("mix",))
+    with app.app_context():
+        page = (select(Session.pk).where(*session_conditions(db.session, query)).order_by(*_order(query)).limit(50))
+    assert_read_from_an_index(app, page, "ix_sessions_sorted_daw_newest",
+                              without=["ix_sessions_sorted_down_by_created_at"])
+
+
+def test_a_daw_and_a_tag_are_counted_from_their_indexes_alone(app, client, backend):
+    if backend != "postgresql":
+        pytest.skip("SQLite's indexes end with the rowid or the key: they hold the pks already")
+    assert ingest(client, *generate_sessions(300, median_tracks=1)).status_code == 200
+    query = SessionQuery(daw=("Pro Tools",), tag=("mix",))
+    with app.app_context():
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM (ANALYZE) sessions, tags")  # as autovacuum leaves a settled table
+        with db.engine.connect() as connection:
+            count = select(func.count()).select_from(Session).where(*session_conditions(db.session, query))
+            # Scans of the whole table priced out, as a table of a million sessions prices them.
+            connection.exec_driver_sql("SET LOCAL enable_seqscan = off")
+            connection.exec_driver_sql("SET LOCAL enable_bitmapscan = off")
+            statement = count.compile(connection, compile_kwargs={"literal_binds": True})
+            plan = connection.exec_driver_sql(f"EXPLAIN {statement}").scalars().all()
+    scans = [line for line in plan if " Scan " in line]
+    assert scans and all("Index Only Scan" in line for line in scans), plan
+    assert any("ix_sessions_daw " in line for line in scans) and any("ix_tags_name" in line for line in scans), plan

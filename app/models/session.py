@@ -28,10 +28,10 @@ NAMED_BY_FILE, MATCHED_BY_LAYOUT = "file", "layout"
 # The indexes sorted lists are read from differ per database, so migrations make them and autogenerate leaves them
 # alone (SORT_INDEXES). On SQLite, the sessions by (figure, deleted_at) for each figure a list sorts by, not partial
 # (without statistics, SQLite would walk a partial index of every live session for counts that a small one, missing
-# files or open notes, answers), the few live sessions with a missing file, open notes or missing media by date,
-# and the plugin usage by (plugin_pk, session_created_at). On PostgreSQL, partial indexes of the live sessions (and
-# of those few) in each list order, and the plugin usage newest first: ties on pk and the place of nulls included,
-# which PostgreSQL needs to read a page in order from an index.
+# files or open notes, answers), the few live sessions with a missing file, open notes or missing media, and each
+# DAW's, by date, and the plugin usage by (plugin_pk, session_created_at). On PostgreSQL, partial indexes of the live
+# sessions in each list order, of those few and of each DAW's newest first, and the plugin usage newest first: ties
+# on pk and the place of nulls included, which PostgreSQL needs to read a page in order from an index.
 SORT_INDEXES = ("ix_sessions_by_", "ix_sessions_sorted_", "ix_sessions_missing", "ix_sessions_open_notes",
                 "ix_session_plugins_")
 
@@ -115,10 +115,10 @@ class Session(db.Model):
         Index("ix_sessions_created_at", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_artist_created_at", "artist", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_project_created_at", "project", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
-        Index("ix_sessions_daw_created_at", "daw", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
-        # sessions here rather than walking all of the DAW's.
-        Index("ix_sessions_daw", "daw", sqlite_where=LIVE, postgresql_where=LIVE),
+        # sessions here (SQLite) or joins them with all of the DAW's in pk order (PostgreSQL), without visiting
+        # the table. By date, a DAW's sessions are in the sort indexes.
+        Index("ix_sessions_daw", "daw", "pk", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_template", "template", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_remote_source_pk", "remote_source_pk"),
         Index("ix_sessions_trashed", "deleted_at", sqlite_where=TRASHED, postgresql_where=TRASHED),
@@ -138,7 +138,8 @@ class Tag(db.Model):
     name: Mapped[str] = mapped_column(String(200), primary_key=True)
     position: Mapped[int] = mapped_column(Integer)
 
-    __table_args__ = (Index("ix_tags_name", "name"), WITHOUT_ROWID)
+    # With its sessions: a tag's are then read, and joined with another filter's, from this index alone.
+    __table_args__ = (Index("ix_tags_name", "name", "session_pk"), WITHOUT_ROWID)
 
 
 class Credit(db.Model):
