@@ -57,7 +57,7 @@ def test_a_list_left_to_count_has_its_rows_and_whether_more_follow(app, archive)
 def test_a_list_a_kept_figure_counts_is_always_counted_at_once(app, archive):
     with app.app_context():
         for query, total in ((SessionQuery(), 30), (SessionQuery(daw=("REAPER",)), 15),
-                             (SessionQuery(tag=("mix",)), 20)):
+                             (SessionQuery(tag=("mix",)), 20), (SessionQuery(daw=("Pro Tools",), tag=("mix",)), 10)):
             page = list_sessions(db.session, query, count_later_above=0)
             assert page.total == count_sessions(db.session, query) == total
 

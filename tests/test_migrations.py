@@ -89,6 +89,8 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         assert counts["months of fabfilter|pro-q 3/2024-05"] == 1 and counts["vendor/FabFilter"] == 2
         assert counts["daw months of Pro Tools/2024-05"] == 1 and not any(key.startswith("daw months of REAPER")
                                                                           for key in counts)
+        assert counts["tags of daw Pro Tools/analog"] == 1 and not any(key.startswith("tags of daw REAPER")
+                                                                       for key in counts)
         found = db.session.scalars(select(Session.name).where(
             *search_conditions(db.session, read_search(db.session, "analog vocal reverb")))).all()
         assert found == ["Old Tape"]

@@ -49,6 +49,9 @@ def recount_live_counts():
             live, Session.daw.is_not(None), Session.created_at.is_not(None))):
         dimension = ("daw months of " + daw, created_at.strftime("%Y-%m"))
         counts[dimension] = counts.get(dimension, 0) + 1
+    for daw, tag in db.session.execute(select(Session.daw, Tag.name).join(Tag, Tag.session_pk == Session.pk).where(
+            live, Session.daw.is_not(None))):
+        counts["tags of daw " + daw, tag] = counts.get(("tags of daw " + daw, tag), 0) + 1
     for template, created_at, worked_seconds in db.session.execute(
             select(Session.template, Session.created_at, Session.worked_seconds)
             .where(live, Session.template.is_not(None))):
@@ -236,7 +239,8 @@ def test_counts_and_totals_equal_a_recount_after_every_kind_of_write(app, client
     assert totals and live_counts[("artist", "Someone New")] == 1 and live_counts[("tag", "brand-new-tag")] == 1
     assert live_counts[("person", "New Person")] == 1 and live_counts[("role", "writer")] == 1
     assert {dimension for dimension, _ in live_counts
-            if not dimension.startswith(("months of ", "plugin months of ", "daw months of ", "billed seconds in ",
+            if not dimension.startswith(("months of ", "plugin months of ", "daw months of ", "tags of daw ",
+                                         "billed seconds in ",
                                          "billed sessions in ", "weekly work seconds of ", "session minutes in ",
                                          "template sessions in ", "template timed sessions in ",
                                          "template worked seconds in ", "daw seconds in ", "daw sessions in ",

@@ -8,7 +8,7 @@ from app.models import Credit, JobSession, LiveCount, Plugin, Product, RemoteSou
 from app.sample_data import SAMPLE_EXTRACTOR
 from app.services.bulk import chunked, page_count
 from app.services.list_conditions import Where, add_plugin_filter, add_search
-from app.services.rollups import kept_total
+from app.services.rollups import daw_tags, kept_total
 from app.services.search import (count_matching_sessions, count_sessions_using_plugins, estimated_rows,
                                  keeps_estimates, read_search)
 
@@ -184,7 +184,8 @@ def _order(query: SessionQuery) -> list:
 
 
 def _kept_total(db_session, query: SessionQuery) -> int | None:
-    """How many live sessions match, from counts kept on write, when `query` narrows by one of them alone."""
+    """How many live sessions match, from counts kept on write, when `query` narrows by one of them alone (or by a
+    DAW and a tag)."""
     narrowing = _narrowing(query)
     if narrowing == SessionQuery():
         return kept_total(db_session, "sessions")
@@ -193,6 +194,8 @@ def _kept_total(db_session, query: SessionQuery) -> int | None:
         values = getattr(query, name)
         if len(values) == 1 and narrowing == SessionQuery(**{name: values}):
             dimension, value = name, values[0]
+    if len(query.daw) == 1 and len(query.tag) == 1 and narrowing == SessionQuery(daw=query.daw, tag=query.tag):
+        dimension, value = daw_tags(query.daw[0]), query.tag[0]
     if len(query.product) == 1 and narrowing == SessionQuery(product=query.product) and db_session.get(
             Product, query.product[0]) is not None and db_session.scalar(
             select(Plugin.pk).where(Plugin.id == query.product[0])) is None:

@@ -7,7 +7,7 @@ from sqlalchemy import func, or_, select
 from app.models import Credit, Event, LiveCount, MediaFile, Plugin, PluginTotal, Session, SessionPlugin, Tag, Track
 from app.services.rollups import (
     MISSING_MEDIA, NO_TIMELINE, OPEN_NOTES, PLUGIN_TOTALS, TIMELINE_COLUMNS, TOTAL, count_template, count_timeline,
-    daw_months, learn_plugin_facets, plugin_months, product_months, timeline_counts,
+    daw_months, daw_tags, learn_plugin_facets, plugin_months, product_months, timeline_counts,
 )
 from app.services.work_time import count_started, recount_work
 
@@ -66,6 +66,9 @@ def recount_aggregates(db_session) -> tuple[dict[int, tuple[int, int, int]], dic
             select(column, func.count()).where(live, column.is_not(None)).group_by(column))})
     counts.update({("tag", name): n for name, n in db_session.execute(
         select(Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk).where(live).group_by(Tag.name))})
+    counts.update({(daw_tags(daw), name): n for daw, name, n in db_session.execute(
+        select(Session.daw, Tag.name, func.count()).join(Session, Session.pk == Tag.session_pk)
+        .where(live, Session.daw.is_not(None)).group_by(Session.daw, Tag.name))})
     for dimension, column in (("person", Credit.name), ("role", Credit.role)):
         counts.update({(dimension, value): n for value, n in db_session.execute(
             select(column, func.count(func.distinct(Credit.session_pk))).join(Session, Session.pk == Credit.session_pk)

@@ -24,6 +24,7 @@ TOTAL = "total"
 PRODUCT_MONTHS = "months of "
 PLUGIN_MONTHS = "plugin months of "
 DAW_MONTHS = "daw months of "
+DAW_TAGS = "tags of daw "
 # Facets of a session read from its plugins: the sessions with at least one plugin of that value.
 PLUGIN_FACETS = ("vendor", "format", "product")
 # Live counts of open notes and missing media files (not sessions): in all (TOTAL), per artist and per project.
@@ -122,7 +123,7 @@ def counted(db_session, session_pks) -> Counted:
     values = result.values
     plugin_facets = {}
     for chunk in chunked(list(session_pks)):
-        months = {}
+        months, daws = {}, {}
         for (pk, artist, project, daw, tracks, instances, created_at, open_notes, missing_media, started_at,
              template, worked_seconds) in db_session.execute(
                 select(Session.pk, Session.artist, Session.project, Session.daw, Session.track_count,
@@ -143,11 +144,15 @@ def counted(db_session, session_pks) -> Counted:
                 values["artist", artist] += 1
             if daw is not None:
                 values["daw", daw] += 1
+                daws[pk] = daw
         if not months:
             continue
         live = list(months)
         count_work(db_session, live, values)
-        values.update(("tag", name) for name in db_session.scalars(select(Tag.name).where(Tag.session_pk.in_(live))))
+        for session_pk, name in db_session.execute(select(Tag.session_pk, Tag.name).where(Tag.session_pk.in_(live))):
+            values["tag", name] += 1
+            if session_pk in daws:
+                values[daw_tags(daws[session_pk]), name] += 1
         values.update(_credited(db_session.execute(select(Credit.session_pk, Credit.name, Credit.role)
                                                    .where(Credit.session_pk.in_(live)))))
         for plugin_pk, instances, sessions, tracks in db_session.execute(
@@ -256,6 +261,12 @@ def plugin_months(plugin_pk: int) -> str:
 def daw_months(daw: str) -> str:
     """The dimension holding a DAW's live sessions per month (values YYYY-MM)."""
     return DAW_MONTHS + daw
+
+
+def daw_tags(daw: str) -> str:
+    """The dimension holding a DAW's live sessions per tag (values the tags): a DAW holds so many sessions that
+    counting those with a tag would read all of them."""
+    return DAW_TAGS + daw
 
 
 def learn_plugin_facets(db_session, known: dict, plugin_pks: set) -> None:
