@@ -115,9 +115,9 @@ class Session(db.Model):
         Index("ix_sessions_created_at", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_artist_created_at", "artist", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_project_created_at", "project", "created_at", sqlite_where=LIVE, postgresql_where=LIVE),
-        # A DAW holds many sessions: with another filter (a tag), the count looks up each of that filter's
-        # sessions here (SQLite) or joins them with all of the DAW's in pk order (PostgreSQL), without visiting
-        # the table. By date, a DAW's sessions are in the sort indexes.
+        # A DAW holds many sessions: with other filters (a tag and more; a tag alone has its kept count), the
+        # count looks up each of their sessions here (SQLite) or joins them with all of the DAW's (PostgreSQL),
+        # without visiting the table. By date, a DAW's sessions are in the sort indexes.
         Index("ix_sessions_daw", "daw", "pk", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_template", "template", sqlite_where=LIVE, postgresql_where=LIVE),
         Index("ix_sessions_remote_source_pk", "remote_source_pk"),
