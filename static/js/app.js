@@ -191,6 +191,14 @@ function placeNoteMarks(player) {
 document.addEventListener("loadedmetadata", (event) => {
   if (event.target.matches?.("audio.session-player")) placeNoteMarks(event.target);
 }, true);
+// A player may know its length before this script runs (a page from the cache), and a swap may draw new marks.
+function placeEveryNoteMark() {
+  for (const player of document.querySelectorAll("audio.session-player")) {
+    if (player.readyState >= HTMLMediaElement.HAVE_METADATA) placeNoteMarks(player);
+  }
+}
+placeEveryNoteMark();
+document.addEventListener("htmx:after:swap", placeEveryNoteMark);
 
 document.addEventListener("click", (event) => {
   const mark = event.target.closest(".note-marks [data-seek]");
