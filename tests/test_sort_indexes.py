@@ -103,4 +103,4 @@ def test_a_daw_and_tags_are_counted_from_their_indexes_alone(app, client, backen
             plan = connection.exec_driver_sql(f"EXPLAIN {statement}").scalars().all()
     scans = [line for line in plan if " Scan " in line]
     assert scans and all("Index Only Scan" in line for line in scans), plan
-    assert any("ix_sessions_daw " in line for line in scans) and any("ix_tags_name" in line for line in scans), plan
+    assert any(" on sessions" in line for line in scans) and any(" on tags" in line for line in scans), plan
