@@ -9,7 +9,7 @@ import re
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationInfo, field_validator
 from pydantic.alias_generators import to_camel
 
 MAX_NAME = 1000
@@ -25,6 +25,11 @@ MAX_CREDITS = 500
 MAX_ID = 200
 # The index is unique on fingerprints, and PostgreSQL indexes at most about 2,700 bytes of a text.
 MAX_FINGERPRINT_BYTES = 2600
+# Names are indexed too, some joined (a plugin's id is its vendor, name, version and format, lower-cased): in UTF-8,
+# lower-cased as well, a name takes at most MAX_NAME_BYTES and a plugin's version or format MAX_DETAIL, so that the
+# longest entry fits.
+MAX_NAME_BYTES = 1000
+MAX_DETAIL = 200
 MAX_MARKERS = 10_000
 MAX_MEDIA_FILES = 100_000
 # The most time a file or a log may say was spent on one session: ten years.
@@ -70,6 +75,20 @@ def _fits_the_index(fingerprint: str) -> str:
     if len(fingerprint.encode("utf-8", "surrogatepass")) > MAX_FINGERPRINT_BYTES:
         raise ValueError(f"must be at most {MAX_FINGERPRINT_BYTES:,} bytes in UTF-8: the index looks sessions up by it")
     return fingerprint
+
+
+def utf8_size(text: str) -> int:
+    """How many bytes `text` takes in UTF-8, as given or lower-cased, whichever is more."""
+    return max(len(text.encode("utf-8", "surrogatepass")), len(text.lower().encode("utf-8", "surrogatepass")))
+
+
+def _at_most_bytes(limit: int) -> AfterValidator:
+    def check(text: str) -> str:
+        # No character takes more than four bytes, lower-cased or not: most names need no encoding.
+        if len(text) * 4 > limit and utf8_size(text) > limit:
+            raise ValueError(f"must be at most {limit:,} bytes in UTF-8: the database indexes it")
+        return text
+    return AfterValidator(check)
 
 
 def _single_spaced(value):
@@ -145,8 +164,9 @@ def problem_message(error: dict) -> str:
 
 Id = Annotated[str, Field(max_length=MAX_ID, pattern=NO_NUL)]
 SessionId = Annotated[str, Field(min_length=1, max_length=MAX_ID, pattern=SESSION_ID), AfterValidator(_not_reserved)]
-Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
-ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL), _at_most_bytes(MAX_NAME_BYTES)]
+ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL), _at_most_bytes(MAX_NAME_BYTES)]
+Detail = Annotated[str, Field(max_length=MAX_DETAIL, pattern=NO_NUL), _at_most_bytes(MAX_DETAIL)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
 Fingerprint = Annotated[str, Field(max_length=MAX_FINGERPRINT_BYTES, pattern=NO_NUL), AfterValidator(_fits_the_index)]
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_within_utc), Field(strict=False)]
@@ -180,8 +200,8 @@ class PluginIdentity(WireModel):
     plugin_id: ShortText | None = None
     name: Name
     vendor: ShortText | None = None
-    version: ShortText | None = None
-    format: ShortText | None = None
+    version: Detail | None = None
+    format: Detail | None = None
 
 
 class SessionStatsPluginInstance(PluginIdentity):
@@ -238,7 +258,8 @@ CreditRole = Literal[CREDIT_ROLES]
 class SessionStatsCredit(WireModel):
     """A person credited on the session, and in which role."""
 
-    name: Annotated[str, BeforeValidator(_single_spaced), Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL)]
+    name: Annotated[str, BeforeValidator(_single_spaced), Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL),
+                    _at_most_bytes(MAX_NAME_BYTES)]
     role: CreditRole
 
 
@@ -319,6 +340,21 @@ class SessionStatsSession(WireModel):
     attributes: Attributes | None = None
     markers: Annotated[list[SessionStatsMarker], Field(max_length=MAX_MARKERS)] | None = None
     media_files: Annotated[list[SessionStatsMediaFile], Field(max_length=MAX_MEDIA_FILES)] | None = None
+
+    @field_validator("path")
+    @classmethod
+    def _identifies_the_session(cls, path, info: ValidationInfo):
+        """Without a fingerprint, the session is known by its path, name and creation time joined, which must fit
+        the index of fingerprints."""
+        if path is None or info.data.get("fingerprint", "") is not None:  # given (or refused already)
+            return path
+        name = info.data.get("name") or ""
+        # 40: the creation time and the separators.
+        if len(path.encode("utf-8", "surrogatepass")) + len(name.encode("utf-8", "surrogatepass")) + 40 \
+                > MAX_FINGERPRINT_BYTES:
+            raise ValueError(f"is too long to know the session by (with its name, more than {MAX_FINGERPRINT_BYTES:,}"
+                             " bytes in UTF-8): give the session a fingerprint")
+        return path
 
     @field_validator("tracks")
     @classmethod

@@ -1,5 +1,7 @@
 """POST/GET /api/session-stats: the ingest contract, merge rules, trash and errors."""
 import gc
+import random
+import string
 import threading
 from datetime import datetime
 
@@ -8,6 +10,9 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models import Session, SessionPlugin
+from app.services.derived import check_derived
+from app.services.queries import SessionQuery, count_sessions
+from tests.auth import csrf_token
 from tests.helpers import SEED_EXAMPLE, ingest, row_counts, table_rows
 from tests.postgres import someone_waits_for_a_lock
 
@@ -196,6 +201,19 @@ def test_given_ids_are_kept_and_conflicts_refused(client, app):
     # Within the characters allowed, beyond the bytes the index takes (each "\u00e9" is two bytes).
     (b'{"action": "ingestSessions", "payload": {"name": "x", "fingerprint": "' + "\u00e9".encode() * 1400 + b'"}}',
      422, ["fingerprint"]),
+    # Names the index holds: at most 1,000 bytes (each "\u4e00" is three), lower-cased too ("\u0130" is two bytes,
+    # three lower-cased); a plugin's version and format at most 200.
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "artist": "' + "\u4e00".encode() * 334 + b'"}}',
+     422, ["artist"]),
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "daw": "' + "\u0130".encode() * 400 + b'"}}',
+     422, ["daw"]),
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "tracks": [{"name": "t", "plugins": [{"name": "p",'
+     b' "vendor": "' + "\u4e00".encode() * 334 + b'", "version": "' + b"1" * 201 + b'"}]}]}}',
+     422, ["tracks[0].plugins[0].vendor", "tracks[0].plugins[0].version"]),
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "credits": [{"name": "' + "\u4e00".encode() * 334
+     + b'", "role": "producer"}]}}', 422, ["credits[0].name"]),
+    # Without a fingerprint, a session is known by its path and name joined.
+    (b'{"action": "ingestSessions", "payload": {"name": "x", "path": "/' + b"a" * 2600 + b'"}}', 422, ["path"]),
 ])
 def test_invalid_payloads_change_nothing(client, app, body, status, paths):
     client.post("/api/session-stats", json=SEED_EXAMPLE)
@@ -208,6 +226,37 @@ def test_invalid_payloads_change_nothing(client, app, body, status, paths):
     assert [d["path"] for d in error["details"]] == paths
     with app.app_context():
         assert table_rows() == before
+
+
+def test_names_at_their_byte_limits_are_stored_indexed_and_counted(client, app):
+    rng = random.Random(5)
+
+    def chinese(n):  # three bytes each, and too varied for the database to compress
+        return "".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(n))
+
+    def letters(n):
+        return "".join(rng.choice(string.ascii_letters + string.digits) for _ in range(n))
+
+    daw, tag = chinese(333), chinese(200)
+    session = {"name": chinese(333), "fingerprint": "at the limits", "artist": chinese(333), "project": chinese(333),
+               "daw": daw, "template": chinese(333), "tags": [tag], "createdAt": "2026-03-01T14:30:00Z",
+               "credits": [{"name": chinese(333), "role": "producer"}],
+               "mediaFiles": [{"path": "gone.wav", "exists": False}],
+               "tracks": [{"name": "Lead", "plugins": [{"name": chinese(333), "vendor": chinese(333),
+                                                        "version": letters(200), "format": letters(200)}]}]}
+    response = ingest(client, session)
+    assert response.status_code == 200, response.get_json()
+    with app.app_context():
+        assert check_derived(db.session) == []
+        assert count_sessions(db.session, SessionQuery(daw=(daw,), tag=(tag,))) == 1
+    session_id = response.get_json()["insertedIds"][0]
+
+    # The dashboard's editing takes the same rule, and says it.
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    refused = client.patch(f"/sessions/{session_id}/fields/artist", data={"value": chinese(334)})
+    assert refused.status_code == 422 and "at most 1,000 bytes in UTF-8" in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Session.artist).where(Session.id == session_id)) == session["artist"]
 
 
 def test_collector_is_back_on_after_a_refused_payload(client):

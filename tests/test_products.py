@@ -223,6 +223,7 @@ def test_corrections_move_every_figure_and_undo_restores(indexed, client, read):
     ("/products/correct", {"key": "fabfilter|pro-q 2", "name": "x", "category": "Kazoo"}, "category must be one of"),
     ("/products/correct", {"key": "fabfilter|pro-q 2", "name": "x" * 1001}, "at most 1000"),
     ("/products/correct", {"key": "fabfilter|pro-q 2", "name": "a\x00b"}, "without NUL"),
+    ("/products/correct", {"key": "fabfilter|pro-q 2", "name": "x", "vendor": "\u4e00" * 334}, "at most 1,000 bytes"),
     ("/products/split", {"key": "fabfilter|pro-q 2", "name": "New"}, "Tick the spellings"),
     ("/products/split", {"key": "fabfilter|pro-q 2", "name": "New", "plugin": "|sylenth1||vst2"}, "not part of"),
     ("/products/split", {"key": "fabfilter|pro-q 2", "name": "Pro-Q 2", "vendor": "FabFilter",

@@ -34,7 +34,7 @@ from zipfile import ZipFile
 
 from app.extractors.errors import ExtractError
 from app.extractors.limits import open_zip, parse_xml, read_member
-from app.extractors.names import clip, credits_of, file_title
+from app.extractors.names import clip, clip_detail, credits_of, file_title
 from app.extractors.session_timeline import (
     HOLD, LINEAR, TempoMap, TempoPoint, finite_number, in_time_order, marker, media_files, sensible_bpm,
 )
@@ -241,7 +241,7 @@ def _instance(device: Element, maker: str | None) -> SessionStatsPluginInstance:
     return SessionStatsPluginInstance(
         name=clip(device.get("deviceName")) or clip(device.get("name")) or clip(device.tag),
         vendor=vendor_name(clip(device.get("deviceVendor")) or (maker if built_in else None)),
-        version=clip(device.get("pluginVersion")) or None,
+        version=clip_detail(device.get("pluginVersion")) or None,
         format=BUILT_IN if built_in else plugin_format(device.tag),
         active=active,
         uid=None if built_in else plugin_uid(device.get("deviceID")),

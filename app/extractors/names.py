@@ -2,12 +2,23 @@
 import re
 from pathlib import PurePath
 
-from app.wire import MAX_NAME, SessionStatsCredit
+from app.wire import MAX_DETAIL, MAX_NAME, MAX_NAME_BYTES, SessionStatsCredit, utf8_size
 
 
-def clip(text: str | None) -> str | None:
-    """`text` trimmed and cut to the longest name the wire format takes; None stays None."""
-    return text.strip()[:MAX_NAME] if text is not None else None
+def clip(text: str | None, limit: int = MAX_NAME, size: int = MAX_NAME_BYTES) -> str | None:
+    """`text` trimmed and cut to the longest name the wire format takes (`limit` characters of at most `size` bytes
+    in UTF-8); None stays None."""
+    if text is None:
+        return None
+    text = text.strip()[:limit]
+    while len(text) * 4 > size and utf8_size(text) > size:
+        text = text[:-max(1, (utf8_size(text) - size) // 4)]  # at most the excess: a character is 1 to 4 bytes
+    return text
+
+
+def clip_detail(text: str | None) -> str | None:
+    """`clip` for a plugin's version or format."""
+    return clip(text, MAX_DETAIL, MAX_DETAIL)
 
 
 def file_title(filename: str) -> str:

@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from app.extractors import protools_text_timeline as timeline
 from app.extractors.errors import ExtractError
-from app.extractors.names import file_title
+from app.extractors.names import clip_detail, file_title
 from app.extractors.protools_text_plugins import ListedPlugin, Listing, inserts, usage
 from app.extractors.text_encoding import utf8_lines
 from app.extractors.vocabulary import plugin_format, vendor_name
@@ -242,7 +242,7 @@ def _listed_plugins(lines: list[str]) -> list[ListedPlugin]:
             vendor = row["vendor"]  # a blank manufacturer is the one of the row above
         if not row.get("name"):
             continue
-        version = COPYRIGHT.split(row.get("version") or "", maxsplit=1)[0].rstrip(" ,") or None
+        version = clip_detail(COPYRIGHT.split(row.get("version") or "", maxsplit=1)[0].rstrip(" ,")) or None
         plugin = ListedPlugin(row["name"], vendor_name(vendor), version, plugin_format(row.get("format")),
                               _instance_count(row.get("instances")))
         key = tuple((part or "").lower() for part in (plugin.vendor, plugin.name, plugin.version, plugin.format))

@@ -13,8 +13,7 @@ from app.models.types import utc_now
 from app.normalize import product_key
 from app.services.derived import reidentify
 from app.services.identities import IdentityPlan
-
-MAX_NAME = 1000
+from app.wire import MAX_NAME, MAX_NAME_BYTES, utf8_size
 
 
 class CorrectionError(ValueError):
@@ -34,6 +33,9 @@ def _text(value: str | None, what: str, field: str, required: bool = False) -> s
         return None
     if len(value) > MAX_NAME or "\x00" in value:
         raise CorrectionError(f"The {what} must be at most {MAX_NAME} characters, without NUL.", field)
+    if utf8_size(value) > MAX_NAME_BYTES:
+        raise CorrectionError(f"The {what} must be at most {MAX_NAME_BYTES:,} bytes in UTF-8: the database indexes it.",
+                              field)
     return value
 
 
