@@ -86,7 +86,7 @@ def _at_most_bytes(limit: int) -> AfterValidator:
     def check(text: str) -> str:
         # No character takes more than four bytes, lower-cased or not: most names need no encoding.
         if len(text) * 4 > limit and utf8_size(text) > limit:
-            raise ValueError(f"must be at most {limit:,} bytes in UTF-8: the database indexes it")
+            raise ValueError(f"must be at most {limit:,} bytes in UTF-8")
         return text
     return AfterValidator(check)
 
