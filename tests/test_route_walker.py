@@ -27,11 +27,11 @@ from tests.helpers import ingest
 
 MAX_ANSWER = 1_000_000
 FORM = "application/x-www-form-urlencoded"
-# 900 characters of 2,700 bytes that do not compress: within the characters a name may have, beyond the bytes
-# PostgreSQL indexes.
-WIDE = "".join(chr(0x4E00 + (n * 7919) % 20_000) for n in range(900))
 HOSTILE = ["²", "١٢", "9" * 30, "-1", "0", "", " ", "\x00", "x" * 10_000, "' OR 1=1 --", "<script>alert(1)</script>",
-           "../../etc/passwd", "1e400", "NaN", "true", "%", "a|b|c|d", "\U0001f3b5\u202e", WIDE]
+           "../../etc/passwd", "1e400", "NaN", "true", "%", "a|b|c|d", "\U0001f3b5\u202e"]
+# 900 characters of 2,700 bytes that do not compress: within the characters a name may have, beyond the bytes
+# PostgreSQL indexes. Sent to the routes that write.
+WIDE = "".join(chr(0x4E00 + (n * 7919) % 20_000) for n in range(900))
 # One of each kind, for the walk that sends one parameter at a time (the longest fits under the query string cap).
 HOSTILE_ALONE = ["²", "9" * 30, "x" * 1_500, "\U0001f3b5\u202e"]
 HOSTILE_IN_PATHS = ["²", "١٢", "9" * 30, "-1", "0", "x" * 5_000, "..%2F..%2Fetc%2Fpasswd", "%00", "new", "%25"]
@@ -149,9 +149,10 @@ def test_every_route_takes_hostile_values_in_every_parameter(app, walk):
     real = real_values(app, walk.client)
     bodies = [urlencode([(name, value) for name in NAMES]) for value in HOSTILE]
     bodies.append(urlencode([(NAMES[0], "a")] * 10_000))
+    wide = urlencode([(name, WIDE) for name in NAMES])
     for rule, method in routes(app):
         path = path_of(rule, {name: quote(value, safe="") for name, value in real.items()})
-        for body in bodies:
+        for body in bodies if method == "GET" else [*bodies, wide]:
             walk.send(method, path, body, body if method != "GET" else None)
         for value in HOSTILE_IN_PATHS:
             walk.send(method, path_of(rule, {name: value for name in rule.arguments}), MultiDict())
