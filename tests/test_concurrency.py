@@ -124,12 +124,13 @@ def test_clients_writing_at_once_lose_nothing_and_keep_the_index_exact(app, auth
             answer = outcomes.note(f"ingest {number}", session.post(f"{base}/api/session-stats", json={
                 "action": "ingestSessions", "payload": {"sessions": [
                     {"name": f"Mix {fingerprint}", "fingerprint": fingerprint, "artist": f"Artist {batch % 4}",
-                     "tags": [f"batch-{batch}"],
+                     "daw": ("Pro Tools", "REAPER")[batch % 2], "tags": [f"batch-{batch}"],
                      "tracks": [{"name": "Lead", "plugins": [{"name": "Pro-Q 3", "vendor": "FabFilter"}]},
                                 {"name": f"Bass {number}", "plugins": [{"name": f"Comp {batch % 5}"}]}]}
                     for fingerprint in fingerprints] + [
                     # A session the metadata editor changes at the same time: new artist and tracks, same notes.
                     {"name": "Shared", "fingerprint": f"shared-{1 + batch % 2}", "artist": f"Artist {number}",
+                     "daw": "Pro Tools",
                      "tracks": [{"name": f"Take {batch}", "plugins": [{"name": f"Comp {number}"}]}]}]}}))
             if answer.status_code == 200:
                 with record:
