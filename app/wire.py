@@ -71,12 +71,6 @@ def _not_reserved(session_id: str) -> str:
     return session_id
 
 
-def _fits_the_index(fingerprint: str) -> str:
-    if len(fingerprint.encode("utf-8", "surrogatepass")) > MAX_FINGERPRINT_BYTES:
-        raise ValueError(f"must be at most {MAX_FINGERPRINT_BYTES:,} bytes in UTF-8: the index looks sessions up by it")
-    return fingerprint
-
-
 def utf8_size(text: str) -> int:
     """How many bytes `text` takes in UTF-8, as given or lower-cased, whichever is more."""
     return max(len(text.encode("utf-8", "surrogatepass")), len(text.lower().encode("utf-8", "surrogatepass")))
@@ -168,7 +162,8 @@ Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME, pattern=NO_NUL), 
 ShortText = Annotated[str, Field(max_length=MAX_NAME, pattern=NO_NUL), _at_most_bytes(MAX_NAME_BYTES)]
 Detail = Annotated[str, Field(max_length=MAX_DETAIL, pattern=NO_NUL), _at_most_bytes(MAX_DETAIL)]
 LongText = Annotated[str, Field(max_length=MAX_TEXT, pattern=NO_NUL)]
-Fingerprint = Annotated[str, Field(max_length=MAX_FINGERPRINT_BYTES, pattern=NO_NUL), AfterValidator(_fits_the_index)]
+Fingerprint = Annotated[str, Field(max_length=MAX_FINGERPRINT_BYTES, pattern=NO_NUL),
+                        _at_most_bytes(MAX_FINGERPRINT_BYTES)]
 Timestamp = Annotated[datetime, BeforeValidator(_iso_text), AfterValidator(_within_utc), Field(strict=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Bpm = Annotated[float, Field(gt=0, le=10_000, allow_inf_nan=False)]
@@ -348,10 +343,8 @@ class SessionStatsSession(WireModel):
         the index of fingerprints."""
         if path is None or info.data.get("fingerprint", "") is not None:  # given (or refused already)
             return path
-        name = info.data.get("name") or ""
         # 40: the creation time and the separators.
-        if len(path.encode("utf-8", "surrogatepass")) + len(name.encode("utf-8", "surrogatepass")) + 40 \
-                > MAX_FINGERPRINT_BYTES:
+        if utf8_size(path) + utf8_size(info.data.get("name") or "") + 40 > MAX_FINGERPRINT_BYTES:
             raise ValueError(f"is too long to know the session by (with its name, more than {MAX_FINGERPRINT_BYTES:,}"
                              " bytes in UTF-8): give the session a fingerprint")
         return path
