@@ -1,5 +1,10 @@
 """Full-text search over sessions: FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL.
 
+On PostgreSQL a document is the set of words `search_terms` finds in the session's text, given
+as lexemes (no parser of the database's splits, joins or drops them: "v1.2" is "v1" and "2", and
+"<Vox>" is "vox"), and a search's words are given to it the same way, so that a word matches
+exactly when it starts one of those words. Positions are not kept: nothing reads them.
+
 Only live sessions are indexed, so a search never needs to look at the trash. Both need SQL
 that SQLAlchemy does not model; all of it lives in this module, as does the index of the
 plugins each live session uses (on SQLite), which is kept beside the search documents.
@@ -18,18 +23,22 @@ from app.services.rollups import plugins_of_sessions
 
 SEARCH_TABLE = "session_search"
 TERM = re.compile(r"[^\W_]+")
+# PostgreSQL takes a lexeme of a query of under 2,047 bytes: longer words are kept and searched by their start.
+LEXEME_BYTES = 2000
 
 # On SQLite a session's row holds its words (body) and a term per plugin it uses (plugins: "p" and the pk), so that
 # one MATCH finds the sessions whose words, or whose plugins' products, a search names.
+# On PostgreSQL the body given is a document's words, joined by spaces.
+DOCUMENT = "array_to_tsvector(string_to_array(:body, ' '))"
 INSERT = {
     "sqlite": f"INSERT INTO {SEARCH_TABLE} (rowid, body, plugins) VALUES (:pk, :body, :plugins)",
-    "postgresql": f"INSERT INTO {SEARCH_TABLE} (session_pk, document) VALUES (:pk, to_tsvector('simple', :body))",
+    "postgresql": f"INSERT INTO {SEARCH_TABLE} (session_pk, document) VALUES (:pk, {DOCUMENT})",
 }
 DELETE = {
     "sqlite": f"DELETE FROM {SEARCH_TABLE} WHERE rowid IN :pks",
     "postgresql": f"DELETE FROM {SEARCH_TABLE} WHERE session_pk IN :pks",
 }
-DOCUMENT_MATCHES = "document @@ to_tsquery('simple', :query)"
+DOCUMENT_MATCHES = "document @@ CAST(:query AS tsquery)"
 MATCHING = {
     "sqlite": f"SELECT rowid AS pk FROM {SEARCH_TABLE} WHERE {SEARCH_TABLE} MATCH :query",
     "postgresql": f"SELECT session_pk AS pk FROM {SEARCH_TABLE} WHERE {DOCUMENT_MATCHES}",
@@ -68,11 +77,22 @@ def search_terms(query: str) -> list[str]:
     return TERM.findall((query or "").lower())
 
 
+def _lexeme(word: str) -> str:
+    """`word` as PostgreSQL keeps it: its start of at most LEXEME_BYTES bytes."""
+    return word.encode()[:LEXEME_BYTES].decode(errors="ignore")
+
+
+def document_words(body: str) -> str:
+    """The words of a PostgreSQL search document for `body`, each once, joined by spaces."""
+    return " ".join(sorted({_lexeme(word) for word in search_terms(body)}))
+
+
 def _expression(dialect: str, terms: list[str]) -> str:
     """The search expression for documents holding every one of `terms`, each as a prefix of a word."""
     if dialect == "sqlite":
         return " AND ".join(f'body : "{term}"*' for term in terms)
-    return " & ".join(f"{term}:*" for term in terms)
+    # Lexemes as they are (quoted), not parsed: a term is letters and digits, so holds no quote.
+    return " & ".join(f"'{_lexeme(term)}':*" for term in terms)
 
 
 def _sqlite_expression(db_session, terms: list[str], products: dict[str, list[str]]) -> str:
@@ -95,14 +115,27 @@ def _matching(dialect: str, expression: str):
 
 
 def _products_by_word(db_session, terms: list[str]) -> dict[str, list[str]]:
-    """Per search word, the keys of the products in use whose vendor, name or category has a word starting with it."""
+    """Per search word, the keys of the products in use whose vendor, name or category has a word starting with it
+    (on PostgreSQL, those whose users the documents might not hold the word of)."""
     found = {term: [] for term in terms}
     for key, *fields in db_session.execute(select(Product.key, Product.vendor, Product.name, Product.category)):
         words = search_terms(" ".join(field for field in fields if field))
         for term in terms:
             if any(word.startswith(term) for word in words):
                 found[term].append(key)
-    return found
+    return _not_named_by_their_plugins(db_session, found) if _dialect(db_session) == "postgresql" else found
+
+
+def _not_named_by_their_plugins(db_session, found: dict[str, list[str]]) -> dict[str, list[str]]:
+    """`found` without the products every one of whose plugins has a name with a word starting with the search word
+    (PostgreSQL): a session using one holds that word in its document, so its users add no session to the search."""
+    names = {}
+    for key, name in db_session.execute(select(Plugin.product_key, Plugin.name).where(
+            Plugin.product_key.in_({key for keys in found.values() for key in keys}))):
+        names.setdefault(key, []).append(search_terms(name))
+    return {term: [key for key in keys if not all(any(word.startswith(term) for word in words)
+                                                  for words in names.get(key, []))]
+            for term, keys in found.items()}
 
 
 @dataclass(frozen=True)
@@ -280,8 +313,8 @@ def count_sessions_using_plugins(db_session, plugin_selects: list[Select]) -> in
 
 
 def _documents(db_session, session_pks) -> dict[int, tuple[str, str]]:
-    """The search document of each live session among `session_pks` (at most a chunk of them), with the terms of
-    the plugins it uses ("p" and each pk)."""
+    """The search document of each live session among `session_pks` (at most a chunk of them; on PostgreSQL its
+    words), with the terms of the plugins it uses ("p" and each pk)."""
     parts = {row.pk: [row.name, row.artist, row.project, row.notes] for row in db_session.execute(
         select(Session.pk, Session.name, Session.artist, Session.project, Session.notes)
         .where(Session.pk.in_(session_pks), Session.deleted_at.is_(None)))}
@@ -303,9 +336,11 @@ def _documents(db_session, session_pks) -> dict[int, tuple[str, str]]:
     for session_pk, plugin_pks in plugins_of.items():
         parts[session_pk].extend(names[plugin_pk] for plugin_pk in plugin_pks)
     # A name said twice (a plugin in several versions or formats) is kept once.
-    return {pk: (" ".join(dict.fromkeys(part for part in words if part)),
-                 " ".join(f"p{plugin_pk}" for plugin_pk in sorted(plugins_of.get(pk, ()))))
-            for pk, words in parts.items()}
+    bodies = {pk: " ".join(dict.fromkeys(part for part in words if part)) for pk, words in parts.items()}
+    if _dialect(db_session) == "postgresql":
+        bodies = {pk: document_words(body) for pk, body in bodies.items()}
+    return {pk: (body, " ".join(f"p{plugin_pk}" for plugin_pk in sorted(plugins_of.get(pk, ()))))
+            for pk, body in bodies.items()}
 
 
 def index_sessions(db_session, session_pks) -> None:
@@ -341,7 +376,7 @@ DIFFERING_DOCUMENTS = {
     "sqlite": f"SELECT rowid AS pk, body, plugins FROM {SEARCH_TABLE} WHERE rowid IN :pks",
     "postgresql": f"SELECT given.pk, NULL AS body FROM unnest(CAST(:pks AS integer[]), CAST(:bodies AS text[])) "
                   f"AS given (pk, body) LEFT JOIN {SEARCH_TABLE} AS kept ON kept.session_pk = given.pk "
-                  "WHERE strip(kept.document) IS DISTINCT FROM strip(to_tsvector('simple', given.body))",
+                  "WHERE kept.document IS DISTINCT FROM array_to_tsvector(string_to_array(given.body, ' '))",
 }
 INDEXED = {"sqlite": f"SELECT rowid FROM {SEARCH_TABLE}", "postgresql": f"SELECT session_pk FROM {SEARCH_TABLE}"}
 
