@@ -67,8 +67,8 @@ def _init_web(app):
     from app.web import blueprints as web_blueprints
     from app.web.rendering import init_rendering
 
+    init_params(app)  # first: a query string over its limit is refused before anything parses it
     init_security(app)
-    init_params(app)
     csrf.init_app(app)
     # The access check identifies the caller, which the rate limits are keyed on: it goes first.
     init_uploads(app)

@@ -26,10 +26,10 @@ TERM = re.compile(r"[^\W_]+")
 # PostgreSQL takes a lexeme of a query of under 2,047 bytes: longer words are kept and searched by their start.
 LEXEME_BYTES = 2000
 
-# On SQLite a session's row holds its words (body) and a term per plugin it uses (plugins: "p" and the pk), so that
-# one MATCH finds the sessions whose words, or whose plugins' products, a search names.
 # On PostgreSQL the body given is a document's words, joined by spaces.
 DOCUMENT = "array_to_tsvector(string_to_array(:body, ' '))"
+# On SQLite a session's row holds its words (body) and a term per plugin it uses (plugins: "p" and the pk), so that
+# one MATCH finds the sessions whose words, or whose plugins' products, a search names.
 INSERT = {
     "sqlite": f"INSERT INTO {SEARCH_TABLE} (rowid, body, plugins) VALUES (:pk, :body, :plugins)",
     "postgresql": f"INSERT INTO {SEARCH_TABLE} (session_pk, document) VALUES (:pk, {DOCUMENT})",
@@ -82,7 +82,7 @@ def _lexeme(word: str) -> str:
     return word.encode()[:LEXEME_BYTES].decode(errors="ignore")
 
 
-def document_words(body: str) -> str:
+def _document_words(body: str) -> str:
     """The words of a PostgreSQL search document for `body`, each once, joined by spaces."""
     return " ".join(sorted({_lexeme(word) for word in search_terms(body)}))
 
@@ -338,7 +338,7 @@ def _documents(db_session, session_pks) -> dict[int, tuple[str, str]]:
     # A name said twice (a plugin in several versions or formats) is kept once.
     bodies = {pk: " ".join(dict.fromkeys(part for part in words if part)) for pk, words in parts.items()}
     if _dialect(db_session) == "postgresql":
-        bodies = {pk: document_words(body) for pk, body in bodies.items()}
+        bodies = {pk: _document_words(body) for pk, body in bodies.items()}
     return {pk: (body, " ".join(f"p{plugin_pk}" for plugin_pk in sorted(plugins_of.get(pk, ()))))
             for pk, body in bodies.items()}
 
