@@ -103,6 +103,7 @@ def test_a_folder_outside_the_archive_or_without_templates_is_refused_and_change
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     for folder, reason in ((outside, "outside the archive roots"), (tmp_path / "archive" / "nope", "is not a folder"),
+                           (tmp_path / "archive" / ("\u4e00" * 300), "File name too long"),
                            (tmp_path / "archive", "No template could be read")):
         if folder == tmp_path / "archive":
             for name in TEMPLATE_FILES:

@@ -62,7 +62,11 @@ def register_template_folder(db_session, given: str, allowed_roots: list[Path], 
     folder = Path(real_path(given)).expanduser().resolve()
     if allowed_roots and not is_under(str(folder), allowed_roots):
         raise TemplateError(f"{given} is outside the archive roots ({', '.join(map(str, allowed_roots))}).")
-    if not folder.is_dir():
+    try:
+        is_folder = folder.is_dir()
+    except OSError as exc:  # a name longer than the file system takes, say
+        raise TemplateError(f"{given} cannot be looked at: {exc.strerror}.") from exc
+    if not is_folder:
         raise TemplateError(f"{given} is not a folder.")
     found, problems = [], []
     for examined in _read(template_files(folder), read_seconds):
