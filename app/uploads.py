@@ -11,6 +11,9 @@ from app.services.events import live_session
 
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD = 64 * 1024
+# The most a form of typed fields may send: the longest field, a session's notes, is under 1 MB encoded. Werkzeug
+# reads such a body whole, so a larger one is refused before it is read.
+MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
 def accepts_upload(view):
@@ -19,16 +22,18 @@ def accepts_upload(view):
     return view
 
 
-def _allow_large_upload() -> None:
+def _limit_the_body() -> None:
     # Before anything reads the form (the CSRF check does): the body limit applies while it is parsed.
     if getattr(current_app.view_functions.get(request.endpoint), "accepts_upload", False):
         request.max_content_length = current_app.config["MAX_ATTACHMENT_BYTES"] + FORM_OVERHEAD
+    elif request.mimetype == "application/x-www-form-urlencoded":
+        request.max_content_length = MAX_FORM_BYTES
 
 
 def init_uploads(app) -> None:
-    """Let the views that take attachments read bodies up to the attachment limit (registered before the
-    access check, which reads forms)."""
-    app.before_request(_allow_large_upload)
+    """Let the views that take attachments read bodies up to the attachment limit, and forms of typed fields up to
+    MAX_FORM_BYTES (registered before the access check, which reads forms)."""
+    app.before_request(_limit_the_body)
 
 
 def _missing(session_id: str):

@@ -4,8 +4,13 @@ from urllib.parse import urlencode
 
 import pytest
 from bs4 import BeautifulSoup
+from sqlalchemy import select
 
+from app.extensions import db
+from app.models import Session
 from app.params import MAX_QUERY_BYTES, MAX_VALUES, MAX_WORDS
+from app.uploads import MAX_FORM_BYTES
+from app.wire import MAX_TEXT
 from tests.auth import csrf_token
 from tests.helpers import ingest, table_rows
 
@@ -163,3 +168,17 @@ def test_safe_session_ids_open_edit_and_trash(client, session_id):
     assert client.get(f"/sessions/{session_id}").status_code == 200
     assert client.patch(f"/api/sessions/{session_id}/metadata", json={"is_favorite": True}).status_code == 200
     assert client.delete(f"/api/session-stats/{session_id}").status_code == 200
+
+
+def test_a_form_over_its_limit_is_refused_before_it_is_read_and_the_longest_notes_fit(app, client):
+    client.environ_base["HTTP_X_CSRFTOKEN"] = csrf_token(client)
+    before = state(app)
+    refused = client.post("/sessions/new", data={"name": "Mix", "notes": "x" * MAX_FORM_BYTES})
+    assert refused.status_code == 413
+    assert state(app) == before
+    # The longest notes a session may have, in characters that take 9 bytes each once encoded, still fit.
+    longest = "\u4e00" * MAX_TEXT
+    saved = client.post("/sessions/new", data={"name": "Longest notes", "notes": longest})
+    assert saved.status_code == 302, saved.data[:300]
+    with app.app_context():
+        assert db.session.scalar(select(Session.notes).where(Session.name == "Longest notes")) == longest
