@@ -69,7 +69,8 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
                  "vendor": "FabFilter", "format": "VST3"}])
             db.session.execute(insert(table("tracks", *map(column, ["session_pk", "position", "id", "name"]))), [
                 {"session_pk": pk, "position": position, "id": f"t{pk}{position}", "name": name}
-                for pk, position, name in ((1, 0, "Drums"), (1, 1, "Vocal"), (2, 0, "Bass"), (3, 0, "Gone"))])
+                for pk, position, name in ((1, 0, "Drums"), (1, 1, "Vocal"), (1, 2, "<Café> v1.2"), (2, 0, "Bass"),
+                                           (3, 0, "Gone"))])
             db.session.execute(insert(table("session_plugins", *map(column, ["session_pk", "plugin_pk", "count",
                                                                              "track_count"]))), [
                 {"session_pk": 1, "plugin_pk": 7, "count": 3, "track_count": 2},
@@ -85,7 +86,7 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         assert db.session.scalars(select(Session.name).order_by(Session.pk)).all() == ["Old Tape", "Second Take",
                                                                                        "Binned"]
         counts = dict(db.session.execute(select(LiveCount.dimension + "/" + LiveCount.value, LiveCount.count)).all())
-        assert counts["artist/Lumen"] == 2 and counts["tag/analog"] == 1 and counts["total/tracks"] == 3
+        assert counts["artist/Lumen"] == 2 and counts["tag/analog"] == 1 and counts["total/tracks"] == 4
         assert counts["months of fabfilter|pro-q 3/2024-05"] == 1 and counts["vendor/FabFilter"] == 2
         assert counts["daw months of Pro Tools/2024-05"] == 1 and not any(key.startswith("daw months of REAPER")
                                                                           for key in counts)
@@ -94,6 +95,8 @@ def test_every_migration_from_empty_to_head_keeps_the_data_and_leaves_the_index_
         found = db.session.scalars(select(Session.name).where(
             *search_conditions(db.session, read_search(db.session, "analog vocal reverb")))).all()
         assert found == ["Old Tape"]
+        assert db.session.scalars(select(Session.name).where(
+            *search_conditions(db.session, read_search(db.session, "cafe v1 2")))).all() == ["Old Tape"]
 
 
 def test_a_populated_0007_era_database_goes_up_down_and_up_again_with_its_worked_time(empty_app):

@@ -1,5 +1,5 @@
 """What a search word matches, alike on both databases: the start of a run of letters and digits in a session's
-text, whatever punctuation surrounds it, and the words of a product its sessions use."""
+text, whatever punctuation surrounds it and with or without accents, and the words of a product its sessions use."""
 import pytest
 
 from app.extensions import db
@@ -11,7 +11,7 @@ from tests.helpers import ingest
 LONG_WORD = "ж" * 1200  # 2,400 bytes: longer than PostgreSQL keeps a word whole
 PUNCTUATED = {"name": "Mix v1.2", "fingerprint": "punctuated", "artist": "Ivy", "tags": ["alt-take"],
               "notes": f"Bounce to x@studio.com at 3.5 dB; {LONG_WORD}",
-              "tracks": [{"name": "<Vox>"}, {"name": "Gtr_DI"}, {"name": "Pad"}]}
+              "tracks": [{"name": "<Vox>"}, {"name": "Gtr_DI"}, {"name": "Pad"}, {"name": "Cafe\u0301 Zoë"}]}
 PLAIN = {"name": "Plain", "fingerprint": "plain", "tracks": [{"name": "Pad"}]}
 
 
@@ -24,7 +24,9 @@ def found(client, q: str) -> list[str]:
 
 
 @pytest.mark.parametrize("q", ["v1.2", "v1", "2", "vox", "<vox>", "studio", "x@studio", "com", "3.5", "5",
-                               "take", "alt-take", "gtr", "di", "gtr_di", LONG_WORD[:300]])
+                               "take", "alt-take", "gtr", "di", "gtr_di", LONG_WORD[:300],
+                               # Accents, composed or decomposed (as a Mac writes them), or none.
+                               "café", "cafe\u0301", "CAFE", "zoe", "ZOË"])
 def test_a_word_between_punctuation_is_found_by_its_start(client, q):
     assert ingest(client, PUNCTUATED, PLAIN).status_code == 200
     assert found(client, q) == ["Mix v1.2"]

@@ -1,7 +1,7 @@
 """Full-text search over sessions: FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL.
 
-On PostgreSQL a document is the set of words `search_terms` finds in the session's text, given
-as lexemes (no parser of the database's splits, joins or drops them: "v1.2" is "v1" and "2", and
+On PostgreSQL a document is the set of words `search_terms` finds in the session's text (without
+accents, as SQLite's index keeps them), given as lexemes (no parser of the database's splits, joins or drops them: "v1.2" is "v1" and "2", and
 "<Vox>" is "vox"), and a search's words are given to it the same way, so that a word matches
 exactly when it starts one of those words. Positions are not kept: nothing reads them.
 
@@ -12,6 +12,7 @@ On SQLite a search row also holds its session's plugins, so that a word naming a
 is matched by the same MATCH as the words of the document.
 """
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from sqlalchemy import (Select, bindparam, column, func, intersect, literal_column, or_, select, table, text, union,
@@ -73,8 +74,11 @@ def _dialect(db_session_or_connection) -> str:
 
 
 def search_terms(query: str) -> list[str]:
-    """The words of a search box's text, lower-cased."""
-    return TERM.findall((query or "").lower())
+    """The words of a search box's text (or of a session's), lower-cased and without accents."""
+    # Accents off as SQLite's index takes them off, whether a file wrote them composed or (on a Mac) decomposed:
+    # "cafe", "café" and "CAFÉ" are one word.
+    decomposed = unicodedata.normalize("NFD", (query or "").lower())
+    return TERM.findall(unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c))))
 
 
 def _lexeme(word: str) -> str:

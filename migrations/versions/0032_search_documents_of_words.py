@@ -1,11 +1,13 @@
 """On PostgreSQL each search document becomes the set of words the search box's rule finds in its session's text
-(runs of letters and digits, lower-cased), without positions, rather than what PostgreSQL's parser makes of it, so
-that a search word matches exactly when it starts one of them ("v1.2" is "v1" and "2"; "<Vox>" is "vox")
+(runs of letters and digits, lower-cased, without accents), without positions, rather than what PostgreSQL's parser
+makes of it, so that a search word matches exactly when it starts one of them ("v1.2" is "v1" and "2"; "<Vox>" is
+"vox"; "Café" is "cafe")
 
 Revision ID: 0032
 Revises: 0031
 """
 import re
+import unicodedata
 
 import sqlalchemy as sa
 from alembic import op
@@ -29,8 +31,9 @@ INDEX = "CREATE INDEX ix_session_search_document ON session_search USING gin (do
 
 
 def _words(body: str) -> str:
-    return " ".join(sorted({word.encode()[:LEXEME_BYTES].decode(errors="ignore")
-                            for word in WORD.findall(body.lower())}))
+    decomposed = unicodedata.normalize("NFD", body.lower())
+    unaccented = unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return " ".join(sorted({word.encode()[:LEXEME_BYTES].decode(errors="ignore") for word in WORD.findall(unaccented)}))
 
 
 def _rewrite(fill) -> None:
