@@ -75,9 +75,12 @@ def _dialect(db_session_or_connection) -> str:
 
 def search_terms(query: str) -> list[str]:
     """The words of a search box's text (or of a session's), lower-cased and without accents."""
+    lowered = (query or "").lower()
+    if lowered.isascii():
+        return TERM.findall(lowered)
     # Accents off as SQLite's index takes them off, whether a file wrote them composed or (on a Mac) decomposed:
     # "cafe", "café" and "CAFÉ" are one word.
-    decomposed = unicodedata.normalize("NFD", (query or "").lower())
+    decomposed = unicodedata.normalize("NFD", lowered)
     return TERM.findall(unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c))))
 
 
