@@ -1,9 +1,10 @@
 """Full-text search over sessions: FTS5 on SQLite, a tsvector with a GIN index on PostgreSQL.
 
 On PostgreSQL a document is the set of words `search_terms` finds in the session's text (without
-accents, as SQLite's index keeps them), given as lexemes (no parser of the database's splits, joins or drops them: "v1.2" is "v1" and "2", and
-"<Vox>" is "vox"), and a search's words are given to it the same way, so that a word matches
-exactly when it starts one of those words. Positions are not kept: nothing reads them.
+accents, as SQLite's index keeps them), given as lexemes: no parser of the database's splits,
+joins or drops them ("v1.2" is "v1" and "2", "<Vox>" is "vox"). A search's words are given to
+it the same way, so that a word matches exactly when it starts one of those words. Positions
+are not kept: nothing reads them.
 
 Only live sessions are indexed, so a search never needs to look at the trash. Both need SQL
 that SQLAlchemy does not model; all of it lives in this module, as does the index of the
