@@ -11,8 +11,8 @@ from app.services.events import live_session
 
 # Room for the form's other fields and the multipart framing around the file.
 FORM_OVERHEAD = 64 * 1024
-# The most a form of typed fields may send: the longest field, a session's notes, is under 1 MB encoded. Werkzeug
-# reads such a body whole, so a larger one is refused before it is read.
+# The most a page's form of typed fields may send: the longest field, a session's notes, is under 1 MB encoded.
+# Werkzeug reads such a body whole, so a larger one is refused before it is read.
 MAX_FORM_BYTES = 2 * 1024 * 1024
 
 
@@ -26,7 +26,8 @@ def _limit_the_body() -> None:
     # Before anything reads the form (the CSRF check does): the body limit applies while it is parsed.
     if getattr(current_app.view_functions.get(request.endpoint), "accepts_upload", False):
         request.max_content_length = current_app.config["MAX_ATTACHMENT_BYTES"] + FORM_OVERHEAD
-    elif request.mimetype == "application/x-www-form-urlencoded":
+    elif request.mimetype == "application/x-www-form-urlencoded" and request.blueprint != "api":
+        # The API reads no form: a body it takes (JSON that `curl -d` labels as a form, say) keeps the ingest limit.
         request.max_content_length = MAX_FORM_BYTES
 
 

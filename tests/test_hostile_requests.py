@@ -1,5 +1,6 @@
 """Requests an attacker (or a broken script) sends: each gets a clear 4xx, changes nothing, and costs the server an
 answer in proportion to what was asked."""
+import json
 from urllib.parse import urlencode
 
 import pytest
@@ -176,6 +177,12 @@ def test_a_form_over_its_limit_is_refused_before_it_is_read_and_the_longest_note
     refused = client.post("/sessions/new", data={"name": "Mix", "notes": "x" * MAX_FORM_BYTES})
     assert refused.status_code == 413
     assert state(app) == before
+    # The API reads no form: JSON labelled as one (as `curl -d` sends it) keeps the ingest's limit.
+    sessions = [{"name": f"Labelled {n}", "notes": "\u0436" * MAX_TEXT} for n in range(4)]
+    body = json.dumps({"action": "ingestSessions", "payload": {"sessions": sessions}})
+    assert len(body) > MAX_FORM_BYTES
+    labelled = client.post("/api/session-stats", data=body, content_type="application/x-www-form-urlencoded")
+    assert labelled.status_code == 200, labelled.data[:300]
     # The longest notes a session may have, in characters that take 9 bytes each once encoded, still fit.
     longest = "\u4e00" * MAX_TEXT
     saved = client.post("/sessions/new", data={"name": "Longest notes", "notes": longest})
