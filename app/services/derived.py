@@ -35,7 +35,7 @@ from sqlalchemy import select, update
 
 from app.models import Session
 from app.models.types import utc_now
-from app.services import identities, recount, rollups, search, stats, webhooks, work_time
+from app.services import identities, recount, rollups, search, search_index, stats, webhooks, work_time
 from app.services.bulk import chunked
 
 
@@ -132,18 +132,18 @@ def _repair_aggregates(db_session, differences):
 
 
 def _search_after(db_session, pks, _before):
-    search.index_sessions(db_session, pks)
+    search_index.index_sessions(db_session, pks)
 
 
 def _search_differences(db_session):
     return ([Difference(search.SEARCH_TABLE, pk, problem, "the document of its rows")
-             for pk, problem in sorted(search.search_drift(db_session).items())]
+             for pk, problem in sorted(search_index.search_drift(db_session).items())]
             + [Difference(search.PLUGIN_TABLE, pk, problem, "the terms of its plugins")
-               for pk, problem in sorted(search.plugin_index_drift(db_session).items())])
+               for pk, problem in sorted(search_index.plugin_index_drift(db_session).items())])
 
 
 def _repair_search(db_session, differences):
-    search.index_sessions(db_session, sorted({d.key for d in differences}))
+    search_index.index_sessions(db_session, sorted({d.key for d in differences}))
 
 
 def _stats_after(db_session, pks, _before):
